@@ -1,0 +1,157 @@
+// Package diagnose is mongoconn's probe engine: it turns a connection string
+// into a Report of checks, servers and findings. It never prints and never
+// exits; a failed probe is a Finding, and Run returns an error only when it
+// could not run at all.
+package diagnose
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+)
+
+// Timeouts. Every one of them is a share of, or a cap under, the command's
+// --timeout; none of them is the driver's 30 s default.
+const (
+	// DefaultTimeout bounds a whole command when --timeout is not given:
+	// long enough for a cross-region TLS handshake and SCRAM, short enough
+	// for a person waiting at a prompt.
+	DefaultTimeout = 10 * time.Second
+
+	// MinStageTimeout is the least a network stage is given even when the
+	// budget is nearly spent, so that a loopback probe can still answer.
+	MinStageTimeout = 20 * time.Millisecond
+)
+
+// Dialer opens network connections. It has the shape of the driver's
+// options.ContextDialer, so one value serves our probes and the driver.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// Engine runs probes. The zero value is not ready: use NewEngine, then
+// replace the seams a test needs.
+type Engine struct {
+	// Dialer opens every TCP connection the engine and the driver make.
+	Dialer Dialer
+
+	// Resolver answers SRV, TXT and address lookups. Tests and
+	// --dns-server point it at a server of their choice.
+	Resolver Resolver
+
+	// Now is the clock used for durations in the report.
+	Now func() time.Time
+
+	// Timeout is the budget of a whole command.
+	Timeout time.Duration
+
+	// ServerAPI is the Stable API version to declare ("" for none) and
+	// ServerAPIStrict asks for strict mode.
+	ServerAPI       string
+	ServerAPIStrict bool
+
+	// Verbose adds raw replies and timings to check details.
+	Verbose bool
+
+	// Progress, when set, is called as each check finishes (from any
+	// goroutine, one call at a time).
+	Progress func(Check)
+}
+
+// NewEngine returns an engine with real network seams and the default
+// timeout.
+func NewEngine() *Engine {
+	return &Engine{
+		Dialer:   &net.Dialer{},
+		Resolver: NewResolver(""),
+		Now:      time.Now,
+		Timeout:  DefaultTimeout,
+	}
+}
+
+// run is the state of one command against one target: the report being
+// built, guarded for the probes that fill it concurrently.
+type run struct {
+	e       *Engine
+	t       *Target
+	started time.Time
+
+	mu sync.Mutex
+	r  *Report
+}
+
+func (e *Engine) newRun(command string, t *Target) *run {
+	now := time.Now
+	if e.Now != nil {
+		now = e.Now
+	}
+	x := &run{e: e, t: t, started: now(), r: NewReport(command, t.Redacted)}
+	for _, f := range t.Findings {
+		x.r.AddFinding(f)
+	}
+	return x
+}
+
+func (x *run) now() time.Time {
+	if x.e.Now != nil {
+		return x.e.Now()
+	}
+	return time.Now()
+}
+
+// since returns milliseconds elapsed since t.
+func (x *run) since(t time.Time) float64 { return Millis(x.now().Sub(t)) }
+
+func (x *run) addCheck(c Check) {
+	x.mu.Lock()
+	x.r.Checks = append(x.r.Checks, c)
+	x.mu.Unlock()
+	if x.e.Progress != nil {
+		x.mu.Lock()
+		x.e.Progress(c)
+		x.mu.Unlock()
+	}
+}
+
+func (x *run) addFinding(f Finding) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.r.AddFinding(f)
+}
+
+func (x *run) hasFinding(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.r.HasFinding(id)
+}
+
+func (x *run) finish(okVerdict string) *Report {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.r.Finish(x.started, x.now(), okVerdict)
+	return x.r
+}
+
+// deadline returns ctx bounded by the engine's timeout.
+func (e *Engine) withBudget(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := e.Timeout
+	if d <= 0 {
+		d = DefaultTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+// remaining is the time left before ctx's deadline, never less than
+// MinStageTimeout.
+func remaining(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return DefaultTimeout
+	}
+	d := time.Until(dl)
+	if d < MinStageTimeout {
+		return MinStageTimeout
+	}
+	return d
+}
