@@ -1,0 +1,106 @@
+// Package mongotest holds loopback fixtures for mongoconn's tests: an
+// embedded FerretDB (a real wire-protocol server), a scriptable fake mongod,
+// a DNS server, TLS certificates and a TCP forwarder. Every fixture listens
+// on 127.0.0.1 only and stops when the test ends.
+package mongotest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// ferretStopTimeout bounds how long a test waits for FerretDB to close its
+// listeners and SQLite files; it normally takes a few milliseconds.
+const ferretStopTimeout = 10 * time.Second
+
+// FerretOptions configures StartFerretDB. The zero value starts a plain TCP
+// listener.
+type FerretOptions struct {
+	// TLSCertFile and TLSKeyFile, when set, make FerretDB listen with TLS
+	// instead of plain TCP. TLSCAFile asks for client certificates signed
+	// by that CA.
+	TLSCertFile string
+	TLSKeyFile  string
+	TLSCAFile   string
+}
+
+// FerretDB is a running embedded FerretDB.
+type FerretDB struct {
+	// Addr is the host:port it listens on (127.0.0.1).
+	Addr string
+	// URI is a connection string for it.
+	URI string
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// StartFerretDB starts FerretDB v1 with the SQLite handler in a temporary
+// directory, listening on 127.0.0.1:0, and stops it when tb ends.
+func StartFerretDB(tb testing.TB, o FerretOptions) *FerretDB {
+	tb.Helper()
+	f, err := NewFerretDB(tb.TempDir(), o)
+	if err != nil {
+		tb.Fatalf("start FerretDB: %v", err)
+	}
+	tb.Cleanup(f.Close)
+	return f
+}
+
+// NewFerretDB starts FerretDB storing its data under dir. The caller must
+// Close it. It exists for callers without a testing.TB, such as the demo.
+func NewFerretDB(dir string, o FerretOptions) (*FerretDB, error) {
+	cfg := &ferretdb.Config{
+		Handler:   "sqlite",
+		SQLiteURL: (&url.URL{Scheme: "file", Path: dir + "/"}).String(),
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError})),
+	}
+	if o.TLSCertFile != "" {
+		cfg.Listener = ferretdb.ListenerConfig{
+			TLS:         "127.0.0.1:0",
+			TLSCertFile: o.TLSCertFile,
+			TLSKeyFile:  o.TLSKeyFile,
+			TLSCAFile:   o.TLSCAFile,
+		}
+	} else {
+		cfg.Listener = ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}
+	}
+	db, err := ferretdb.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &FerretDB{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		_ = db.Run(ctx)
+	}()
+	f.URI = db.MongoDBURI() // blocks until the listener is bound
+	u, err := url.Parse(f.URI)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	f.Addr = u.Host
+	if _, _, err := net.SplitHostPort(f.Addr); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Close stops FerretDB and waits for it to finish.
+func (f *FerretDB) Close() {
+	f.cancel()
+	select {
+	case <-f.done:
+	case <-time.After(ferretStopTimeout):
+	}
+}
