@@ -1,0 +1,94 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+
+	"github.com/mongoconn/mongoconn/diagnose"
+)
+
+// JSON writes r as the JSON report of DESIGN.md §3: schemaVersion 1,
+// two-space indent, a trailing newline, empty lists as [] and never null.
+// URIs keep their & and = unescaped. r itself is not modified.
+func JSON(w io.Writer, r *diagnose.Report) error {
+	return writeJSON(w, r, "  ")
+}
+
+// JSONLines writes r as one compact JSON line ending in a newline, for
+// streams of reports (one per target).
+func JSONLines(w io.Writer, r *diagnose.Report) error {
+	return writeJSON(w, r, "")
+}
+
+func writeJSON(w io.Writer, r *diagnose.Report, indent string) error {
+	if r == nil {
+		return ErrNilReport
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(normalize(r)); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// normalize returns a copy of r that satisfies the JSON contract whatever
+// state r is in: the schema version, ok derived from the findings, lists
+// that are [] rather than null, numbers JSON can carry, and URIs passed
+// through diagnose.Redact once more.
+func normalize(r *diagnose.Report) *diagnose.Report {
+	c := *r
+	c.SchemaVersion = diagnose.SchemaVersion
+	c.OK = ok(r)
+	c.Target = diagnose.Redact(r.Target)
+	c.DurationMs = finite(r.DurationMs)
+
+	c.Checks = make([]diagnose.Check, len(r.Checks))
+	for i, k := range r.Checks {
+		k.DurationMs = finite(k.DurationMs)
+		c.Checks[i] = k
+	}
+	c.Servers = make([]diagnose.Server, len(r.Servers))
+	for i, s := range r.Servers {
+		s.RTTMs = finite(s.RTTMs)
+		c.Servers[i] = s
+	}
+	c.Findings = make([]diagnose.Finding, len(r.Findings))
+	for i, f := range r.Findings {
+		f.SuggestedURI = diagnose.Redact(f.SuggestedURI)
+		c.Findings[i] = f
+	}
+	if r.SRV != nil {
+		s := *r.SRV
+		s.URI = diagnose.Redact(s.URI)
+		if s.Records == nil {
+			s.Records = []diagnose.SRVRecord{}
+		}
+		if s.TXT == nil {
+			s.TXT = []string{}
+		}
+		if s.Seeds == nil {
+			s.Seeds = []string{}
+		}
+		if s.Options == nil {
+			s.Options = map[string]string{}
+		}
+		c.SRV = &s
+	}
+	return &c
+}
+
+// finite maps NaN and infinities, which JSON cannot carry, to 0.
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
