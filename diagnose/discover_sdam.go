@@ -20,7 +20,7 @@ const maxParallelProbes = 16
 type memberProbe func(ctx context.Context, addr string) Server
 
 // discoverTopology builds the topology the way a driver does: probe the
-// seeds in parallel, apply the replies by the SDAM rules in seed order,
+// seeds in parallel, apply the topoReplies by the SDAM rules in seed order,
 // then probe the members they advertise, round after round, until no new
 // member appears. With directConnection=true or loadBalanced=true only the
 // first seed is probed.
@@ -28,7 +28,7 @@ func discoverTopology(ctx context.Context, opts topoOptions, seeds []string, pro
 	s := newSDAM(opts, seeds)
 	v := &topologyView{opts: opts, probed: map[string]Server{}, asked: map[string]string{}}
 	for _, a := range seeds {
-		ca := canonicalAddr(a)
+		ca := topoCanonical(a)
 		if !s.has(ca) {
 			continue
 		}
@@ -62,7 +62,7 @@ func discoverTopology(ctx context.Context, opts topoOptions, seeds []string, pro
 	for _, a := range s.order {
 		v.members = append(v.members, s.desc[a])
 	}
-	latencyWindow(v.kind, v.members, opts.threshold)
+	topoLatencyWindow(v.kind, v.members, opts.threshold)
 	return v
 }
 

@@ -68,9 +68,9 @@ func topoOptionsFrom(cs *connstring.ConnString) topoOptions {
 	return o
 }
 
-// canonicalAddr is the driver's canonical form of a host:port: lower case,
+// topoCanonical is the driver's canonical form of a host:port: lower case,
 // default port 27017 (mongo/address.Address.Canonicalize).
-func canonicalAddr(a string) string {
+func topoCanonical(a string) string {
 	s := strings.ToLower(strings.TrimSpace(a))
 	if s == "" || strings.HasSuffix(s, ".sock") {
 		return s
@@ -84,19 +84,19 @@ func canonicalAddr(a string) string {
 	return s
 }
 
-// membersOf lists the hosts, passives and arbiters a server advertises, in
+// topoMembersOf lists the hosts, passives and arbiters a server advertises, in
 // canonical form, as SDAM does.
-func membersOf(s Server) []string {
+func topoMembersOf(s Server) []string {
 	var out []string
 	for _, l := range [][]string{s.Hosts, s.Passives, s.Arbiters} {
 		for _, h := range l {
-			out = appendUnique(out, canonicalAddr(h))
+			out = appendUnique(out, topoCanonical(h))
 		}
 	}
 	return out
 }
 
-func isRSMemberKind(k string) bool {
+func topoIsRSMember(k string) bool {
 	switch k {
 	case srvKindRSPrimary, srvKindRSSecondary, srvKindRSArbiter, srvKindRSOther:
 		return true
@@ -104,8 +104,8 @@ func isRSMemberKind(k string) bool {
 	return false
 }
 
-// dropped is a server SDAM removed from the topology, and why.
-type dropped struct {
+// topoDropped is a server SDAM removed from the topology, and why.
+type topoDropped struct {
 	addr   string
 	server Server
 	why    string
@@ -115,16 +115,16 @@ type dropped struct {
 }
 
 // sdam builds a topology description by the rules of the SDAM
-// specification, from hello replies applied one at a time. It mirrors the
+// specification, from hello topoReplies applied one at a time. It mirrors the
 // Go driver's x/mongo/driver/topology/fsm.go and records why each server
-// it drops was dropped, which the driver does not tell.
+// it drops was topoDropped, which the driver does not tell.
 type sdam struct {
 	opts    topoOptions
 	kind    TopologyKind
 	setName string
 	order   []string          // member addresses in the topology, canonical
 	desc    map[string]Server // latest description per member
-	gone    []dropped
+	gone    []topoDropped
 
 	maxSetVersion int64
 	maxElectionID string
@@ -155,12 +155,12 @@ func newSDAM(opts topoOptions, seeds []string) *sdam {
 func (s *sdam) members() []string { return append([]string(nil), s.order...) }
 
 func (s *sdam) has(addr string) bool {
-	_, ok := s.desc[canonicalAddr(addr)]
+	_, ok := s.desc[topoCanonical(addr)]
 	return ok
 }
 
 func (s *sdam) add(addr string) {
-	a := canonicalAddr(addr)
+	a := topoCanonical(addr)
 	if a == "" || len(s.order) >= maxTopologyMembers {
 		return
 	}
@@ -172,7 +172,7 @@ func (s *sdam) add(addr string) {
 }
 
 func (s *sdam) remove(addr string, srv Server, why string, mismatch bool) {
-	a := canonicalAddr(addr)
+	a := topoCanonical(addr)
 	if _, ok := s.desc[a]; !ok {
 		return
 	}
@@ -183,11 +183,11 @@ func (s *sdam) remove(addr string, srv Server, why string, mismatch bool) {
 			break
 		}
 	}
-	s.gone = append(s.gone, dropped{addr: a, server: srv, why: why, mismatch: mismatch})
+	s.gone = append(s.gone, topoDropped{addr: a, server: srv, why: why, mismatch: mismatch})
 }
 
 func (s *sdam) replace(srv Server) {
-	a := canonicalAddr(srv.Address)
+	a := topoCanonical(srv.Address)
 	if _, ok := s.desc[a]; ok {
 		s.desc[a] = srv
 	}
@@ -215,7 +215,7 @@ func (s *sdam) checkIfHasPrimary() {
 // Replies from servers no longer in the topology are ignored, as a driver
 // stops monitoring them.
 func (s *sdam) apply(srv Server) {
-	a := canonicalAddr(srv.Address)
+	a := topoCanonical(srv.Address)
 	if _, ok := s.desc[a]; !ok {
 		return
 	}
@@ -241,7 +241,7 @@ func (s *sdam) applySingle(srv Server) {
 	switch srv.Kind {
 	case srvKindStandalone, srvKindMongos:
 		if s.setName != "" {
-			s.remove(srv.Address, srv, fmt.Sprintf("is a %s, but the connection string names replica set %q", kindPhrase(srv.Kind), s.setName), true)
+			s.remove(srv.Address, srv, fmt.Sprintf("is a %s, but the connection string names replica set %q", topoKindPhrase(srv.Kind), s.setName), true)
 			return
 		}
 		s.replace(srv)
@@ -250,7 +250,7 @@ func (s *sdam) applySingle(srv Server) {
 			keep := Server{Address: srv.Address, Kind: srvKindUnknown, Reachable: srv.Reachable, RTTMs: srv.RTTMs,
 				Error: fmt.Sprintf("reports replica set %q, but the connection string names %q", srv.SetName, s.setName)}
 			s.replace(keep)
-			s.gone = append(s.gone, dropped{addr: srv.Address, server: srv, why: keep.Error, mismatch: true})
+			s.gone = append(s.gone, topoDropped{addr: srv.Address, server: srv, why: keep.Error, mismatch: true})
 			return
 		}
 		s.replace(srv)
@@ -286,14 +286,14 @@ func (s *sdam) applySharded(srv Server) {
 	case srvKindMongos, srvKindUnknown, srvKindLoadBalancer:
 		s.replace(srv)
 	default:
-		s.remove(srv.Address, srv, fmt.Sprintf("is a %s, but the other seeds are mongos routers of a sharded cluster", kindPhrase(srv.Kind)), false)
+		s.remove(srv.Address, srv, fmt.Sprintf("is a %s, but the other seeds are mongos routers of a sharded cluster", topoKindPhrase(srv.Kind)), false)
 	}
 }
 
 func (s *sdam) applyReplicaSet(srv Server) {
 	switch srv.Kind {
 	case srvKindStandalone, srvKindMongos:
-		why := fmt.Sprintf("is a %s, not a replica set member", kindPhrase(srv.Kind))
+		why := fmt.Sprintf("is a %s, not a replica set member", topoKindPhrase(srv.Kind))
 		s.remove(srv.Address, srv, why, s.opts.setName != "")
 		if s.kind == TopologyReplicaSetWithPrimary {
 			s.checkIfHasPrimary()
@@ -341,7 +341,7 @@ func (s *sdam) updateRSFromPrimary(srv Server) {
 			Error: "was a primary, but a newer primary was discovered"})
 	}
 	s.replace(srv)
-	members := membersOf(srv)
+	members := topoMembersOf(srv)
 	inList := map[string]bool{}
 	for _, m := range members {
 		inList[m] = true
@@ -393,7 +393,7 @@ func (s *sdam) updateRSWithPrimaryFromMember(srv Server) {
 		s.checkIfHasPrimary()
 		return
 	}
-	if srv.Me != "" && canonicalAddr(srv.Me) != srv.Address {
+	if srv.Me != "" && topoCanonical(srv.Me) != srv.Address {
 		s.remove(srv.Address, srv, fmt.Sprintf("calls itself %s (hello \"me\")", srv.Me), false)
 		s.checkIfHasPrimary()
 		return
@@ -411,17 +411,17 @@ func (s *sdam) updateRSWithoutPrimary(srv Server) {
 		s.remove(srv.Address, srv, s.nameMismatch(srv), true)
 		return
 	}
-	for _, m := range membersOf(srv) {
+	for _, m := range topoMembersOf(srv) {
 		s.add(m)
 	}
-	if srv.Me != "" && canonicalAddr(srv.Me) != srv.Address {
+	if srv.Me != "" && topoCanonical(srv.Me) != srv.Address {
 		s.remove(srv.Address, srv, fmt.Sprintf("calls itself %s (hello \"me\")", srv.Me), false)
 		return
 	}
 	s.replace(srv)
 }
 
-func kindPhrase(k string) string {
+func topoKindPhrase(k string) string {
 	switch k {
 	case srvKindStandalone:
 		return "standalone server"
@@ -443,10 +443,10 @@ func kindPhrase(k string) string {
 	return "server in an unknown state"
 }
 
-// selectable reports whether a server of kind k in a topology of kind tk
+// topoSelectable reports whether a server of kind k in a topology of kind tk
 // can be chosen by server selection for a read (read preference nearest):
 // the "eligible" servers of the latency window.
-func selectable(tk TopologyKind, s Server) bool {
+func topoSelectable(tk TopologyKind, s Server) bool {
 	if !s.Reachable {
 		return false
 	}
@@ -463,15 +463,15 @@ func selectable(tk TopologyKind, s Server) bool {
 	return false
 }
 
-// latencyWindow marks, in servers (a topology's members), those within
+// topoLatencyWindow marks, in servers (a topology's members), those within
 // threshold of the fastest eligible member's average RTT, as the server
 // selection specification does: eligible servers whose RTT is at most
 // fastest + localThresholdMS. It returns the fastest RTT (ms) and whether
 // any server was eligible.
-func latencyWindow(tk TopologyKind, servers []Server, threshold time.Duration) (float64, bool) {
+func topoLatencyWindow(tk TopologyKind, servers []Server, threshold time.Duration) (float64, bool) {
 	fastest, any := 0.0, false
 	for _, s := range servers {
-		if !selectable(tk, s) {
+		if !topoSelectable(tk, s) {
 			continue
 		}
 		if !any || s.RTTMs < fastest {
@@ -480,13 +480,13 @@ func latencyWindow(tk TopologyKind, servers []Server, threshold time.Duration) (
 	}
 	limit := fastest + float64(threshold)/float64(time.Millisecond)
 	for i := range servers {
-		servers[i].InLatencyWindow = any && selectable(tk, servers[i]) && servers[i].RTTMs <= limit
+		servers[i].InLatencyWindow = any && topoSelectable(tk, servers[i]) && servers[i].RTTMs <= limit
 	}
 	return fastest, any
 }
 
 // topologyView is the outcome of discovery: the SDAM description, the
-// servers it dropped and every probe made.
+// servers it topoDropped and every probe made.
 type topologyView struct {
 	opts    topoOptions
 	kind    TopologyKind
@@ -495,7 +495,7 @@ type topologyView struct {
 	// with InLatencyWindow set.
 	members []Server
 	// gone are the servers SDAM removed, and why.
-	gone []dropped
+	gone []topoDropped
 	// probed holds every probe's result by canonical address.
 	probed map[string]Server
 	// seeds are the canonical seed addresses.
@@ -546,7 +546,7 @@ func (v *topologyView) unreachableMembers() []Server {
 }
 
 // allServers lists every server seen for Report.Servers: the topology's
-// members first, then seeds and others SDAM dropped, each once.
+// members first, then seeds and others SDAM topoDropped, each once.
 func (v *topologyView) allServers() []Server {
 	seen := map[string]bool{}
 	var out []Server

@@ -11,16 +11,16 @@ import (
 	"time"
 )
 
-// replies is what each address answers in a discovery test; an address
+// topoReplies is what each address answers in a discovery test; an address
 // missing from the map does not answer.
-type replies map[string]Server
+type topoReplies map[string]Server
 
-func (r replies) probe(calls *[]string, mu *sync.Mutex) memberProbe {
+func (r topoReplies) probe(calls *[]string, mu *sync.Mutex) memberProbe {
 	return func(_ context.Context, addr string) Server {
 		mu.Lock()
 		*calls = append(*calls, addr)
 		mu.Unlock()
-		s, ok := r[canonicalAddr(addr)]
+		s, ok := r[topoCanonical(addr)]
 		if !ok {
 			return Server{Address: addr, Kind: srvKindUnknown, Error: "connection refused"}
 		}
@@ -30,116 +30,116 @@ func (r replies) probe(calls *[]string, mu *sync.Mutex) memberProbe {
 	}
 }
 
-func primary(set, me string, hosts ...string) Server {
+func rsPrimaryReply(set, me string, hosts ...string) Server {
 	return Server{Kind: srvKindRSPrimary, SetName: set, Me: me, Hosts: hosts, Primary: me, MaxWireVersion: 21}
 }
 
-func secondary(set, me, prim string, hosts ...string) Server {
+func rsSecondaryReply(set, me, prim string, hosts ...string) Server {
 	return Server{Kind: srvKindRSSecondary, SetName: set, Me: me, Hosts: hosts, Primary: prim, MaxWireVersion: 21}
 }
 
-func withRTT(s Server, ms float64) Server { s.RTTMs = ms; return s }
+func topoWithRTT(s Server, ms float64) Server { s.RTTMs = ms; return s }
 
-func TestDiscoverTopology(t *testing.T) {
+func TestTopoDiscover(t *testing.T) {
 	a, b, c := "a.example:27017", "b.example:27017", "c.example:27017"
 	cases := []struct {
-		name    string
-		opts    topoOptions
-		seeds   []string
-		replies replies
-		kind    TopologyKind
-		setName string
-		members []string          // addresses of the final topology
-		gone    map[string]string // dropped address -> part of the reason
-		probed  []string          // every address probed, sorted
+		name        string
+		opts        topoOptions
+		seeds       []string
+		topoReplies topoReplies
+		kind        TopologyKind
+		setName     string
+		members     []string          // addresses of the final topology
+		gone        map[string]string // topoDropped address -> part of the reason
+		probed      []string          // every address probed, sorted
 	}{
 		{
-			name:    "healthy set found from one seed",
-			opts:    topoOptions{setName: "rs0"},
-			seeds:   []string{a},
-			replies: replies{a: primary("rs0", a, a, b, c), b: secondary("rs0", b, a, a, b, c), c: secondary("rs0", c, a, a, b, c)},
-			kind:    TopologyReplicaSetWithPrimary, setName: "rs0",
+			name:        "healthy set found from one seed",
+			opts:        topoOptions{setName: "rs0"},
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, a, b, c), b: rsSecondaryReply("rs0", b, a, a, b, c), c: rsSecondaryReply("rs0", c, a, a, b, c)},
+			kind:        TopologyReplicaSetWithPrimary, setName: "rs0",
 			members: []string{a, b, c},
 			probed:  []string{a, b, c},
 		},
 		{
-			name:    "set discovered without replicaSet=",
-			seeds:   []string{b},
-			replies: replies{a: primary("rs0", a, a, b), b: secondary("rs0", b, a, a, b)},
-			kind:    TopologyReplicaSetWithPrimary, setName: "rs0",
+			name:        "set discovered without replicaSet=",
+			seeds:       []string{b},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, a, b), b: rsSecondaryReply("rs0", b, a, a, b)},
+			kind:        TopologyReplicaSetWithPrimary, setName: "rs0",
 			members: []string{b, a},
 			probed:  []string{a, b},
 		},
 		{
-			name:    "replica set name mismatch drops every member",
-			opts:    topoOptions{setName: "prod"},
-			seeds:   []string{a},
-			replies: replies{a: primary("rs0", a, a, b)},
-			kind:    TopologyReplicaSetNoPrimary, setName: "prod",
+			name:        "replica set name mismatch drops every member",
+			opts:        topoOptions{setName: "prod"},
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, a, b)},
+			kind:        TopologyReplicaSetNoPrimary, setName: "prod",
 			gone:   map[string]string{a: `reports replica set "rs0", but the connection string names "prod"`},
 			probed: []string{a},
 		},
 		{
-			name:    "seed known to the set by another name",
-			opts:    topoOptions{setName: "rs0"},
-			seeds:   []string{"127.0.0.1:27017"},
-			replies: replies{"127.0.0.1:27017": primary("rs0", "localhost:27017", "localhost:27017"), "localhost:27017": primary("rs0", "localhost:27017", "localhost:27017")},
-			kind:    TopologyReplicaSetWithPrimary, setName: "rs0",
+			name:        "seed known to the set by another name",
+			opts:        topoOptions{setName: "rs0"},
+			seeds:       []string{"127.0.0.1:27017"},
+			topoReplies: topoReplies{"127.0.0.1:27017": rsPrimaryReply("rs0", "localhost:27017", "localhost:27017"), "localhost:27017": rsPrimaryReply("rs0", "localhost:27017", "localhost:27017")},
+			kind:        TopologyReplicaSetWithPrimary, setName: "rs0",
 			members: []string{"localhost:27017"},
 			gone:    map[string]string{"127.0.0.1:27017": "is not in the member list of primary"},
 			probed:  []string{"127.0.0.1:27017", "localhost:27017"},
 		},
 		{
-			name:    "members advertise names that do not answer",
-			opts:    topoOptions{setName: "rs0"},
-			seeds:   []string{"127.0.0.1:4000"},
-			replies: replies{"127.0.0.1:4000": primary("rs0", "mongo-a.internal:27017", "mongo-a.internal:27017", "mongo-b.internal:27017")},
-			kind:    TopologyReplicaSetNoPrimary, setName: "rs0",
+			name:        "members advertise names that do not answer",
+			opts:        topoOptions{setName: "rs0"},
+			seeds:       []string{"127.0.0.1:4000"},
+			topoReplies: topoReplies{"127.0.0.1:4000": rsPrimaryReply("rs0", "mongo-a.internal:27017", "mongo-a.internal:27017", "mongo-b.internal:27017")},
+			kind:        TopologyReplicaSetNoPrimary, setName: "rs0",
 			members: []string{"mongo-a.internal:27017", "mongo-b.internal:27017"},
 			gone:    map[string]string{"127.0.0.1:4000": "is not in the member list"},
 			probed:  []string{"127.0.0.1:4000", "mongo-a.internal:27017", "mongo-b.internal:27017"},
 		},
 		{
-			name:    "one standalone seed is a single server",
-			seeds:   []string{a},
-			replies: replies{a: {Kind: srvKindStandalone, MaxWireVersion: 21}},
-			kind:    TopologySingle,
-			members: []string{a},
-			probed:  []string{a},
+			name:        "one standalone seed is a single server",
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: {Kind: srvKindStandalone, MaxWireVersion: 21}},
+			kind:        TopologySingle,
+			members:     []string{a},
+			probed:      []string{a},
 		},
 		{
-			name:    "a standalone among several seeds is dropped",
-			seeds:   []string{a, b},
-			replies: replies{a: {Kind: srvKindStandalone}, b: secondary("rs0", b, "", b)},
-			kind:    TopologyReplicaSetNoPrimary, setName: "rs0",
+			name:        "a standalone among several seeds is topoDropped",
+			seeds:       []string{a, b},
+			topoReplies: topoReplies{a: {Kind: srvKindStandalone}, b: rsSecondaryReply("rs0", b, "", b)},
+			kind:        TopologyReplicaSetNoPrimary, setName: "rs0",
 			members: []string{b},
 			gone:    map[string]string{a: "standalone"},
 			probed:  []string{a, b},
 		},
 		{
-			name:    "mongos routers make a sharded cluster and drop a shard member",
-			seeds:   []string{a, b, c},
-			replies: replies{a: {Kind: srvKindMongos}, b: {Kind: srvKindMongos}, c: secondary("rs0", c, "", c)},
-			kind:    TopologySharded,
-			members: []string{a, b},
-			gone:    map[string]string{c: "mongos routers"},
-			probed:  []string{a, b, c},
+			name:        "mongos routers make a sharded cluster and drop a shard member",
+			seeds:       []string{a, b, c},
+			topoReplies: topoReplies{a: {Kind: srvKindMongos}, b: {Kind: srvKindMongos}, c: rsSecondaryReply("rs0", c, "", c)},
+			kind:        TopologySharded,
+			members:     []string{a, b},
+			gone:        map[string]string{c: "mongos routers"},
+			probed:      []string{a, b, c},
 		},
 		{
-			name:    "directConnection probes only the seed",
-			opts:    topoOptions{direct: true},
-			seeds:   []string{b},
-			replies: replies{a: primary("rs0", a, a, b), b: secondary("rs0", b, a, a, b)},
-			kind:    TopologySingle,
-			members: []string{b},
-			probed:  []string{b},
+			name:        "directConnection probes only the seed",
+			opts:        topoOptions{direct: true},
+			seeds:       []string{b},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, a, b), b: rsSecondaryReply("rs0", b, a, a, b)},
+			kind:        TopologySingle,
+			members:     []string{b},
+			probed:      []string{b},
 		},
 		{
-			name:    "directConnection with the wrong set name",
-			opts:    topoOptions{direct: true, setName: "prod"},
-			seeds:   []string{a},
-			replies: replies{a: primary("rs0", a, a)},
-			kind:    TopologySingle, setName: "prod",
+			name:        "directConnection with the wrong set name",
+			opts:        topoOptions{direct: true, setName: "prod"},
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, a)},
+			kind:        TopologySingle, setName: "prod",
 			members: []string{a},
 			gone:    map[string]string{a: `names "prod"`},
 			probed:  []string{a},
@@ -148,55 +148,55 @@ func TestDiscoverTopology(t *testing.T) {
 			name:  "no primary",
 			opts:  topoOptions{setName: "rs0"},
 			seeds: []string{a},
-			replies: replies{
-				a: secondary("rs0", a, "", a, b), b: secondary("rs0", b, "", a, b),
+			topoReplies: topoReplies{
+				a: rsSecondaryReply("rs0", a, "", a, b), b: rsSecondaryReply("rs0", b, "", a, b),
 			},
 			kind: TopologyReplicaSetNoPrimary, setName: "rs0",
 			members: []string{a, b},
 			probed:  []string{a, b},
 		},
 		{
-			name:    "a member without a configuration leaves the topology unknown",
-			seeds:   []string{a},
-			replies: replies{a: {Kind: srvKindRSGhost}},
-			kind:    TopologyUnknown,
-			members: []string{a},
-			probed:  []string{a},
+			name:        "a member without a configuration leaves the topology unknown",
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: {Kind: srvKindRSGhost}},
+			kind:        TopologyUnknown,
+			members:     []string{a},
+			probed:      []string{a},
 		},
 		{
-			name:    "a secondary that calls itself by another name is dropped but its list is followed",
-			seeds:   []string{"10.0.0.2:27017"},
-			replies: replies{"10.0.0.2:27017": secondary("rs0", b, a, a, b), a: primary("rs0", a, a, b), b: secondary("rs0", b, a, a, b)},
-			kind:    TopologyReplicaSetWithPrimary, setName: "rs0",
+			name:        "a secondary that calls itself by another name is topoDropped but its list is followed",
+			seeds:       []string{"10.0.0.2:27017"},
+			topoReplies: topoReplies{"10.0.0.2:27017": rsSecondaryReply("rs0", b, a, a, b), a: rsPrimaryReply("rs0", a, a, b), b: rsSecondaryReply("rs0", b, a, a, b)},
+			kind:        TopologyReplicaSetWithPrimary, setName: "rs0",
 			members: []string{a, b},
 			gone:    map[string]string{"10.0.0.2:27017": `calls itself ` + b},
 			probed:  []string{"10.0.0.2:27017", a, b},
 		},
 		{
-			name:    "names differing in case are the same member",
-			seeds:   []string{"A.Example:27017"},
-			replies: replies{a: primary("rs0", a, a)},
-			kind:    TopologyReplicaSetWithPrimary, setName: "rs0",
+			name:        "names differing in case are the same member",
+			seeds:       []string{"A.Example:27017"},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, a)},
+			kind:        TopologyReplicaSetWithPrimary, setName: "rs0",
 			members: []string{a},
 			probed:  []string{"A.Example:27017"},
 		},
 		{
-			name:    "load balanced mode probes the one seed",
-			opts:    topoOptions{loadBalanced: true},
-			seeds:   []string{a},
-			replies: replies{a: {Kind: srvKindLoadBalancer, ServiceID: "65a1"}},
-			kind:    TopologyLoadBalanced,
-			members: []string{a},
-			probed:  []string{a},
+			name:        "load balanced mode probes the one seed",
+			opts:        topoOptions{loadBalanced: true},
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: {Kind: srvKindLoadBalancer, ServiceID: "65a1"}},
+			kind:        TopologyLoadBalanced,
+			members:     []string{a},
+			probed:      []string{a},
 		},
 		{
-			name:    "a hostile member list is capped",
-			seeds:   []string{a},
-			replies: replies{a: primary("rs0", a, manyHosts(200)...)},
-			kind:    TopologyReplicaSetNoPrimary, setName: "rs0",
-			members: manyHosts(maxTopologyMembers),
+			name:        "a hostile member list is capped",
+			seeds:       []string{a},
+			topoReplies: topoReplies{a: rsPrimaryReply("rs0", a, topoManyHosts(200)...)},
+			kind:        TopologyReplicaSetNoPrimary, setName: "rs0",
+			members: topoManyHosts(maxTopologyMembers),
 			gone:    map[string]string{a: "is not in the member list"},
-			probed:  append([]string{a}, manyHosts(maxTopologyMembers)...),
+			probed:  append([]string{a}, topoManyHosts(maxTopologyMembers)...),
 		},
 	}
 	for _, tc := range cases {
@@ -206,7 +206,7 @@ func TestDiscoverTopology(t *testing.T) {
 			}
 			var calls []string
 			var mu sync.Mutex
-			v := discoverTopology(context.Background(), tc.opts, tc.seeds, tc.replies.probe(&calls, &mu))
+			v := discoverTopology(context.Background(), tc.opts, tc.seeds, tc.topoReplies.probe(&calls, &mu))
 			if v.kind != tc.kind {
 				t.Errorf("kind = %s, want %s", v.kind, tc.kind)
 			}
@@ -221,12 +221,12 @@ func TestDiscoverTopology(t *testing.T) {
 				t.Errorf("members = %v, want %v", got, tc.members)
 			}
 			if len(v.gone) != len(tc.gone) {
-				t.Errorf("dropped %d servers (%v), want %d", len(v.gone), v.gone, len(tc.gone))
+				t.Errorf("topoDropped %d servers (%v), want %d", len(v.gone), v.gone, len(tc.gone))
 			}
 			for _, g := range v.gone {
 				want, ok := tc.gone[g.addr]
 				if !ok || !strings.Contains(g.why, want) {
-					t.Errorf("dropped %s because %q, want a reason containing %q", g.addr, g.why, want)
+					t.Errorf("topoDropped %s because %q, want a reason containing %q", g.addr, g.why, want)
 				}
 			}
 			sort.Strings(calls)
@@ -239,7 +239,7 @@ func TestDiscoverTopology(t *testing.T) {
 	}
 }
 
-func manyHosts(n int) []string {
+func topoManyHosts(n int) []string {
 	out := make([]string, n)
 	for i := range out {
 		out[i] = fmt.Sprintf("h%03d.example:27017", i)
@@ -247,29 +247,29 @@ func manyHosts(n int) []string {
 	return out
 }
 
-func TestNameMismatchIsFlagged(t *testing.T) {
+func TestTopoNameMismatchFlagged(t *testing.T) {
 	var calls []string
 	var mu sync.Mutex
 	v := discoverTopology(context.Background(), topoOptions{setName: "prod", threshold: DefaultLocalThreshold},
-		[]string{"a:1"}, replies{"a:1": primary("rs0", "a:1", "a:1")}.probe(&calls, &mu))
+		[]string{"a:1"}, topoReplies{"a:1": rsPrimaryReply("rs0", "a:1", "a:1")}.probe(&calls, &mu))
 	if len(v.gone) != 1 || !v.gone[0].mismatch {
 		t.Fatalf("gone = %+v, want one name mismatch", v.gone)
 	}
 	if v.gone[0].server.SetName != "rs0" {
-		t.Errorf("the dropped server's reply is lost: %+v", v.gone[0].server)
+		t.Errorf("the topoDropped server's reply is lost: %+v", v.gone[0].server)
 	}
 }
 
-func TestStalePrimaryIsNotBelieved(t *testing.T) {
+func TestTopoStalePrimary(t *testing.T) {
 	a, b := "a:1", "b:1"
-	newer := primary("rs0", a, a, b)
+	newer := rsPrimaryReply("rs0", a, a, b)
 	newer.ElectionID, newer.SetVersion, newer.MaxWireVersion = "7fffffff0000000000000002", 3, 21
-	older := primary("rs0", b, a, b)
+	older := rsPrimaryReply("rs0", b, a, b)
 	older.ElectionID, older.SetVersion, older.MaxWireVersion = "7fffffff0000000000000001", 3, 21
 	var calls []string
 	var mu sync.Mutex
 	v := discoverTopology(context.Background(), topoOptions{setName: "rs0", threshold: DefaultLocalThreshold},
-		[]string{a, b}, replies{a: newer, b: older}.probe(&calls, &mu))
+		[]string{a, b}, topoReplies{a: newer, b: older}.probe(&calls, &mu))
 	p, ok := v.primary()
 	if !ok || p.Address != a {
 		t.Fatalf("primary = %+v, %v; want %s", p, ok, a)
@@ -281,7 +281,7 @@ func TestStalePrimaryIsNotBelieved(t *testing.T) {
 	}
 }
 
-func TestLatencyWindow(t *testing.T) {
+func TestTopoLatencyWindow(t *testing.T) {
 	cases := []struct {
 		name      string
 		kind      TopologyKind
@@ -354,7 +354,7 @@ func TestLatencyWindow(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			latencyWindow(c.kind, c.servers, c.threshold)
+			topoLatencyWindow(c.kind, c.servers, c.threshold)
 			for i, s := range c.servers {
 				if s.InLatencyWindow != c.want[i] {
 					t.Errorf("server %d (%s, %.1f ms): inLatencyWindow = %v, want %v", i, s.Kind, s.RTTMs, s.InLatencyWindow, c.want[i])
@@ -364,7 +364,7 @@ func TestLatencyWindow(t *testing.T) {
 	}
 }
 
-func TestCanonicalAddr(t *testing.T) {
+func TestTopoCanonicalAddr(t *testing.T) {
 	cases := map[string]string{
 		"LocalHost":               "localhost:27017",
 		"Mongo-A.Internal:1":      "mongo-a.internal:1",
@@ -374,8 +374,8 @@ func TestCanonicalAddr(t *testing.T) {
 		"":                        "",
 	}
 	for in, want := range cases {
-		if got := canonicalAddr(in); got != want {
-			t.Errorf("canonicalAddr(%q) = %q, want %q", in, got, want)
+		if got := topoCanonical(in); got != want {
+			t.Errorf("topoCanonical(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

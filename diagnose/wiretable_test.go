@@ -85,7 +85,7 @@ func TestCheckWire(t *testing.T) {
 		{"8.0 server", WireRange{0, 25}, WireCompatible},
 		{"future server that keeps old clients", WireRange{0, 40}, WireCompatible},
 		{"server at the driver's maximum", WireRange{29, 29}, WireCompatible},
-		{"server that dropped the driver's range", WireRange{30, 31}, WireServerTooNew},
+		{"server that topoDropped the driver's range", WireRange{30, 31}, WireServerTooNew},
 	}
 	for _, c := range cases {
 		if got := CheckWire(c.server, driver); got != c.want {
@@ -108,7 +108,7 @@ func TestLinkedDriverMatchesTable(t *testing.T) {
 	mm := majorMinor(version.Driver)
 	var found bool
 	for _, d := range DriverReleases() {
-		if d.Driver != DriverGo || compareVersions(d.First, mm) > 0 || compareVersions(mm, d.Last) > 0 {
+		if d.Driver != DriverGo || wireCompareVersions(d.First, mm) > 0 || wireCompareVersions(mm, d.Last) > 0 {
 			continue
 		}
 		found = true
@@ -124,8 +124,8 @@ func TestLinkedDriverMatchesTable(t *testing.T) {
 	}
 }
 
-// compareVersions orders "X.Y" strings numerically.
-func compareVersions(a, b string) int {
+// wireCompareVersions orders "X.Y" strings numerically.
+func wireCompareVersions(a, b string) int {
 	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(pa) && i < len(pb); i++ {
 		x, _ := strconv.Atoi(pa[i])
@@ -145,7 +145,7 @@ func TestDriverReleaseTableIsOrdered(t *testing.T) {
 		if d.Wire.Min > d.Wire.Max {
 			t.Errorf("%s %s: min %d > max %d", d.Driver, d.Releases(), d.Wire.Min, d.Wire.Max)
 		}
-		if compareVersions(d.First, d.Last) > 0 {
+		if wireCompareVersions(d.First, d.Last) > 0 {
 			t.Errorf("%s: first %s after last %s", d.Driver, d.First, d.Last)
 		}
 		if d.Source == "" {
@@ -161,7 +161,7 @@ func TestDriverReleaseTableIsOrdered(t *testing.T) {
 		}
 		for i := 1; i < len(runs); i++ {
 			prev, cur := runs[i-1], runs[i]
-			if compareVersions(prev.Last, cur.First) >= 0 {
+			if wireCompareVersions(prev.Last, cur.First) >= 0 {
 				t.Errorf("%s: run %s overlaps or precedes %s", name, cur.Releases(), prev.Releases())
 			}
 			if cur.Wire.Min < prev.Wire.Min || cur.Wire.Max < prev.Wire.Max {
