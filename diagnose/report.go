@@ -67,11 +67,11 @@ type Finding struct {
 	ID           string   `json:"id"`
 	Severity     Severity `json:"severity"`
 	Title        string   `json:"title"`
-	Evidence     []string `json:"evidence,omitempty"`
+	Evidence     []string `json:"evidence"`
 	Cause        string   `json:"cause"`
-	Fixes        []string `json:"fixes,omitempty"`
+	Fixes        []string `json:"fixes"`
 	SuggestedURI string   `json:"suggestedUri,omitempty"`
-	Docs         []string `json:"docs,omitempty"`
+	Docs         []string `json:"docs"`
 }
 
 // Server is what a member of the deployment said about itself (or why it

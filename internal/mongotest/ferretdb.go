@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -57,6 +58,15 @@ func StartFerretDB(tb testing.TB, o FerretOptions) *FerretDB {
 // NewFerretDB starts FerretDB storing its data under dir. The caller must
 // Close it. It exists for callers without a testing.TB, such as the demo.
 func NewFerretDB(dir string, o FerretOptions) (*FerretDB, error) {
+	return NewFerretDBAt(dir, "127.0.0.1:0", o)
+}
+
+// NewFerretDBAt is NewFerretDB listening on addr, for tests that announce an
+// address before the server exists (readiness waits).
+func NewFerretDBAt(dir, addr string, o FerretOptions) (*FerretDB, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	cfg := &ferretdb.Config{
 		Handler:   "sqlite",
 		SQLiteURL: (&url.URL{Scheme: "file", Path: dir + "/"}).String(),
@@ -64,13 +74,13 @@ func NewFerretDB(dir string, o FerretOptions) (*FerretDB, error) {
 	}
 	if o.TLSCertFile != "" {
 		cfg.Listener = ferretdb.ListenerConfig{
-			TLS:         "127.0.0.1:0",
+			TLS:         addr,
 			TLSCertFile: o.TLSCertFile,
 			TLSKeyFile:  o.TLSKeyFile,
 			TLSCAFile:   o.TLSCAFile,
 		}
 	} else {
-		cfg.Listener = ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}
+		cfg.Listener = ferretdb.ListenerConfig{TCP: addr}
 	}
 	db, err := ferretdb.New(cfg)
 	if err != nil {

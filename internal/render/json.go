@@ -63,6 +63,9 @@ func normalize(r *diagnose.Report) *diagnose.Report {
 	c.Findings = make([]diagnose.Finding, len(r.Findings))
 	for i, f := range r.Findings {
 		f.SuggestedURI = diagnose.Redact(f.SuggestedURI)
+		f.Evidence = nonNil(f.Evidence)
+		f.Fixes = nonNil(f.Fixes)
+		f.Docs = nonNil(f.Docs)
 		c.Findings[i] = f
 	}
 	if r.SRV != nil {
@@ -91,4 +94,12 @@ func finite(f float64) float64 {
 		return 0
 	}
 	return f
+}
+
+// nonNil makes an absent list an empty one, so JSON shows [] not null.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

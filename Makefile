@@ -1,0 +1,52 @@
+# mongoconn — build, test and measure.
+GO       ?= go
+BIN      ?= bin/mongoconn
+FUZZTIME ?= 30s
+# Brief fuzzing run by `make test` (and so by CI).
+FUZZTIME_SHORT ?= 3s
+
+.PHONY: all build test unit e2e lint fuzz fuzz-short bench demo clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) .
+
+## test: everything CI runs — lint, unit + integration + end-to-end tests
+## with the race detector, then each fuzz target briefly.
+test: lint
+	$(GO) test -race -count=1 -timeout 12m ./...
+	$(MAKE) fuzz-short
+
+unit:
+	$(GO) test -count=1 ./...
+
+## e2e: the testscript transcripts in testdata/script only.
+e2e:
+	$(GO) test -count=1 -run 'TestScripts' .
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+# Every fuzz target in the module: "package-dir FuzzName" per line.
+FUZZ_TARGETS = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | while read f; do \
+	d=$$(dirname $$f); grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | sed "s|func ||; s|^|$$d |"; done)
+
+fuzz:
+	@echo "$(FUZZ_TARGETS)" | xargs -n2 sh -c '$(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME) "$$0"' 
+
+fuzz-short:
+	@echo "$(FUZZ_TARGETS)" | xargs -n2 sh -c 'echo "fuzz $$0 $$1"; $(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME_SHORT) "$$0" >/dev/null || { $(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME_SHORT) "$$0"; exit 1; }'
+
+## bench: the budgets of DESIGN.md §6, printed as a table.
+bench:
+	./scripts/bench.sh
+
+## demo: loopback scenarios and a diagnose report of each; no MongoDB needed.
+demo:
+	$(GO) run ./internal/demo
+
+clean:
+	rm -rf bin

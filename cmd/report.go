@@ -1,0 +1,71 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/internal/render"
+)
+
+// textOptions derives the text renderer's options from the global flags
+// and the terminal: colour only on a terminal, without NO_COLOR or
+// --no-color.
+func (f *Factory) textOptions() render.TextOptions {
+	g := f.Global
+	_, noColorEnv := lookupEnv(f.Getenv, "NO_COLOR")
+	return render.TextOptions{
+		Color:   f.IO.IsStdoutTTY() && !g.NoColor && !noColorEnv,
+		Quiet:   g.Quiet,
+		Verbose: g.Verbose,
+	}
+}
+
+func lookupEnv(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+// printReport writes r in the chosen format and turns its outcome into the
+// error exitCode understands.
+func (f *Factory) printReport(ctx context.Context, r *diagnose.Report) error {
+	if ctx.Err() != nil { // the command's context ends only on a signal
+		r.Interrupted = true
+	}
+	var err error
+	if f.Global.Output == "json" {
+		err = render.JSON(f.IO.Out, r)
+	} else {
+		err = render.Text(f.IO.Out, r, f.textOptions())
+	}
+	if err != nil {
+		return err
+	}
+	if r.Interrupted {
+		return &InterruptedError{Signal: os.Interrupt}
+	}
+	if !r.OK {
+		return &ProblemError{Report: r}
+	}
+	return nil
+}
+
+// parseTarget parses the connection string. When it cannot be parsed and
+// JSON was asked for, stdout still gets a report carrying uri.invalid
+// (DESIGN.md §3); the returned error makes the exit code 2.
+func (f *Factory) parseTarget(command, raw string) (*diagnose.Target, error) {
+	t, err := diagnose.ParseTarget(raw)
+	if err == nil {
+		return t, nil
+	}
+	var uerr *diagnose.URIError
+	if errors.As(err, &uerr) && f.Global.Output == "json" {
+		r := diagnose.NewReport(command, uerr.Redacted)
+		r.AddFinding(diagnose.NewFinding(diagnose.IDURIInvalid, uerr.Msg))
+		r.Checks = append(r.Checks, diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusFail, Summary: uerr.Msg})
+		r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
+		_ = render.JSON(f.IO.Out, r)
+	}
+	return nil, err
+}

@@ -1,0 +1,219 @@
+// Package cmd is mongoconn's command line: cobra commands that parse flags
+// into options, call the diagnose engine and render its report. Exit codes
+// are decided here, in exitCode, and nowhere else.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mongoconn/mongoconn/diagnose"
+)
+
+// Exit codes (DESIGN.md §2).
+const (
+	ExitOK          = 0
+	ExitProblem     = 1
+	ExitUsage       = 2
+	ExitInterrupted = 130 // 128 + SIGINT
+	ExitTerminated  = 143 // 128 + SIGTERM
+)
+
+// UsageError is a mistake in how the tool was invoked.
+type UsageError struct {
+	Msg  string
+	Hint string
+}
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// ProblemError says the report was printed and holds an error-level
+// finding.
+type ProblemError struct{ Report *diagnose.Report }
+
+func (e *ProblemError) Error() string { return "problem found: " + e.Report.Verdict }
+
+// InterruptedError says a signal stopped the command; what was learned was
+// printed.
+type InterruptedError struct{ Signal os.Signal }
+
+func (e *InterruptedError) Error() string { return "interrupted by " + e.Signal.String() }
+
+// Main runs the command line and returns the process exit code.
+func Main() int {
+	ios := System()
+	ctx, sig, stop := signalContext(context.Background())
+	defer stop()
+	f := NewFactory(ios, os.Getenv)
+	root := NewCmdRoot(f)
+	root.SetArgs(os.Args[1:])
+	err := root.ExecuteContext(ctx)
+	if err == nil && ctx.Err() != nil {
+		if s := sig(); s != nil {
+			err = &InterruptedError{Signal: s}
+		}
+	}
+	return exitCode(ios, err, sig)
+}
+
+// signalContext returns a context cancelled by SIGINT or SIGTERM, and a
+// function telling which signal arrived.
+func signalContext(parent context.Context) (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	got := make(chan os.Signal, 1)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			got <- s
+			cancel()
+		case <-done:
+		}
+	}()
+	which := func() os.Signal {
+		select {
+		case s := <-got:
+			got <- s
+			return s
+		default:
+			return nil
+		}
+	}
+	return ctx, which, func() { signal.Stop(ch); close(done); cancel() }
+}
+
+// exitCode turns the result of a command into the process exit code,
+// printing `mongoconn: error:` lines for errors the report did not show.
+func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
+	if err == nil {
+		return ExitOK
+	}
+	var (
+		uerr *UsageError
+		perr *ProblemError
+		ierr *InterruptedError
+		terr *diagnose.URIError
+	)
+	switch {
+	case errors.As(err, &ierr):
+		if ierr.Signal == syscall.SIGTERM {
+			return ExitTerminated
+		}
+		return ExitInterrupted
+	case sig != nil && sig() != nil:
+		if sig() == syscall.SIGTERM {
+			return ExitTerminated
+		}
+		return ExitInterrupted
+	case errors.As(err, &perr):
+		return ExitProblem
+	case errors.As(err, &terr):
+		printError(ios, terr.Error(), terr.Hint)
+		return ExitUsage
+	case errors.As(err, &uerr):
+		printError(ios, uerr.Msg, uerr.Hint)
+		return ExitUsage
+	case errors.As(err, new(*recognizedError)):
+		return ExitProblem
+	default:
+		printError(ios, diagnose.Redact(err.Error()), "")
+		return ExitProblem
+	}
+}
+
+// recognizedError is returned by commands that already printed their
+// failure (explain with no match).
+type recognizedError struct{ msg string }
+
+func (e *recognizedError) Error() string { return e.msg }
+
+func printError(ios *IOStreams, msg, hint string) {
+	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", diagnose.Redact(msg))
+	if hint != "" {
+		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", diagnose.Redact(hint))
+	}
+}
+
+// NewCmdRoot builds the root command with its global flags and every
+// subcommand.
+func NewCmdRoot(f *Factory) *cobra.Command {
+	g := f.Global
+	root := &cobra.Command{
+		Use:   "mongoconn [global flags] COMMAND [URI]",
+		Short: "Tell why a MongoDB connection string does or does not work from here",
+		Long: `mongoconn checks a MongoDB connection string from this machine, stage by stage
+(URI, DNS, TCP, TLS, hello, wire version, auth, topology, selection, ping), and says
+exactly what is wrong and what to change.
+
+The URI defaults to $MONGODB_URI, else mongodb://localhost:27017.
+
+Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
+2 usage error or unparsable connection string, 130 interrupted (143 on SIGTERM).`,
+		Example: `  mongoconn diagnose
+  mongoconn ping --wait 60s mongodb://localhost:27017
+  mongoconn discover 'mongodb://db1:27017,db2:27017/?replicaSet=rs0'
+  mongoconn -o json diagnose "$MONGODB_URI"
+  mongoconn explain 'connection() error occurred during connection handshake: EOF'`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
+			return validateGlobal(f)
+		},
+	}
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &UsageError{Msg: err.Error(), Hint: "run 'mongoconn --help' for usage"}
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text or json")
+	pf.DurationVar(&g.Timeout, "timeout", g.Timeout, "budget for the whole command")
+	pf.StringVar(&g.DNSServer, "dns-server", "", "resolve through this DNS server (HOST:PORT) instead of the system resolver")
+	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print the verdict line only")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print timings and raw server replies")
+	pf.StringVar(&g.ServerAPI, "server-api", "", "declare this Stable API version (only \"1\" exists)")
+	pf.BoolVar(&g.ServerAPIStrict, "server-api-strict", false, "ask for strict Stable API (needs --server-api 1)")
+
+	root.AddCommand(
+		NewCmdPing(f, nil),
+		NewCmdDiagnose(f, nil),
+		NewCmdVersion(f),
+	)
+	root.CompletionOptions.HiddenDefaultCmd = false
+	return root
+}
+
+func validateGlobal(f *Factory) error {
+	g := f.Global
+	switch strings.ToLower(g.Output) {
+	case "text", "json":
+		g.Output = strings.ToLower(g.Output)
+	default:
+		return &UsageError{Msg: fmt.Sprintf("--output %q is not text or json", g.Output), Hint: "use -o text or -o json"}
+	}
+	if g.Timeout <= 0 {
+		return &UsageError{Msg: fmt.Sprintf("--timeout %s must be positive", g.Timeout), Hint: "for example --timeout 5s"}
+	}
+	if g.ServerAPI != "" && g.ServerAPI != "1" {
+		return &UsageError{Msg: fmt.Sprintf("--server-api %q is not a Stable API version", g.ServerAPI), Hint: "the only version is 1: --server-api 1"}
+	}
+	if g.ServerAPIStrict && g.ServerAPI == "" {
+		return &UsageError{Msg: "--server-api-strict needs --server-api 1", Hint: "use --server-api 1 --server-api-strict"}
+	}
+	if g.Quiet && g.Verbose {
+		return &UsageError{Msg: "--quiet and --verbose cannot be used together"}
+	}
+	return nil
+}

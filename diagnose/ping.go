@@ -1,0 +1,328 @@
+package diagnose
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+)
+
+// driverDisconnectTimeout bounds Disconnect after the answer is known: the
+// verdict is already decided, so a slow close must not delay it.
+const driverDisconnectTimeout = 200 * time.Millisecond
+
+// PingRequest says what ping must prove.
+type PingRequest struct {
+	// RequirePrimary demands a writable primary, not just any member.
+	RequirePrimary bool
+}
+
+// Ping connects with the driver and runs {ping: 1} on admin, after dialling
+// every seed itself so that refused ports and unknown names are named at
+// once rather than after a server-selection timeout.
+func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report, error) {
+	ctx, cancel := e.withBudget(ctx)
+	defer cancel()
+	x := e.newRun("ping", t)
+	x.uriStage()
+
+	seeds, ok := x.resolveSeeds(ctx)
+	if !ok {
+		x.skip(StageTCP, "no seed address resolved")
+		return x.finish(""), nil
+	}
+	reachable := x.tcpStage(ctx, seeds)
+	if len(reachable) == 0 {
+		x.skip(StagePing, "no seed accepted a TCP connection")
+		return x.finish(""), nil
+	}
+	if !x.pingHelloStage(ctx, reachable) {
+		x.skip(StagePing, "no seed answered hello")
+		return x.finish(""), nil
+	}
+	res := x.driverPing(ctx, req)
+	return x.finish(res.verdict()), nil
+}
+
+// pingResult is what the driver's ping showed.
+type pingResult struct {
+	rtt      time.Duration
+	version  string
+	topology string
+	address  string
+}
+
+func (p pingResult) verdict() string {
+	s := fmt.Sprintf("ping answered in %s", fmtDuration(Millis(p.rtt)))
+	if p.address != "" {
+		s += " by " + p.address
+	}
+	if p.version != "" {
+		s += ", MongoDB " + p.version
+	}
+	if p.topology != "" {
+		s += ", topology " + p.topology
+	}
+	return s
+}
+
+// uriStage records the connection-string check and its findings (already
+// added by newRun).
+func (x *run) uriStage() {
+	c := Check{Stage: StageURI, Status: StatusPass, Summary: "connection string parsed"}
+	for _, f := range x.t.Findings {
+		switch f.Severity {
+		case SeverityError:
+			c.Status = StatusFail
+		case SeverityWarning:
+			if c.Status == StatusPass {
+				c.Status = StatusWarn
+			}
+		}
+	}
+	if c.Status != StatusPass {
+		c.Summary = fmt.Sprintf("connection string parsed with %d finding(s)", len(x.t.Findings))
+	}
+	x.addCheck(c)
+}
+
+// skip records that stage could not run and why.
+func (x *run) skip(stage Stage, why string) {
+	x.addCheck(Check{Stage: stage, Status: StatusSkip, Summary: why})
+}
+
+// driverPing connects with the driver under what is left of the budget,
+// runs ping and buildInfo, and turns any failure into findings.
+func (x *run) driverPing(ctx context.Context, req PingRequest) pingResult {
+	var res pingResult
+	start := x.now()
+	topo := &topologyWatcher{}
+	client, err := x.connect(ctx, topo)
+	check := Check{Stage: StagePing}
+	if err != nil {
+		check.Status = StatusFail
+		check.Summary = Redact(err.Error())
+		check.DurationMs = x.since(start)
+		x.addCheck(check)
+		x.addFindings(x.e.classifyDriverError(err, x.t)...)
+		return res
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), driverDisconnectTimeout)
+		defer cancel()
+		_ = client.Disconnect(dctx)
+	}()
+
+	rp := readpref.Nearest()
+	if req.RequirePrimary {
+		rp = readpref.Primary()
+	}
+	db := client.Database("admin", options.Database().SetReadPreference(rp))
+	pingStart := time.Now()
+	err = db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
+	res.rtt = time.Since(pingStart)
+	check.DurationMs = x.since(start)
+	desc := topo.last()
+	res.topology = desc.Kind
+	x.setServers(desc)
+	if err != nil {
+		check.Status = StatusFail
+		check.Summary = "ping failed: " + firstLine(Redact(err.Error()))
+		x.addCheck(check)
+		fs := x.e.classifyDriverError(err, x.t)
+		if req.RequirePrimary && !hasPrimary(desc) && len(desc.Servers) > 0 {
+			fs = append([]Finding{driverNoPrimaryFinding(desc)}, fs...)
+		}
+		x.addFindings(fs...)
+		return res
+	}
+	var info struct {
+		Version string `bson:"version"`
+	}
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+		res.version = info.Version
+	}
+	if len(desc.Servers) == 1 {
+		res.address = desc.Servers[0].Addr.String()
+	}
+	check.Status = StatusPass
+	check.Summary = fmt.Sprintf("ping %s", fmtDuration(Millis(res.rtt)))
+	if res.version != "" {
+		check.Summary += ", MongoDB " + res.version
+	}
+	if res.topology != "" {
+		check.Summary += ", " + res.topology
+	}
+	x.addCheck(check)
+	x.mu.Lock()
+	x.r.Topology = res.topology
+	for i := range x.r.Servers {
+		if x.r.Servers[i].Version == "" && res.address == x.r.Servers[i].Address {
+			x.r.Servers[i].Version = res.version
+		}
+	}
+	x.mu.Unlock()
+	return res
+}
+
+func (x *run) addFindings(fs ...Finding) {
+	for _, f := range fs {
+		x.addFinding(f)
+	}
+}
+
+// connect builds a driver client for the target with timeouts taken from
+// the budget, never the driver's 30 s defaults.
+func (x *run) connect(ctx context.Context, topo *topologyWatcher) (*mongo.Client, error) {
+	left := remaining(ctx)
+	o := options.Client().ApplyURI(x.driverURI()).
+		SetServerSelectionTimeout(left).
+		SetConnectTimeout(left).
+		SetDialer(x.e.dialer()).
+		SetAppName("mongoconn")
+	if topo != nil {
+		o.SetServerMonitor(topo.monitor())
+	}
+	if x.e.ServerAPI != "" {
+		api := options.ServerAPI(options.ServerAPIVersion(x.e.ServerAPI))
+		if x.e.ServerAPIStrict {
+			api.SetStrict(true).SetDeprecationErrors(true)
+		}
+		o.SetServerAPIOptions(api)
+	}
+	return mongo.Connect(o)
+}
+
+// topologyWatcher keeps the driver's latest view of the topology.
+type topologyWatcher struct {
+	mu   sync.Mutex
+	desc event.TopologyDescription
+}
+
+func (w *topologyWatcher) monitor() *event.ServerMonitor {
+	return &event.ServerMonitor{
+		TopologyDescriptionChanged: func(ev *event.TopologyDescriptionChangedEvent) {
+			w.mu.Lock()
+			w.desc = ev.NewDescription
+			w.mu.Unlock()
+		},
+	}
+}
+
+func (w *topologyWatcher) last() event.TopologyDescription {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.desc
+}
+
+// setServers records the members the driver knows about.
+func (x *run) setServers(desc event.TopologyDescription) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, s := range desc.Servers {
+		srv := Server{
+			Address:        s.Addr.String(),
+			Kind:           s.Kind,
+			SetName:        s.SetName,
+			MinWireVersion: s.MinWireVersion,
+			MaxWireVersion: s.MaxWireVersion,
+			Hosts:          s.Hosts,
+			Passives:       s.Passives,
+			Arbiters:       s.Arbiters,
+			Reachable:      s.Kind != "Unknown",
+		}
+		if s.Primary != "" {
+			srv.Primary = s.Primary.String()
+		}
+		if s.CanonicalAddr != "" && s.CanonicalAddr != s.Addr {
+			srv.Me = s.CanonicalAddr.String()
+		}
+		if len(s.Tags) > 0 {
+			srv.Tags = map[string]string{}
+			for _, tg := range s.Tags {
+				srv.Tags[tg.Name] = tg.Value
+			}
+		}
+		x.r.Servers = append(x.r.Servers, srv)
+	}
+}
+
+func hasPrimary(desc event.TopologyDescription) bool {
+	for _, s := range desc.Servers {
+		if s.Kind == "RSPrimary" || s.Kind == "Standalone" || s.Kind == "Mongos" || s.Kind == "LoadBalancer" {
+			return true
+		}
+	}
+	return false
+}
+
+func driverNoPrimaryFinding(desc event.TopologyDescription) Finding {
+	var ev []string
+	for _, s := range desc.Servers {
+		ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
+	}
+	return NewFinding(IDTopologyNoPrimary, ev...)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// pingHelloStage sends one raw hello to each reachable seed, so that a
+// server that accepts and never answers, or a peer that is not MongoDB, is
+// named precisely before the driver turns it into a selection timeout. It
+// reports whether any seed answered. With TLS on, the driver's own
+// handshake is the probe (diagnose runs the full TLS stage).
+func (x *run) pingHelloStage(ctx context.Context, addrs []string) bool {
+	if tlsSettingsOf(x.t).enabled || x.t.Conn != nil && x.t.Conn.LoadBalanced {
+		return true
+	}
+	ok := make([]bool, len(addrs))
+	var wg sync.WaitGroup
+	for i, addr := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := x.now()
+			res := x.e.ProbeHello(ctx, addr, HelloOptions{Samples: 1, Verbose: x.e.Verbose})
+			c := Check{Stage: StageHello, Address: addr, DurationMs: x.since(start)}
+			if res.Err != nil {
+				c.Status = StatusFail
+				c.Summary = firstLine(Redact(res.Err.Error()))
+				x.addCheck(c)
+				if f, found := x.e.FindingForProbe(res.Err, addr); found {
+					x.addFinding(f)
+				}
+				return
+			}
+			ok[i] = true
+			c.Status = StatusPass
+			c.Summary = res.Server.Kind
+			if res.Server.Version != "" {
+				c.Summary += ", MongoDB " + res.Server.Version
+			}
+			c.Summary += fmt.Sprintf(", wire %d-%d", res.Server.MinWireVersion, res.Server.MaxWireVersion)
+			if x.e.Verbose && res.Hello != nil {
+				c.Detail = append(c.Detail, "hello: "+Redact(res.Hello.String()))
+			}
+			x.addCheck(c)
+		}()
+	}
+	wg.Wait()
+	for _, v := range ok {
+		if v {
+			return true
+		}
+	}
+	return false
+}

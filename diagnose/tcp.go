@@ -1,0 +1,124 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"syscall"
+)
+
+// tcpResult is what dialing one seed showed.
+type tcpResult struct {
+	addr string
+	ok   bool
+}
+
+// tcpStage dials every address in parallel, adds a check per address and
+// the finding that explains each failure. It returns the addresses that
+// accepted a connection, in the order given.
+func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
+	results := make([]tcpResult, len(addrs))
+	var wg sync.WaitGroup
+	for i, addr := range addrs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = x.dialOne(ctx, addr)
+		}()
+	}
+	wg.Wait()
+	var ok []string
+	for _, r := range results {
+		if r.ok {
+			ok = append(ok, r.addr)
+		}
+	}
+	return ok
+}
+
+func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
+	start := x.now()
+	conn, err := x.e.dialer().DialContext(ctx, "tcp", addr)
+	c := Check{Stage: StageTCP, Address: addr, DurationMs: x.since(start)}
+	if err == nil {
+		_ = conn.Close()
+		c.Status = StatusPass
+		c.Summary = "connected"
+		if ra := conn.RemoteAddr(); ra != nil && ra.String() != addr {
+			c.Summary = "connected to " + ra.String()
+		}
+		x.addCheck(c)
+		return tcpResult{addr: addr, ok: true}
+	}
+	c.Status = StatusFail
+	f := x.dialFinding(ctx, addr, err)
+	c.Summary = f.Evidence[0]
+	if f.ID == IDDNSNoSuchHost {
+		c.Stage = StageDNS
+	}
+	x.addCheck(c)
+	x.addFinding(f)
+	if f.ID == IDTCPTimeout && isAtlas([]string{hostOf(addr)}) {
+		x.addFinding(NewFinding(IDAtlasAccessList, addr+": the connection attempt timed out"))
+	}
+	return tcpResult{addr: addr}
+}
+
+// dialFinding explains why dialing addr failed.
+func (x *run) dialFinding(ctx context.Context, addr string, err error) Finding {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return NewFinding(IDTCPRefused, fmt.Sprintf("%s: connection refused: nothing listens on port %s", addr, portOf(addr)))
+	case errors.As(err, &dnsErr) && (dnsErr.IsNotFound || !dnsErr.IsTimeout && !dnsErr.IsTemporary):
+		return NewFinding(IDDNSNoSuchHost, fmt.Sprintf("%s: host %q does not resolve: %s", addr, hostOf(addr), dnsErr.Err))
+	case isTimeout(err) || ctx.Err() != nil:
+		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: no answer to the TCP connection attempt within %s", addr, fmtDuration(x.since(x.started))))
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: %v (no route to the host from this machine)", addr, unwrapOp(err)))
+	default:
+		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: %v", addr, unwrapOp(err)))
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
+}
+
+// unwrapOp drops the "dial tcp a->b:" prefix of a *net.OpError.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+func portOf(addr string) string {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "27017"
+	}
+	return p
+}
+
+func fmtDuration(ms float64) string {
+	if ms >= 1000 {
+		return fmt.Sprintf("%.1fs", ms/1000)
+	}
+	return fmt.Sprintf("%.0fms", ms)
+}

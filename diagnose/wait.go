@@ -1,0 +1,94 @@
+package diagnose
+
+import (
+	"context"
+	"time"
+)
+
+// Backoff between readiness attempts: start small so a server that comes
+// up a moment later is seen at once, cap it so a long wait still polls
+// every couple of seconds.
+const (
+	WaitFirstBackoff = 100 * time.Millisecond
+	WaitMaxBackoff   = 2 * time.Second
+)
+
+// Attempt is one try of a Waiter.
+type Attempt struct {
+	N       int
+	Elapsed time.Duration
+	Report  *Report
+	// Next is the pause before the next attempt (zero after the last).
+	Next time.Duration
+}
+
+// Waiter repeats a check until it reports OK or Wait has passed. Each
+// attempt gets the engine's Timeout or what is left of the wait, whichever
+// is shorter.
+type Waiter struct {
+	Wait time.Duration
+	// OnAttempt is told about every attempt, including the last.
+	OnAttempt func(Attempt)
+	// Sleep pauses between attempts; nil means a timer that honours ctx.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Run calls check until it reports OK, the wait ends, or ctx is cancelled,
+// and returns the last report.
+func (w Waiter) Run(ctx context.Context, e *Engine, check func(context.Context) (*Report, error)) (*Report, error) {
+	now := e.now
+	start := now()
+	deadline := start.Add(w.Wait)
+	wctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	backoff := WaitFirstBackoff
+	for n := 1; ; n++ {
+		r, err := check(wctx)
+		if err != nil {
+			return nil, err
+		}
+		left := deadline.Sub(now())
+		a := Attempt{N: n, Elapsed: now().Sub(start), Report: r}
+		if r.OK || left <= 0 || ctx.Err() != nil {
+			if w.OnAttempt != nil {
+				w.OnAttempt(a)
+			}
+			return r, nil
+		}
+		a.Next = min(backoff, left)
+		if w.OnAttempt != nil {
+			w.OnAttempt(a)
+		}
+		if err := w.sleep(wctx, a.Next); err != nil {
+			if ctx.Err() != nil {
+				return r, nil
+			}
+		}
+		if now().After(deadline) || !now().Before(deadline) {
+			// One last attempt would have no time at all: report what we have.
+			return r, nil
+		}
+		backoff = min(backoff*2, WaitMaxBackoff)
+	}
+}
+
+func (w Waiter) sleep(ctx context.Context, d time.Duration) error {
+	if w.Sleep != nil {
+		return w.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now()
+	}
+	return time.Now()
+}
