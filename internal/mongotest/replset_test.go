@@ -1,0 +1,299 @@
+package mongotest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+)
+
+// helloOf is the part of a member's hello reply the tests look at.
+type helloOf struct {
+	IsWritablePrimary bool              `bson:"isWritablePrimary"`
+	Secondary         bool              `bson:"secondary"`
+	ArbiterOnly       bool              `bson:"arbiterOnly"`
+	Hidden            bool              `bson:"hidden"`
+	Passive           bool              `bson:"passive"`
+	SetName           string            `bson:"setName"`
+	SetVersion        int32             `bson:"setVersion"`
+	Hosts             []string          `bson:"hosts"`
+	Passives          []string          `bson:"passives"`
+	Arbiters          []string          `bson:"arbiters"`
+	Primary           string            `bson:"primary"`
+	Me                string            `bson:"me"`
+	ElectionID        *bson.ObjectID    `bson:"electionId"`
+	Tags              map[string]string `bson:"tags"`
+	IsReplicaSet      bool              `bson:"isreplicaset"`
+	Info              string            `bson:"info"`
+	MaxWireVersion    int32             `bson:"maxWireVersion"`
+}
+
+func memberHello(t *testing.T, addr string) helloOf {
+	t.Helper()
+	var h helloOf
+	if err := bson.Unmarshal(dialRaw(t, addr).mustMsg("admin", bson.D{{Key: "hello", Value: 1}}), &h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestReplSetMembersAgree(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{
+		Name:    "rs7",
+		Members: 6,
+		Member: []MemberOptions{
+			{Tags: map[string]string{"dc": "east", "rack": "a"}},
+			{Tags: map[string]string{"dc": "west"}},
+			{Passive: true},
+			{Hidden: true},
+			{Arbiter: true},
+			{Down: true},
+		},
+	})
+	hosts := rs.Hosts()
+	wantHosts := []string{hosts[0], hosts[1], hosts[5]}
+	cases := []struct {
+		i    int
+		want func(h helloOf) bool
+	}{
+		{0, func(h helloOf) bool {
+			return h.IsWritablePrimary && !h.Secondary && h.ElectionID != nil && h.Tags["dc"] == "east" && h.Tags["rack"] == "a"
+		}},
+		{1, func(h helloOf) bool {
+			return !h.IsWritablePrimary && h.Secondary && h.ElectionID == nil && h.Tags["dc"] == "west"
+		}},
+		{2, func(h helloOf) bool { return h.Secondary && h.Passive && !h.Hidden }},
+		{3, func(h helloOf) bool { return h.Secondary && h.Hidden && h.Passive }},
+		{4, func(h helloOf) bool { return h.ArbiterOnly && !h.Secondary && !h.IsWritablePrimary }},
+	}
+	for _, tc := range cases {
+		h := memberHello(t, rs.Addrs()[tc.i])
+		if !tc.want(h) {
+			t.Errorf("member %d: %+v", tc.i, h)
+		}
+		if h.SetName != "rs7" || h.SetVersion != 1 || h.Me != hosts[tc.i] || h.Primary != hosts[0] {
+			t.Errorf("member %d: setName %q setVersion %d me %q primary %q", tc.i, h.SetName, h.SetVersion, h.Me, h.Primary)
+		}
+		if !slices.Equal(h.Hosts, wantHosts) || !slices.Equal(h.Passives, []string{hosts[2]}) || !slices.Equal(h.Arbiters, []string{hosts[4]}) {
+			t.Errorf("member %d: hosts %v passives %v arbiters %v, want %v %v %v",
+				tc.i, h.Hosts, h.Passives, h.Arbiters, wantHosts, hosts[2:3], hosts[4:5])
+		}
+	}
+	if rs.Member(5) != nil {
+		t.Errorf("a down member is running")
+	}
+	if _, err := (&LoopbackDialer{}).DialContext(context.Background(), "tcp", rs.Addrs()[5]); err == nil {
+		t.Errorf("the down member's address accepts connections")
+	}
+}
+
+func TestDriverUsesFakeReplSet(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 3, Primary: 1, Version: "6.0.14"})
+	c := connectDriver(t, rs.URI())
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := c.Ping(ctx, readpref.Primary()); err != nil {
+		t.Fatalf("ping primary: %v", err)
+	}
+	var h helloOf
+	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	if h.Me != rs.Addrs()[1] || !h.IsWritablePrimary || h.MaxWireVersion != 17 {
+		t.Errorf("the driver's primary said %+v, want member 1 on wire 17", h)
+	}
+	if err := c.Ping(ctx, readpref.Secondary()); err != nil {
+		t.Fatalf("ping secondary: %v", err)
+	}
+}
+
+func TestAdvertisedNames(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 3, Advertise: InternalHostNames(3)})
+	h := memberHello(t, rs.Addrs()[0])
+	if h.Me != "mongo-0.internal:27017" || !slices.Equal(h.Hosts, InternalHostNames(3)) || h.Primary != "mongo-0.internal:27017" {
+		t.Fatalf("hello = %+v", h)
+	}
+	// Through the tunnel with directConnection the seed answers ...
+	fwd := StartForwarder(t, rs.Addrs()[0])
+	direct := connectDriver(t, "mongodb://"+fwd.Addr()+"/?directConnection=true",
+		options.Client().SetDialer(&LoopbackDialer{}))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := direct.Ping(ctx, nil); err != nil {
+		t.Fatalf("direct ping through the forwarder: %v", err)
+	}
+	// ... but replica-set discovery follows the advertised names, which
+	// do not resolve here.
+	lost := connectDriver(t, "mongodb://"+fwd.Addr()+"/?replicaSet=rs0",
+		options.Client().SetDialer(&LoopbackDialer{}).SetServerSelectionTimeout(quietTimeout))
+	if err := lost.Ping(ctx, readpref.Primary()); err == nil {
+		t.Errorf("discovery reached members by names that do not resolve")
+	}
+	// From inside the deployment's network the names work.
+	inside := connectDriver(t, "mongodb://"+rs.Hosts()[1]+"/?replicaSet=rs0", options.Client().SetDialer(rs.Dialer()))
+	if err := inside.Ping(ctx, readpref.Primary()); err != nil {
+		t.Errorf("ping with the deployment's own names: %v", err)
+	}
+}
+
+func TestNotInitiated(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 2, NotInitiated: true})
+	h := memberHello(t, rs.Addrs()[0])
+	if !h.IsReplicaSet || h.Info != NotInitiatedInfo || h.SetName != "" || h.Hosts != nil || h.IsWritablePrimary || h.Secondary {
+		t.Errorf("not initiated hello = %+v", h)
+	}
+	if rs.Primary() != -1 {
+		t.Errorf("Primary() = %d before initiation", rs.Primary())
+	}
+	if err := rs.Elect(1); err == nil {
+		t.Errorf("elected a member of a set without a configuration")
+	}
+	rs.Initiate()
+	h = memberHello(t, rs.Addrs()[0])
+	if h.IsReplicaSet || h.SetName != "rs0" || !h.IsWritablePrimary || rs.Primary() != 0 {
+		t.Errorf("after Initiate: %+v", h)
+	}
+}
+
+func TestNoPrimary(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 3, NoPrimary: true})
+	for i, a := range rs.Addrs() {
+		h := memberHello(t, a)
+		if h.IsWritablePrimary || !h.Secondary || h.Primary != "" || h.ElectionID != nil {
+			t.Errorf("member %d: %+v", i, h)
+		}
+	}
+	c := connectDriver(t, rs.URI(), options.Client().SetServerSelectionTimeout(quietTimeout))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	var sel topology.ServerSelectionError
+	if err := c.Ping(ctx, readpref.Primary()); !errors.As(err, &sel) {
+		t.Errorf("ping primary without a primary: %v", err)
+	}
+	if err := c.Ping(ctx, readpref.Secondary()); err != nil {
+		t.Errorf("ping secondary: %v", err)
+	}
+}
+
+func TestElections(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 4, Member: []MemberOptions{3: {Arbiter: true}}})
+	first := memberHello(t, rs.Addrs()[0]).ElectionID
+	rs.StepDown()
+	for i := 0; i < 3; i++ {
+		if h := memberHello(t, rs.Addrs()[i]); h.IsWritablePrimary || h.Primary != "" {
+			t.Errorf("after StepDown member %d: %+v", i, h)
+		}
+	}
+	if err := rs.Elect(2); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.Elect(3); err == nil {
+		t.Errorf("an arbiter was elected")
+	}
+	if err := rs.Elect(9); err == nil {
+		t.Errorf("a member that does not exist was elected")
+	}
+	h := memberHello(t, rs.Addrs()[2])
+	if !h.IsWritablePrimary || h.ElectionID == nil || bytes.Compare(h.ElectionID[:], first[:]) <= 0 {
+		t.Errorf("new primary %+v; its electionId must be above %v", h, first)
+	}
+	if got := memberHello(t, rs.Addrs()[0]).Primary; got != rs.Hosts()[2] || rs.Primary() != 2 || rs.Term() != 2 {
+		t.Errorf("old primary names %q as primary; Primary() %d, Term() %d", got, rs.Primary(), rs.Term())
+	}
+}
+
+// electionGap is how long the scripted set stays without a primary, and
+// pollInterval how often the test asks the driver what it selects; both
+// only pace the test, nothing asserts on them.
+const (
+	electionGap  = 50 * time.Millisecond
+	pollInterval = 20 * time.Millisecond
+)
+
+func TestFailoverOverTime(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 3})
+	c := connectDriver(t, rs.URI()+"&heartbeatFrequencyMS=500")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := c.Ping(ctx, readpref.Primary()); err != nil {
+		t.Fatal(err)
+	}
+	oldID := rs.ElectionID()
+	rs.Failover(0, electionGap, 1)
+	// The driver must find the new primary; poll what it selects.
+	for {
+		var h helloOf
+		err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "hello", Value: 1}}).Decode(&h)
+		if err == nil && h.IsWritablePrimary && h.Me == rs.Hosts()[1] {
+			if h.ElectionID == nil || *h.ElectionID == oldID {
+				t.Errorf("new primary kept electionId %v", oldID)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the driver never selected member 1 as primary (last: %+v, %v)", h, err)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func TestReplSetScriptedEventsStopOnClose(t *testing.T) {
+	rs, err := NewReplSet(ReplSetOptions{Members: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.Failover(never, never, 1)
+	fired := make(chan struct{})
+	rs.After(0, func() { close(fired) })
+	<-fired
+	rs.Close()
+	rs.Close()
+	if rs.Primary() != 0 {
+		t.Errorf("a scripted step-down ran after Close")
+	}
+	rs.After(0, func() { t.Errorf("an event ran after Close") })
+	checkNoFixtureGoroutines(t)
+}
+
+func TestSlowMember(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 3, Member: []MemberOptions{2: {Delay: never}}})
+	r := dialRaw(t, rs.Addrs()[2])
+	r.sendHello()
+	if !r.staysQuiet() {
+		t.Errorf("the slow member answered before its delay")
+	}
+	dialRaw(t, rs.Addrs()[1]).mustMsg("admin", bson.D{{Key: "ping", Value: 1}})
+}
+
+func TestReplSetOptionErrors(t *testing.T) {
+	cases := []ReplSetOptions{
+		{Members: 2, Member: make([]MemberOptions, 3)},
+		{Members: 2, Advertise: InternalHostNames(3)},
+		{Members: 2, Primary: 2},
+		{Members: 2, Member: []MemberOptions{{Arbiter: true}}},
+		{Members: 1, Users: []User{{Password: "no name"}}},
+	}
+	for i, o := range cases {
+		if rs, err := NewReplSet(o); err == nil {
+			rs.Close()
+			t.Errorf("case %d: %+v accepted", i, o)
+		}
+	}
+}
+
+func TestReplSetSCRAM(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 2, Users: []User{{Name: "alice", Password: "pw"}}})
+	c := connectDriver(t, "mongodb://alice:pw@"+rs.Addrs()[0]+","+rs.Addrs()[1]+"/?replicaSet=rs0&authMechanism=SCRAM-SHA-256")
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := c.Ping(ctx, readpref.Primary()); err != nil {
+		t.Fatalf("authenticated ping: %v", err)
+	}
+}
