@@ -17,8 +17,8 @@ import (
 const DefaultRoundTripTimeout = 10 * time.Second
 
 // initialReadBuffer is the first allocation for a frame's bytes. The buffer
-// then grows as bytes actually arrive, so a peer that declares a large
-// length and sends little costs little memory.
+// then grows as bytes actually arrive (see grow), so a peer that declares a
+// large length and sends little costs little memory.
 const initialReadBuffer = 64 << 10
 
 // ReadMessage reads one frame from r and decodes it. It rejects a declared
@@ -58,9 +58,7 @@ func ReadMessage(r io.Reader, max int32) (*Message, error) {
 	copy(buf, hdr[:])
 	for len(buf) < int(length) {
 		if len(buf) == cap(buf) {
-			grown := make([]byte, len(buf), min(2*cap(buf), int(length)))
-			copy(grown, buf)
-			buf = grown
+			buf = grow(buf, int(length))
 		}
 		k, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+k]
@@ -77,6 +75,22 @@ func ReadMessage(r io.Reader, max int32) (*Message, error) {
 		}
 	}
 	return Decode(buf)
+}
+
+// grow returns buf with more capacity for a frame of length bytes. It
+// doubles, and jumps to the whole length once doubling would pass a quarter
+// of it: the peer must send an eighth of what it declares before the
+// frame's full size is allocated, and the old and new buffers together
+// never hold more than the frame plus the larger of a quarter of it and
+// initialReadBuffer.
+func grow(buf []byte, length int) []byte {
+	c := 2 * cap(buf)
+	if c > length/4 {
+		c = length
+	}
+	grown := make([]byte, len(buf), c)
+	copy(grown, buf)
+	return grown
 }
 
 // RoundTrip writes req and reads the reply under one deadline (the earlier

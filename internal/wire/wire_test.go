@@ -344,3 +344,26 @@ func TestFrameErrorText(t *testing.T) {
 		}
 	}
 }
+
+func TestGrow(t *testing.T) {
+	tests := []struct {
+		cap, length, want int
+	}{
+		{initialReadBuffer, 48_000_000, 2 * initialReadBuffer},
+		{1 << 20, 16 << 20, 2 << 20},
+		{2 << 20, 16 << 20, 4 << 20},
+		{4 << 20, 16 << 20, 16 << 20}, // 8 MiB would pass a quarter: jump
+		{initialReadBuffer, 3 * initialReadBuffer, 3 * initialReadBuffer},
+	}
+	for _, tc := range tests {
+		buf := make([]byte, tc.cap)
+		buf[0] = 42
+		got := grow(buf, tc.length)
+		if cap(got) != tc.want || len(got) != tc.cap || got[0] != 42 {
+			t.Errorf("grow(cap %d, length %d): len %d cap %d, want cap %d", tc.cap, tc.length, len(got), cap(got), tc.want)
+		}
+		if cap(buf)+cap(got) > tc.length+max(tc.length/4, initialReadBuffer) {
+			t.Errorf("grow(cap %d, length %d) holds %d bytes at once", tc.cap, tc.length, cap(buf)+cap(got))
+		}
+	}
+}
