@@ -371,8 +371,10 @@ func (s *FakeMongod) SetAPIMode(a APIMode) {
 func (s *FakeMongod) AddUser(u User) error { return s.auth.add(u) }
 
 // Count returns how many requests for the named commands the server
-// received (summed; names are matched exactly, so pass "isMaster" and
-// "ismaster" to count both spellings).
+// received, answered or not (summed; names are matched exactly, so pass
+// "isMaster" and "ismaster" to count both spellings). ModeHTTP,
+// ModeTLSAlert and ModeRandomBytes do not parse what they read: they count
+// it under the mode's name ("http", "tls-alert", "random-bytes").
 func (s *FakeMongod) Count(names ...string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
