@@ -25,6 +25,11 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 }
 
 func TestMain(m *testing.M) {
+	// Tests that need the real process (signals) run the test binary
+	// itself as mongoconn.
+	if os.Getenv("MONGOCONN_RUN_MAIN") == "1" {
+		os.Exit(cmd.Main())
+	}
 	testscript.Main(m, map[string]func(){
 		"mongoconn": func() { os.Exit(cmd.Main()) },
 	})

@@ -104,13 +104,13 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 		terr *diagnose.URIError
 	)
 	switch {
-	case errors.As(err, &ierr):
-		if ierr.Signal == syscall.SIGTERM {
+	case sig != nil && sig() != nil:
+		if sig() == syscall.SIGTERM {
 			return ExitTerminated
 		}
 		return ExitInterrupted
-	case sig != nil && sig() != nil:
-		if sig() == syscall.SIGTERM {
+	case errors.As(err, &ierr):
+		if ierr.Signal == syscall.SIGTERM {
 			return ExitTerminated
 		}
 		return ExitInterrupted
@@ -188,6 +188,9 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 
 	root.AddCommand(
 		NewCmdPing(f, nil),
+		NewCmdDiscover(f, nil),
+		NewCmdWireCheck(f, nil),
+		NewCmdTunnelCheck(f, nil),
 		NewCmdDiagnose(f, nil),
 		NewCmdVersion(f),
 	)

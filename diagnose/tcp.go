@@ -52,6 +52,12 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 		x.addCheck(c)
 		return tcpResult{addr: addr, ok: true}
 	}
+	if interrupted(ctx) {
+		c.Status = StatusSkip
+		c.Summary = "interrupted"
+		x.addCheck(c)
+		return tcpResult{addr: addr}
+	}
 	c.Status = StatusFail
 	f := x.dialFinding(ctx, addr, err)
 	c.Summary = f.Evidence[0]
@@ -81,6 +87,12 @@ func (x *run) dialFinding(ctx context.Context, addr string, err error) Finding {
 	default:
 		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: %v", addr, unwrapOp(err)))
 	}
+}
+
+// interrupted reports whether ctx was cancelled from outside (a signal)
+// rather than having reached its deadline.
+func interrupted(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.Canceled)
 }
 
 func isTimeout(err error) bool {

@@ -145,7 +145,12 @@ func (t *textWriter) verdict(r *diagnose.Report) {
 		v = "no problems found"
 	}
 	if r.Interrupted {
-		v += " (interrupted before the end)"
+		word = paint(t.p.failWord, "INTERRUPTED")
+		if ok(r) {
+			v = "stopped before the end; what was learned so far follows"
+		} else {
+			v += " (stopped before the end)"
+		}
 	}
 	t.line(word, " ", v)
 }

@@ -102,7 +102,8 @@ func TestVerdictLine(t *testing.T) {
 			{Severity: diagnose.SeverityWarning, Title: "A warning"},
 			{Severity: diagnose.SeverityError, Title: "Nothing is listening"},
 		}}, "FAIL Nothing is listening"},
-		{"interrupted", &diagnose.Report{Verdict: "stopped", Interrupted: true}, "OK stopped (interrupted before the end)"},
+		{"interrupted", &diagnose.Report{Verdict: "stopped", Interrupted: true}, "INTERRUPTED stopped before the end; what was learned so far follows"},
+		{"interrupted with a problem", &diagnose.Report{Verdict: "tcp stage failed", Interrupted: true, Findings: []diagnose.Finding{{Severity: diagnose.SeverityError, Title: "x"}}}, "INTERRUPTED tcp stage failed (stopped before the end)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
