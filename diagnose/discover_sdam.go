@@ -20,7 +20,7 @@ const maxParallelProbes = 16
 type memberProbe func(ctx context.Context, addr string) Server
 
 // discoverTopology builds the topology the way a driver does: probe the
-// seeds in parallel, apply the topoReplies by the SDAM rules in seed order,
+// seeds in parallel, apply the replies by the SDAM rules in seed order,
 // then probe the members they advertise, round after round, until no new
 // member appears. With directConnection=true or loadBalanced=true only the
 // first seed is probed.
@@ -55,6 +55,7 @@ func discoverTopology(ctx context.Context, opts topoOptions, seeds []string, pro
 				r.Kind = srvKindUnknown
 			}
 			v.probed[a] = r
+			v.order = append(v.order, a)
 			s.apply(r)
 		}
 	}

@@ -37,10 +37,10 @@ const (
 	srvKindLoadBalancer = "LoadBalancer"
 )
 
-// DefaultLocalThreshold is the latency window of server selection when the
+// topoDefaultThreshold is the latency window of server selection when the
 // connection string does not set localThresholdMS (server-selection spec:
 // "localThresholdMS ... default 15").
-const DefaultLocalThreshold = 15 * time.Millisecond
+const topoDefaultThreshold = 15 * time.Millisecond
 
 // maxTopologyMembers caps how many addresses discovery follows: a replica
 // set has at most 50 members, so more means a hostile or broken reply.
@@ -55,11 +55,11 @@ type topoOptions struct {
 }
 
 func topoOptionsFrom(cs *connstring.ConnString) topoOptions {
-	o := topoOptions{threshold: DefaultLocalThreshold}
+	o := topoOptions{threshold: topoDefaultThreshold}
 	if cs == nil {
 		return o
 	}
-	o.direct = cs.DirectConnectionSet && cs.DirectConnection
+	o.direct = cs.DirectConnectionSet && cs.DirectConnection || cs.ConnectSet && cs.Connect == connstring.SingleConnect
 	o.loadBalanced = cs.LoadBalancedSet && cs.LoadBalanced
 	o.setName = cs.ReplicaSet
 	if cs.LocalThresholdSet {
@@ -115,9 +115,9 @@ type topoDropped struct {
 }
 
 // sdam builds a topology description by the rules of the SDAM
-// specification, from hello topoReplies applied one at a time. It mirrors the
+// specification, from hello replies applied one at a time. It mirrors the
 // Go driver's x/mongo/driver/topology/fsm.go and records why each server
-// it drops was topoDropped, which the driver does not tell.
+// it drops was dropped, which the driver does not tell.
 type sdam struct {
 	opts    topoOptions
 	kind    TopologyKind
@@ -486,7 +486,7 @@ func topoLatencyWindow(tk TopologyKind, servers []Server, threshold time.Duratio
 }
 
 // topologyView is the outcome of discovery: the SDAM description, the
-// servers it topoDropped and every probe made.
+// servers it dropped and every probe made.
 type topologyView struct {
 	opts    topoOptions
 	kind    TopologyKind
@@ -496,8 +496,10 @@ type topologyView struct {
 	members []Server
 	// gone are the servers SDAM removed, and why.
 	gone []topoDropped
-	// probed holds every probe's result by canonical address.
+	// probed holds every probe's result by canonical address, and order
+	// lists those addresses in the order the results were applied.
 	probed map[string]Server
+	order  []string
 	// seeds are the canonical seed addresses.
 	seeds []string
 	// asked maps a canonical address to the spelling first used for it
@@ -545,44 +547,47 @@ func (v *topologyView) unreachableMembers() []Server {
 	return out
 }
 
-// allServers lists every server seen for Report.Servers: the topology's
-// members first, then seeds and others SDAM topoDropped, each once.
+// allServers lists every server seen for Report.Servers, in probe order
+// (seeds first): the topology's members as SDAM describes them, and the
+// servers it dropped as they answered, each once.
 func (v *topologyView) allServers() []Server {
-	seen := map[string]bool{}
-	var out []Server
 	isSeed := map[string]bool{}
 	for _, a := range v.seeds {
 		isSeed[a] = true
 	}
-	addr := func(a string) string {
-		if o, ok := v.asked[a]; ok && o != "" {
-			return o
-		}
-		return a
-	}
+	member := map[string]Server{}
 	for _, m := range v.members {
-		s := m
-		if p, ok := v.probed[m.Address]; ok && s.Kind == srvKindUnknown && s.Error == "" {
-			s.Error = p.Error
+		member[m.Address] = m
+	}
+	seen := map[string]bool{}
+	var out []Server
+	emit := func(a string) {
+		if seen[a] {
+			return
 		}
-		s.Seed = isSeed[m.Address]
-		seen[m.Address] = true
-		s.Address = addr(m.Address)
+		seen[a] = true
+		s, isMember := member[a]
+		p, probed := v.probed[a]
+		switch {
+		case isMember:
+			if probed && s.Kind == srvKindUnknown && s.Error == "" {
+				s.Error = p.Error
+			}
+		case probed:
+			s = p
+			s.InLatencyWindow = false
+		default:
+			return
+		}
+		s.Seed = isSeed[a]
+		s.Address = topoDisplayAddr(v, a)
 		out = append(out, s)
 	}
-	for _, g := range v.gone {
-		if seen[g.addr] {
-			continue
-		}
-		p, ok := v.probed[g.addr]
-		if !ok {
-			continue
-		}
-		seen[g.addr] = true
-		p.Seed = isSeed[g.addr]
-		p.InLatencyWindow = false
-		p.Address = addr(g.addr)
-		out = append(out, p)
+	for _, a := range v.order {
+		emit(a)
+	}
+	for _, m := range v.members {
+		emit(m.Address)
 	}
 	return out
 }

@@ -202,7 +202,7 @@ func TestTopoDiscover(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.opts.threshold == 0 {
-				tc.opts.threshold = DefaultLocalThreshold
+				tc.opts.threshold = topoDefaultThreshold
 			}
 			var calls []string
 			var mu sync.Mutex
@@ -250,7 +250,7 @@ func topoManyHosts(n int) []string {
 func TestTopoNameMismatchFlagged(t *testing.T) {
 	var calls []string
 	var mu sync.Mutex
-	v := discoverTopology(context.Background(), topoOptions{setName: "prod", threshold: DefaultLocalThreshold},
+	v := discoverTopology(context.Background(), topoOptions{setName: "prod", threshold: topoDefaultThreshold},
 		[]string{"a:1"}, topoReplies{"a:1": rsPrimaryReply("rs0", "a:1", "a:1")}.probe(&calls, &mu))
 	if len(v.gone) != 1 || !v.gone[0].mismatch {
 		t.Fatalf("gone = %+v, want one name mismatch", v.gone)
@@ -268,7 +268,7 @@ func TestTopoStalePrimary(t *testing.T) {
 	older.ElectionID, older.SetVersion, older.MaxWireVersion = "7fffffff0000000000000001", 3, 21
 	var calls []string
 	var mu sync.Mutex
-	v := discoverTopology(context.Background(), topoOptions{setName: "rs0", threshold: DefaultLocalThreshold},
+	v := discoverTopology(context.Background(), topoOptions{setName: "rs0", threshold: topoDefaultThreshold},
 		[]string{a, b}, topoReplies{a: newer, b: older}.probe(&calls, &mu))
 	p, ok := v.primary()
 	if !ok || p.Address != a {
@@ -297,7 +297,7 @@ func TestTopoLatencyWindow(t *testing.T) {
 				{Kind: srvKindRSSecondary, RTTMs: 3, Reachable: true},
 				{Kind: srvKindRSSecondary, RTTMs: 80, Reachable: true},
 			},
-			threshold: DefaultLocalThreshold,
+			threshold: topoDefaultThreshold,
 			want:      []bool{true, true, false},
 		},
 		{
@@ -318,7 +318,7 @@ func TestTopoLatencyWindow(t *testing.T) {
 				{Kind: srvKindRSSecondary, RTTMs: 25, Reachable: true},
 				{Kind: srvKindRSSecondary, RTTMs: 25.1, Reachable: true},
 			},
-			threshold: DefaultLocalThreshold,
+			threshold: topoDefaultThreshold,
 			want:      []bool{true, true, false},
 		},
 		{
@@ -331,7 +331,7 @@ func TestTopoLatencyWindow(t *testing.T) {
 				{Kind: srvKindRSPrimary, RTTMs: 30, Reachable: true},
 				{Kind: srvKindRSSecondary, RTTMs: 40, Reachable: true},
 			},
-			threshold: DefaultLocalThreshold,
+			threshold: topoDefaultThreshold,
 			want:      []bool{false, false, false, true, true},
 		},
 		{
@@ -348,7 +348,7 @@ func TestTopoLatencyWindow(t *testing.T) {
 			name:      "nothing eligible",
 			kind:      TopologyReplicaSetNoPrimary,
 			servers:   []Server{{Kind: srvKindRSGhost, Reachable: true}},
-			threshold: DefaultLocalThreshold,
+			threshold: topoDefaultThreshold,
 			want:      []bool{false},
 		},
 	}

@@ -327,12 +327,12 @@ func DriverSupport(driver string, server WireRange) string {
 		if i == prevIdx+1 {
 			last = r.Last
 		} else {
-			spans = append(spans, span(first, last))
+			spans = append(spans, wireSpan(first, last))
 			first, last = r.First, r.Last
 		}
 		prevIdx = i
 	}
-	spans = append(spans, span(first, last))
+	spans = append(spans, wireSpan(first, last))
 	return strings.Join(spans, ", ")
 }
 
@@ -345,7 +345,7 @@ func indexOfRelease(d DriverRelease) int {
 	return -1
 }
 
-func span(first, last string) string {
+func wireSpan(first, last string) string {
 	if first == last {
 		return first
 	}

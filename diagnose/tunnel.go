@@ -1,0 +1,137 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// TunnelCheck finds the SSH-tunnel trap: the seed answers (through a
+// tunnel, port-forward, NAT or a Docker/Kubernetes network) but the members
+// it advertises cannot be resolved or reached from here, so a driver that
+// follows them times out. It reports each unreachable address and why, and
+// the connection string that works: the reachable seed alone with
+// directConnection=true. It also finds the reverse trap: directConnection=true
+// to a member that is not the primary, where writes fail. A blocked network
+// yields a Report, not an error.
+func (e *Engine) TunnelCheck(ctx context.Context, t *Target) (*Report, error) {
+	if t == nil {
+		return nil, errors.New("tunnel-check: no target")
+	}
+	ctx, cancel := e.withBudget(ctx)
+	defer cancel()
+	x := e.newRun("tunnel-check", t)
+	v, ok := x.topoDiscover(ctx)
+	if !ok {
+		return x.finish(""), nil
+	}
+	x.topoReport(v)
+	if v.opts.direct {
+		x.tunnelDirectTrap(ctx, v)
+	}
+	x.wireFindings(v, false)
+	return x.finish(tunnelVerdict(v)), nil
+}
+
+// tunnelDirectTrap looks behind a direct connection to a replica set
+// member that is not the primary: it probes the members that member
+// advertises, and reports that writes fail through this connection string,
+// with the string that reaches the primary when one is reachable.
+func (x *run) tunnelDirectTrap(ctx context.Context, v *topologyView) {
+	if len(v.members) != 1 {
+		return
+	}
+	m := v.members[0]
+	if !m.Reachable || m.Kind == srvKindRSPrimary || !topoIsRSMember(m.Kind) {
+		return
+	}
+	seed := topoDisplayAddr(v, m.Address)
+	var addrs []string
+	for _, a := range append(topoMembersOf(m), topoCanonical(m.Primary)) {
+		if a != "" && a != m.Address {
+			addrs = appendUnique(addrs, a)
+		}
+	}
+	p := newTopoProber(x, nil, v.opts)
+	results := probeAll(ctx, addrs, nil, p.probe)
+	p.report(addrs)
+
+	var prim Server
+	found := false
+	x.mu.Lock()
+	for i, r := range results {
+		r.Address = addrs[i]
+		x.r.Servers = append(x.r.Servers, r)
+		if r.Reachable && r.Kind == srvKindRSPrimary && r.SetName == m.SetName && !found {
+			prim, found = r, true
+		}
+	}
+	x.mu.Unlock()
+
+	trap := fmt.Sprintf("directConnection=true connects only to %s, a %s of replica set %q: reads work there, writes fail with NotWritablePrimary", seed, topoRole(m.Kind), m.SetName)
+	x.addCheck(Check{Stage: StageTopology, Address: seed, Status: StatusFail, Summary: trap})
+	switch {
+	case found:
+		f := NewFinding(IDTopologyNoPrimary, trap,
+			fmt.Sprintf("the primary of %q is %s, and it is reachable from here, but this connection string never uses it", m.SetName, prim.Address))
+		if u, err := rewriteURI(x.topoRaw(), uriEdit{set: map[string]string{"replicaSet": m.SetName}, drop: []string{"directConnection"}}); err == nil {
+			f.SuggestedURI = Redact(u)
+			f.Fixes = append([]string{
+				fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName),
+				"Keep the direct connection only for read-only work on this member",
+			}, f.Fixes...)
+		}
+		x.addFinding(f)
+	case m.Primary != "":
+		why := "did not answer"
+		for i, a := range addrs {
+			if a == topoCanonical(m.Primary) && results[i].Error != "" {
+				why = results[i].Error
+			}
+		}
+		f := NewFinding(IDTopologyAdvertisedUnreachable, trap,
+			fmt.Sprintf("the primary %s that %s advertises is not reachable from here: %s", m.Primary, seed, why))
+		f.Fixes = append([]string{
+			fmt.Sprintf("Forward a port to the primary instead (for example ssh -L 27017:%s bastion) and connect to that port with directConnection=true", m.Primary),
+			"Or make the members' advertised names resolvable and reachable from this machine, then connect with replicaSet= and without directConnection",
+		}, f.Fixes...)
+		x.addFinding(f)
+	default:
+		x.addFinding(NewFinding(IDTopologyNoPrimary, trap,
+			fmt.Sprintf("no member of %q reports a primary: the set has none right now", m.SetName)))
+	}
+}
+
+// tunnelVerdict is tunnel-check's sentence when nothing is wrong.
+func tunnelVerdict(v *topologyView) string {
+	if v.opts.direct && len(v.members) == 1 {
+		m := v.members[0]
+		return fmt.Sprintf("directConnection=true reaches %s, a %s: nothing is hidden behind it", topoDisplayAddr(v, m.Address), topoKindPhrase(m.Kind))
+	}
+	if v.isReplicaSet() {
+		if u := v.unreachableMembers(); len(u) > 0 {
+			p, _ := v.primary()
+			return fmt.Sprintf("replica set %q works from here through primary %s, but %d advertised member(s) are not reachable: %s",
+				v.setName, p.Address, len(u), topoJoinAddrs(u))
+		}
+		return fmt.Sprintf("every member replica set %q advertises is reachable from here (%d of %d)", v.setName, topoCountReachable(v.members), len(v.members))
+	}
+	return topoVerdict(v) + ": no other members advertised"
+}
+
+// topoRole names a replica set member's role in a few words.
+func topoRole(kind string) string {
+	switch kind {
+	case srvKindRSPrimary:
+		return "primary"
+	case srvKindRSSecondary:
+		return "secondary"
+	case srvKindRSArbiter:
+		return "arbiter"
+	case srvKindRSOther:
+		return "hidden, starting or recovering member"
+	case srvKindRSGhost:
+		return "member without a configuration"
+	}
+	return topoKindPhrase(kind)
+}

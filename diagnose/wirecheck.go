@@ -1,0 +1,204 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/version"
+)
+
+// WireCheck asks every seed and every member they advertise for its wire
+// version range with a raw hello (legacy isMaster over OP_QUERY for
+// servers before 3.6), and says for each one whether this tool's Go driver
+// can talk to it and which releases of the Go, PyMongo, Node.js and Java
+// drivers can. A blocked network yields a Report, not an error.
+func (e *Engine) WireCheck(ctx context.Context, t *Target) (*Report, error) {
+	if t == nil {
+		return nil, errors.New("wire-check: no target")
+	}
+	ctx, cancel := e.withBudget(ctx)
+	defer cancel()
+	x := e.newRun("wire-check", t)
+	v, ok := x.topoDiscover(ctx)
+	if !ok {
+		return x.finish(""), nil
+	}
+	n := x.wireFindings(v, true)
+	if n == 0 {
+		x.skip(StageWire, "no server answered hello")
+		return x.finish(""), nil
+	}
+	drv := LinkedDriverWire()
+	return x.finish(fmt.Sprintf("all %d server(s) speak a wire version this tool's Go driver %s supports (%s)", n, version.Driver, drv)), nil
+}
+
+// wireServers are the servers that answered, in probe order: members of
+// the topology and servers SDAM dropped alike (the driver checks every
+// server it monitors).
+func wireServers(v *topologyView) []Server {
+	var out []Server
+	for _, a := range v.order {
+		if s := v.probed[a]; s.Reachable {
+			s.Address = topoDisplayAddr(v, a)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// wireFindings checks every server that answered against the linked
+// driver's wire range: wire.server-too-old / wire.server-too-new with the
+// driver's own wording as evidence. With all, every server gets a wire
+// check naming the driver releases that can talk to it; without, only the
+// incompatible ones do. It returns how many servers were checked.
+func (x *run) wireFindings(v *topologyView, all bool) int {
+	drv := LinkedDriverWire()
+	servers := wireServers(v)
+	var tooOld, tooNew []Server
+	for _, s := range servers {
+		r := WireRange{s.MinWireVersion, s.MaxWireVersion}
+		compat := CheckWire(r, drv)
+		switch compat {
+		case WireServerTooOld:
+			tooOld = append(tooOld, s)
+		case WireServerTooNew:
+			tooNew = append(tooNew, s)
+		}
+		if !all && compat == WireCompatible {
+			continue
+		}
+		c := Check{Stage: StageWire, Address: s.Address, Status: StatusPass, Summary: wireSummary(s, compat, drv)}
+		if compat != WireCompatible {
+			c.Status = StatusFail
+		}
+		x.addCheck(c)
+	}
+	if len(tooOld) > 0 {
+		x.addFinding(wireTooOldFinding(tooOld, drv))
+	}
+	if len(tooNew) > 0 {
+		x.addFinding(wireTooNewFinding(tooNew, drv))
+	}
+	return len(servers)
+}
+
+// wireSummary is one line about a server's wire range: its version, what
+// this tool's driver makes of it, and which driver releases can talk to it.
+func wireSummary(s Server, compat WireCompat, drv WireRange) string {
+	r := WireRange{s.MinWireVersion, s.MaxWireVersion}
+	ver := s.Version
+	if ver == "" {
+		ver = ServerVersionForWire(s.MaxWireVersion)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "MongoDB %s, wire %s", ver, r)
+	if s.LegacyHello {
+		b.WriteString(" (answered isMaster over OP_QUERY only)")
+	}
+	switch compat {
+	case WireServerTooOld:
+		fmt.Fprintf(&b, ": too old for this tool's Go driver %s (needs wire %d+, MongoDB %s+)", version.Driver, drv.Min, LinkedDriverMinServer())
+	case WireServerTooNew:
+		fmt.Fprintf(&b, ": too new for this tool's Go driver %s (speaks wire up to %d)", version.Driver, drv.Max)
+	default:
+		fmt.Fprintf(&b, ": compatible with this tool's Go driver %s (wire %s)", version.Driver, drv)
+	}
+	var support []string
+	for _, d := range DriverNames {
+		support = append(support, d+" "+DriverSupport(d, r))
+	}
+	fmt.Fprintf(&b, "; releases that can talk to it: %s", strings.Join(support, ", "))
+	return b.String()
+}
+
+// wireTooOldFinding explains servers below the driver's minimum, with the
+// driver's own error text as evidence and both fixes: upgrade the server,
+// or pin driver releases that still speak its wire version.
+func wireTooOldFinding(servers []Server, drv WireRange) Finding {
+	var ev []string
+	oldest := servers[0]
+	for _, s := range servers {
+		ev = append(ev, fmt.Sprintf("server at %s reports wire version %d, but this version of the Go driver requires at least %d (MongoDB %s)",
+			s.Address, s.MaxWireVersion, drv.Min, LinkedDriverMinServer()))
+		if s.MaxWireVersion < oldest.MaxWireVersion {
+			oldest = s
+		}
+	}
+	f := NewFinding(IDWireServerTooOld, ev...)
+	ver := oldest.Version
+	if ver == "" {
+		ver = ServerVersionForWire(oldest.MaxWireVersion)
+	}
+	upgrade := fmt.Sprintf("Upgrade the server to MongoDB %s or newer (it runs %s)", LinkedDriverMinServer(), ver)
+	if path := upgradePath(oldest.MaxWireVersion, drv.Min); len(path) > 1 {
+		upgrade += "; upgrade one release at a time: " + strings.Join(path, " → ")
+	}
+	fixes := []string{upgrade}
+	r := WireRange{oldest.MinWireVersion, oldest.MaxWireVersion}
+	var pins []string
+	for _, d := range DriverNames {
+		if rel, ok := NewestSupporting(d, r); ok {
+			pins = append(pins, fmt.Sprintf("%s %s (%s)", d, rel.Last, rel.Install()))
+		}
+	}
+	if len(pins) > 0 {
+		fixes = append(fixes, fmt.Sprintf("Or keep the server and pin a driver release that still speaks wire %d: %s", oldest.MaxWireVersion, strings.Join(pins, "; ")))
+	} else {
+		fixes = append(fixes, fmt.Sprintf("No release of the Go, PyMongo, Node.js or Java drivers speaks wire %s: the server must be upgraded", r))
+	}
+	f.Fixes = append(fixes, f.Fixes...)
+	return f
+}
+
+// wireTooNewFinding explains servers that require more than the driver
+// speaks.
+func wireTooNewFinding(servers []Server, drv WireRange) Finding {
+	var ev []string
+	newest := servers[0]
+	for _, s := range servers {
+		ev = append(ev, fmt.Sprintf("server at %s requires wire version %d, but this version of the Go driver only supports up to %d",
+			s.Address, s.MinWireVersion, drv.Max))
+		if s.MinWireVersion > newest.MinWireVersion {
+			newest = s
+		}
+	}
+	f := NewFinding(IDWireServerTooNew, ev...)
+	r := WireRange{newest.MinWireVersion, newest.MaxWireVersion}
+	var pins []string
+	for _, d := range DriverNames {
+		if rel, ok := NewestSupporting(d, r); ok {
+			pins = append(pins, fmt.Sprintf("%s %s (%s)", d, rel.Last, rel.Install()))
+		}
+	}
+	var fixes []string
+	if len(pins) > 0 {
+		fixes = append(fixes, fmt.Sprintf("Upgrade the driver to a release that speaks wire %d: %s", newest.MinWireVersion, strings.Join(pins, "; ")))
+	} else {
+		fixes = append(fixes, fmt.Sprintf("Upgrade the driver: no release known to this tool speaks wire %d yet; check the driver's compatibility table", newest.MinWireVersion))
+	}
+	fixes = append(fixes, fmt.Sprintf("Or run a server release this driver speaks: MongoDB %s or older (wire %d)", ServerVersionForWire(drv.Max), drv.Max))
+	f.Fixes = append(fixes, f.Fixes...)
+	return f
+}
+
+// upgradeStops are the wire versions of the releases an upgrade must pass
+// through: every release up to 4.4, then the major releases (the rapid
+// releases in between are not upgrade stops).
+var upgradeStops = []int32{1, 3, 4, 5, 6, 7, 8, 9, 13, 17, 21, 25, 29}
+
+// upgradePath lists the releases to pass through from a server whose
+// maxWireVersion is from up to the first release with wire version to.
+func upgradePath(from, to int32) []string {
+	var out []string
+	for _, w := range upgradeStops {
+		if w > from && w <= to {
+			out = append(out, ServerVersionForWire(w))
+		}
+	}
+	if len(out) == 0 || out[len(out)-1] != ServerVersionForWire(to) {
+		out = append(out, ServerVersionForWire(to))
+	}
+	return out
+}
