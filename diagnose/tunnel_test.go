@@ -32,7 +32,9 @@ func TestTunnelCheck(t *testing.T) {
 			via: 0, query: "replicaSet=rs0&authSource=admin",
 			id:       IDTopologyAdvertisedUnreachable,
 			evidence: []string{"calls itself mongo-0.internal:27017", "advertised member mongo-2.internal:27017 is not reachable from here: the host name mongo-2.internal does not resolve"},
-			try:      func(seed string) string { return "mongodb://alice:****@" + seed + "/?authSource=admin&directConnection=true" },
+			try: func(seed string) string {
+				return "mongodb://alice:****@" + seed + "/?authSource=admin&directConnection=true"
+			},
 		},
 		{
 			name: "direct connection to a secondary, primary reachable", via: -1, query: "directConnection=true",
