@@ -184,7 +184,7 @@ func topoNameDifference(seedHost, memberHost string) string {
 	return "a different name"
 }
 
-// topoNameMismatchFinding reports servers topoDropped because their replica set
+// topoNameMismatchFinding reports servers dropped because their replica set
 // name differs from the one the connection string names, when no server of
 // the named set answered.
 func topoNameMismatchFinding(v *topologyView, raw string) (Finding, bool) {
@@ -228,7 +228,7 @@ func topoNameMismatchFinding(v *topologyView, raw string) (Finding, bool) {
 }
 
 // topoNotInitiatedFinding reports a deployment whose members run with
-// --replSet but have no replica set configuration yet (RSGhost topoReplies
+// --replSet but have no replica set configuration yet (RSGhost replies
 // without a set name), and nothing else answered.
 func topoNotInitiatedFinding(v *topologyView, raw string) (Finding, bool) {
 	var ghosts []Server
