@@ -546,7 +546,11 @@ func (p *helloProbe) send(ctx context.Context, req []byte, what string) *ProbeEr
 	p.res.RoundTrips++
 	p.sentAt = time.Now()
 	if _, err := p.conn.Write(req); err != nil {
-		return p.ioError(ctx, err, "sending "+what)
+		pe := p.ioError(ctx, err, "sending "+what)
+		if pe.Kind == ProbeNotResponding {
+			pe.Detail = "connected, but the " + what + " request could not be sent before the deadline"
+		}
+		return pe
 	}
 	return nil
 }

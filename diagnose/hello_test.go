@@ -781,7 +781,11 @@ func TestProbeHelloTLS(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := probe(t, tc.addr, helloSilentBudget, HelloOptions{TLS: tc.cfg})
+			budget := helloSilentBudget
+			if tc.kind == 0 {
+				budget = helloTestBudget
+			}
+			res := probe(t, tc.addr, budget, HelloOptions{TLS: tc.cfg})
 			if tc.kind == 0 {
 				if res.Err != nil || res.Server.Kind != "Standalone" || res.Server.Version != "7.0.12" {
 					t.Fatalf("err %v server %+v", res.Err, res.Server)
@@ -970,4 +974,102 @@ func FuzzServerFromHello(f *testing.F) {
 		}
 		_ = replyError(doc, "hello")
 	})
+}
+
+func TestProbeHelloFakeMongodVersions(t *testing.T) {
+	tests := []struct {
+		version string
+		maxWire int32
+		legacy  bool
+		counts  map[string]int
+	}{
+		{"3.4.24", 5, true, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
+		{"3.6.23", 6, true, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
+		{"4.2.25", 8, true, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
+		{"4.4.29", 9, false, map[string]int{"hello": 3, "isMaster": 0, "buildInfo": 1}},
+		{"7.0.12", 21, false, map[string]int{"hello": 3, "isMaster": 0, "buildInfo": 1}},
+		{"8.0.4", 25, false, map[string]int{"hello": 3, "isMaster": 0, "buildInfo": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.version, func(t *testing.T) {
+			t.Parallel()
+			m := mongotest.StartFakeMongod(t, mongotest.Options{Version: tc.version, MaxWire: tc.maxWire})
+			res := probe(t, m.Addr(), helloTestBudget, HelloOptions{})
+			if res.Err != nil {
+				t.Fatalf("probe failed: %v", res.Err)
+			}
+			s := res.Server
+			if s.Version != tc.version || s.MaxWireVersion != tc.maxWire || s.LegacyHello != tc.legacy || s.Kind != "Standalone" {
+				t.Errorf("server %+v", s)
+			}
+			for name, want := range tc.counts {
+				if got := m.Count(name); got != want {
+					t.Errorf("%s sent %d times, want %d (%s)", name, got, want, m.CountSummary())
+				}
+			}
+			if m.Requests() > MaxHelloRoundTrips || res.RoundTrips != m.Requests() {
+				t.Errorf("%d requests reached the server, probe counted %d", m.Requests(), res.RoundTrips)
+			}
+		})
+	}
+}
+
+func TestProbeHelloFakeMongodHostile(t *testing.T) {
+	want := map[mongotest.Mode]struct {
+		kind    ProbeErrorKind
+		finding string
+	}{
+		mongotest.ModeSilent:           {ProbeNotResponding, IDServerNotResponding},
+		mongotest.ModeHTTP:             {ProbeNotMongoDB, IDServerNotMongoDB},
+		mongotest.ModeHugeLength:       {ProbeNotMongoDB, IDServerNotMongoDB},
+		mongotest.ModeDrip:             {ProbeNotResponding, IDServerNotResponding},
+		mongotest.ModeCloseAfterHeader: {ProbeClosed, IDServerNotMongoDB},
+		mongotest.ModeCloseMidMessage:  {ProbeClosed, IDServerNotMongoDB},
+		mongotest.ModeRandomBytes:      {ProbeNotMongoDB, IDServerNotMongoDB},
+		mongotest.ModeTLSAlert:         {ProbeNotMongoDB, IDTLSServerRequiresTLS},
+		mongotest.ModeWrongResponseTo:  {ProbeNotMongoDB, IDServerNotMongoDB},
+		mongotest.ModeHugeHello:        {ProbeNotMongoDB, IDServerNotMongoDB},
+	}
+	for _, mode := range mongotest.HostileModes() {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			w, ok := want[mode]
+			if !ok {
+				t.Fatalf("no expectation for mode %v", mode)
+			}
+			m := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode, DripInterval: dripInterval})
+			budget := helloSilentBudget
+			if mode == mongotest.ModeHugeHello {
+				budget = helloTestBudget // building 16 MiB takes the fake a while under -race
+			}
+			res := probe(t, m.Addr(), budget, HelloOptions{})
+			var pe *ProbeError
+			if !errors.As(res.Err, &pe) || pe.Kind != w.kind {
+				t.Fatalf("err = %v, want kind %v", res.Err, w.kind)
+			}
+			f, ok := testEngine().FindingForProbe(res.Err, m.Addr())
+			if !ok || f.ID != w.finding {
+				t.Errorf("finding %q, want %s (%v)", f.ID, w.finding, res.Err)
+			}
+		})
+	}
+}
+
+func TestProbeHelloFakeReplSet(t *testing.T) {
+	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{Name: "rs0", Members: 3})
+	kinds := map[string]int{}
+	for _, addr := range rs.Addrs() {
+		res := probe(t, addr, helloTestBudget, HelloOptions{})
+		if res.Err != nil {
+			t.Fatalf("%s: %v", addr, res.Err)
+		}
+		s := res.Server
+		if s.SetName != "rs0" || len(s.Hosts) != 3 || s.Me == "" || s.Primary == "" {
+			t.Errorf("%s: %+v", addr, s)
+		}
+		kinds[s.Kind]++
+	}
+	if kinds["RSPrimary"] != 1 || kinds["RSSecondary"] != 2 {
+		t.Errorf("kinds %v, want one primary and two secondaries", kinds)
+	}
 }
