@@ -200,6 +200,7 @@ type ProbeError struct {
 	Err  error
 }
 
+// Error says which address failed and why, with secrets redacted.
 func (e *ProbeError) Error() string {
 	s := e.Addr + ": " + e.Detail
 	if e.Err != nil {
@@ -219,6 +220,7 @@ type CommandError struct {
 	Message  string
 }
 
+// Error quotes the server's message, code and code name, redacted.
 func (e *CommandError) Error() string {
 	s := e.Command + " failed"
 	if e.Message != "" {
@@ -619,11 +621,13 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 			}
 			return m.Body, rtt, nil
 		}
-		if withAPI && apiErrorCodes[cerr.Code] && legacyID == 0 {
-			// The Stable API fields were refused: ask again without them,
-			// over the OP_MSG the server evidently speaks.
+		if withAPI && apiErrorCodes[cerr.Code] {
 			p.res.APIError = cerr
-			return p.helloWithoutAPI(ctx)
+			if legacyID == 0 {
+				// The Stable API fields were refused: ask again without
+				// them, over the OP_MSG the server evidently speaks.
+				return p.helloWithoutAPI(ctx)
+			}
 		}
 		// hello is unknown before 4.4.2: isMaster over OP_QUERY answers
 		// on every version.

@@ -149,6 +149,7 @@ type FrameError struct {
 	Err    error
 }
 
+// Error gives the reason, the declared length and the I/O cause.
 func (e *FrameError) Error() string {
 	s := "wire: invalid frame: " + e.Reason
 	if e.Length != 0 {
