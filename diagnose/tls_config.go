@@ -57,7 +57,9 @@ func tlsSettingsOf(t *Target) tlsSettings {
 	if cs.SSLClientCertificateKeyPasswordSet {
 		s.keyPassword = cs.SSLClientCertificateKeyPassword
 	}
-	s.insecure = cs.SSLInsecure
+	// Read the options as written: the target may fold the
+	// tlsAllowInvalid* options into the driver's SSLInsecure.
+	s.insecure = optionTrue(cs.Options, "tlsinsecure") || optionTrue(cs.Options, "sslinsecure")
 	s.allowInvalidCerts = optionTrue(cs.Options, "tlsallowinvalidcertificates") || optionTrue(cs.Options, "sslallowinvalidcertificates")
 	s.allowInvalidHosts = optionTrue(cs.Options, "tlsallowinvalidhostnames") || optionTrue(cs.Options, "sslallowinvalidhostnames")
 	return s

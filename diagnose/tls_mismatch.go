@@ -93,6 +93,17 @@ const tlsRecordTypeAlert = 0x15
 // plain client: it sends a TLS alert record, closes, or resets. It also
 // says whether the TLS alert was seen (which needs no confirmation).
 func plainRejected(err error) (rejected, alert bool) {
+	var pe *ProbeError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Peer == PeerTLS:
+			return true, true
+		case pe.Kind == ProbeClosed:
+			return true, false
+		case pe.Kind != ProbeNotMongoDB:
+			return false, false
+		}
+	}
 	var fe *wire.FrameError
 	if errors.As(err, &fe) && len(fe.Prefix) >= 3 && fe.Prefix[0] == tlsRecordTypeAlert && fe.Prefix[1] == 3 && fe.Prefix[2] <= 4 {
 		return true, true
@@ -104,7 +115,8 @@ func plainRejected(err error) (rejected, alert bool) {
 }
 
 // tlsRequiredAfterHello is for the hello stage when TLS is off: given the
-// error of a plain hello to addr, it finds out whether the server requires
+// error of a plain hello to addr (HelloResult.Err of ProbeHello, or any
+// error of a plain round trip), it finds out whether the server requires
 // TLS (it answered with a TLS alert, or it closed the connection and a TLS
 // handshake on the same port succeeds). When it does, it adds
 // tls.server-requires-tls, with the corrected connection string, and a

@@ -13,25 +13,25 @@ import (
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
-// testBudget is the whole-command budget of the tests in this file: far
+// tlsTestBudget is the whole-command budget of the tests in this file: far
 // above what a loopback probe needs, so only a hang reaches it.
-const testBudget = 10 * time.Second
+const tlsTestBudget = 10 * time.Second
 
-func newTestRun(t *testing.T, uri string) *run {
+func tlsTestRun(t *testing.T, uri string) *run {
 	t.Helper()
 	tgt, err := ParseTarget(uri)
 	if err != nil {
 		t.Fatalf("ParseTarget(%q): %v", Redact(uri), err)
 	}
 	e := NewEngine()
-	e.Timeout = testBudget
+	e.Timeout = tlsTestBudget
 	e.Verbose = true
 	return e.newRun("diagnose", tgt)
 }
 
-func testCtx(t *testing.T) context.Context {
+func tlsTestCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testBudget)
+	ctx, cancel := context.WithTimeout(context.Background(), tlsTestBudget)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -156,8 +156,8 @@ func TestTLSStageCertificates(t *testing.T) {
 				_, port, _ := net.SplitHostPort(addr)
 				addr = net.JoinHostPort(tt.host, port)
 			}
-			x := newTestRun(t, "mongodb://"+addr+"/?"+tt.query)
-			ok := x.tlsStage(testCtx(t), []string{addr})
+			x := tlsTestRun(t, "mongodb://"+addr+"/?"+tt.query)
+			ok := x.tlsStage(tlsTestCtx(t), []string{addr})
 			r := x.finish("ok")
 			if ok[addr] != tt.wantOK {
 				t.Errorf("ok[%s] = %v, want %v%s", addr, ok[addr], tt.wantOK, findingsText(r))
@@ -214,8 +214,8 @@ func TestTLSStageClientCertificates(t *testing.T) {
 				ClientCAs: certs.Pool(),
 				Backend:   mongotest.ServeBytes(t, []byte("unused")),
 			})
-			x := newTestRun(t, "mongodb://"+addr+"/?"+tt.query)
-			x.tlsStage(testCtx(t), []string{addr})
+			x := tlsTestRun(t, "mongodb://"+addr+"/?"+tt.query)
+			x.tlsStage(tlsTestCtx(t), []string{addr})
 			r := x.finish("ok")
 			cs := stageChecks(r, StageTLS)
 			if len(cs) != 1 || cs[0].Status != tt.wantStatus {
@@ -234,8 +234,8 @@ func TestTLSStageClientCertificates(t *testing.T) {
 }
 
 func TestTLSStageOff(t *testing.T) {
-	x := newTestRun(t, "mongodb://127.0.0.1:1/")
-	ok := x.tlsStage(testCtx(t), []string{"127.0.0.1:1"})
+	x := tlsTestRun(t, "mongodb://127.0.0.1:1/")
+	ok := x.tlsStage(tlsTestCtx(t), []string{"127.0.0.1:1"})
 	r := x.finish("ok")
 	cs := stageChecks(r, StageTLS)
 	if len(cs) != 1 || cs[0].Status != StatusSkip || !strings.Contains(cs[0].Summary, "TLS is off") {
@@ -270,8 +270,8 @@ func TestTLSStageMismatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := tt.addr(t)
-			x := newTestRun(t, "mongodb://"+addr+"/?tls=true&tlsCAFile="+certs.CAFile)
-			ok := x.tlsStage(testCtx(t), []string{addr})
+			x := tlsTestRun(t, "mongodb://"+addr+"/?tls=true&tlsCAFile="+certs.CAFile)
+			ok := x.tlsStage(tlsTestCtx(t), []string{addr})
 			r := x.finish("ok")
 			if ok[addr] {
 				t.Errorf("ok[%s] is true%s", addr, findingsText(r))
@@ -305,31 +305,36 @@ func TestTLSRequiredAfterHello(t *testing.T) {
 		{name: "TLS already on", addr: func(t *testing.T) string { return mongotest.ServeTLS(t, mongotest.TLSServer{Cert: valid}) }, tlsOn: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			addr := tt.addr(t)
-			uri := "mongodb://" + addr + "/"
-			if tt.tlsOn {
-				uri += "?tls=true"
-			}
-			x := newTestRun(t, uri)
-			ctx := testCtx(t)
-			helloErr := plainHelloErr(ctx, t, addr)
-			got := x.tlsRequiredAfterHello(ctx, addr, helloErr)
-			r := x.finish("ok")
-			if got != tt.want {
-				t.Fatalf("tlsRequiredAfterHello(%v) = %v, want %v%s", helloErr, got, tt.want, findingsText(r))
-			}
-			if !tt.want {
-				if len(r.Findings) != 0 {
-					t.Fatalf("findings without a TLS requirement:%s", findingsText(r))
+		for _, src := range []string{"round trip", "ProbeHello"} {
+			t.Run(tt.name+"/"+src, func(t *testing.T) {
+				addr := tt.addr(t)
+				uri := "mongodb://" + addr + "/"
+				if tt.tlsOn {
+					uri += "?tls=true"
 				}
-				return
-			}
-			checkFindings(t, r, []wantFinding{{id: IDTLSServerRequiresTLS, sev: SeverityError, evidence: []string{tt.evidence}, suggested: "tls=true"}})
-			if cs := stageChecks(r, StageTLS); len(cs) != 1 || cs[0].Status != StatusFail {
-				t.Errorf("tls checks %+v, want one fail", cs)
-			}
-		})
+				x := tlsTestRun(t, uri)
+				ctx := tlsTestCtx(t)
+				helloErr := plainHelloErr(ctx, t, addr)
+				if src == "ProbeHello" {
+					helloErr = x.e.ProbeHello(ctx, addr, HelloOptions{}).Err
+				}
+				got := x.tlsRequiredAfterHello(ctx, addr, helloErr)
+				r := x.finish("ok")
+				if got != tt.want {
+					t.Fatalf("tlsRequiredAfterHello(%v) = %v, want %v%s", helloErr, got, tt.want, findingsText(r))
+				}
+				if !tt.want {
+					if len(r.Findings) != 0 {
+						t.Fatalf("findings without a TLS requirement:%s", findingsText(r))
+					}
+					return
+				}
+				checkFindings(t, r, []wantFinding{{id: IDTLSServerRequiresTLS, sev: SeverityError, evidence: []string{tt.evidence}, suggested: "tls=true"}})
+				if cs := stageChecks(r, StageTLS); len(cs) != 1 || cs[0].Status != StatusFail {
+					t.Errorf("tls checks %+v, want one fail", cs)
+				}
+			})
+		}
 	}
 }
 
@@ -337,12 +342,12 @@ func TestTLSRequiredAfterHello(t *testing.T) {
 // is answered).
 func plainHelloErr(ctx context.Context, t *testing.T, addr string) error {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, testBudget)
+	conn, err := net.DialTimeout("tcp", addr, tlsTestBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, err = helloRoundTrip(ctx, conn, testBudget)
+	_, err = helloRoundTrip(ctx, conn, tlsTestBudget)
 	return err
 }
 
@@ -354,6 +359,11 @@ func TestPlainRejected(t *testing.T) {
 		{io.EOF, true, false},
 		{fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF), true, false},
 		{context.DeadlineExceeded, false, false},
+		{&ProbeError{Kind: ProbeClosed, Err: io.EOF}, true, false},
+		{&ProbeError{Kind: ProbeNotMongoDB, Peer: PeerTLS}, true, true},
+		{&ProbeError{Kind: ProbeNotMongoDB, Peer: PeerHTTP}, false, false},
+		{&ProbeError{Kind: ProbeNotResponding, Err: context.DeadlineExceeded}, false, false},
+		{&ProbeError{Kind: ProbeRefused}, false, false},
 		{nil, false, false},
 	}
 	for _, tt := range tests {
@@ -380,8 +390,8 @@ func TestTLSStageFerretDB(t *testing.T) {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			p := certs.Server(tt.kind)
 			db := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
-			x := newTestRun(t, "mongodb://"+db.Addr+"/?tls=true&tlsCAFile="+certs.CAFile)
-			ctx := testCtx(t)
+			x := tlsTestRun(t, "mongodb://"+db.Addr+"/?tls=true&tlsCAFile="+certs.CAFile)
+			ctx := tlsTestCtx(t)
 			ok := x.tlsStage(ctx, []string{db.Addr})
 			r := x.finish("ok")
 			if ok[db.Addr] != (tt.wantID == "") {
@@ -395,12 +405,12 @@ func TestTLSStageFerretDB(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				conn, err := tls.DialWithDialer(&net.Dialer{Timeout: testBudget}, "tcp", db.Addr, cfg)
+				conn, err := tls.DialWithDialer(&net.Dialer{Timeout: tlsTestBudget}, "tcp", db.Addr, cfg)
 				if err != nil {
 					t.Fatalf("dial with tlsConfig: %v", err)
 				}
 				defer conn.Close()
-				doc, err := helloRoundTrip(ctx, conn, testBudget)
+				doc, err := helloRoundTrip(ctx, conn, tlsTestBudget)
 				if err != nil {
 					t.Fatalf("hello over TLS: %v", err)
 				}
@@ -436,7 +446,7 @@ func TestTLSConfigOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			x := newTestRun(t, "mongodb://db.example.test:27017/?"+tt.query)
+			x := tlsTestRun(t, "mongodb://db.example.test:27017/?"+tt.query)
 			cfg, err := x.tlsConfig("db.example.test")
 			if err != nil {
 				t.Fatal(err)
@@ -457,11 +467,11 @@ func TestTLSConfigOptions(t *testing.T) {
 		})
 	}
 	t.Run("mongodb+srv turns TLS on", func(t *testing.T) {
-		x := newTestRun(t, "mongodb+srv://cluster0.example.test/")
+		x := tlsTestRun(t, "mongodb+srv://cluster0.example.test/")
 		if cfg, err := x.tlsConfig("shard-00.example.test"); err != nil || cfg == nil {
 			t.Fatalf("config %v, %v; want TLS on", cfg, err)
 		}
-		x = newTestRun(t, "mongodb+srv://cluster0.example.test/?tls=false")
+		x = tlsTestRun(t, "mongodb+srv://cluster0.example.test/?tls=false")
 		if cfg, err := x.tlsConfig("shard-00.example.test"); err != nil || cfg != nil {
 			t.Fatalf("config %v, %v; want TLS off", cfg, err)
 		}

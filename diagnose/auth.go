@@ -1,0 +1,281 @@
+package diagnose
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/auth"
+)
+
+// Auth stage timeouts.
+const (
+	// authTimeout caps the auth stage on one member: a hello, then the
+	// driver's connection handshake and SCRAM conversation (three or four
+	// round trips and a PBKDF2 on each side, tens of milliseconds), so a
+	// server that takes longer is not going to answer.
+	authTimeout = 5 * time.Second
+
+	// authDisconnectTimeout bounds closing the stage's driver client once
+	// the answer is known: a slow close must not delay the verdict.
+	authDisconnectTimeout = 200 * time.Millisecond
+)
+
+// Server error codes the auth stage tells apart (error_codes.yml of the
+// server sources).
+const (
+	authCodeAuthenticationFailed = 18
+	authCodeMechanismUnavailable = 334
+)
+
+// SCRAM mechanism names, as drivers and servers spell them.
+const (
+	mechSCRAMSHA1   = "SCRAM-SHA-1"
+	mechSCRAMSHA256 = "SCRAM-SHA-256"
+)
+
+// saslMechsMinWire is the first wire version (MongoDB 4.0) whose hello
+// answers saslSupportedMechs; older servers never send the field.
+const saslMechsMinWire = 7
+
+// authCreds is what the connection string says about authentication.
+type authCreds struct {
+	user      string
+	mechanism string // upper case, "" when the driver negotiates
+	source    string // the authSource the driver uses
+	origin    string // where source comes from, for people
+}
+
+// hasAuth reports whether the connection string asks for authentication.
+func (x *run) hasAuth() bool {
+	cs := x.t.Conn
+	return cs != nil && (cs.Username != "" || cs.AuthMechanism != "")
+}
+
+// authCreds resolves the user, mechanism and authSource as a driver does:
+// the authSource option, else the SRV TXT record's authSource, else the
+// database in the path (SCRAM and PLAIN), else admin ($external for the
+// external mechanisms).
+func (x *run) authCreds() authCreds {
+	cs := x.t.Conn
+	c := authCreds{user: cs.Username, mechanism: strings.ToUpper(cs.AuthMechanism), source: cs.AuthSource}
+	x.mu.Lock()
+	var txt string
+	if x.r.SRV != nil {
+		txt = x.r.SRV.Options["authSource"]
+	}
+	x.mu.Unlock()
+	switch {
+	case cs.AuthSourceSet:
+		c.origin = "the authSource option"
+	case txt != "":
+		c.source, c.origin = txt, "the authSource of the SRV TXT record"
+	case cs.Database != "" && c.source == cs.Database:
+		c.origin = fmt.Sprintf("the database in the connection string's path, /%s, since authSource is not set", cs.Database)
+	default:
+		if c.source == "" {
+			c.source = "admin"
+		}
+		c.origin = "the default, since neither authSource nor a database is given"
+	}
+	return c
+}
+
+// scram reports whether the mechanism is SCRAM (or negotiated, which is
+// SCRAM with every current server).
+func (c authCreds) scram() bool {
+	return c.mechanism == "" || c.mechanism == mechSCRAMSHA1 || c.mechanism == mechSCRAMSHA256
+}
+
+// saslQuestion is the saslSupportedMechs value that asks about this user,
+// "" when the hello should not ask.
+func (c authCreds) saslQuestion() string {
+	if c.user == "" || !c.scram() {
+		return ""
+	}
+	return c.source + "." + c.user
+}
+
+// mechList formats mechanisms for evidence.
+func mechList(m []string) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	return strings.Join(m, ", ")
+}
+
+// authStage authenticates against addr, one reachable data-bearing
+// member, with the connection string's credentials. It first asks the
+// server, with hello's saslSupportedMechs and without sending the
+// password, which mechanisms the user has; then it authenticates with the
+// driver (direct connection, the engine's Dialer, tlsCfg) and explains a
+// failure: auth.failed (wrong password, user not in authSource) or
+// auth.mechanism-unsupported. Without credentials it records a skip.
+func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
+	if !x.hasAuth() {
+		x.addCheck(Check{Stage: StageAuth, Status: StatusSkip, Summary: "no credentials in the connection string: authentication not tested"})
+		return
+	}
+	start := x.now()
+	ctx, cancel := context.WithTimeout(ctx, min(authTimeout, remaining(ctx)))
+	defer cancel()
+	c := x.authCreds()
+
+	mechs, known := x.userMechanisms(ctx, addr, tlsCfg, c.saslQuestion())
+	err := x.driverAuth(ctx, addr, tlsCfg, c)
+	check := Check{Stage: StageAuth, Address: addr, DurationMs: x.since(start)}
+	if x.e.Verbose && known {
+		check.Detail = []string{fmt.Sprintf("hello saslSupportedMechs %q: %s", c.saslQuestion(), mechList(mechs))}
+	}
+	if err == nil {
+		check.Status = StatusPass
+		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", c.user, c.source, usedMechanism(c, mechs, known))
+		x.addCheck(check)
+		return
+	}
+	check.Status = StatusFail
+	f, summary := x.authFailure(ctx, addr, tlsCfg, c, mechs, known, err)
+	check.Summary = summary
+	x.addCheck(check)
+	if f.ID != "" {
+		x.addFinding(f)
+	}
+}
+
+// userMechanisms asks addr which mechanisms question ("<db>.<user>") may
+// use. known is false when the server could not say (no question, an old
+// server, a failed probe).
+func (x *run) userMechanisms(ctx context.Context, addr string, tlsCfg *tls.Config, question string) (mechs []string, known bool) {
+	if question == "" {
+		return nil, false
+	}
+	res := x.e.ProbeHello(ctx, addr, HelloOptions{TLS: tlsCfg, SASLSupportedMechs: question, Samples: 1})
+	if res.Err != nil || res.Server.MaxWireVersion < saslMechsMinWire {
+		return nil, false
+	}
+	return res.SASLSupportedMechs, true
+}
+
+// usedMechanism names the mechanism the driver used.
+func usedMechanism(c authCreds, mechs []string, known bool) string {
+	switch {
+	case c.mechanism != "":
+		return c.mechanism
+	case known && slices.Contains(mechs, mechSCRAMSHA256):
+		return mechSCRAMSHA256 + " (negotiated)"
+	case known && slices.Contains(mechs, mechSCRAMSHA1):
+		return mechSCRAMSHA1 + " (negotiated)"
+	}
+	return "the mechanism the driver negotiated"
+}
+
+// driverAuth connects the driver straight to addr with the credential and
+// runs ping, which makes it authenticate.
+func (x *run) driverAuth(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds) error {
+	cs := x.t.Conn
+	cred := options.Credential{
+		AuthMechanism:           cs.AuthMechanism,
+		AuthMechanismProperties: cs.AuthMechanismProperties,
+		AuthSource:              c.source,
+		Username:                cs.Username,
+		Password:                cs.Password,
+		PasswordSet:             cs.PasswordSet,
+	}
+	left := remaining(ctx)
+	o := options.Client().
+		SetHosts([]string{addr}).
+		SetDirect(true).
+		SetAuth(cred).
+		SetDialer(x.e.Dialer).
+		SetAppName("mongoconn").
+		SetConnectTimeout(left).
+		SetServerSelectionTimeout(left).
+		SetMaxPoolSize(1)
+	if tlsCfg != nil {
+		o.SetTLSConfig(tlsCfg)
+	}
+	client, err := mongo.Connect(o)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), authDisconnectTimeout)
+		defer cancel()
+		_ = client.Disconnect(dctx)
+	}()
+	return client.Ping(ctx, nil)
+}
+
+// authFailure explains a failed authentication. The finding has no ID
+// when the failure is not about credentials (the server could not be
+// reached); the check's summary still says what happened.
+func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, err error) (Finding, string) {
+	var (
+		ce      mongo.CommandError
+		authErr *auth.Error
+	)
+	isCmd := errors.As(err, &ce)
+	serverSaid := oneLine(Redact(err.Error()))
+	if isCmd {
+		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(Redact(ce.Message)), ce.Name, ce.Code)
+	}
+	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
+
+	mismatch := known && c.mechanism != "" && c.scram() && len(mechs) > 0 && !slices.Contains(mechs, c.mechanism)
+	switch {
+	case mismatch || (isCmd && ce.Code == authCodeMechanismUnavailable):
+		f := NewFinding(IDAuthMechanismUnsupported, used, addr+": the server answered: "+serverSaid)
+		switch {
+		case mismatch:
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only, not %s", addr, c.user, c.source, mechList(mechs), c.mechanism))
+			f = suggestURI(f, uriWithoutOptions(x.t.Raw, "authMechanism"))
+		case known && len(mechs) == 0:
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
+		}
+		return f, "the user has no credentials for " + c.mechanism
+	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
+		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
+	case tlsIsTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+		return NewFinding(IDServerNotResponding, used, fmt.Sprintf("%s: no answer within %s: %s", addr, fmtMillis(x.since(x.started)), serverSaid)),
+			"no answer while authenticating"
+	}
+	return Finding{}, "could not authenticate: " + serverSaid
+}
+
+// authFailedFinding builds auth.failed, telling a wrong password from a
+// user that lives in another database when hello can say which.
+func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, used, serverSaid string) Finding {
+	f := NewFinding(IDAuthFailed, used, addr+": the server answered: "+serverSaid)
+	switch {
+	case known && len(mechs) > 0:
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in %q (saslSupportedMechs: %s), so the password is wrong", addr, c.user, c.source, mechList(mechs)))
+		f.Fixes = append([]string{fmt.Sprintf("Check the password of %q (percent-encode @ : / %% in it) or reset it: db.getSiblingDB(%q).changeUserPassword(%q, passwordPrompt())", c.user, c.source, c.user)}, f.Fixes...)
+	case known:
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
+		if c.source != "admin" {
+			if adminMechs, ok := x.userMechanisms(ctx, addr, tlsCfg, "admin."+c.user); ok && len(adminMechs) > 0 {
+				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in \"admin\" (saslSupportedMechs: %s): authenticate against admin", addr, c.user, mechList(adminMechs)))
+				f = suggestURI(f, uriWithOptions(x.t.Raw, "authSource", "admin"))
+				f.Fixes = append([]string{"Add authSource=admin: the user was created in the admin database"}, f.Fixes...)
+				return f
+			}
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
+	}
+	if c.source != "admin" && f.SuggestedURI == "" {
+		f = suggestURI(f, uriWithOptions(x.t.Raw, "authSource", "admin"))
+	}
+	return f
+}
+
+// oneLine is the first line of s.
+func oneLine(s string) string {
+	first, _, _ := strings.Cut(s, "\n")
+	return first
+}

@@ -1,0 +1,125 @@
+package diagnose
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/mongoconn/mongoconn/internal/mongotest"
+)
+
+// authPassword is the right password of the fake users; authWrong is a
+// wrong one. Both are distinctive so a leak is easy to spot.
+const (
+	authPassword = "Corr3ct-h0rse"
+	authWrong    = "wr0ng-Batt3ry"
+)
+
+func TestAuthStage(t *testing.T) {
+	users := []mongotest.User{
+		{DB: "admin", Name: "alice", Password: authPassword},
+		{DB: "admin", Name: "sha256only", Password: authPassword, Mechanisms: []string{mongotest.MechSCRAMSHA256}},
+		{DB: "admin", Name: "sha1only", Password: authPassword, Mechanisms: []string{mongotest.MechSCRAMSHA1}},
+		{DB: "app", Name: "bob", Password: authPassword},
+	}
+	srv := mongotest.StartFakeMongod(t, mongotest.Options{Users: users})
+	tests := []struct {
+		name        string
+		userinfo    string // user:password@
+		path        string // /db?options
+		wantStatus  Status
+		wantSummary string
+		want        []wantFinding
+	}{
+		{name: "right password, negotiated", userinfo: "alice:" + authPassword + "@", path: "/",
+			wantStatus: StatusPass, wantSummary: `authenticated as "alice" on admin with SCRAM-SHA-256 (negotiated)`},
+		{name: "right password, SCRAM-SHA-1 asked", userinfo: "alice:" + authPassword + "@", path: "/?authMechanism=SCRAM-SHA-1",
+			wantStatus: StatusPass, wantSummary: "with SCRAM-SHA-1"},
+		{name: "negotiation falls back to SCRAM-SHA-1", userinfo: "sha1only:" + authPassword + "@", path: "/",
+			wantStatus: StatusPass, wantSummary: "SCRAM-SHA-1 (negotiated)"},
+		{name: "user in a database named by the path", userinfo: "bob:" + authPassword + "@", path: "/app",
+			wantStatus: StatusPass, wantSummary: "on app"},
+		{name: "wrong password", userinfo: "alice:" + authWrong + "@", path: "/",
+			wantStatus: StatusFail,
+			want: []wantFinding{{id: IDAuthFailed, sev: SeverityError,
+				evidence: []string{`authSource "admin"`, `user "alice" exists in "admin"`, "password is wrong", "AuthenticationFailed, code 18"}}}},
+		{name: "user in admin, authSource from the path", userinfo: "alice:" + authPassword + "@", path: "/app",
+			wantStatus: StatusFail,
+			want: []wantFinding{{id: IDAuthFailed, sev: SeverityError,
+				evidence:  []string{`authSource "app"`, "the database in the connection string's path", `saslSupportedMechs for "app.alice" was empty`, `exists in "admin"`},
+				suggested: "/app?authSource=admin"}}},
+		{name: "user in admin, wrong authSource option", userinfo: "alice:" + authPassword + "@", path: "/?authSource=app",
+			wantStatus: StatusFail,
+			want: []wantFinding{{id: IDAuthFailed, sev: SeverityError,
+				evidence: []string{`authSource "app" (the authSource option)`, `exists in "admin"`}, suggested: "?authSource=admin"}}},
+		{name: "unknown user", userinfo: "mallory:" + authPassword + "@", path: "/",
+			wantStatus: StatusFail,
+			want:       []wantFinding{{id: IDAuthFailed, sev: SeverityError, evidence: []string{`knows no user "mallory" in "admin"`, "check the user name"}}}},
+		{name: "mechanism the user lacks", userinfo: "sha256only:" + authPassword + "@", path: "/?authMechanism=SCRAM-SHA-1",
+			wantStatus: StatusFail,
+			want: []wantFinding{{id: IDAuthMechanismUnsupported, sev: SeverityError,
+				evidence: []string{"credentials for SCRAM-SHA-256 only, not SCRAM-SHA-1", "MechanismUnavailable"}, suggested: "mongodb://sha256only:****@"}}},
+		{name: "mechanism asked for an unknown user", userinfo: "mallory:" + authPassword + "@", path: "/?authMechanism=SCRAM-SHA-256",
+			wantStatus: StatusFail,
+			want:       []wantFinding{{id: IDAuthFailed, sev: SeverityError, evidence: []string{`saslSupportedMechs for "admin.mallory" was empty`}}}},
+		{name: "no credentials", path: "/", wantStatus: StatusSkip, wantSummary: "no credentials"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			uri := "mongodb://" + tt.userinfo + srv.Addr() + tt.path
+			x := tlsTestRun(t, uri)
+			x.authStage(tlsTestCtx(t), srv.Addr(), nil)
+			r := x.finish("ok")
+			cs := stageChecks(r, StageAuth)
+			if len(cs) != 1 {
+				t.Fatalf("%d auth checks, want 1%s", len(cs), findingsText(r))
+			}
+			if cs[0].Status != tt.wantStatus || !strings.Contains(cs[0].Summary, tt.wantSummary) {
+				t.Errorf("check %s %q, want %s containing %q%s", cs[0].Status, cs[0].Summary, tt.wantStatus, tt.wantSummary, findingsText(r))
+			}
+			checkFindings(t, r, tt.want)
+			if tt.want != nil && !strings.Contains(r.Findings[len(r.Findings)-1].SuggestedURI, "****") && strings.Contains(r.Findings[len(r.Findings)-1].SuggestedURI, "@") {
+				t.Errorf("suggested URI not redacted: %s", r.Findings[len(r.Findings)-1].SuggestedURI)
+			}
+			assertNoSecret(t, r, authPassword, authWrong)
+		})
+	}
+}
+
+// TestAuthStageTLS authenticates through a TLS front, with the stage's
+// TLS configuration.
+func TestAuthStageTLS(t *testing.T) {
+	certs := mongotest.NewCerts(t)
+	srv := mongotest.StartFakeMongod(t, mongotest.Options{Users: []mongotest.User{{Name: "alice", Password: authPassword}}})
+	addr := mongotest.ServeTLS(t, mongotest.TLSServer{Cert: certs.Server(mongotest.CertValid).TLS, Backend: srv.Addr()})
+	for _, tt := range []struct {
+		pass       string
+		wantStatus Status
+	}{{authPassword, StatusPass}, {authWrong, StatusFail}} {
+		x := tlsTestRun(t, "mongodb://alice:"+tt.pass+"@"+addr+"/?tls=true&tlsCAFile="+certs.CAFile)
+		cfg, err := x.tlsConfig(tlsHost(addr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.authStage(tlsTestCtx(t), addr, cfg)
+		r := x.finish("ok")
+		if cs := stageChecks(r, StageAuth); len(cs) != 1 || cs[0].Status != tt.wantStatus {
+			t.Errorf("auth checks %+v, want one %s%s", cs, tt.wantStatus, findingsText(r))
+		}
+		assertNoSecret(t, r, authPassword, authWrong)
+	}
+}
+
+// assertNoSecret fails when any secret appears anywhere in the report.
+func assertNoSecret(t *testing.T, r *Report, secrets ...string) {
+	t.Helper()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets {
+		if strings.Contains(string(b), s) {
+			t.Errorf("the report shows a secret: %s", b)
+		}
+	}
+}
