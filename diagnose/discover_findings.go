@@ -152,7 +152,7 @@ func topoSeedNameChecks(v *topologyView) []Check {
 				Summary: fmt.Sprintf("seed %s differs from the member name %s only in letter case; drivers compare names in lower case, so this is harmless", written, a)})
 		}
 		me := topoCanonical(p.Me)
-		if !topoIsRSMember(p.Kind) || me == "" || me == a {
+		if v.opts.direct || !topoIsRSMember(p.Kind) || me == "" || me == a {
 			continue
 		}
 		inList := false
