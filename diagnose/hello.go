@@ -359,10 +359,7 @@ func (p *helloProbe) helloName() string {
 // dial opens the connection (and the TLS session) to p.addr.
 func (p *helloProbe) dial(ctx context.Context) *ProbeError {
 	p.hangUp()
-	d := p.e.Dialer
-	if d == nil {
-		d = &net.Dialer{}
-	}
+	d := p.e.dialer() // names resolve through the engine's resolver
 	start := p.now()
 	c, err := d.DialContext(ctx, "tcp", p.addr)
 	if err != nil {

@@ -24,9 +24,12 @@ type PingRequest struct {
 	RequirePrimary bool
 }
 
-// Ping connects with the driver and runs {ping: 1} on admin, after dialling
-// every seed itself so that refused ports and unknown names are named at
-// once rather than after a server-selection timeout.
+// Ping connects with the driver and runs {ping: 1} on admin. Meanwhile it
+// dials every seed itself and sends each a raw hello, so that a refused
+// port, an unknown name, a silent host or a peer that is not MongoDB is
+// named at once rather than inside a server-selection timeout. The driver
+// and the raw probes run in parallel: a healthy ping costs little more
+// than the driver alone, and a refused port cancels the driver at once.
 func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report, error) {
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
@@ -38,17 +41,54 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 		x.skip(StageTCP, "no seed address resolved")
 		return x.finish(""), nil
 	}
+	dctx, cancelDriver := context.WithCancel(ctx)
+	defer cancelDriver()
+	driver := make(chan driverOutcome, 1)
+	go func() { driver <- x.driverPing(dctx, req) }()
+
 	reachable := x.tcpStage(ctx, seeds)
 	if len(reachable) == 0 {
+		cancelDriver()
+		<-driver
 		x.skip(StagePing, "no seed accepted a TCP connection")
 		return x.finish(""), nil
 	}
 	if !x.pingHelloStage(ctx, reachable) {
+		cancelDriver()
+		<-driver
 		x.skip(StagePing, "no seed answered hello")
 		return x.finish(""), nil
 	}
-	res := x.driverPing(ctx, req)
-	return x.finish(res.verdict()), nil
+	out := <-driver
+	x.apply(out)
+	return x.finish(out.res.verdict()), nil
+}
+
+// driverOutcome is what the driver's ping showed, kept apart from the
+// report until the raw probes have spoken: their findings are more precise.
+type driverOutcome struct {
+	res      pingResult
+	check    Check
+	findings []Finding
+	desc     event.TopologyDescription
+}
+
+// apply records the driver's outcome in the report.
+func (x *run) apply(out driverOutcome) {
+	x.setServers(out.desc)
+	x.addCheck(out.check)
+	x.addFindings(out.findings...)
+	if out.check.Status != StatusPass {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.r.Topology = out.res.topology
+	for i := range x.r.Servers {
+		if x.r.Servers[i].Version == "" && out.res.address == x.r.Servers[i].Address {
+			x.r.Servers[i].Version = out.res.version
+		}
+	}
 }
 
 // pingResult is what the driver's ping showed.
@@ -100,19 +140,18 @@ func (x *run) skip(stage Stage, why string) {
 
 // driverPing connects with the driver under what is left of the budget,
 // runs ping and buildInfo, and turns any failure into findings.
-func (x *run) driverPing(ctx context.Context, req PingRequest) pingResult {
-	var res pingResult
+func (x *run) driverPing(ctx context.Context, req PingRequest) driverOutcome {
+	var out driverOutcome
 	start := x.now()
 	topo := &topologyWatcher{}
 	client, err := x.connect(ctx, topo)
-	check := Check{Stage: StagePing}
+	out.check = Check{Stage: StagePing}
 	if err != nil {
-		check.Status = StatusFail
-		check.Summary = Redact(err.Error())
-		check.DurationMs = x.since(start)
-		x.addCheck(check)
-		x.addFindings(x.e.classifyDriverError(err, x.t)...)
-		return res
+		out.check.Status = StatusFail
+		out.check.Summary = Redact(err.Error())
+		out.check.DurationMs = x.since(start)
+		out.findings = x.e.classifyDriverError(err, x.t)
+		return out
 	}
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), driverDisconnectTimeout)
@@ -127,49 +166,38 @@ func (x *run) driverPing(ctx context.Context, req PingRequest) pingResult {
 	db := client.Database("admin", options.Database().SetReadPreference(rp))
 	pingStart := time.Now()
 	err = db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
-	res.rtt = time.Since(pingStart)
-	check.DurationMs = x.since(start)
-	desc := topo.last()
-	res.topology = desc.Kind
-	x.setServers(desc)
+	out.res.rtt = time.Since(pingStart)
+	out.desc = topo.last()
+	out.res.topology = out.desc.Kind
 	if err != nil {
-		check.Status = StatusFail
-		check.Summary = "ping failed: " + firstLine(Redact(err.Error()))
-		x.addCheck(check)
-		fs := x.e.classifyDriverError(err, x.t)
-		if req.RequirePrimary && !hasPrimary(desc) && len(desc.Servers) > 0 {
-			fs = append([]Finding{driverNoPrimaryFinding(desc)}, fs...)
+		out.check.DurationMs = x.since(start)
+		out.check.Status = StatusFail
+		out.check.Summary = "ping failed: " + firstLine(Redact(err.Error()))
+		out.findings = x.e.classifyDriverError(err, x.t)
+		if req.RequirePrimary && !hasPrimary(out.desc) && len(out.desc.Servers) > 0 {
+			out.findings = append([]Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
 		}
-		x.addFindings(fs...)
-		return res
+		return out
 	}
 	var info struct {
 		Version string `bson:"version"`
 	}
 	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
-		res.version = info.Version
+		out.res.version = info.Version
 	}
-	if len(desc.Servers) == 1 {
-		res.address = desc.Servers[0].Addr.String()
+	out.check.DurationMs = x.since(start)
+	if len(out.desc.Servers) == 1 {
+		out.res.address = out.desc.Servers[0].Addr.String()
 	}
-	check.Status = StatusPass
-	check.Summary = fmt.Sprintf("ping %s", fmtDuration(Millis(res.rtt)))
-	if res.version != "" {
-		check.Summary += ", MongoDB " + res.version
+	out.check.Status = StatusPass
+	out.check.Summary = fmt.Sprintf("ping %s", fmtDuration(Millis(out.res.rtt)))
+	if out.res.version != "" {
+		out.check.Summary += ", MongoDB " + out.res.version
 	}
-	if res.topology != "" {
-		check.Summary += ", " + res.topology
+	if out.res.topology != "" {
+		out.check.Summary += ", " + out.res.topology
 	}
-	x.addCheck(check)
-	x.mu.Lock()
-	x.r.Topology = res.topology
-	for i := range x.r.Servers {
-		if x.r.Servers[i].Version == "" && res.address == x.r.Servers[i].Address {
-			x.r.Servers[i].Version = res.version
-		}
-	}
-	x.mu.Unlock()
-	return res
+	return out
 }
 
 func (x *run) addFindings(fs ...Finding) {

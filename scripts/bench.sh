@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# make bench: measure mongoconn against the budgets of DESIGN.md §6 and
+# print a table. BENCH_QUICK=1 skips the bare driver's 30-second defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+
+mkdir -p bin
+go build -o bin/mongoconn .
+go build -o bin/bareping ./internal/bareping
+export MONGOCONN_BIN="$PWD/bin/mongoconn" BAREPING_BIN="$PWD/bin/bareping"
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+go test -run '^$' -bench 'Ping|Verdict|DiscoverReplSet|PeakRSS|ManyTargets' -benchtime 10x -timeout 20m . | tee "$out" >&2
+if [ "${BENCH_QUICK:-}" != 1 ]; then
+	go test -run '^$' -bench 'DriverDefaults' -benchtime 1x -timeout 5m . | tee -a "$out" >&2
+fi
+echo >&2
+echo "Micro-benchmarks of the parsers (ns/op, allocations):" >&2
+go test -run '^$' -bench . -benchmem ./internal/wire ./diagnose 2>/dev/null | grep -E '^Benchmark' >&2 || true
+
+# metric VALUE of the benchmark line whose name matches $1 and unit is $2.
+metric() { awk -v n="$1" -v u="$2" '$1 ~ n { for (i = 3; i < NF; i++) if ($(i+1) == u) { print $i; exit } }' "$out"; }
+
+row() { # name result budget pass
+	printf '| %-44s | %-14s | %-16s | %-4s |\n' "$1" "$2" "$3" "$4"
+}
+judge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a <= b) ? "ok" : "MISS" }'; }
+
+echo
+echo "| measurement                                  | result         | budget           | met  |"
+echo "|----------------------------------------------|----------------|------------------|------|"
+m=$(metric 'BenchmarkPing/mongoconn' ms/run); d=$(metric 'BenchmarkPing/bare-driver' ms/run)
+ratio=$(awk -v a="$m" -v b="$d" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+row "ping on FerretDB (mongoconn / bare driver)" "${m} / ${d} ms" "ratio <= 2" "$(judge "$ratio" 2)"
+row "  ratio" "${ratio}x" "" ""
+s=$(metric 'BenchmarkPing/mongosh' ms/run); [ -n "$s" ] && row "  mongosh --eval ping (peer, for reference)" "${s} ms" "" ""
+r=$(metric 'BenchmarkVerdictRefused/mongoconn' ms/run)
+row "verdict, refused port" "${r} ms" "< 50 ms" "$(judge "$r" 50)"
+si=$(metric 'BenchmarkVerdictSilent' ms/run)
+row "verdict, silent host, --timeout 1s" "${si} ms" "< 1100 ms" "$(judge "$si" 1100)"
+dr=$(metric 'BenchmarkDriverDefaults/refused' ms/run); ds=$(metric 'BenchmarkDriverDefaults/silent' ms/run)
+[ -n "$dr" ] && row "  bare driver, defaults: refused / silent" "${dr} / ${ds} ms" "" ""
+for c in discover diagnose; do
+	t=$(metric "BenchmarkDiscoverReplSet/$c" trips/member); w=$(metric "BenchmarkDiscoverReplSet/$c" ms/run)
+	row "$c, 3-member set, 20 ms/reply: trips/member" "$t" "<= 5" "$(judge "$t" 5)"
+	row "  wall time" "${w} ms" "" ""
+done
+for c in ping diagnose discover wire-check tunnel-check explain; do
+	v=$(metric "BenchmarkPeakRSS/$c" MiB-rss)
+	row "peak RSS: $c" "${v} MiB" "< 30 MiB" "$(judge "$v" 30)"
+done
+mt=$(metric 'BenchmarkManyTargets' ms/run); mr=$(metric 'BenchmarkManyTargets' MiB-rss)
+[ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 30 MiB" "$(judge "$mr" 30)"
+exit 0
