@@ -2,25 +2,273 @@ package diagnose
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
+	"strings"
+	"time"
 )
 
-// Resolver answers the DNS questions the engine asks.
+// DNS timeouts. A lookup never waits longer than the command's context
+// allows; these cap one question so that a dead server leaves room for
+// the next one and for the TCP, TLS and hello stages.
+const (
+	// DNSQueryTimeout bounds one question to one server over one
+	// transport: a resolver on the network path answers in milliseconds
+	// and a recursive lookup in well under a second, so one that has not
+	// answered in 2 s is down or dropping packets.
+	DNSQueryTimeout = 2 * time.Second
+
+	// dnsMaxAttempts caps the rounds over the configured servers, whatever
+	// resolv.conf's "attempts" says: a lost UDP datagram is worth one retry,
+	// a silent server is not worth five.
+	dnsMaxAttempts = 2
+)
+
+// Resolver answers the DNS questions the engine asks. The engine's
+// Resolver field is the seam: NewResolver builds the real one, tests
+// point it at a loopback DNS server or replace it.
 type Resolver interface {
-	// LookupHost returns the addresses of host.
+	// LookupSRV asks for the SRV records of _service._proto.name.
+	// A name without SRV records is a *DNSError whose NotFound is true.
+	LookupSRV(ctx context.Context, service, proto, name string) (*SRVAnswer, error)
+
+	// LookupTXT asks for the TXT records of name. A name without TXT
+	// records is a *DNSError whose NotFound is true.
+	LookupTXT(ctx context.Context, name string) (*TXTAnswer, error)
+
+	// LookupHost returns the addresses (IPv4 first) of host, which may
+	// also be an IP literal.
 	LookupHost(ctx context.Context, host string) ([]string, error)
 }
 
-// NewResolver returns a resolver that asks server (HOST:PORT), or the
-// system's resolvers when server is empty.
-func NewResolver(server string) Resolver {
-	r := &net.Resolver{}
-	if server != "" {
-		r.PreferGo = true
-		r.Dial = func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, server)
-		}
+// AddrResolver is a Resolver that can also tell where an address answer
+// came from and how long it may be cached. The resolver NewResolver
+// builds implements it; the srv command uses it when it is there.
+type AddrResolver interface {
+	LookupAddrs(ctx context.Context, host string) (*AddrAnswer, error)
+}
+
+// DNSMeta says how an answer was obtained.
+type DNSMeta struct {
+	// Server is the HOST:PORT of the DNS server that answered, or the
+	// file (/etc/hosts) or "system resolver" that did.
+	Server string
+	// TCP is true when the answer came over TCP.
+	TCP bool
+	// Truncated is true when the UDP answer was truncated and the question
+	// was asked again over TCP.
+	Truncated bool
+	// RTT is the time the answering exchange took.
+	RTT time.Duration
+}
+
+// SRVAnswer is the answer to an SRV question.
+type SRVAnswer struct {
+	// Name is the name asked, without the trailing dot
+	// (_mongodb._tcp.cluster0.example.net).
+	Name string
+	// Records are the SRV records in the order the server gave them;
+	// targets are lower-case without the trailing dot.
+	Records []SRVRecord
+	DNSMeta
+}
+
+// TXTRecord is one TXT record: its character strings, in order.
+type TXTRecord struct {
+	Strings    []string
+	TTLSeconds uint32
+}
+
+// Text is the record's strings concatenated, as the seed-list
+// specification reads them.
+func (r TXTRecord) Text() string { return strings.Join(r.Strings, "") }
+
+// TXTAnswer is the answer to a TXT question.
+type TXTAnswer struct {
+	Name    string
+	Records []TXTRecord
+	DNSMeta
+}
+
+// AddrRecord is one A or AAAA record.
+type AddrRecord struct {
+	IP         string
+	TTLSeconds uint32
+}
+
+// AddrAnswer is the answer to an address lookup (A and AAAA).
+type AddrAnswer struct {
+	// Host is the name asked; Canonical is the name that answered when a
+	// search domain was appended (else equal to Host).
+	Host      string
+	Canonical string
+	// Addrs lists IPv4 addresses first, then IPv6.
+	Addrs []AddrRecord
+	DNSMeta
+}
+
+// IPs returns the addresses without their TTLs.
+func (a *AddrAnswer) IPs() []string {
+	out := make([]string, len(a.Addrs))
+	for i, r := range a.Addrs {
+		out[i] = r.IP
 	}
-	return r
+	return out
+}
+
+// DNSErrorKind classifies a failed lookup.
+type DNSErrorKind int
+
+// Kinds of DNS failure.
+const (
+	// DNSNotFound: the name does not exist (NXDOMAIN).
+	DNSNotFound DNSErrorKind = iota + 1
+	// DNSNoData: the name exists but has no record of the asked type.
+	DNSNoData
+	// DNSTimeout: no server answered in time.
+	DNSTimeout
+	// DNSServerFailure: a server answered SERVFAIL, REFUSED or another
+	// error code.
+	DNSServerFailure
+	// DNSBadAnswer: the answer could not be parsed or does not match the
+	// question.
+	DNSBadAnswer
+	// DNSNetwork: the server could not be reached (port closed, no route).
+	DNSNetwork
+	// DNSBadName: the name asked is not a valid DNS name.
+	DNSBadName
+	// DNSNoServers: no DNS server is configured.
+	DNSNoServers
+)
+
+var dnsKindText = map[DNSErrorKind]string{
+	DNSNotFound:      "no such host",
+	DNSNoData:        "no records of this type",
+	DNSTimeout:       "no answer in time",
+	DNSServerFailure: "server failure",
+	DNSBadAnswer:     "malformed answer",
+	DNSNetwork:       "server unreachable",
+	DNSBadName:       "invalid name",
+	DNSNoServers:     "no DNS server configured",
+}
+
+// String names the kind in a few words.
+func (k DNSErrorKind) String() string {
+	if s, ok := dnsKindText[k]; ok {
+		return s
+	}
+	return "dns error"
+}
+
+// DNSError is a failed lookup, with what was asked, of whom, and why.
+type DNSError struct {
+	Kind DNSErrorKind
+	// Name is the name asked, without the trailing dot; Type is the
+	// record type (SRV, TXT, A, AAAA, or A/AAAA for an address lookup).
+	Name string
+	Type string
+	// Server is the last server asked ("" when none was).
+	Server string
+	// Rcode is the DNS response code when a server answered, else -1.
+	Rcode int
+	// System is true when the question went to the system's resolvers
+	// (resolv.conf), false when it went to a server named with
+	// --dns-server.
+	System bool
+	// Err is the underlying cause, when there is one.
+	Err error
+}
+
+func (e *DNSError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lookup %s %s", e.Type, e.Name)
+	if e.Server != "" {
+		fmt.Fprintf(&b, " on %s", e.Server)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Reason())
+	return b.String()
+}
+
+// Reason is the error without the question: "no such host (NXDOMAIN)".
+func (e *DNSError) Reason() string {
+	s := e.Kind.String()
+	if e.Rcode > 0 {
+		s += " (" + dnsRcodeName(e.Rcode) + ")"
+	}
+	if e.Err != nil && e.Kind != DNSNotFound && e.Kind != DNSNoData {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying cause.
+func (e *DNSError) Unwrap() error { return e.Err }
+
+// Timeout reports whether no server answered in time.
+func (e *DNSError) Timeout() bool { return e.Kind == DNSTimeout }
+
+// Temporary reports whether asking again may give another answer.
+func (e *DNSError) Temporary() bool {
+	return e.Kind == DNSTimeout || e.Kind == DNSServerFailure || e.Kind == DNSNetwork
+}
+
+// NotFound reports whether the name has no record of the asked type,
+// or does not exist at all: the DNS answered, and the answer is "no".
+func (e *DNSError) NotFound() bool { return e.Kind == DNSNotFound || e.Kind == DNSNoData }
+
+// As lets errors.As see a *DNSError as the standard library's
+// *net.DNSError, so code that classifies dial errors the usual way
+// understands ours too.
+func (e *DNSError) As(target any) bool {
+	p, ok := target.(**net.DNSError)
+	if !ok {
+		return false
+	}
+	*p = &net.DNSError{
+		UnwrapErr:   e,
+		Err:         e.Reason(),
+		Name:        e.Name,
+		Server:      e.Server,
+		IsTimeout:   e.Timeout(),
+		IsTemporary: e.Temporary(),
+		IsNotFound:  e.NotFound(),
+	}
+	return true
+}
+
+// NewResolver returns the real resolver, built on github.com/miekg/dns.
+// With server (HOST:PORT) it asks that server only; with "" it asks the
+// system's resolvers from /etc/resolv.conf, applying its search domains
+// to relative host names (never to SRV and TXT names) and falling back to
+// the operating system's own lookup for names the DNS does not know
+// (mDNS, nsswitch). It never asks any other server. /etc/hosts is read
+// first for host names in both modes.
+func NewResolver(server string) Resolver {
+	if server != "" {
+		return &dnsResolver{servers: []string{server}, attempts: dnsMaxAttempts, hostsPath: defaultHostsPath}
+	}
+	return &dnsResolver{
+		system:     true,
+		resolvConf: defaultResolvConf,
+		hostsPath:  defaultHostsPath,
+		fallback:   (&net.Resolver{}).LookupHost,
+	}
+}
+
+// Compile-time checks.
+var (
+	_ Resolver     = (*dnsResolver)(nil)
+	_ AddrResolver = (*dnsResolver)(nil)
+)
+
+// dnsNotFound reports whether err says the name has no such record.
+func dnsNotFound(err error) bool {
+	var de *DNSError
+	if errors.As(err, &de) {
+		return de.NotFound()
+	}
+	var ne *net.DNSError
+	return errors.As(err, &ne) && ne.IsNotFound
 }

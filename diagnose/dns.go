@@ -1,0 +1,658 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// maxSeedLookups caps the host names the dns stage resolves: a
+	// deployment has at most 50 voting members and a sharded cluster a
+	// few dozen mongos; past that, an SRV answer is a mistake or an
+	// attack, and the lookups would eat the budget.
+	maxSeedLookups = 64
+
+	// dialMinShare is the least time the resolving dialer gives one
+	// address of a host before trying the next, as net.Dialer does: a
+	// SYN on a LAN is answered in milliseconds, 2 s allows for one lost
+	// packet.
+	dialMinShare = 2 * time.Second
+)
+
+// seedResolution is what the dns stage learned about the seed list.
+type seedResolution struct {
+	// seeds is the seed list as host:port: for mongodb+srv the targets
+	// that pass the specification's rules (after srvMaxHosts), else
+	// every host of the connection string.
+	seeds []string
+	// usable are the seeds that resolved (or need no resolving), in order.
+	usable []string
+	// addrs maps a seed's lower-case host name to its addresses.
+	addrs map[string][]string
+	// rulesOK is false when a rule of the specification is broken, so
+	// that a driver would refuse the connection string.
+	rulesOK bool
+}
+
+func (s *seedResolution) ok() bool { return s.rulesOK && len(s.usable) > 0 }
+
+// resolveSeeds is the dns stage of every command. For mongodb+srv it asks
+// the SRV and TXT records through the engine's Resolver, applies the
+// seed-list specification's rules, fills the report's SRV section and
+// resolves every target; for mongodb:// it resolves every host name (IP
+// literals and socket paths need nothing). Each lookup is a check, each
+// failure a finding. It returns the seeds (host:port) that resolved, and
+// ok false when nothing can be dialed: no seed resolved, or a rule is
+// broken (a driver would refuse the string; then seeds is nil).
+func (x *run) resolveSeeds(ctx context.Context) (seeds []string, ok bool) {
+	res := x.dnsStage(ctx)
+	if !res.ok() {
+		return nil, false
+	}
+	return res.usable, true
+}
+
+// dnsStage does the work of resolveSeeds and returns all it learned.
+func (x *run) dnsStage(ctx context.Context) *seedResolution {
+	if x.t.SRV {
+		return x.srvSeeds(ctx)
+	}
+	hosts := x.t.Hosts
+	if len(hosts) == 0 {
+		if p, err := splitURI(x.t.Raw); err == nil {
+			hosts = p.hosts
+		}
+	}
+	res := &seedResolution{rulesOK: true, addrs: map[string][]string{}}
+	for _, h := range hosts {
+		res.seeds = append(res.seeds, seedHostPort(h))
+	}
+	x.resolveHosts(ctx, res, "")
+	return res
+}
+
+// srvSeeds is the dns stage of a mongodb+srv connection string.
+func (x *run) srvSeeds(ctx context.Context) *seedResolution {
+	res := &seedResolution{addrs: map[string][]string{}}
+	p, err := splitURI(x.t.Raw)
+	if err != nil {
+		x.addFinding(NewFinding(IDURIInvalid, Redact(err.Error())))
+		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: "no SRV lookup: the connection string cannot be cut into its parts"})
+		return res
+	}
+	if len(p.hosts) != 1 || srvHasPort(p.hosts) {
+		if !x.hasFinding(IDURISRVWithPort) {
+			x.addFinding(NewFinding(IDURISRVWithPort, fmt.Sprintf("mongodb+srv host list %q: it must be exactly one host name without a port", strings.Join(p.hosts, ","))))
+		}
+		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: "no SRV lookup: a mongodb+srv string names exactly one host, without a port"})
+		return res
+	}
+	host := p.hosts[0]
+	if h, err := url.QueryUnescape(host); err == nil {
+		host = h
+	}
+	host = dnsNormalize(host)
+	settings, err := srvSettingsOf(p.pairs)
+	if err != nil {
+		x.addFinding(NewFinding(IDURIInvalid, err.Error()))
+		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: "no SRV lookup: " + err.Error()})
+		return res
+	}
+
+	// The specification lets SRV and TXT be asked in parallel.
+	var (
+		wg                sync.WaitGroup
+		srvAns            *SRVAnswer
+		txtAns            *TXTAnswer
+		srvErr, txtErr    error
+		srvTook, txtTook  float64
+		srvStart, txStart = x.now(), x.now()
+	)
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		srvAns, srvErr = x.e.Resolver.LookupSRV(ctx, settings.service, "tcp", host)
+		srvTook = x.since(srvStart)
+	}()
+	go func() {
+		defer wg.Done()
+		txtAns, txtErr = x.e.Resolver.LookupTXT(ctx, host)
+		txtTook = x.since(txStart)
+	}()
+	wg.Wait()
+
+	qname := "_" + settings.service + "._tcp." + host
+	if srvErr != nil {
+		x.addCheck(Check{Stage: StageDNS, Address: qname, Status: StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
+		f := NewFinding(IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
+		if strings.HasSuffix(host, atlasDomain) && dnsNotFound(srvErr) {
+			f.Fixes = append(f.Fixes, "This is an Atlas host name: a cluster that is paused or was deleted has no SRV records. Open the cluster in the Atlas UI, resume it if it is paused, and copy the connection string again (a typo in the cluster name gives the same answer).")
+		}
+		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
+		x.addFinding(f)
+		x.mu.Lock()
+		x.r.SRV = &SRVInfo{Name: qname, Records: []SRVRecord{}, TXT: []string{}, Seeds: []string{}, Options: map[string]string{}}
+		x.mu.Unlock()
+		return res
+	}
+
+	info := &SRVInfo{
+		Name:    dnsNormalize(srvAns.Name),
+		Server:  srvAns.Server,
+		Records: append([]SRVRecord{}, srvAns.Records...),
+		TXT:     []string{},
+		Seeds:   []string{},
+		Options: map[string]string{},
+	}
+	if info.Name == "" {
+		info.Name = qname
+	}
+	rulesOK := true
+
+	// Parent-domain rule, target by target.
+	var valid []string
+	bad := 0
+	for i := range info.Records {
+		r := &info.Records[i]
+		r.Target = dnsNormalize(r.Target)
+		if err := CheckSRVTarget(host, r.Target); err != nil {
+			bad++
+			rulesOK = false
+			x.addFinding(NewFinding(IDSRVDomainMismatch, err.Error()))
+			continue
+		}
+		seed := net.JoinHostPort(r.Target, fmt.Sprint(r.Port))
+		if !slices.Contains(valid, seed) {
+			valid = append(valid, seed)
+		}
+	}
+	srvCheck := Check{Stage: StageDNS, Address: qname, Status: StatusPass, DurationMs: srvTook, Summary: srvSummary(srvAns)}
+	if bad > 0 {
+		domain, _ := srvDomain(host)
+		srvCheck.Status = StatusFail
+		srvCheck.Summary += fmt.Sprintf("; %d outside .%s", bad, domain)
+	}
+	srvCheck.Detail = srvDetail(srvAns)
+	x.addCheck(srvCheck)
+
+	// TXT: at most one record, only three options.
+	txtCheck := Check{Stage: StageDNS, Address: host, DurationMs: txtTook}
+	var txtOpts []TXTOption
+	switch {
+	case txtErr != nil && dnsNotFound(txtErr):
+		txtCheck.Status, txtCheck.Summary = StatusPass, "no TXT record (no default options)"
+	case txtErr != nil:
+		txtCheck.Status = StatusWarn
+		txtCheck.Summary = "TXT lookup: " + dnsErrSummary(txtErr) + "; going on without TXT options"
+	default:
+		for _, rec := range txtAns.Records {
+			info.TXT = append(info.TXT, rec.Text())
+		}
+		switch len(txtAns.Records) {
+		case 0:
+			txtCheck.Status, txtCheck.Summary = StatusPass, "no TXT record (no default options)"
+		case 1:
+			opts, err := ParseTXT(info.TXT[0])
+			var te *TXTError
+			if errors.As(err, &te) {
+				rulesOK = false
+				for _, pr := range te.Problems {
+					x.addFinding(NewFinding(IDSRVTXTOptionNotAllowed, fmt.Sprintf("TXT record of %s: %s", host, pr)))
+				}
+				txtCheck.Status = StatusFail
+				txtCheck.Summary = fmt.Sprintf("TXT %q sets what it may not", info.TXT[0])
+			} else {
+				txtOpts = opts
+				txtCheck.Status = StatusPass
+				txtCheck.Summary = fmt.Sprintf("TXT %q (TTL %ds)", info.TXT[0], txtAns.Records[0].TTLSeconds)
+			}
+		default:
+			rulesOK = false
+			quoted := make([]string, len(info.TXT))
+			for i, t := range info.TXT {
+				quoted[i] = fmt.Sprintf("%q", t)
+			}
+			x.addFinding(NewFinding(IDSRVMultipleTXT, fmt.Sprintf("%s has %d TXT records: %s", host, len(info.TXT), strings.Join(quoted, ", "))))
+			txtCheck.Status = StatusFail
+			txtCheck.Summary = fmt.Sprintf("%d TXT records; at most one is allowed", len(info.TXT))
+		}
+		if txtAns.Server != "" {
+			txtCheck.Detail = []string{"answered by " + txtAns.Server + transportNote(txtAns.DNSMeta)}
+		}
+	}
+	x.addCheck(txtCheck)
+
+	// Options: URI over TXT, tls on by default; then the combinations the
+	// specification forbids.
+	merged := mergeSRVOptions(txtOpts, p.pairs)
+	info.Options = merged.options
+	if !x.srvCombinationsOK(merged, txtOpts, p.pairs, settings, len(valid)) {
+		rulesOK = false
+	}
+
+	selected := srvSelectSeeds(valid, settings.maxHosts)
+	info.Seeds = append(info.Seeds, selected...)
+	if rulesOK && len(selected) > 0 {
+		info.URI = srvRedactedURI(p, selected, merged.pairs)
+	}
+	x.mu.Lock()
+	x.r.SRV = info
+	x.mu.Unlock()
+
+	res.seeds = selected
+	res.rulesOK = rulesOK && len(selected) > 0
+	x.resolveHosts(ctx, res, "SRV target")
+	return res
+}
+
+// srvCombinationsOK checks the options that may not go together once TXT
+// and URI are merged, adding a finding for each broken rule.
+func (x *run) srvCombinationsOK(m srvMerged, txt []TXTOption, uriPairs []string, s srvSettings, targets int) bool {
+	from := func(key string) string {
+		if _, inURI := srvLastValue(uriPairs, strings.ToLower(key)); inURI {
+			return "the connection string"
+		}
+		for _, o := range txt {
+			if o.Key == key {
+				return "the TXT record"
+			}
+		}
+		return "the connection string"
+	}
+	lb := strings.EqualFold(m.options["loadBalanced"], "true")
+	_, rs := m.options["replicaSet"]
+	ok := true
+	bad := func(msg string) {
+		ok = false
+		x.addFinding(NewFinding(IDURIInvalid, msg))
+	}
+	if lb && targets != 1 {
+		bad(fmt.Sprintf("loadBalanced=true (from %s) needs exactly one SRV record; the SRV answer gives %d usable targets", from("loadBalanced"), targets))
+	}
+	if lb && rs {
+		bad(fmt.Sprintf("loadBalanced=true (from %s) cannot be combined with replicaSet (from %s)", from("loadBalanced"), from("replicaSet")))
+	}
+	if lb && s.maxHosts > 0 {
+		bad(fmt.Sprintf("srvMaxHosts=%d cannot be combined with loadBalanced=true (from %s)", s.maxHosts, from("loadBalanced")))
+	}
+	if s.maxHosts > 0 && rs {
+		bad(fmt.Sprintf("srvMaxHosts=%d cannot be combined with replicaSet (from %s)", s.maxHosts, from("replicaSet")))
+	}
+	if strings.EqualFold(m.options["directConnection"], "true") {
+		bad("directConnection=true cannot be used with mongodb+srv: the SRV records name a seed list, not one server")
+	}
+	return ok
+}
+
+// hostLookup is the outcome of resolving one host name.
+type hostLookup struct {
+	host  string
+	ips   []string
+	ans   *AddrAnswer
+	err   error
+	took  float64
+}
+
+// resolveHosts resolves the host names of res.seeds in parallel, adds a
+// check per name (in seed order) and a finding per failure, and fills
+// res.addrs and res.usable. role names the hosts in evidence ("SRV
+// target"); "" for hosts of the connection string.
+func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string) {
+	var names []string
+	for _, s := range res.seeds {
+		h := seedHost(s)
+		if seedIsSocket(s) || seedIsIP(h) || slices.Contains(names, h) {
+			continue
+		}
+		names = append(names, h)
+	}
+	asked := names
+	if len(asked) > maxSeedLookups {
+		asked = asked[:maxSeedLookups]
+	}
+	results := make([]hostLookup, len(asked))
+	var wg sync.WaitGroup
+	for i, h := range asked {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = x.lookupHost(ctx, h)
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		c := Check{Stage: StageDNS, Address: r.host, DurationMs: r.took}
+		if r.err != nil {
+			c.Status = StatusFail
+			c.Summary = dnsErrSummary(r.err)
+			x.addCheck(c)
+			what := r.host
+			if role != "" {
+				what += " (" + role + ")"
+			}
+			f := NewFinding(IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsErrSummary(r.err)))
+			f.Fixes = append(f.Fixes, dnsFixes(r.err)...)
+			x.addFinding(f)
+			continue
+		}
+		c.Status = StatusPass
+		c.Summary = addrSummary(r)
+		if r.ans != nil {
+			c.Detail = addrDetail(r.ans)
+		}
+		x.addCheck(c)
+		res.addrs[r.host] = r.ips
+	}
+	if n := len(names) - len(asked); n > 0 {
+		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: fmt.Sprintf("%d more host names not resolved (at most %d are)", n, maxSeedLookups)})
+	}
+	for _, s := range res.seeds {
+		h := seedHost(s)
+		if seedIsSocket(s) || seedIsIP(h) || len(res.addrs[h]) > 0 {
+			res.usable = append(res.usable, s)
+		}
+	}
+}
+
+// lookupHost resolves one name, with TTLs when the resolver can tell them.
+func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
+	start := x.now()
+	r := hostLookup{host: host}
+	if ar, ok := x.e.Resolver.(AddrResolver); ok {
+		r.ans, r.err = ar.LookupAddrs(ctx, host)
+		if r.err == nil {
+			r.ips = r.ans.IPs()
+		}
+	} else {
+		r.ips, r.err = x.e.Resolver.LookupHost(ctx, host)
+	}
+	if r.err == nil && len(r.ips) == 0 {
+		r.err = &DNSError{Kind: DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
+	}
+	r.took = x.since(start)
+	return r
+}
+
+// driverURI is the connection string to hand the driver: for mongodb://
+// the string as given; for mongodb+srv the equivalent mongodb:// string
+// (resolved seeds, TXT and URI options, tls=true unless the URI set it,
+// the user's credentials), so that the driver never does DNS itself. It
+// holds the password: never print it. It is "" until resolveSeeds has
+// succeeded for a mongodb+srv string.
+func (x *run) driverURI() string {
+	if !x.t.SRV {
+		return x.t.Raw
+	}
+	x.mu.Lock()
+	info := x.r.SRV
+	var seeds, txt []string
+	if info != nil && info.URI != "" {
+		seeds = append(seeds, info.Seeds...)
+		txt = append(txt, info.TXT...)
+	}
+	x.mu.Unlock()
+	if len(seeds) == 0 {
+		return ""
+	}
+	p, err := splitURI(x.t.Raw)
+	if err != nil {
+		return ""
+	}
+	var opts []TXTOption
+	if len(txt) == 1 {
+		if opts, err = ParseTXT(txt[0]); err != nil {
+			return ""
+		}
+	}
+	return srvBuildURI(p, seeds, mergeSRVOptions(opts, p.pairs).pairs)
+}
+
+// dialer returns the engine's Dialer wrapped so that host names are
+// resolved through the engine's Resolver (and so --dns-server) before
+// dialing; IP addresses go straight through. Hand it to the driver and to
+// every probe.
+func (e *Engine) dialer() Dialer {
+	d := e.Dialer
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	if e.Resolver == nil {
+		return d
+	}
+	if rd, ok := d.(*resolvingDialer); ok && rd.r == e.Resolver {
+		return rd
+	}
+	return &resolvingDialer{d: d, r: e.Resolver}
+}
+
+// resolvingDialer resolves host names through r, then dials each address
+// in turn through d until one answers.
+type resolvingDialer struct {
+	d Dialer
+	r Resolver
+}
+
+// DialContext implements Dialer. A name that does not resolve gives a
+// *net.OpError around the resolver's error (which errors.As also sees as
+// a *net.DNSError); a failed dial gives the first address's error as d
+// returned it.
+func (rd *resolvingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	host, port, err := net.SplitHostPort(address)
+	if err != nil || host == "" || seedIsIP(host) || !strings.HasPrefix(network, "tcp") {
+		return rd.d.DialContext(ctx, network, address)
+	}
+	ips, err := rd.r.LookupHost(ctx, host)
+	if err == nil {
+		ips = filterFamily(ips, network)
+		if len(ips) == 0 {
+			err = &DNSError{Kind: DNSNoData, Name: host, Type: familyType(network), Rcode: -1}
+		}
+	}
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	var first error
+	for i, ip := range ips {
+		dctx, cancel := shareDeadline(ctx, len(ips)-i)
+		conn, err := rd.d.DialContext(dctx, network, net.JoinHostPort(ip, port))
+		cancel()
+		if err == nil {
+			return conn, nil
+		}
+		if first == nil {
+			first = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, first
+}
+
+// shareDeadline gives one of n remaining addresses its share of the time
+// left, at least dialMinShare.
+func shareDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok || n <= 1 {
+		return ctx, func() {}
+	}
+	share := time.Until(dl) / time.Duration(n)
+	if share < dialMinShare {
+		share = dialMinShare
+	}
+	return context.WithTimeout(ctx, share)
+}
+
+func filterFamily(ips []string, network string) []string {
+	switch network {
+	case "tcp4", "tcp6":
+	default:
+		return ips
+	}
+	var out []string
+	for _, s := range ips {
+		ip := net.ParseIP(s)
+		if ip == nil {
+			continue
+		}
+		if (ip.To4() != nil) == (network == "tcp4") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func familyType(network string) string {
+	switch network {
+	case "tcp4":
+		return "A"
+	case "tcp6":
+		return "AAAA"
+	}
+	return "A/AAAA"
+}
+
+// --- wording -------------------------------------------------------------
+
+func srvHasPort(hosts []string) bool {
+	for _, h := range hosts {
+		if _, _, err := net.SplitHostPort(h); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// seedHost is the lower-case host of a host:port seed.
+func seedHost(seed string) string {
+	if h, _, err := net.SplitHostPort(seed); err == nil {
+		return dnsNormalize(h)
+	}
+	return dnsNormalize(seed)
+}
+
+// dnsErrSummary says why a lookup failed, with the server that said so.
+func dnsErrSummary(err error) string {
+	var de *DNSError
+	if errors.As(err, &de) {
+		s := de.Reason()
+		if de.Server != "" {
+			s += " from " + de.Server
+		}
+		return s
+	}
+	var ne *net.DNSError
+	if errors.As(err, &ne) {
+		s := ne.Err
+		if ne.Server != "" {
+			s += " from " + ne.Server
+		}
+		return s
+	}
+	return Redact(err.Error())
+}
+
+// dnsFixes are the fixes a lookup failure adds beyond the catalogue's.
+func dnsFixes(err error) []string {
+	var de *DNSError
+	if !errors.As(err, &de) {
+		return nil
+	}
+	var out []string
+	if de.System && (de.Temporary() || de.Kind == DNSBadAnswer || de.Kind == DNSNoServers) {
+		where := "the system resolver"
+		if de.Server != "" {
+			where += " (" + de.Server + ", from /etc/resolv.conf)"
+		}
+		out = append(out, fmt.Sprintf("%s did not give a usable answer (%s). To check whether another DNS server answers, run again with --dns-server HOST:PORT naming one you trust; mongoconn asks no other server unless told to.", where, de.Reason()))
+	}
+	if de.Kind == DNSBadAnswer {
+		out = append(out, "Some resolvers (old kube-dns, some corporate DNS servers) send SRV answers that drivers cannot parse (\"cannot unmarshal DNS message\"). Run `mongoconn srv` where DNS works and use the equivalent mongodb:// connection string it prints.")
+	}
+	return out
+}
+
+func srvSummary(a *SRVAnswer) string {
+	s := fmt.Sprintf("%d SRV record", len(a.Records))
+	if len(a.Records) != 1 {
+		s += "s"
+	}
+	if len(a.Records) > 0 {
+		ttl := a.Records[0].TTLSeconds
+		for _, r := range a.Records[1:] {
+			ttl = min(ttl, r.TTLSeconds)
+		}
+		s += fmt.Sprintf(", TTL %ds", ttl)
+	}
+	if a.Server != "" {
+		s += ", from " + a.Server
+	}
+	return s + transportNote(a.DNSMeta)
+}
+
+func srvDetail(a *SRVAnswer) []string {
+	var out []string
+	for _, r := range a.Records {
+		out = append(out, fmt.Sprintf("SRV %d %d %d %s (TTL %ds)", r.Priority, r.Weight, r.Port, dnsNormalize(r.Target), r.TTLSeconds))
+	}
+	if a.RTT > 0 {
+		out = append(out, fmt.Sprintf("answered in %s", fmtDuration(Millis(a.RTT))))
+	}
+	return out
+}
+
+func transportNote(m DNSMeta) string {
+	switch {
+	case m.Truncated:
+		return " (UDP answer truncated; asked again over TCP)"
+	case m.TCP:
+		return " (over TCP)"
+	}
+	return ""
+}
+
+func addrSummary(r hostLookup) string {
+	s := "resolves to " + strings.Join(r.ips, ", ")
+	if r.ans == nil {
+		return s
+	}
+	var ttl uint32
+	for i, a := range r.ans.Addrs {
+		if i == 0 || a.TTLSeconds < ttl {
+			ttl = a.TTLSeconds
+		}
+	}
+	var notes []string
+	if ttl > 0 {
+		notes = append(notes, fmt.Sprintf("TTL %ds", ttl))
+	}
+	if r.ans.Server != "" {
+		notes = append(notes, "from "+r.ans.Server)
+	}
+	if r.ans.Canonical != "" && r.ans.Canonical != dnsNormalize(r.host) {
+		notes = append(notes, "as "+r.ans.Canonical)
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return s + transportNote(r.ans.DNSMeta)
+}
+
+func addrDetail(a *AddrAnswer) []string {
+	var out []string
+	for _, r := range a.Addrs {
+		typ := "A"
+		if ip := net.ParseIP(r.IP); ip != nil && ip.To4() == nil {
+			typ = "AAAA"
+		}
+		out = append(out, fmt.Sprintf("%s %s (TTL %ds)", typ, r.IP, r.TTLSeconds))
+	}
+	return out
+}
