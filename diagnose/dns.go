@@ -293,11 +293,11 @@ func (x *run) srvCombinationsOK(m srvMerged, txt []TXTOption, uriPairs []string,
 
 // hostLookup is the outcome of resolving one host name.
 type hostLookup struct {
-	host  string
-	ips   []string
-	ans   *AddrAnswer
-	err   error
-	took  float64
+	host string
+	ips  []string
+	ans  *AddrAnswer
+	err  error
+	took float64
 }
 
 // resolveHosts resolves the host names of res.seeds in parallel, adds a
