@@ -16,6 +16,7 @@ func topoFindings(v *topologyView, raw string) ([]Finding, []Check) {
 	var fs []Finding
 	var cs []Check
 	cs = append(cs, topoSeedNameChecks(v)...)
+	cs = append(cs, topoLoadBalancerChecks(v)...)
 
 	reachableSeeds := v.reachableSeeds()
 	if len(reachableSeeds) == 0 {
@@ -151,6 +152,11 @@ func topoSeedNameChecks(v *topologyView) []Check {
 			out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusPass,
 				Summary: fmt.Sprintf("seed %s differs from the member name %s only in letter case; drivers compare names in lower case, so this is harmless", written, a)})
 		}
+		if p.Hidden && !v.opts.direct {
+			out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusWarn,
+				Summary: fmt.Sprintf("seed %s is a hidden member of %q: hidden members are not in the set's host list, so drivers drop this seed after discovery and never send it operations (use directConnection=true to reach it)", written, p.SetName)})
+			continue
+		}
 		me := topoCanonical(p.Me)
 		if v.opts.direct || !topoIsRSMember(p.Kind) || me == "" || me == a {
 			continue
@@ -166,6 +172,24 @@ func topoSeedNameChecks(v *topologyView) []Check {
 		}
 		out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusWarn,
 			Summary: fmt.Sprintf("seed %s is not a member name of replica set %q: the server calls itself %s (%s); drivers drop the seed and connect to the advertised names instead", written, p.SetName, p.Me, topoNameDifference(topoHost(a), topoHost(me)))})
+	}
+	return out
+}
+
+// topoLoadBalancerChecks warns when loadBalanced=true reaches a server
+// that is not behind a load balancer: its hello carries no serviceId, and
+// the driver refuses every connection to it.
+func topoLoadBalancerChecks(v *topologyView) []Check {
+	if v.kind != TopologyLoadBalanced {
+		return nil
+	}
+	var out []Check
+	for _, m := range v.members {
+		if !m.Reachable || m.ServiceID != "" {
+			continue
+		}
+		out = append(out, Check{Stage: StageTopology, Address: topoDisplayAddr(v, m.Address), Status: StatusWarn,
+			Summary: fmt.Sprintf("loadBalanced=true, but this %s answered hello without a serviceId: it is not behind a MongoDB load balancer, and drivers refuse it (\"driver attempted to initialize in load balancing mode, but the server does not support this mode\"); remove loadBalanced=true", topoKindPhrase(m.Kind))})
 	}
 	return out
 }

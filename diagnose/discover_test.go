@@ -276,3 +276,83 @@ func TestDiscoverBlockedNetworkIsAReport(t *testing.T) {
 		t.Errorf("password in report: %s", b)
 	}
 }
+
+func TestDiscoverMemberRoles(t *testing.T) {
+	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{
+		Member: []mongotest.MemberOptions{{}, {Passive: true}, {Arbiter: true}, {Hidden: true}},
+	})
+	// Seed the primary and the hidden member, which no host list names.
+	raw := "mongodb://" + rs.Addrs()[0] + "," + rs.Addrs()[3] + "/?replicaSet=rs0"
+	r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || len(r.Servers) != 4 {
+		t.Fatalf("ok=%v servers=%+v findings=%v", r.OK, r.Servers, topoFindingIDs(r))
+	}
+	cases := []struct {
+		i      int
+		kind   string
+		flag   func(Server) bool
+		window bool
+	}{
+		{0, srvKindRSPrimary, func(Server) bool { return true }, true},
+		{1, srvKindRSSecondary, func(s Server) bool { return s.Passive }, true},
+		{2, srvKindRSArbiter, func(s Server) bool { return s.ArbiterOnly }, false},
+		{3, srvKindRSOther, func(s Server) bool { return s.Hidden && s.Seed }, false},
+	}
+	for _, c := range cases {
+		s, ok := topoServerByAddr(r, rs.Addrs()[c.i])
+		if !ok || s.Kind != c.kind || !c.flag(s) || s.InLatencyWindow != c.window || !s.Reachable {
+			t.Errorf("member %d: %+v (found %v), want kind %s, window %v", c.i, s, ok, c.kind, c.window)
+		}
+	}
+	warned := false
+	for _, c := range r.Checks {
+		if c.Status == StatusWarn && strings.Contains(c.Summary, "is a hidden member") {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("no warning about the hidden seed in %+v", r.Checks)
+	}
+}
+
+func TestDiscoverLoadBalanced(t *testing.T) {
+	lb := mongotest.StartFakeMongod(t, mongotest.Options{Hello: func() bson.D {
+		return bson.D{{Key: "msg", Value: "isdbgrid"}, {Key: "serviceId", Value: bson.NewObjectID()}}
+	}})
+	plain := mongotest.StartFakeMongod(t, mongotest.Options{})
+	cases := []struct {
+		name string
+		addr string
+		kind string
+		warn bool
+	}{
+		{"behind a load balancer", lb.Addr(), srvKindLoadBalancer, false},
+		{"not behind a load balancer", plain.Addr(), srvKindStandalone, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, "mongodb://"+c.addr+"/?loadBalanced=true"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Topology != string(TopologyLoadBalanced) || len(r.Servers) != 1 || r.Servers[0].Kind != c.kind {
+				t.Fatalf("topology=%s servers=%+v", r.Topology, r.Servers)
+			}
+			warned := false
+			for _, ch := range r.Checks {
+				if ch.Status == StatusWarn && strings.Contains(ch.Summary, "without a serviceId") {
+					warned = true
+				}
+			}
+			if warned != c.warn {
+				t.Errorf("warned = %v, want %v: %+v", warned, c.warn, r.Checks)
+			}
+			if !c.warn && !strings.HasPrefix(r.Verdict, "load-balanced deployment behind "+c.addr) {
+				t.Errorf("verdict %q", r.Verdict)
+			}
+		})
+	}
+}

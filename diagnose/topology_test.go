@@ -379,3 +379,45 @@ func TestTopoCanonicalAddr(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTopoDiscover feeds discovery hello replies built from arbitrary
+// strings (what a hostile or broken server may advertise): it must not
+// panic, must stay within its member cap, and must list each server once.
+func FuzzTopoDiscover(f *testing.F) {
+	f.Add(uint8(0), "rs0", "a:1", "a:1,b:1,c:1", "a:1", "rs0")
+	f.Add(uint8(1), "rs0", "B:1", "a:1,B:1", "", "")
+	f.Add(uint8(2), "", "", "", "", "rs0")
+	f.Add(uint8(5), "x", "[::1]:5", "::1,[::1]:5,,:", "nope", "y")
+	f.Add(uint8(7), "rs0", "mongo-0.internal:27017", strings.Repeat("h:1,", 100), "mongo-0.internal:27017", "rs0")
+	kinds := []string{srvKindRSPrimary, srvKindRSSecondary, srvKindRSArbiter, srvKindRSOther, srvKindRSGhost,
+		srvKindStandalone, srvKindMongos, srvKindLoadBalancer, srvKindUnknown, ""}
+	f.Fuzz(func(t *testing.T, kind uint8, setName, me, hosts, prim, uriSet string) {
+		list := strings.Split(hosts, ",")
+		reply := func(addr string) Server {
+			return Server{Kind: kinds[int(kind)%len(kinds)], SetName: setName, Me: me, Hosts: list, Primary: prim,
+				MaxWireVersion: int32(kind), ElectionID: setName, SetVersion: int64(kind)}
+		}
+		probe := func(_ context.Context, addr string) Server {
+			s := reply(addr)
+			s.Address, s.Reachable = addr, addr != "unreachable:1"
+			return s
+		}
+		for _, o := range []topoOptions{{setName: uriSet}, {direct: true, setName: uriSet}, {loadBalanced: true}} {
+			o.threshold = topoDefaultThreshold
+			v := discoverTopology(context.Background(), o, []string{"a:1", me}, probe)
+			if len(v.members) > maxTopologyMembers {
+				t.Fatalf("%d members", len(v.members))
+			}
+			seen := map[string]bool{}
+			for _, s := range v.allServers() {
+				if seen[s.Address] {
+					t.Fatalf("%s listed twice", s.Address)
+				}
+				seen[s.Address] = true
+			}
+			topoFindings(v, "mongodb://u:p@a:1/?replicaSet="+uriSet)
+			topoVerdict(v)
+			tunnelVerdict(v)
+		}
+	})
+}
