@@ -118,12 +118,12 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		srvAns, srvErr = x.e.Resolver.LookupSRV(ctx, settings.service, "tcp", host)
+		srvAns, srvErr = x.resolver().LookupSRV(ctx, settings.service, "tcp", host)
 		srvTook = x.since(srvStart)
 	}()
 	go func() {
 		defer wg.Done()
-		txtAns, txtErr = x.e.Resolver.LookupTXT(ctx, host)
+		txtAns, txtErr = x.resolver().LookupTXT(ctx, host)
 		txtTook = x.since(txStart)
 	}()
 	wg.Wait()
@@ -323,7 +323,12 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = x.lookupHost(ctx, h)
+			name := h
+			if role != "" {
+				name += "." // SRV targets are absolute names: no search domain
+			}
+			results[i] = x.lookupHost(ctx, name)
+			results[i].host = h
 		}()
 	}
 	wg.Wait()
@@ -365,19 +370,28 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
 	start := x.now()
 	r := hostLookup{host: host}
-	if ar, ok := x.e.Resolver.(AddrResolver); ok {
+	res := x.resolver()
+	if ar, ok := res.(AddrResolver); ok {
 		r.ans, r.err = ar.LookupAddrs(ctx, host)
 		if r.err == nil {
 			r.ips = r.ans.IPs()
 		}
 	} else {
-		r.ips, r.err = x.e.Resolver.LookupHost(ctx, host)
+		r.ips, r.err = res.LookupHost(ctx, host)
 	}
 	if r.err == nil && len(r.ips) == 0 {
 		r.err = &DNSError{Kind: DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
 	}
 	r.took = x.since(start)
 	return r
+}
+
+// resolver is the engine's Resolver, or the system's when none was set.
+func (x *run) resolver() Resolver {
+	if x.e.Resolver != nil {
+		return x.e.Resolver
+	}
+	return NewResolver("")
 }
 
 // driverURI is the connection string to hand the driver: for mongodb://

@@ -156,9 +156,12 @@ func (r *dnsResolver) LookupHost(ctx context.Context, host string) ([]string, er
 
 // LookupAddrs implements AddrResolver: an IP literal answers itself, then
 // /etc/hosts, then "localhost" names (RFC 6761), then A and AAAA questions
-// (with resolv.conf's search domains in system mode), then, in system
-// mode, the operating system's own lookup for names the DNS does not know.
+// (with resolv.conf's search domains in system mode, unless host ends with
+// a dot), then, in system mode, the operating system's own lookup for
+// names the DNS does not know.
 func (r *dnsResolver) LookupAddrs(ctx context.Context, host string) (*AddrAnswer, error) {
+	// A name with a trailing dot is absolute: no search domain applies.
+	absolute := strings.HasSuffix(host, ".")
 	host = strings.TrimSuffix(host, ".")
 	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
 		return &AddrAnswer{Host: host, Canonical: host, Addrs: []AddrRecord{{IP: ip.String()}}}, nil
@@ -180,7 +183,11 @@ func (r *dnsResolver) LookupAddrs(ctx context.Context, host string) (*AddrAnswer
 		return nil, err
 	}
 	var firstErr error
-	for _, name := range r.nameList(host) {
+	names := []string{dns.Fqdn(host)}
+	if !absolute {
+		names = r.nameList(host)
+	}
+	for _, name := range names {
 		ans, err := r.lookupAddrsOnce(ctx, name)
 		if err == nil {
 			ans.Host = host

@@ -331,6 +331,9 @@ _mongodb._tcp.cluster0.corp.test.   60 IN SRV 0 0 27017 a.corp.test.
 	if got := strings.Join(ans.IPs(), " "); got != "127.0.0.3" || ans.Canonical != "db.corp.test" {
 		t.Errorf("db: %q as %q, want 127.0.0.3 as db.corp.test (search domain first for a name without dots)", got, ans.Canonical)
 	}
+	if abs, err := r.LookupAddrs(ctx, "db."); err != nil || strings.Join(abs.IPs(), " ") != "127.0.0.4" {
+		t.Errorf("db. (absolute): %v, %v; want 127.0.0.4 without search domains", abs, err)
+	}
 	if _, err := r.LookupSRV(ctx, "mongodb", "tcp", "cluster0"); !dnsNotFound(err) {
 		t.Errorf("SRV under a search domain: err = %v, want not found (search domains do not apply to SRV)", err)
 	}
@@ -443,4 +446,46 @@ func FuzzParseHosts(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestResolverSystemFallback(t *testing.T) {
+	s := mongotest.StartDNS(t)
+	s.AddTXT("silent.corp.test", 60, "x")
+	s.SetSilent("silent.corp.test", true)
+	cases := []struct {
+		name   string
+		host   string
+		want   string
+		called bool
+	}{
+		{"the DNS does not know the name: ask the OS", "printer.local", "127.0.0.7", true},
+		{"the DNS did not answer: do not ask again", "silent.corp.test", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := dnsSystemResolver(t, "nameserver 127.0.0.1\n")
+			if err := r.loadConf(); err != nil {
+				t.Fatal(err)
+			}
+			r.servers, r.timeout = []string{s.Addr}, testDNSQuestionTimeout
+			called := false
+			r.fallback = func(context.Context, string) ([]string, error) {
+				called = true
+				return []string{"127.0.0.7"}, nil
+			}
+			ans, err := r.LookupAddrs(dnsTestCtx(t), c.host)
+			if called != c.called {
+				t.Errorf("fallback called = %v, want %v", called, c.called)
+			}
+			if c.want == "" {
+				if err == nil {
+					t.Fatalf("answer %v, want an error", ans.IPs())
+				}
+				return
+			}
+			if err != nil || strings.Join(ans.IPs(), " ") != c.want || ans.Server != "system resolver" {
+				t.Fatalf("answer %+v, %v; want %s from the system resolver", ans, err, c.want)
+			}
+		})
+	}
 }
