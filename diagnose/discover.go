@@ -77,23 +77,13 @@ func (x *run) topoOptions() topoOptions {
 
 // topoReport adds the topology findings and checks of v.
 func (x *run) topoReport(v *topologyView) {
-	fs, cs := topoFindings(v, x.topoRaw())
+	fs, cs := topoFindings(v, topoURIs{given: x.t.Raw, resolved: x.driverURI()})
 	for _, c := range cs {
 		x.addCheck(c)
 	}
 	for _, f := range fs {
 		x.addFinding(f)
 	}
-}
-
-// topoRaw is the connection string suggested URIs are built from: for
-// mongodb+srv, the equivalent mongodb:// string once the SRV lookup gave
-// one (it carries the TXT options), else the string as given.
-func (x *run) topoRaw() string {
-	if u := x.driverURI(); u != "" {
-		return u
-	}
-	return x.t.Raw
 }
 
 // topoProber probes addresses for discovery and keeps the check of each
@@ -103,6 +93,9 @@ type topoProber struct {
 	x     *run
 	opts  topoOptions
 	seeds map[string]bool
+	// samples is how many hellos each probe times (0: the prober's
+	// default).
+	samples int
 
 	mu     sync.Mutex
 	checks map[string][]Check
@@ -133,7 +126,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) Server {
 			return Server{Address: addr, Kind: srvKindUnknown, Error: why}
 		}
 	}
-	ho := HelloOptions{LoadBalanced: p.opts.loadBalanced, Verbose: p.x.e.Verbose}
+	ho := HelloOptions{LoadBalanced: p.opts.loadBalanced, Verbose: p.x.e.Verbose, Samples: p.samples}
 	cfg, err := p.x.tlsConfig(host)
 	if err != nil {
 		var f []Finding

@@ -7,12 +7,28 @@ import (
 	"strings"
 )
 
+// topoURIs are the connection string as given, and for mongodb+srv its
+// resolved mongodb:// equivalent (seeds, TXT options) once known. A fix
+// that only changes options edits the string as given; one that names a
+// host edits the resolved one, so that TXT options such as authSource
+// survive.
+type topoURIs struct {
+	given, resolved string
+}
+
+func (u topoURIs) forHost() string {
+	if u.resolved != "" {
+		return u.resolved
+	}
+	return u.given
+}
+
 // topoFindings explains what the discovered topology means for a
-// client that uses the connection string raw: the findings (replica set
+// client that uses the connection strings u: the findings (replica set
 // name mismatch, set not initiated, members unreachable, no primary) and
 // the topology-stage checks, including the warnings about seeds that are
 // not members or are known to the set by another name.
-func topoFindings(v *topologyView, raw string) ([]Finding, []Check) {
+func topoFindings(v *topologyView, u topoURIs) ([]Finding, []Check) {
 	var fs []Finding
 	var cs []Check
 	cs = append(cs, topoSeedNameChecks(v)...)
@@ -23,16 +39,16 @@ func topoFindings(v *topologyView, raw string) ([]Finding, []Check) {
 		return nil, append(cs, Check{Stage: StageTopology, Status: StatusSkip, Summary: "no seed answered hello"})
 	}
 
-	if f, ok := topoNameMismatchFinding(v, raw); ok {
+	if f, ok := topoNameMismatchFinding(v, u.given); ok {
 		fs = append(fs, f)
 	}
-	if f, ok := topoNotInitiatedFinding(v, raw); ok {
+	if f, ok := topoNotInitiatedFinding(v, u.forHost()); ok {
 		fs = append(fs, f)
 	}
 	if v.isReplicaSet() && len(fs) == 0 {
 		if _, ok := v.primary(); !ok {
 			if unreachable := v.unreachableMembers(); len(unreachable) > 0 {
-				fs = append(fs, topoUnreachableFinding(v, raw, unreachable))
+				fs = append(fs, topoUnreachableFinding(v, u.forHost(), unreachable))
 			} else if topoHasReachable(v) {
 				fs = append(fs, topoNoPrimaryFinding(v))
 			}

@@ -100,7 +100,7 @@ func TestTopoFindings(t *testing.T) {
 			var calls []string
 			var mu sync.Mutex
 			v := discoverTopology(context.Background(), topoOptionsFrom(tg.Conn), tg.Hosts, c.replies.probe(&calls, &mu))
-			fs, cs := topoFindings(v, c.raw)
+			fs, cs := topoFindings(v, topoURIs{given: c.raw})
 			var ids []string
 			for _, f := range fs {
 				ids = append(ids, f.ID)

@@ -415,7 +415,7 @@ func FuzzTopoDiscover(f *testing.F) {
 				}
 				seen[s.Address] = true
 			}
-			topoFindings(v, "mongodb://u:p@a:1/?replicaSet="+uriSet)
+			topoFindings(v, topoURIs{given: "mongodb://u:p@a:1/?replicaSet=" + uriSet})
 			topoVerdict(v)
 			tunnelVerdict(v)
 		}

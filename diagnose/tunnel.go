@@ -74,7 +74,7 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *topologyView) {
 	case found:
 		f := NewFinding(IDTopologyNoPrimary, trap,
 			fmt.Sprintf("the primary of %q is %s, and it is reachable from here, but this connection string never uses it", m.SetName, prim.Address))
-		if u, err := rewriteURI(x.topoRaw(), uriEdit{set: map[string]string{"replicaSet": m.SetName}, drop: []string{"directConnection"}}); err == nil {
+		if u, err := rewriteURI(x.t.Raw, uriEdit{set: map[string]string{"replicaSet": m.SetName}, drop: []string{"directConnection"}}); err == nil {
 			f.SuggestedURI = Redact(u)
 			f.Fixes = append([]string{
 				fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName),

@@ -106,7 +106,7 @@ func wireSummary(s Server, compat WireCompat, drv WireRange) string {
 		fmt.Fprintf(&b, ": compatible with this tool's Go driver %s (wire %s)", version.Driver, drv)
 	}
 	var support []string
-	for _, d := range DriverNames {
+	for _, d := range DriverNames() {
 		support = append(support, d+" "+DriverSupport(d, r))
 	}
 	fmt.Fprintf(&b, "; releases that can talk to it: %s", strings.Join(support, ", "))
@@ -138,7 +138,7 @@ func wireTooOldFinding(servers []Server, drv WireRange) Finding {
 	fixes := []string{upgrade}
 	r := WireRange{oldest.MinWireVersion, oldest.MaxWireVersion}
 	var pins []string
-	for _, d := range DriverNames {
+	for _, d := range DriverNames() {
 		if rel, ok := NewestSupporting(d, r); ok {
 			pins = append(pins, fmt.Sprintf("%s %s (%s)", d, rel.Last, rel.Install()))
 		}
@@ -167,7 +167,7 @@ func wireTooNewFinding(servers []Server, drv WireRange) Finding {
 	f := NewFinding(IDWireServerTooNew, ev...)
 	r := WireRange{newest.MinWireVersion, newest.MaxWireVersion}
 	var pins []string
-	for _, d := range DriverNames {
+	for _, d := range DriverNames() {
 		if rel, ok := NewestSupporting(d, r); ok {
 			pins = append(pins, fmt.Sprintf("%s %s (%s)", d, rel.Last, rel.Install()))
 		}

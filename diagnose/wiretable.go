@@ -169,7 +169,7 @@ const (
 )
 
 // DriverNames lists the drivers of the release table in display order.
-var DriverNames = []string{DriverGo, DriverPyMongo, DriverNode, DriverJava}
+func DriverNames() []string { return []string{DriverGo, DriverPyMongo, DriverNode, DriverJava} }
 
 // DriverRelease is a run of consecutive minor releases of one driver that
 // speak the same wire range.

@@ -153,7 +153,7 @@ func TestDriverReleaseTableIsOrdered(t *testing.T) {
 		}
 		byDriver[d.Driver] = append(byDriver[d.Driver], d)
 	}
-	for _, name := range DriverNames {
+	for _, name := range DriverNames() {
 		runs := byDriver[name]
 		if len(runs) == 0 {
 			t.Errorf("no releases for %s", name)
@@ -197,7 +197,7 @@ func TestDriverSupport(t *testing.T) {
 		}},
 	}
 	for _, c := range cases {
-		for _, d := range DriverNames {
+		for _, d := range DriverNames() {
 			if got := DriverSupport(d, c.server); got != c.want[d] {
 				t.Errorf("%s: DriverSupport(%s) = %q, want %q", c.name, d, got, c.want[d])
 			}
