@@ -361,7 +361,7 @@ func (r *dnsResolver) classify(name, typ, server string, err error) *DNSError {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		de.Kind = DNSTimeout
-		de.Err = fmt.Errorf("no answer within %s", r.queryTimeout())
+		de.Err = fmt.Errorf("waited up to %s", r.queryTimeout())
 	case errors.Is(err, context.Canceled):
 		de.Kind = DNSNetwork
 	case errors.Is(err, errDNSMismatch), errors.Is(err, dns.ErrId), errors.Is(err, dns.ErrShortRead),
