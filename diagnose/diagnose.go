@@ -1,12 +1,172 @@
 package diagnose
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
-// Diagnose runs every stage against the target under one deadline.
+// Diagnose runs every stage against the target under one deadline:
+//
+//	uri -> dns/srv -> tcp -> tls -> hello -> wire -> auth -> topology -> selection -> ping
+//
+// Stages that probe hosts do so in parallel. A stage that cannot run
+// because an earlier one failed is recorded as skipped with the reason, and
+// the verdict names the first failing stage. The raw probes see what the
+// driver hides (wire versions it refuses, the members a seed advertises);
+// the last stage is the driver's own ping, so that "OK" means an
+// application with this connection string would work.
 func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
-	r, err := e.Ping(ctx, t, PingRequest{})
-	if r != nil {
-		r.Command = "diagnose"
+	ctx, cancel := e.withBudget(ctx)
+	defer cancel()
+	x := e.newRun("diagnose", t)
+	x.uriStage()
+
+	skipAfter := func(stage Stage, why string) (*Report, error) {
+		skipping := false
+		for _, st := range Stages {
+			if skipping {
+				x.skip(st, why)
+			}
+			if st == stage {
+				skipping = true
+			}
+		}
+		return x.finish(""), nil
 	}
-	return r, err
+
+	seeds, ok := x.resolveSeeds(ctx)
+	if !ok {
+		return skipAfter(StageDNS, "no seed address to connect to")
+	}
+	reachable := x.tcpStage(ctx, seeds)
+	if len(reachable) == 0 {
+		return skipAfter(StageTCP, "no seed accepted a TCP connection")
+	}
+	if interrupted(ctx) {
+		return x.finish(""), nil
+	}
+	tlsOK := x.tlsStage(ctx, reachable)
+	var usable []string
+	for _, a := range reachable {
+		if tlsOK[a] {
+			usable = append(usable, a)
+		}
+	}
+	if len(usable) == 0 {
+		return skipAfter(StageTLS, "no seed completed a usable TLS handshake")
+	}
+
+	v := x.discoverFrom(ctx, usable, diagnoseHelloSamples)
+	if !topoHasReachable(v) {
+		x.topoReport(v) // the topology says why: advertised names, set name, ...
+		return skipAfter(StageTopology, "no member of the deployment can be reached from here")
+	}
+	x.wireFindings(v, true)
+	if x.hasFinding(IDWireServerTooOld) || x.hasFinding(IDWireServerTooNew) {
+		x.topoReport(v)
+		return skipAfter(StageWire, "the driver refuses to talk to a server outside its wire range")
+	}
+
+	target, hasTarget := diagnoseMember(v)
+	if hasTarget {
+		cfg, err := x.tlsConfig(hostOf(target.Address))
+		if err == nil {
+			x.authStage(ctx, target.Address, cfg)
+			x.serverAPIStage(ctx, target.Address, cfg)
+		}
+	} else {
+		x.skip(StageAuth, "no data-bearing member answered")
+	}
+
+	x.topoReport(v)
+	if v.opts.direct {
+		x.tunnelDirectTrap(ctx, v)
+	}
+	x.selectAndFailover(ctx, v)
+
+	if interrupted(ctx) {
+		return x.finish(""), nil
+	}
+	if x.hasErrorFinding() {
+		x.skip(StagePing, "an earlier stage found a problem the driver would hit")
+		return x.finish(""), nil
+	}
+	out := x.driverPing(ctx, PingRequest{})
+	x.apply(out, false)
+	return x.finish(diagnoseVerdict(v, out)), nil
+}
+
+// diagnoseHelloSamples is how many hellos discovery times per member in
+// diagnose: one (with buildInfo, two round trips) leaves room under the
+// budget of five round trips per member for the driver's own monitoring
+// and ping. discover, whose job is latency, times more.
+const diagnoseHelloSamples = 1
+
+// discoverFrom runs discovery from seeds that already passed the dns, tcp
+// and tls stages, and records the servers and topology kind.
+func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *topologyView {
+	opts := x.topoOptions()
+	p := newTopoProber(x, seeds, opts)
+	p.samples = samples
+	v := discoverTopology(ctx, opts, seeds, p.probe)
+	p.report(v.order)
+	x.mu.Lock()
+	x.r.Topology = string(v.kind)
+	x.r.Servers = append(x.r.Servers, v.allServers()...)
+	x.mu.Unlock()
+	return v
+}
+
+// diagnoseMember is the member authentication and the Stable API are
+// tried on: the primary, else the first reachable data-bearing member.
+func diagnoseMember(v *topologyView) (Server, bool) {
+	if p, ok := v.primary(); ok && p.Reachable {
+		return p, true
+	}
+	for _, s := range v.members {
+		if !s.Reachable {
+			continue
+		}
+		switch s.Kind {
+		case srvKindStandalone, srvKindMongos, srvKindRSSecondary, srvKindLoadBalancer:
+			return s, true
+		}
+	}
+	return Server{}, false
+}
+
+func (x *run) hasErrorFinding() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.r.HasErrors()
+}
+
+// diagnoseVerdict is the sentence of a healthy diagnosis.
+func diagnoseVerdict(v *topologyView, out driverOutcome) string {
+	if out.check.Status != StatusPass {
+		return ""
+	}
+	parts := []string{"every stage passed"}
+	switch {
+	case v.isReplicaSet():
+		parts = append(parts, fmt.Sprintf("replica set %q, %d member(s) reachable", v.setName, topoCountReachable(v.members)))
+	default:
+		parts = append(parts, strings.ToLower(string(v.kind[:1]))+string(v.kind[1:]))
+	}
+	if out.res.version != "" {
+		parts = append(parts, "MongoDB "+out.res.version)
+	} else if p, ok := diagnoseMember(v); ok && p.Version != "" {
+		parts = append(parts, "MongoDB "+p.Version)
+	}
+	parts = append(parts, "ping "+fmtDuration(Millis(out.res.rtt)))
+	return strings.Join(parts, ", ")
+}
+
+// selectAndFailover runs the topology's election analysis, then server
+// selection, over every server discovery saw.
+func (x *run) selectAndFailover(ctx context.Context, v *topologyView) {
+	servers := v.allServers()
+	x.failoverStage(ctx, servers)
+	x.selectionStage(ctx, servers)
 }

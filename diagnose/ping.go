@@ -60,7 +60,7 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 		return x.finish(""), nil
 	}
 	out := <-driver
-	x.apply(out)
+	x.apply(out, true)
 	return x.finish(out.res.verdict()), nil
 }
 
@@ -73,9 +73,12 @@ type driverOutcome struct {
 	desc     event.TopologyDescription
 }
 
-// apply records the driver's outcome in the report.
-func (x *run) apply(out driverOutcome) {
-	x.setServers(out.desc)
+// apply records the driver's outcome in the report; withServers adds the
+// servers the driver saw (when no raw discovery listed them).
+func (x *run) apply(out driverOutcome, withServers bool) {
+	if withServers {
+		x.setServers(out.desc)
+	}
 	x.addCheck(out.check)
 	x.addFindings(out.findings...)
 	if out.check.Status != StatusPass {
@@ -328,6 +331,9 @@ func (x *run) pingHelloStage(ctx context.Context, addrs []string) bool {
 				c.Status = StatusFail
 				c.Summary = firstLine(Redact(res.Err.Error()))
 				x.addCheck(c)
+				if x.tlsRequiredAfterHello(ctx, addr, res.Err) {
+					return
+				}
 				if f, found := x.e.FindingForProbe(res.Err, addr); found {
 					x.addFinding(f)
 				}

@@ -129,8 +129,12 @@ func portOf(addr string) string {
 }
 
 func fmtDuration(ms float64) string {
-	if ms >= 1000 {
-		return fmt.Sprintf("%.1fs", ms/1000)
+	switch {
+	case ms >= 1000:
+		return fmt.Sprintf("%.1f s", ms/1000)
+	case ms >= 10:
+		return fmt.Sprintf("%.0f ms", ms)
+	default:
+		return fmt.Sprintf("%.1f ms", ms)
 	}
-	return fmt.Sprintf("%.0fms", ms)
 }
