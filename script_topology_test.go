@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"flag"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -17,11 +23,20 @@ func init() {
 	scriptCmds["toposet"] = cmdTopoSet
 	scriptCmds["topomongod"] = cmdTopoMongod
 	scriptCmds["topoforward"] = cmdTopoForward
+	scriptCmds["topossh"] = cmdTopoSSH
 }
 
 // topoScriptSlowDelay is the reply delay of a member started with -slow:
 // far outside the default 15 ms latency window, even on a loaded machine.
 const topoScriptSlowDelay = 150 * time.Millisecond
+
+// topoSSHStartTimeout bounds the wait for the loopback sshd to listen and
+// for ssh -L to open its local port: both take well under a second, so
+// ten seconds only matters when something is broken.
+const topoSSHStartTimeout = 10 * time.Second
+
+// topoSSHPoll is the pause between two connection attempts while waiting.
+const topoSSHPoll = 20 * time.Millisecond
 
 // toposet [-members N] [-slow I] [-internal] [-noprimary] [-notinitiated]
 // [-version V] [-name SET] NAME: start a fake replica set on 127.0.0.1 and
@@ -101,4 +116,103 @@ func cmdTopoForward(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(f.Close)
 	ts.Setenv(args[0], f.Addr())
+}
+
+// topossh NAME TARGET: start an OpenSSH server on 127.0.0.1 with throwaway
+// keys, open a real ssh -L tunnel through it to TARGET (a loopback
+// host:port), and set $NAME to the tunnel's local address. Transcripts
+// guard it with [!exec:sshd] skip, as sshd is not installed everywhere.
+func cmdTopoSSH(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: topossh NAME TARGET")
+	}
+	if !strings.HasPrefix(args[1], "127.0.0.1:") {
+		ts.Fatalf("topossh: target %s is not on loopback", args[1])
+	}
+	sshd, err := exec.LookPath("sshd")
+	ts.Check(err)
+	sshBin, err := exec.LookPath("ssh")
+	ts.Check(err)
+	keygen, err := exec.LookPath("ssh-keygen")
+	ts.Check(err)
+	if os.Geteuid() == 0 {
+		// sshd run as root wants its privilege separation directory,
+		// which the distribution's service normally creates at boot.
+		ts.Check(os.MkdirAll("/run/sshd", 0o755))
+	}
+	u, err := user.Current()
+	ts.Check(err)
+	dir := ts.MkAbs("sshd")
+	ts.Check(os.MkdirAll(dir, 0o700))
+	for _, k := range []string{"hostkey", "userkey"} {
+		out, err := exec.Command(keygen, "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k)).CombinedOutput()
+		if err != nil {
+			ts.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "userkey.pub"))
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600))
+	sshdAddr, localAddr := topoFreeAddr(ts), topoFreeAddr(ts)
+	_, sshdPort, _ := net.SplitHostPort(sshdAddr)
+	conf := strings.Join([]string{
+		"Port " + sshdPort,
+		"ListenAddress 127.0.0.1",
+		"HostKey " + filepath.Join(dir, "hostkey"),
+		"AuthorizedKeysFile " + filepath.Join(dir, "authorized_keys"),
+		"PidFile " + filepath.Join(dir, "sshd.pid"),
+		"StrictModes no",
+		"UsePAM no",
+		"PasswordAuthentication no",
+		"KbdInteractiveAuthentication no",
+		"PubkeyAuthentication yes",
+		"AllowTcpForwarding yes",
+		"PermitRootLogin prohibit-password",
+		"",
+	}, "\n")
+	ts.Check(os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600))
+
+	var sshdLog, sshLog bytes.Buffer
+	server := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
+	server.Stdout, server.Stderr = &sshdLog, &sshdLog
+	ts.Check(server.Start())
+	ts.Defer(func() { _ = server.Process.Kill(); _ = server.Wait() })
+	if !topoWaitListening(sshdAddr) {
+		ts.Fatalf("sshd did not listen on %s: %s", sshdAddr, sshdLog.String())
+	}
+	client := exec.Command(sshBin, "-N", "-F", "/dev/null",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
+		"-o", "ExitOnForwardFailure=yes", "-o", "LogLevel=ERROR",
+		"-i", filepath.Join(dir, "userkey"), "-p", sshdPort,
+		"-L", localAddr+":"+args[1], u.Username+"@127.0.0.1")
+	client.Stdout, client.Stderr = &sshLog, &sshLog
+	ts.Check(client.Start())
+	ts.Defer(func() { _ = client.Process.Kill(); _ = client.Wait() })
+	if !topoWaitListening(localAddr) {
+		ts.Fatalf("ssh -L did not open %s: %s", localAddr, sshLog.String())
+	}
+	ts.Setenv(args[0], localAddr)
+}
+
+// topoFreeAddr returns a 127.0.0.1 address nothing listens on right now.
+func topoFreeAddr(ts *testscript.TestScript) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	addr := l.Addr().String()
+	ts.Check(l.Close())
+	return addr
+}
+
+// topoWaitListening waits until addr accepts a connection.
+func topoWaitListening(addr string) bool {
+	deadline := time.Now().Add(topoSSHStartTimeout)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, topoSSHPoll)
+		if err == nil {
+			_ = c.Close()
+			return true
+		}
+		time.Sleep(topoSSHPoll)
+	}
+	return false
 }
