@@ -59,7 +59,7 @@ func (x *run) tlsStage(ctx context.Context, addrs []string) map[string]bool {
 		for _, a := range addrs {
 			ok[a] = true
 		}
-		x.addCheck(Check{Stage: StageTLS, Status: StatusSkip, Summary: "TLS is off: the connection string does not enable it (tls=true)"})
+		x.addCheck(Check{Stage: StageTLS, Status: StatusSkip, Summary: "TLS is off: the connection string does not ask for it (no tls=true)"})
 		return ok
 	}
 	var (
@@ -221,14 +221,14 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 		got := fmt.Sprintf("% x", rec.RecordHeader[:])
 		if plain, perr := x.plainHello(ctx, addr); perr == nil {
 			return "the server answered the TLS ClientHello with plain bytes: it does not speak TLS",
-				tlsNotTLSFinding(x.t, addr, fmt.Sprintf("%s: the server answered the TLS ClientHello with bytes that are not a TLS record (%s), and %s", addr, got, plain))
+				tlsNotTLSFinding(x.t, fmt.Sprintf("%s: the server answered the TLS ClientHello with bytes that are not a TLS record (%s), and %s", addr, got, plain))
 		}
 		if looksHTTP(rec.RecordHeader[:]) {
 			return "the server answered the TLS ClientHello with HTTP",
 				NewFinding(IDServerNotMongoDB, fmt.Sprintf("%s: the server answered the TLS ClientHello with HTTP (%q): this port serves a web server, not MongoDB", addr, string(rec.RecordHeader[:])))
 		}
 		return "the server answered the TLS ClientHello with bytes that are not TLS",
-			tlsNotTLSFinding(x.t, addr, fmt.Sprintf("%s: the server answered the TLS ClientHello with bytes that are not a TLS record (%s): first record does not look like a TLS handshake", addr, got))
+			tlsNotTLSFinding(x.t, fmt.Sprintf("%s: the server answered the TLS ClientHello with bytes that are not a TLS record (%s): first record does not look like a TLS handshake", addr, got))
 	}
 	if code, ok := remoteAlert(err); ok {
 		return x.alertFailure(s, addr, code)
@@ -242,7 +242,7 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 		}
 		if plain, perr := x.plainHello(ctx, addr); perr == nil {
 			return "the server " + what + " but " + plain + ": it does not speak TLS",
-				tlsNotTLSFinding(x.t, addr, fmt.Sprintf("%s: the server %s, but %s: TLS is not enabled on this port", addr, what, plain))
+				tlsNotTLSFinding(x.t, fmt.Sprintf("%s: the server %s, but %s: TLS is not enabled on this port", addr, what, plain))
 		} else if silent {
 			return "the server " + what, NewFinding(IDServerNotResponding,
 				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, Redact(tlsUnwrapOp(perr).Error())))
@@ -441,6 +441,9 @@ func verifyServerChain(t *Target, s tlsSettings, addr, host string, chain []*x50
 			missing = top.Subject
 		}
 		ev = fmt.Sprintf("%s: the chain ends at %q, issued by %q, which is not in %s", addr, certName(top), nameOf(missing), trusted)
+		if len(chain) == 1 {
+			ev = fmt.Sprintf("%s: the certificate %q is issued by %q, which is not in %s", addr, certName(top), nameOf(missing), trusted)
+		}
 		if isSelfSigned(leaf) {
 			ev = fmt.Sprintf("%s: the server certificate %q is self-signed and not in %s", addr, certName(leaf), trusted)
 		}

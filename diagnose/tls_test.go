@@ -65,6 +65,11 @@ func checkFindings(t *testing.T, r *Report, want []wantFinding, ignore ...string
 		if f.Severity != w.sev {
 			t.Errorf("%s severity %s, want %s", w.id, f.Severity, w.sev)
 		}
+		for _, line := range f.Evidence {
+			if !strings.Contains(line, ": ") {
+				t.Errorf("%s evidence line %q says nothing beyond an address", w.id, line)
+			}
+		}
 		ev := strings.Join(f.Evidence, "\n")
 		for _, s := range w.evidence {
 			if !strings.Contains(ev, s) {

@@ -142,6 +142,15 @@ func NewCerts(t testing.TB) *Certs {
 	return c
 }
 
+// NewCertsIn is NewCerts into dir (created if missing), for callers
+// without a testing.TB such as testscript fixtures and the demo.
+func NewCertsIn(dir string) (*Certs, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	return newCerts(dir, time.Now())
+}
+
 func newCerts(dir string, now time.Time) (*Certs, error) {
 	now = now.Truncate(time.Second)
 	c := &Certs{

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -53,12 +54,23 @@ type TLSServer struct {
 // its host:port. It stops, closing every connection, when the test ends.
 func ServeTLS(t testing.TB, s TLSServer) string {
 	t.Helper()
+	addr, stop, err := StartTLSServer(s)
+	if err != nil {
+		t.Fatalf("mongotest: %v", err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// StartTLSServer is ServeTLS for callers without a testing.TB: stop closes
+// the listener and every connection and waits for them.
+func StartTLSServer(s TLSServer) (addr string, stop func(), err error) {
 	cfg := &tls.Config{Certificates: []tls.Certificate{s.Cert}, MinVersion: tls.VersionTLS12}
 	if s.ClientCAs != nil {
 		cfg.ClientCAs = s.ClientCAs
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
-	return serve(t, func(c net.Conn) { s.handle(c, cfg) })
+	return startServer(func(c net.Conn) { s.handle(c, cfg) })
 }
 
 // ServeBytes starts a plain listener on 127.0.0.1 that reads what a client
@@ -137,20 +149,31 @@ type peekedConn struct {
 
 func (p *peekedConn) Read(b []byte) (int, error) { return p.r.Read(b) }
 
-// serve runs handle for every connection to a new loopback listener until
-// the test ends, then closes the listener and every open connection and
-// waits for the handlers.
+// serve is startServer stopped when the test ends.
 func serve(t testing.TB, handle func(net.Conn)) string {
 	t.Helper()
+	addr, stop, err := startServer(handle)
+	if err != nil {
+		t.Fatalf("mongotest: %v", err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// startServer runs handle for every connection to a new loopback listener
+// until stop, which closes the listener and every open connection and
+// waits for the handlers.
+func startServer(handle func(net.Conn)) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("mongotest: listen: %v", err)
+		return "", nil, fmt.Errorf("listen: %w", err)
 	}
 	var (
 		mu     sync.Mutex
 		conns  = map[net.Conn]struct{}{}
 		closed bool
 		wg     sync.WaitGroup
+		once   sync.Once
 	)
 	wg.Add(1)
 	go func() {
@@ -184,15 +207,17 @@ func serve(t testing.TB, handle func(net.Conn)) string {
 			}()
 		}
 	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		closed = true
-		for c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		_ = ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	stop := func() {
+		once.Do(func() {
+			mu.Lock()
+			closed = true
+			for c := range conns {
+				_ = c.Close()
+			}
+			mu.Unlock()
+			_ = ln.Close()
+			wg.Wait()
+		})
+	}
+	return ln.Addr().String(), stop, nil
 }
