@@ -1,0 +1,572 @@
+package diagnose
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// RedactedSecret replaces every secret mongoconn prints.
+const RedactedSecret = "****"
+
+// minWholeSecret is the shortest secret RedactSecrets replaces wherever it
+// occurs. Shorter secrets (one to three bytes) would turn ordinary text such
+// as port numbers into noise, so they are replaced only where they stand as
+// a word of their own.
+const minWholeSecret = 4
+
+// Redact replaces, with ****, every secret in s:
+//
+//   - the password of any connection string found anywhere in s
+//     (mongodb://, mongodb+srv:// or any other scheme://user:password@),
+//     also when the whole connection string is percent-encoded
+//     (mongodb%3A%2F%2Fuser%3Apassword%40host);
+//   - the value of tlsCertificateKeyFilePassword,
+//     sslClientCertificateKeyPassword, proxyPassword and of any key=value
+//     whose key names a password, passphrase, secret or token;
+//   - the AWS_SESSION_TOKEN entry of authMechanismProperties.
+//
+// s may be a whole error message holding several connection strings. User
+// names, hosts and options stay readable. Redact is idempotent.
+func Redact(s string) string {
+	return applyRedactions(s, findSecretSpans(s))
+}
+
+// maxPasswordExtension bounds how far past a space Redact looks for the
+// '@' that ends a password holding white space: no real password is that
+// long, and the bound keeps Redact linear on texts with many "scheme://".
+const maxPasswordExtension = 256
+
+// RedactSecrets is Redact plus the literal replacement of known secrets
+// (as written and in their percent-encoded forms): use it on error texts
+// from the driver or the network, which may echo a password outside any
+// connection string. Empty secrets are ignored; secrets shorter than four
+// bytes are replaced only where they stand as a word of their own.
+func RedactSecrets(s string, secrets ...string) string {
+	forms := secretForms(secrets)
+	for _, f := range forms {
+		s = replaceSecret(s, f)
+	}
+	return Redact(s)
+}
+
+// bspan is a half-open byte range [start, end).
+type bspan struct{ start, end int }
+
+// applyRedactions replaces the spans (in any order, possibly overlapping)
+// of s with RedactedSecret. Empty spans are kept as they are.
+func applyRedactions(s string, spans []bspan) string {
+	spans = mergeSpans(spans)
+	if len(spans) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for _, sp := range spans {
+		b.WriteString(s[last:sp.start])
+		b.WriteString(RedactedSecret)
+		last = sp.end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// mergeSpans sorts spans, drops empty ones and merges overlapping or
+// touching ones.
+func mergeSpans(spans []bspan) []bspan {
+	out := make([]bspan, 0, len(spans))
+	for _, sp := range spans {
+		if sp.end > sp.start {
+			out = append(out, sp)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	merged := out[:0]
+	for _, sp := range out {
+		if n := len(merged); n > 0 && sp.start <= merged[n-1].end {
+			if sp.end > merged[n-1].end {
+				merged[n-1].end = sp.end
+			}
+			continue
+		}
+		merged = append(merged, sp)
+	}
+	return merged
+}
+
+// findSecretSpans returns the byte ranges of every secret Redact hides.
+func findSecretSpans(s string) []bspan {
+	var spans []bspan
+	spans = append(spans, uriPasswordSpans(s)...)
+	spans = append(spans, keyValueSecretSpans(s)...)
+	spans = append(spans, awsTokenSpans(s)...)
+	spans = append(spans, escapeErrorSpans(s)...)
+	return spans
+}
+
+// escapeErrorSpans finds the text Go's URL decoder quotes in
+// `invalid URL escape "%zz"`: it is a piece of the value it failed to
+// decode, often a password.
+func escapeErrorSpans(s string) []bspan {
+	const marker = `invalid url escape "`
+	lower := lowerASCII(s)
+	var spans []bspan
+	for i := 0; ; {
+		k := strings.Index(lower[i:], marker)
+		if k < 0 {
+			return spans
+		}
+		start := i + k + len(marker)
+		end := strings.IndexByte(s[start:], '"')
+		if end < 0 {
+			end = len(s) - start
+		}
+		spans = append(spans, bspan{start, start + end})
+		i = start + end
+	}
+}
+
+// unit is one character of a possibly percent-encoded text: the byte it
+// stands for and where it is written.
+type unit struct {
+	b          byte
+	start, end int
+	raw        bool // written as itself, not as %XX
+}
+
+// isTextTerminator reports whether a raw byte ends a connection string
+// embedded in free text.
+func isTextTerminator(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', '\v', '\f', '"', '<', '>', '`':
+		return true
+	}
+	return false
+}
+
+// uriPasswordSpans finds "scheme://" (plain or percent-encoded) in s and
+// returns the password range of each connection string that follows.
+func uriPasswordSpans(s string) []bspan {
+	var spans []bspan
+	for i := 0; i < len(s); {
+		sepLen, encoded := schemeSeparatorAt(s, i)
+		if sepLen == 0 || !schemeBefore(s, i) {
+			i++
+			continue
+		}
+		start := i + sepLen
+		units, end := collectUnits(s, start, encoded)
+		if sp, ok := passwordInUnits(s, units, end, encoded); ok {
+			spans = append(spans, sp)
+			if sp.end > end {
+				end = sp.end
+			}
+		}
+		if end <= i {
+			end = i + 1
+		}
+		i = end
+	}
+	return spans
+}
+
+// schemeSeparatorAt reports whether "://" (or its percent-encoded forms
+// "%3A%2F%2F" and "%3A//") starts at i, and its length.
+func schemeSeparatorAt(s string, i int) (n int, encoded bool) {
+	switch {
+	case strings.HasPrefix(s[i:], "://"):
+		return 3, false
+	case hasPrefixFold(s[i:], "%3A%2F%2F"):
+		return 9, true
+	case hasPrefixFold(s[i:], "%3A//"):
+		return 5, true
+	}
+	return 0, false
+}
+
+// schemeBefore reports whether a URI scheme (a letter, then letters,
+// digits, '+', '-' or '.') ends at i. A '+' may also be written %2B.
+func schemeBefore(s string, i int) bool {
+	j := i
+	for j > 0 {
+		c := s[j-1]
+		if isAlnum(c) || c == '+' || c == '-' || c == '.' {
+			j--
+			continue
+		}
+		if j >= 3 && hasPrefixFold(s[j-3:], "%2B") {
+			j -= 3
+			continue
+		}
+		break
+	}
+	for j < i && !isAlpha(s[j]) {
+		j++
+	}
+	return j < i
+}
+
+// collectUnits reads the characters of a connection string starting at
+// start until the end of s or a terminator, decoding %XX when encoded.
+// It returns the units and the byte offset where reading stopped.
+func collectUnits(s string, start int, encoded bool) ([]unit, int) {
+	var units []unit
+	i := start
+	for i < len(s) {
+		c := s[i]
+		if isTextTerminator(c) || (encoded && c == '&') {
+			break
+		}
+		if encoded && c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			units = append(units, unit{b: unhex(s[i+1])<<4 | unhex(s[i+2]), start: i, end: i + 3})
+			i += 3
+			continue
+		}
+		units = append(units, unit{b: c, start: i, end: i + 1, raw: true})
+		i++
+	}
+	return units, i
+}
+
+// passwordInUnits finds the password of the connection string whose
+// characters (after "://") are units. end is where the units stop in s.
+func passwordInUnits(s string, units []unit, end int, encoded bool) (bspan, bool) {
+	text := make([]byte, len(units))
+	for k, u := range units {
+		text[k] = u.b
+	}
+	at := userinfoEnd(string(text))
+	if at < 0 {
+		return extendedPassword(s, units, end, encoded)
+	}
+	colon := strings.IndexByte(string(text[:at]), ':')
+	if colon < 0 || colon+1 == at {
+		return bspan{}, false
+	}
+	return bspan{units[colon+1].start, units[at].start}, true
+}
+
+// extendedPassword handles a connection string cut short by a terminator
+// inside its password ("mongodb://user:pass word@host"): when the text
+// read so far looks like "user:password" rather than "host:port", the
+// password runs to the next '@' on the same line.
+func extendedPassword(s string, units []unit, end int, encoded bool) (bspan, bool) {
+	colon := -1
+	for k, u := range units {
+		if u.b == ':' {
+			colon = k
+			break
+		}
+		if u.b == '/' || u.b == '?' || u.b == ',' || u.b == '[' {
+			return bspan{}, false
+		}
+	}
+	if colon < 0 || end >= len(s) {
+		return bspan{}, false
+	}
+	// "host:27017" followed by text is a port, not a password.
+	digits := true
+	for _, u := range units[colon+1:] {
+		if u.b == '/' || u.b == '?' || u.b == ',' {
+			break
+		}
+		if u.b < '0' || u.b > '9' {
+			digits = false
+			break
+		}
+	}
+	if digits {
+		return bspan{}, false
+	}
+	line := s[end:]
+	if nl := strings.IndexByte(line, '\n'); nl >= 0 {
+		line = line[:nl]
+	}
+	if len(line) > maxPasswordExtension {
+		line = line[:maxPasswordExtension]
+	}
+	at := strings.IndexByte(line, '@')
+	if encoded {
+		if k := indexFold(line, "%40"); k >= 0 && (at < 0 || k < at) {
+			at = k
+		}
+	}
+	if at < 0 {
+		return bspan{}, false
+	}
+	start := end
+	if colon+1 < len(units) {
+		start = units[colon+1].start
+	}
+	return bspan{start, end + at}, true
+}
+
+// userinfoEnd returns the index of the '@' that ends the user information
+// in rest (a connection string after "://"), or -1. It is the last '@'
+// that is not inside an option value, where an '@' is inside an option
+// value when an '=' lies between the first '?' and it. Valid strings have
+// at most one such '@'; for invalid ones (a password holding a raw '@' or
+// '/'), taking the last keeps the whole password in the user information.
+//
+// One exception: when no '@' comes before the first '?' and the text before
+// it reads "user:password" rather than "host:port", that '?' is taken to be
+// part of a password, and the last '@' of all ends the user information.
+func userinfoEnd(rest string) int {
+	limit := len(rest)
+	if q := strings.IndexByte(rest, '?'); q >= 0 && !(strings.IndexByte(rest[:q], '@') < 0 && passwordColon(rest[:q])) {
+		if eq := strings.IndexByte(rest[q+1:], '='); eq >= 0 {
+			limit = q + 1 + eq
+		}
+	}
+	return strings.LastIndexByte(rest[:limit], '@')
+}
+
+// passwordColon reports whether s has a ':' (outside brackets) followed by
+// something other than a port number.
+func passwordColon(s string) bool {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			depth--
+		case ':':
+			if depth > 0 {
+				continue
+			}
+			after := s[i+1:]
+			if k := strings.IndexAny(after, "/,"); k >= 0 {
+				after = after[:k]
+			}
+			if after == "" {
+				return false
+			}
+			for j := 0; j < len(after); j++ {
+				if after[j] < '0' || after[j] > '9' {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// secretKeyWords mark a key=value whose value is a secret.
+var secretKeyWords = [...]string{"password", "passwd", "passphrase", "secret", "token"}
+
+// isSecretKey reports whether an option or variable named key holds a
+// secret (key in any case).
+func isSecretKey(key string) bool {
+	k := lowerASCII(key)
+	for _, w := range secretKeyWords {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyValueSecretSpans finds key=value pairs (also key%3Dvalue) whose key
+// names a secret and returns the value ranges.
+func keyValueSecretSpans(s string) []bspan {
+	var spans []bspan
+	for i := 0; i < len(s); i++ {
+		sepLen := 0
+		switch {
+		case s[i] == '=':
+			sepLen = 1
+		case s[i] == '%' && hasPrefixFold(s[i:], "%3D"):
+			sepLen = 3
+		default:
+			continue
+		}
+		k := i
+		for k > 0 && isKeyChar(s[k-1]) {
+			k--
+		}
+		if k == i || !isSecretKey(s[k:i]) {
+			continue
+		}
+		if sp, ok := secretValue(s, i+sepLen, false); ok {
+			spans = append(spans, sp)
+			i = sp.end - 1 // the value is hidden whole: skip it
+		}
+	}
+	return spans
+}
+
+// awsTokenSpans finds AWS_SESSION_TOKEN:value (or =, %3A, %3D) and returns
+// the value ranges.
+func awsTokenSpans(s string) []bspan {
+	const key = "aws_session_token"
+	lower := lowerASCII(s)
+	var spans []bspan
+	for i := 0; ; {
+		k := strings.Index(lower[i:], key)
+		if k < 0 {
+			return spans
+		}
+		p := i + k + len(key)
+		i = p
+		switch {
+		case p < len(s) && (s[p] == ':' || s[p] == '='):
+			p++
+		case strings.HasPrefix(lower[p:], "%3a") || strings.HasPrefix(lower[p:], "%3d"):
+			p += 3
+		default:
+			continue
+		}
+		if sp, ok := secretValue(s, p, true); ok {
+			spans = append(spans, sp)
+			i = sp.end
+		}
+	}
+}
+
+// secretValue returns the range of a secret value starting at start: up to
+// the next separator of options ('&', ';', their encoded forms, and ','
+// when inList), whitespace or quote. A quoted value runs to its closing
+// quote.
+func secretValue(s string, start int, inList bool) (bspan, bool) {
+	if start >= len(s) {
+		return bspan{}, false
+	}
+	if q := s[start]; q == '"' || q == '\'' {
+		if end := strings.IndexByte(s[start+1:], q); end >= 0 {
+			return bspan{start + 1, start + 1 + end}, end > 0
+		}
+	}
+	end := start
+	for end < len(s) {
+		c := s[end]
+		if c == '&' || c == ';' || c == '\'' || isTextTerminator(c) || (inList && c == ',') {
+			break
+		}
+		if c == '%' && (hasPrefixFold(s[end:], "%26") || (inList && hasPrefixFold(s[end:], "%2C"))) {
+			break
+		}
+		end++
+	}
+	return bspan{start, end}, end > start
+}
+
+// secretForms returns every way the secrets may be written, longest first.
+func secretForms(secrets []string) []string {
+	seen := map[string]bool{}
+	var forms []string
+	add := func(f string) {
+		if f != "" && f != RedactedSecret && !seen[f] {
+			seen[f] = true
+			forms = append(forms, f)
+		}
+	}
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		for _, f := range []string{sec, url.QueryEscape(sec), url.PathEscape(sec), escapeUserinfo(sec)} {
+			add(f)
+			add(lowerHexEscapes(f))
+		}
+	}
+	sort.SliceStable(forms, func(i, j int) bool { return len(forms[i]) > len(forms[j]) })
+	return forms
+}
+
+// replaceSecret replaces secret in s with RedactedSecret: everywhere when
+// it is long enough to be unmistakable, else only as a word of its own.
+func replaceSecret(s, secret string) string {
+	if len(secret) >= minWholeSecret {
+		return strings.ReplaceAll(s, secret, RedactedSecret)
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		k := strings.Index(s[i:], secret)
+		if k < 0 {
+			b.WriteString(s[i:])
+			break
+		}
+		p := i + k
+		q := p + len(secret)
+		if (p == 0 || !isAlnum(s[p-1])) && (q == len(s) || !isAlnum(s[q])) {
+			b.WriteString(s[i:p])
+			b.WriteString(RedactedSecret)
+		} else {
+			b.WriteString(s[i:q])
+		}
+		i = q
+	}
+	return b.String()
+}
+
+// lowerHexEscapes rewrites %XX escapes with lower-case hex digits.
+func lowerHexEscapes(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' && isHex(b[i+1]) && isHex(b[i+2]) {
+			b[i+1] = lowerByte(b[i+1])
+			b[i+2] = lowerByte(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+func isKeyChar(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+func isAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
+
+func isAlnum(c byte) bool { return isAlpha(c) || (c >= '0' && c <= '9') }
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+func lowerByte(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// lowerASCII lower-cases A-Z only, so byte offsets never move (the
+// connection-string specification normalises option keys this way).
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				b[j] = lowerByte(b[j])
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && lowerASCII(s[:len(prefix)]) == lowerASCII(prefix)
+}
+
+// indexFold is strings.Index ignoring ASCII case; offsets are those of s.
+func indexFold(s, sub string) int {
+	return strings.Index(lowerASCII(s), lowerASCII(sub))
+}
