@@ -17,6 +17,10 @@ import (
 // above what a loopback probe needs, so only a hang reaches it.
 const tlsTestBudget = 10 * time.Second
 
+// tlsSilentBudget is the command budget of the silent-server case: the
+// handshake and the plain hello both wait for it, so it is short.
+const tlsSilentBudget = 300 * time.Millisecond
+
 func tlsTestRun(t *testing.T, uri string) *run {
 	t.Helper()
 	tgt, err := ParseTarget(uri)
@@ -255,10 +259,13 @@ func TestTLSStageMismatch(t *testing.T) {
 	certs := mongotest.NewCerts(t)
 	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
 	tests := []struct {
-		name string
-		addr func(t *testing.T) string
-		want []wantFinding
+		name   string
+		addr   func(t *testing.T) string
+		budget time.Duration // a command budget shorter than the test's
+		want   []wantFinding
 	}{
+		{name: "TLS client, silent server", addr: func(t *testing.T) string { return mongotest.SilentListener(t) }, budget: tlsSilentBudget,
+			want: []wantFinding{{id: IDServerNotResponding, sev: SeverityError, evidence: []string{"did not answer the TLS ClientHello", "a plain hello got no answer either"}}}},
 		{name: "TLS client, plain MongoDB server", addr: func(*testing.T) string { return ferret.Addr },
 			want: []wantFinding{{id: IDTLSServerNotTLS, sev: SeverityError, evidence: []string{"a plain MongoDB hello on the same port got an answer"}, suggested: "tls=false"}}},
 		{name: "TLS client, server answering plain bytes", addr: func(t *testing.T) string { return mongotest.ServeBytes(t, []byte{0x3a, 0x01, 0, 0, 0x10, 0, 0, 0}) },
@@ -276,7 +283,13 @@ func TestTLSStageMismatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := tt.addr(t)
 			x := tlsTestRun(t, "mongodb://"+addr+"/?tls=true&tlsCAFile="+certs.CAFile)
-			ok := x.tlsStage(tlsTestCtx(t), []string{addr})
+			ctx := tlsTestCtx(t)
+			if tt.budget > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.budget)
+				defer cancel()
+			}
+			ok := x.tlsStage(ctx, []string{addr})
 			r := x.finish("ok")
 			if ok[addr] {
 				t.Errorf("ok[%s] is true%s", addr, findingsText(r))
