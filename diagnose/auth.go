@@ -221,9 +221,12 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		authErr *auth.Error
 	)
 	isCmd := errors.As(err, &ce)
-	serverSaid := oneLine(Redact(err.Error()))
+	// Driver errors may echo what they were given: hide every secret of
+	// the connection string, not only those inside a URI.
+	secrets := x.t.Secrets()
+	serverSaid := oneLine(RedactSecrets(err.Error(), secrets...))
 	if isCmd {
-		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(Redact(ce.Message)), ce.Name, ce.Code)
+		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
 	}
 	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
 
