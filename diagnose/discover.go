@@ -153,7 +153,9 @@ func (p *topoProber) probe(ctx context.Context, addr string) Server {
 		var fs []Finding
 		if seed {
 			c.Status = StatusFail
-			if f, ok := p.x.e.FindingForProbe(res.Err, addr); ok {
+			if p.x.tlsRequiredAfterHello(ctx, addr, res.Err) {
+				// tls.server-requires-tls says it all.
+			} else if f, ok := p.x.e.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)
 			}
 		} else {

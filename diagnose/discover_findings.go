@@ -93,7 +93,16 @@ func topoSummary(v *topologyView) string {
 	}
 	switch v.kind {
 	case TopologySharded:
-		fmt.Fprintf(&b, ": %d mongos router(s)", topoCountKind(v.members, srvKindMongos))
+		var routers []string
+		for _, m := range v.members {
+			if m.Kind == srvKindMongos {
+				routers = append(routers, topoDisplayAddr(v, m.Address))
+			}
+		}
+		fmt.Fprintf(&b, ": %d mongos router(s)", len(routers))
+		if len(routers) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(routers, ", "))
+		}
 	case TopologySingle, TopologyLoadBalanced:
 		if len(v.members) == 1 {
 			m := v.members[0]
@@ -118,16 +127,6 @@ func topoSummary(v *topologyView) string {
 
 func topoThreshold(v *topologyView) string {
 	return fmt.Sprintf("%g ms", float64(v.opts.threshold.Microseconds())/1000)
-}
-
-func topoCountKind(ss []Server, kind string) int {
-	n := 0
-	for _, s := range ss {
-		if s.Kind == kind {
-			n++
-		}
-	}
-	return n
 }
 
 func topoCountReachable(ss []Server) int {
