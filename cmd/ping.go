@@ -15,7 +15,8 @@ type PingOptions struct {
 	f   *Factory
 	ctx context.Context
 
-	URI     string
+	URIs    []string
+	Targets TargetsOptions
 	Wait    time.Duration
 	Primary bool
 }
@@ -24,7 +25,7 @@ type PingOptions struct {
 func NewCmdPing(f *Factory, runF func(*PingOptions) error) *cobra.Command {
 	opts := &PingOptions{f: f}
 	c := &cobra.Command{
-		Use:   "ping [URI]",
+		Use:   "ping [URI...]",
 		Short: "Connect, run {ping: 1}, and print round-trip time, version and topology",
 		Long: `Connect with the driver under the --timeout budget, run {ping: 1} on admin, and print
 the round-trip time, the server version and the topology kind.
@@ -34,15 +35,22 @@ a silent host or an unknown name is reported at once.
 
 With --wait, ping retries with capped exponential backoff until the deployment is
 healthy or the wait ends, printing one line per attempt on stderr: a readiness check
-for CI and containers.`,
+for CI and containers.
+
+Several connection strings (arguments or --targets FILE) are checked concurrently,
+bounded by --concurrency, one report each (JSON Lines with -o json); the exit code
+is the worst of all.`,
 		Example: `  mongoconn ping
   mongoconn ping mongodb://localhost:27017
   mongoconn ping --wait 60s --primary "$MONGODB_URI"
   mongoconn ping --server-api 1 --server-api-strict 'mongodb+srv://user:pass@cluster0.example.net/'`,
-		Args: maxOneURI,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
-			opts.URI = f.targetURI(args)
+			uris, err := f.targetURIs(args, &opts.Targets)
+			if err != nil {
+				return err
+			}
+			opts.URIs = uris
 			if opts.Wait < 0 {
 				return &UsageError{Msg: "--wait must not be negative"}
 			}
@@ -54,6 +62,7 @@ for CI and containers.`,
 	}
 	c.Flags().DurationVar(&opts.Wait, "wait", 0, "retry until healthy or this duration ends (e.g. 60s)")
 	c.Flags().BoolVar(&opts.Primary, "primary", false, "also require a writable primary")
+	opts.Targets.addFlags(c)
 	return c
 }
 
@@ -69,37 +78,29 @@ func maxOneURI(_ *cobra.Command, args []string) error {
 
 func pingRun(opts *PingOptions) error {
 	f := opts.f
-	t, err := f.parseTarget("ping", opts.URI)
-	if err != nil {
-		return err
-	}
-	e, err := f.NewEngine(f.Global)
-	if err != nil {
-		return err
-	}
 	req := diagnose.PingRequest{RequirePrimary: opts.Primary}
-	if opts.Wait <= 0 {
-		r, err := e.Ping(opts.ctx, t, req)
-		if err != nil {
-			return err
-		}
-		return f.printReport(opts.ctx, r)
-	}
-	w := diagnose.Waiter{
-		Wait: opts.Wait,
-		OnAttempt: func(a diagnose.Attempt) {
-			if a.Report.OK || f.Global.Quiet && !f.Global.Verbose {
-				return
+	many := len(opts.URIs) > 1
+	return f.runTargets(opts.ctx, "ping", opts.URIs, opts.Targets.Concurrency,
+		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+			if opts.Wait <= 0 {
+				return e.Ping(ctx, t, req)
 			}
-			fmt.Fprintf(f.IO.ErrOut, "mongoconn: attempt %d (%s): %s; retrying in %s\n",
-				a.N, a.Elapsed.Round(time.Millisecond), diagnose.Redact(a.Report.Verdict), a.Next.Round(time.Millisecond))
-		},
-	}
-	r, err := w.Run(opts.ctx, e, func(ctx context.Context) (*diagnose.Report, error) {
-		return e.Ping(ctx, t, req)
-	})
-	if err != nil {
-		return err
-	}
-	return f.printReport(opts.ctx, r)
+			w := diagnose.Waiter{
+				Wait: opts.Wait,
+				OnAttempt: func(a diagnose.Attempt) {
+					if a.Report.OK || a.Next == 0 {
+						return
+					}
+					who := ""
+					if many {
+						who = t.Redacted + ": "
+					}
+					fmt.Fprintf(f.IO.ErrOut, "mongoconn: %sattempt %d (%s): %s; retrying in %s\n",
+						who, a.N, a.Elapsed.Round(time.Millisecond), diagnose.Redact(a.Report.Verdict), a.Next.Round(time.Millisecond))
+				},
+			}
+			return w.Run(ctx, e, func(ctx context.Context) (*diagnose.Report, error) {
+				return e.Ping(ctx, t, req)
+			})
+		})
 }

@@ -102,6 +102,7 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 		perr *ProblemError
 		ierr *InterruptedError
 		terr *diagnose.URIError
+		merr *ManyError
 	)
 	switch {
 	case sig != nil && sig() != nil:
@@ -116,6 +117,8 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 		return ExitInterrupted
 	case errors.As(err, &perr):
 		return ExitProblem
+	case errors.As(err, &merr):
+		return merr.Code
 	case errors.As(err, &terr):
 		printError(ios, terr.Error(), terr.Hint)
 		return ExitUsage
@@ -165,6 +168,17 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
   mongoconn explain 'connection() error occurred during connection handshake: EOF'`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			hint := "run 'mongoconn --help' for the list of commands"
+			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+				hint = "did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return &UsageError{Msg: fmt.Sprintf("unknown command %q", args[0]), Hint: hint}
+		},
+		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
 			return validateGlobal(f)
 		},
@@ -214,6 +228,11 @@ func validateGlobal(f *Factory) error {
 	}
 	if g.ServerAPIStrict && g.ServerAPI == "" {
 		return &UsageError{Msg: "--server-api-strict needs --server-api 1", Hint: "use --server-api 1 --server-api-strict"}
+	}
+	if g.DNSServer != "" {
+		if _, err := normalizeDNSServer(g.DNSServer); err != nil {
+			return err
+		}
 	}
 	if g.Quiet && g.Verbose {
 		return &UsageError{Msg: "--quiet and --verbose cannot be used together"}

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mongoconn/mongoconn/diagnose"
 )
 
 // WireCheckOptions are the inputs of `mongoconn wire-check`.
@@ -11,15 +13,16 @@ type WireCheckOptions struct {
 	f   *Factory
 	ctx context.Context
 
-	URI string
+	URIs    []string
+	Targets TargetsOptions
 }
 
 // NewCmdWireCheck builds `mongoconn wire-check`. runF replaces
 // wireCheckRun in tests.
 func NewCmdWireCheck(f *Factory, runF func(*WireCheckOptions) error) *cobra.Command {
 	opts := &WireCheckOptions{f: f}
-	return &cobra.Command{
-		Use:   "wire-check [URI]",
+	c := &cobra.Command{
+		Use:   "wire-check [URI...]",
 		Short: "Compare every member's wire version with this tool's driver and the drivers that support it",
 		Long: `Send a raw hello to every seed and every member they advertise (falling back to the
 legacy isMaster over OP_QUERY, so that MongoDB 2.6-3.4 answer too) and report, per server,
@@ -27,35 +30,34 @@ its version and wire version range, whether this tool's Go driver can talk to it
 which releases of the Go, PyMongo, Node.js and Java drivers can.
 
 A server the driver refuses gets wire.server-too-old or wire.server-too-new with both
-fixes: the server release to upgrade to, or the driver release to pin.`,
+fixes: the server release to upgrade to, or the driver release to pin.
+
+Several connection strings (arguments or --targets FILE) are checked concurrently,
+bounded by --concurrency, one report each (JSON Lines with -o json); the exit code
+is the worst of all.`,
 		Example: `  mongoconn wire-check
   mongoconn wire-check mongodb://legacy-db:27017
   mongoconn -o json wire-check "$MONGODB_URI"`,
-		Args: maxOneURI,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
-			opts.URI = f.targetURI(args)
+			uris, err := f.targetURIs(args, &opts.Targets)
+			if err != nil {
+				return err
+			}
+			opts.URIs = uris
 			if runF != nil {
 				return runF(opts)
 			}
 			return wireCheckRun(opts)
 		},
 	}
+	opts.Targets.addFlags(c)
+	return c
 }
 
 func wireCheckRun(opts *WireCheckOptions) error {
-	f := opts.f
-	t, err := f.parseTarget("wire-check", opts.URI)
-	if err != nil {
-		return err
-	}
-	e, err := f.NewEngine(f.Global)
-	if err != nil {
-		return err
-	}
-	r, err := e.WireCheck(opts.ctx, t)
-	if err != nil {
-		return err
-	}
-	return f.printReport(opts.ctx, r)
+	return opts.f.runTargets(opts.ctx, "wire-check", opts.URIs, opts.Targets.Concurrency,
+		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+			return e.WireCheck(ctx, t)
+		})
 }

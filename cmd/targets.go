@@ -1,0 +1,232 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/internal/render"
+)
+
+// DefaultConcurrency bounds how many targets are checked at once: enough
+// to finish a fleet in about the time of its slowest member, few enough
+// that file descriptors and memory stay small.
+const DefaultConcurrency = 16
+
+// maxTargetsFileSize bounds a --targets file: a million bytes is some ten
+// thousand connection strings, far more than anyone checks at once.
+const maxTargetsFileSize = 1 << 20
+
+// TargetsOptions are the flags of commands that check several targets.
+type TargetsOptions struct {
+	File        string
+	Concurrency int
+}
+
+func (o *TargetsOptions) addFlags(c *cobra.Command) {
+	c.Flags().StringVar(&o.File, "targets", "", "read connection strings from `FILE`, one per line (# comments; - for stdin)")
+	c.Flags().IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "how many targets to check at once")
+}
+
+// ManyError carries the exit code of a run over several targets: the worst
+// of all, each report already printed.
+type ManyError struct{ Code int }
+
+func (e *ManyError) Error() string { return fmt.Sprintf("several targets: exit %d", e.Code) }
+
+// targetURIs lists the connection strings to check: the arguments, then
+// the --targets file; with neither, the default target.
+func (f *Factory) targetURIs(args []string, o *TargetsOptions) ([]string, error) {
+	if o.Concurrency < 1 {
+		return nil, &UsageError{Msg: fmt.Sprintf("--concurrency %d must be at least 1", o.Concurrency)}
+	}
+	uris := append([]string(nil), args...)
+	if o.File != "" {
+		more, err := f.readTargets(o.File)
+		if err != nil {
+			return nil, err
+		}
+		if len(more) == 0 {
+			return nil, &UsageError{Msg: fmt.Sprintf("--targets %s holds no connection string", o.File), Hint: "one URI per line; lines starting with # are comments"}
+		}
+		uris = append(uris, more...)
+	}
+	if len(uris) == 0 {
+		uris = []string{f.targetURI(nil)}
+	}
+	return uris, nil
+}
+
+func (f *Factory) readTargets(path string) ([]string, error) {
+	var r io.Reader
+	if path == "-" {
+		r = f.IO.In
+	} else {
+		file, err := os.Open(path)
+		if err != nil {
+			return nil, &UsageError{Msg: fmt.Sprintf("--targets: %v", err)}
+		}
+		defer file.Close()
+		r = file
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxTargetsFileSize+1))
+	if err != nil {
+		return nil, &UsageError{Msg: fmt.Sprintf("--targets: %v", err)}
+	}
+	if len(data) > maxTargetsFileSize {
+		return nil, &UsageError{Msg: fmt.Sprintf("--targets %s is larger than %d bytes", path, maxTargetsFileSize)}
+	}
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	sc.Buffer(make([]byte, 0, 64*1024), maxTargetsFileSize)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, nil
+}
+
+// checkFunc runs one command against one parsed target.
+type checkFunc func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error)
+
+// runTargets checks every target with check. One target is the ordinary
+// case: its report, its exit code. Several run concurrently (bounded by
+// concurrency) and print one report each, in the order given (JSON Lines
+// with -o json); the exit code is the worst of all.
+func (f *Factory) runTargets(ctx context.Context, command string, uris []string, concurrency int, check checkFunc) error {
+	e, err := f.NewEngine(f.Global)
+	if err != nil {
+		return err
+	}
+	if len(uris) == 1 {
+		t, err := f.parseTarget(command, uris[0])
+		if err != nil {
+			return err
+		}
+		if f.showProgress() {
+			e.Progress = func(c diagnose.Check) { render.Progress(f.IO.ErrOut, c, f.textOptions()) }
+		}
+		r, err := check(ctx, e, t)
+		if err != nil {
+			return err
+		}
+		return f.printReport(ctx, r)
+	}
+
+	type result struct {
+		report *diagnose.Report
+		code   int
+		errMsg string
+		done   chan struct{}
+	}
+	results := make([]*result, len(uris))
+	for i := range results {
+		results[i] = &result{done: make(chan struct{})}
+	}
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, uri := range uris {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := results[i]
+			defer close(res.done)
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				return
+			}
+			res.report, res.code, res.errMsg = f.checkOne(ctx, e, command, uri, check)
+		}()
+	}
+	worst := ExitOK
+	for i, res := range results {
+		<-res.done
+		if res.errMsg != "" {
+			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, diagnose.Redact(res.errMsg))
+		}
+		if res.report != nil {
+			if f.Global.Output == "json" {
+				_ = render.JSONLines(f.IO.Out, res.report)
+			} else {
+				if i > 0 {
+					fmt.Fprintln(f.IO.Out)
+				}
+				_ = render.Text(f.IO.Out, res.report, f.textOptions())
+			}
+		}
+		worst = worseExit(worst, res.code)
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return &InterruptedError{Signal: os.Interrupt}
+	}
+	if worst == ExitOK {
+		return nil
+	}
+	return &ManyError{Code: worst}
+}
+
+// checkOne runs check on one target of many and says how it ended.
+func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri string, check checkFunc) (*diagnose.Report, int, string) {
+	t, err := diagnose.ParseTarget(uri)
+	if err != nil {
+		var uerr *diagnose.URIError
+		if errors.As(err, &uerr) {
+			r := diagnose.NewReport(command, uerr.Redacted)
+			r.AddFinding(uerr.Finding())
+			r.Checks = append(r.Checks, diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusFail, Summary: uerr.Msg})
+			r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
+			return r, ExitUsage, uerr.Error()
+		}
+		return nil, ExitUsage, err.Error()
+	}
+	r, err := check(ctx, e, t)
+	if err != nil {
+		return nil, ExitProblem, err.Error()
+	}
+	if ctx.Err() != nil {
+		r.Interrupted = true
+	}
+	if !r.OK {
+		return r, ExitProblem, ""
+	}
+	return r, ExitOK, ""
+}
+
+// worseExit orders exit codes: a usage error outranks a problem, which
+// outranks success.
+func worseExit(a, b int) int {
+	rank := func(c int) int {
+		switch c {
+		case ExitOK:
+			return 0
+		case ExitProblem:
+			return 1
+		default:
+			return 2
+		}
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// showProgress is true when check lines should appear as stages finish:
+// text output to a terminal, not quiet.
+func (f *Factory) showProgress() bool {
+	return f.Global.Output == "text" && !f.Global.Quiet && f.IO.IsStdoutTTY() && f.IO.IsStderrTTY()
+}
