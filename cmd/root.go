@@ -203,9 +203,11 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	root.AddCommand(
 		NewCmdPing(f, nil),
 		NewCmdDiscover(f, nil),
+		NewCmdSRV(f, nil),
 		NewCmdWireCheck(f, nil),
 		NewCmdTunnelCheck(f, nil),
 		NewCmdDiagnose(f, nil),
+		NewCmdExplain(f, nil),
 		NewCmdVersion(f),
 	)
 	root.CompletionOptions.HiddenDefaultCmd = false
