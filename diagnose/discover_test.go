@@ -356,3 +356,29 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 		})
 	}
 }
+
+// topoHostileBudget is the command budget against hostile peers: short, as
+// some of them never finish a reply and the probe waits for the deadline.
+const topoHostileBudget = 700 * time.Millisecond
+
+// A hostile seed gives a report with an error finding, never a panic or a
+// hang past the budget's context.
+func TestDiscoverHostileSeeds(t *testing.T) {
+	for _, mode := range mongotest.HostileModes() {
+		t.Run(mode.String(), func(t *testing.T) {
+			t.Parallel()
+			s := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode})
+			e := topoEngine(t)
+			e.Timeout = topoHostileBudget
+			for _, run := range []func(context.Context, *Target) (*Report, error){e.Discover, e.WireCheck, e.TunnelCheck} {
+				r, err := run(context.Background(), topoTarget(t, s.URI()))
+				if err != nil {
+					t.Fatalf("error instead of a report: %v", err)
+				}
+				if r.OK || len(r.Findings) == 0 || r.Servers[0].Reachable {
+					t.Errorf("%s against a %s peer: ok=%v findings=%v verdict=%q", r.Command, mode, r.OK, topoFindingIDs(r), r.Verdict)
+				}
+			}
+		})
+	}
+}
