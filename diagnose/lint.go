@@ -490,7 +490,13 @@ func (l *linter) lintReadPreference() error {
 		where = "readPreference=primary"
 	}
 	for _, o := range p.options {
-		if o.def == nil || o.drop || o.def.Kind != kindTags || o.value == "" {
+		if o.def == nil || o.drop || o.def.Kind != kindTags {
+			continue
+		}
+		if o.value == "" {
+			o.drop = true
+			l.warn(o, fmt.Sprintf("option %s %s (any member) does nothing with the primary mode (%s), and the Go driver refuses it", o.key, l.where(o), where),
+				"remove the empty readPreferenceTags, or set a readPreference other than primary")
 			continue
 		}
 		return p.errAt(IDURIInvalid, o.keySpan.start, "readPreferenceTags cannot be used with the primary mode ("+where+")",

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // specCase is one case of the MongoDB specifications' connection-string,
@@ -426,6 +428,14 @@ func TestSpecCases(t *testing.T) {
 			}
 			if tc.source != "" && target.AuthSource != tc.source {
 				t.Errorf("authSource = %q, want %q", target.AuthSource, tc.source)
+			}
+			// The string handed to the Go driver must build a client
+			// (files named by tls options do not exist here, and
+			// MONGODB-OIDC may need callbacks set in code).
+			if !target.SRV && !strings.Contains(strings.ToLower(tc.uri), "file=") && !strings.Contains(tc.uri, "MONGODB-OIDC") {
+				if err := options.Client().ApplyURI(target.DriverURI()).Validate(); err != nil {
+					t.Errorf("the Go driver refuses DriverURI() %q: %v", Redact(target.DriverURI()), err)
+				}
 			}
 			for key, want := range tc.opts {
 				got, ok := specOptionValue(target, key)

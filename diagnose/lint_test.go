@@ -96,6 +96,7 @@ func TestLintWarnings(t *testing.T) {
 			[]string{"KEY:value pairs"}, ""},
 		{"unknown compressor", "mongodb://h/?compressors=zlib,lz4", []string{`compressor "lz4"`}, ""},
 		{"low max staleness", "mongodb://h/?readPreference=nearest&maxStalenessSeconds=30", []string{"under 90 seconds"}, ""},
+		{"empty tags with primary", "mongodb://h/?readPreferenceTags=", []string{"does nothing with the primary mode"}, ""},
 		{"bad tags", "mongodb://h/?readPreferenceTags=dc", []string{"tag:value pairs"}, ""},
 		{"unknown secret-looking key", "mongodb://h/?sslPEMKeyPassword=hunter2", []string{"did you mean tlsCertificateKeyFilePassword?"},
 			"mongodb://h/?tlsCertificateKeyFilePassword=****"},

@@ -473,6 +473,7 @@ func TestDriverURI(t *testing.T) {
 		{"mongodb://h?journal=TRUE&maxIdleTimeMS=&serverMonitoringMode=fast&foo=bar", "mongodb://h/?journal=true&foo=bar"},
 		{"mongodb+srv://u:pw@c.example.net/?srvMaxHosts=2", "mongodb+srv://u:pw@c.example.net/?srvMaxHosts=2"},
 		{"mongodb://h/?readPreference=nearest&maxStalenessSeconds=-1", "mongodb://h/?readPreference=nearest"},
+		{"mongodb://h/?readPreferenceTags=&w=1", "mongodb://h/?w=1"},
 	}
 	for _, tc := range tests {
 		tg, err := ParseTarget(tc.in)
