@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,11 @@ import (
 // ferretStopTimeout bounds how long a test waits for FerretDB to close its
 // listeners and SQLite files; it normally takes a few milliseconds.
 const ferretStopTimeout = 10 * time.Second
+
+// ferretNewMu serialises ferretdb.New, which sets a package-level version
+// field of FerretDB's and so races with itself when tests start several
+// servers at once.
+var ferretNewMu sync.Mutex
 
 // FerretOptions configures StartFerretDB. The zero value starts a plain TCP
 // listener.
@@ -82,7 +88,9 @@ func NewFerretDBAt(dir, addr string, o FerretOptions) (*FerretDB, error) {
 	} else {
 		cfg.Listener = ferretdb.ListenerConfig{TCP: addr}
 	}
+	ferretNewMu.Lock() // ferretdb.New writes a package-level variable of FerretDB's
 	db, err := ferretdb.New(cfg)
+	ferretNewMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
