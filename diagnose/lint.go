@@ -47,26 +47,46 @@ func (l *linter) findings() []Finding {
 		f.Cause = uriCause(IDURIUnknownOption)
 	}
 	f.Fixes = append(append([]string(nil), l.fixes...), f.Fixes...)
-	if len(l.renames) > 0 {
+	if l.cleanup() {
 		f.SuggestedURI = l.renamed()
 	}
 	return []Finding{f}
 }
 
-// renamed is the redacted string with misspelt keys renamed.
+// renamed is the redacted string with misspelt keys renamed and pairs
+// with invalid or empty values (which drivers ignore) left out.
 func (l *linter) renamed() string {
 	p := l.p
-	var b strings.Builder
-	last := 0
+	var pairs []string
 	for _, o := range p.options {
+		if o.drop {
+			continue
+		}
+		pair := p.red(o.bspan.start, o.bspan.end)
 		if name, ok := l.renames[o]; ok {
-			b.WriteString(p.red(last, o.keySpan.start))
-			b.WriteString(name)
-			last = o.keySpan.end
+			pair = name + p.red(o.keySpan.end, o.bspan.end)
+		}
+		pairs = append(pairs, pair)
+	}
+	out := p.red(0, p.qPos)
+	if len(pairs) > 0 {
+		out += "?" + strings.Join(pairs, "&")
+	}
+	return out
+}
+
+// cleanup reports whether the suggested string differs from the input:
+// a key is renamed or an ignored pair is left out.
+func (l *linter) cleanup() bool {
+	if len(l.renames) > 0 {
+		return true
+	}
+	for _, o := range l.p.options {
+		if o.drop && o.ignored {
+			return true
 		}
 	}
-	b.WriteString(p.red(last, len(p.raw)))
-	return b.String()
+	return false
 }
 
 // where says where an option is, for evidence.
