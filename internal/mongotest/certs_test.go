@@ -15,6 +15,10 @@ import (
 	"github.com/youmark/pkcs8"
 )
 
+// certsTestTimeout bounds every dial and read of these tests: loopback
+// answers in microseconds, so only a hang reaches it.
+const certsTestTimeout = 5 * time.Second
+
 func TestCertsVerify(t *testing.T) {
 	c := NewCerts(t)
 	tests := []struct {
@@ -104,7 +108,7 @@ func TestCertsFiles(t *testing.T) {
 
 func dialTLS(t *testing.T, addr string, cfg *tls.Config) (*tls.Conn, error) {
 	t.Helper()
-	d := &net.Dialer{Timeout: 5 * time.Second}
+	d := &net.Dialer{Timeout: certsTestTimeout}
 	return tls.DialWithDialer(d, "tcp", addr, cfg)
 }
 
@@ -131,7 +135,7 @@ func TestServeTLS(t *testing.T) {
 		if _, err := conn.Write([]byte("ping")); err != nil {
 			t.Fatal(err)
 		}
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_ = conn.SetReadDeadline(time.Now().Add(certsTestTimeout))
 		got, err := io.ReadAll(conn)
 		if err != nil && !errors.Is(err, io.EOF) {
 			t.Fatalf("read through the TLS front: %v", err)
@@ -143,7 +147,7 @@ func TestServeTLS(t *testing.T) {
 		bare, err := dialTLS(t, addr, &tls.Config{RootCAs: c.Pool(), ServerName: "localhost"})
 		if err == nil {
 			defer bare.Close()
-			_ = bare.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_ = bare.SetReadDeadline(time.Now().Add(certsTestTimeout))
 			_, err = bare.Read(make([]byte, 1))
 		}
 		if err == nil {
@@ -152,7 +156,7 @@ func TestServeTLS(t *testing.T) {
 	})
 	t.Run("plain client gets an alert", func(t *testing.T) {
 		addr := ServeTLS(t, TLSServer{Cert: c.Server(CertValid).TLS, AlertOnPlain: true})
-		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		conn, err := net.DialTimeout("tcp", addr, certsTestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,7 +164,7 @@ func TestServeTLS(t *testing.T) {
 		if _, err := conn.Write([]byte{0x3a, 0x01, 0, 0, 1, 0, 0, 0}); err != nil {
 			t.Fatal(err)
 		}
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_ = conn.SetReadDeadline(time.Now().Add(certsTestTimeout))
 		got, _ := io.ReadAll(conn)
 		if !bytes.Equal(got, alertProtocolVersion) {
 			t.Fatalf("plain client read % x, want the alert % x", got, alertProtocolVersion)
@@ -168,7 +172,7 @@ func TestServeTLS(t *testing.T) {
 	})
 	t.Run("plain client without alert sees the connection closed", func(t *testing.T) {
 		addr := ServeTLS(t, TLSServer{Cert: c.Server(CertValid).TLS})
-		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		conn, err := net.DialTimeout("tcp", addr, certsTestTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +180,7 @@ func TestServeTLS(t *testing.T) {
 		if _, err := conn.Write([]byte{0x3a, 0x01, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xdd, 0x07, 0, 0}); err != nil {
 			t.Fatal(err)
 		}
-		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_ = conn.SetReadDeadline(time.Now().Add(certsTestTimeout))
 		got, _ := io.ReadAll(conn)
 		if len(got) != 0 {
 			t.Fatalf("plain client read % x, want nothing", got)
