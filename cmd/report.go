@@ -62,7 +62,9 @@ func (f *Factory) parseTarget(command, raw string) (*diagnose.Target, error) {
 	var uerr *diagnose.URIError
 	if errors.As(err, &uerr) && f.Global.Output == "json" {
 		r := diagnose.NewReport(command, uerr.Redacted)
-		r.AddFinding(uerr.Finding())
+		for _, fd := range uerr.Findings() {
+			r.AddFinding(fd)
+		}
 		r.Checks = append(r.Checks, diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusFail, Summary: uerr.Msg})
 		r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
 		_ = render.JSON(f.IO.Out, r)

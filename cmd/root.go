@@ -120,7 +120,15 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, &merr):
 		return merr.Code
 	case errors.As(err, &terr):
-		printError(ios, terr.Error(), terr.Hint)
+		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", terr.Error())
+		if caret := terr.Caret(); caret != "" {
+			for _, line := range strings.Split(strings.TrimRight(caret, "\n"), "\n") {
+				fmt.Fprintf(ios.ErrOut, "  %s\n", line)
+			}
+		}
+		if terr.Hint != "" {
+			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", diagnose.Redact(terr.Hint))
+		}
 		return ExitUsage
 	case errors.As(err, &uerr):
 		printError(ios, uerr.Msg, uerr.Hint)

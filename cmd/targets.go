@@ -186,7 +186,9 @@ func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri
 		var uerr *diagnose.URIError
 		if errors.As(err, &uerr) {
 			r := diagnose.NewReport(command, uerr.Redacted)
-			r.AddFinding(uerr.Finding())
+			for _, fd := range uerr.Findings() {
+				r.AddFinding(fd)
+			}
 			r.Checks = append(r.Checks, diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusFail, Summary: uerr.Msg})
 			r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
 			return r, ExitUsage, uerr.Error()
