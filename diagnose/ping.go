@@ -221,6 +221,15 @@ func (x *run) connect(ctx context.Context, topo *topologyWatcher) (*mongo.Client
 	if topo != nil {
 		o.SetServerMonitor(topo.monitor())
 	}
+	// The TLS settings as the connection-string specification means them
+	// (tlsAllowInvalidHostnames and tlsAllowInvalidCertificates included,
+	// which the Go driver would ignore); the driver fills in ServerName
+	// for each host.
+	if tlsSettingsOf(x.t).enabled {
+		if cfg, err := x.tlsConfig(""); err == nil && cfg != nil {
+			o.SetTLSConfig(cfg)
+		}
+	}
 	if x.e.ServerAPI != "" {
 		api := options.ServerAPI(options.ServerAPIVersion(x.e.ServerAPI))
 		if x.e.ServerAPIStrict {
