@@ -10,8 +10,15 @@ import (
 )
 
 func init() {
-	scriptCmds["failoverset"] = cmdFailoverSet
-	scriptCmds["replset"] = cmdReplSet
+	for name, f := range map[string]func(*testscript.TestScript, bool, []string){
+		"failoverset": cmdFailoverSet,
+		"selectset":   cmdSelectSet,
+	} {
+		if _, dup := scriptCmds[name]; dup {
+			panic("script command " + name + " registered twice")
+		}
+		scriptCmds[name] = f
+	}
 }
 
 // failoverset NAME STEPDOWN GAP: start a three-member fake replica set
@@ -38,14 +45,14 @@ func cmdFailoverSet(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], rs.URI())
 }
 
-// replset NAME [noprimary] [tag=KEY:VALUE[,KEY:VALUE]...]...: start a fake
+// selectset NAME [noprimary] [tag=KEY:VALUE[,KEY:VALUE]...]...: start a fake
 // replica set with one member per tag= argument (three when there is
 // none), member i carrying the tags of the i-th tag= argument ("tag=" for
 // none). noprimary starts every member as a secondary. $NAME is its
 // connection string.
-func cmdReplSet(ts *testscript.TestScript, neg bool, args []string) {
+func cmdSelectSet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: replset NAME [noprimary] [tag=KEY:VALUE,...]...")
+		ts.Fatalf("usage: selectset NAME [noprimary] [tag=KEY:VALUE,...]...")
 	}
 	var o mongotest.ReplSetOptions
 	for _, a := range args[1:] {
@@ -60,7 +67,7 @@ func cmdReplSet(ts *testscript.TestScript, neg bool, args []string) {
 				}
 				k, v, ok := strings.Cut(kv, ":")
 				if !ok {
-					ts.Fatalf("replset: tag %q is not KEY:VALUE", kv)
+					ts.Fatalf("selectset: tag %q is not KEY:VALUE", kv)
 				}
 				if m.Tags == nil {
 					m.Tags = map[string]string{}
@@ -69,7 +76,7 @@ func cmdReplSet(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			o.Member = append(o.Member, m)
 		default:
-			ts.Fatalf("replset: unknown argument %q", a)
+			ts.Fatalf("selectset: unknown argument %q", a)
 		}
 	}
 	rs, err := mongotest.NewReplSet(o)
