@@ -100,10 +100,8 @@ func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: closedport NAME")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := mongotest.NewClosedPort()
 	ts.Check(err)
-	addr := l.Addr().String()
-	ts.Check(l.Close())
 	ts.Setenv(args[0], addr)
 }
 
@@ -113,28 +111,10 @@ func cmdSilentListener(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: silentlistener NAME")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := mongotest.NewSilentListener()
 	ts.Check(err)
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	ts.Defer(func() {
-		l.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	ts.Setenv(args[0], l.Addr().String())
+	ts.Defer(l.Close)
+	ts.Setenv(args[0], l.Addr())
 }
 
 // nopassword SECRET FILE...: fail if SECRET appears in any of the files

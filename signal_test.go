@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
 // hangGuard is how long a signalled process may take before the test calls
@@ -28,46 +29,31 @@ func startSelf(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.B
 	return c, &out, &errOut
 }
 
-func silentAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return l.Addr().String()
-}
-
 // TestSignalStopsCommand: SIGINT or SIGTERM during a probe of a silent
 // host stops it with 130 or 143, printing the report learned so far.
 func TestSignalStopsCommand(t *testing.T) {
-	addr := silentAddr(t)
+	silent, err := mongotest.NewSilentListener()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(silent.Close)
+	addr := silent.Addr()
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		code int
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
 		for _, command := range []string{"ping", "diagnose", "discover", "wire-check", "tunnel-check"} {
 			t.Run(tc.sig.String()+"/"+command, func(t *testing.T) {
+				before := silent.Connections()
 				c, out, errOut := startSelf(t, "--timeout", "30s", command, "mongodb://"+addr+"/")
-				time.Sleep(300 * time.Millisecond)
+				// Signal once the command is probing: it has connected.
+				for deadline := time.Now().Add(hangGuard); silent.Connections() == before; {
+					if time.Now().After(deadline) {
+						_ = c.Process.Kill()
+						t.Fatalf("the command never connected\nstderr:\n%s", errOut)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
 				if err := c.Process.Signal(tc.sig); err != nil {
 					t.Fatal(err)
 				}
