@@ -103,21 +103,6 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 // and ping. discover, whose job is latency, times more.
 const diagnoseHelloSamples = 1
 
-// discoverFrom runs discovery from seeds that already passed the dns, tcp
-// and tls stages, and records the servers and topology kind.
-func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *topologyView {
-	opts := x.topoOptions()
-	p := newTopoProber(x, seeds, opts)
-	p.samples = samples
-	v := discoverTopology(ctx, opts, seeds, p.probe)
-	p.report(v.order)
-	x.mu.Lock()
-	x.r.Topology = string(v.kind)
-	x.r.Servers = append(x.r.Servers, v.allServers()...)
-	x.mu.Unlock()
-	return v
-}
-
 // diagnoseMember is the member authentication and the Stable API are
 // tried on: the primary, else the first reachable data-bearing member.
 func diagnoseMember(v *topologyView) (Server, bool) {

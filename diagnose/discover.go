@@ -44,15 +44,22 @@ func (x *run) topoDiscover(ctx context.Context) (*topologyView, bool) {
 		x.skip(StageHello, "no seed address to ask hello")
 		return nil, false
 	}
+	return x.discoverFrom(ctx, seeds, 0), true
+}
+
+// discoverFrom runs discovery from seeds, timing samples hellos per member
+// (0: the prober's default), and records the servers and topology kind.
+func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *topologyView {
 	opts := x.topoOptions()
 	p := newTopoProber(x, seeds, opts)
+	p.samples = samples
 	v := discoverTopology(ctx, opts, seeds, p.probe)
 	p.report(v.order)
 	x.mu.Lock()
 	x.r.Topology = string(v.kind)
 	x.r.Servers = append(x.r.Servers, v.allServers()...)
 	x.mu.Unlock()
-	return v, true
+	return v
 }
 
 // topoOptions reads the discovery options from the connection string and,
