@@ -1,0 +1,123 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/internal/render"
+)
+
+// ExplainOptions are the inputs of `mongoconn explain`.
+type ExplainOptions struct {
+	f   *Factory
+	ctx context.Context
+
+	// Text is the error text to explain; "-" reads it from stdin.
+	Text string
+}
+
+// NewCmdExplain builds `mongoconn explain`. runF replaces explainRun in
+// tests.
+func NewCmdExplain(f *Factory, runF func(*ExplainOptions) error) *cobra.Command {
+	opts := &ExplainOptions{f: f}
+	return &cobra.Command{
+		Use:   "explain TEXT|-",
+		Short: "Explain an error message from any MongoDB driver, offline",
+		Long: `Read an error message printed by a MongoDB driver (Go, PyMongo, Node.js and mongosh,
+Java) and print the known failures it matches, each with its cause, its fixes and
+the documentation, then the command to run next. Nothing is contacted: explain only
+reads the text. Passwords in the text are masked before anything is printed.
+
+The text is the argument (quote it), or stdin with "-" or when stdin is a pipe.
+Several arguments are joined with spaces.
+
+Exit status: 0 when the text matches a known failure, 1 when nothing matches.`,
+		Example: `  mongoconn explain 'server selection error: context deadline exceeded, current topology: ...'
+  python app.py 2>&1 | mongoconn explain -
+  mongoconn -o json explain "$(kubectl logs deploy/api | tail -50)"`,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.ctx = c.Context()
+			switch {
+			case len(args) == 1 && args[0] == "-":
+				opts.Text = "-"
+			case len(args) > 0:
+				opts.Text = strings.Join(args, " ")
+			case !f.IO.IsStdinTTY():
+				opts.Text = "-"
+			default:
+				return &UsageError{
+					Msg:  "explain needs the error text",
+					Hint: "mongoconn explain 'ERROR TEXT', or pipe it: some-command 2>&1 | mongoconn explain -",
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return explainRun(opts)
+		},
+	}
+}
+
+func explainRun(opts *ExplainOptions) error {
+	f := opts.f
+	text := opts.Text
+	if text == "-" {
+		var err error
+		if text, err = readExplainInput(opts.ctx, f.IO.In); err != nil {
+			return err
+		}
+	}
+	if strings.TrimSpace(text) == "" {
+		return &UsageError{Msg: "the text to explain is empty", Hint: "pass the error message your application printed"}
+	}
+	x := diagnose.Explain(text)
+	if x.Truncated && !f.Global.Quiet {
+		fmt.Fprintf(f.IO.ErrOut, "mongoconn: hint: only the first %d KiB of the text were read\n", diagnose.MaxExplainInput>>10)
+	}
+	r := x.Report()
+	if f.Global.Output == "json" {
+		if err := render.JSON(f.IO.Out, r); err != nil {
+			return err
+		}
+	} else if x.Recognised() {
+		if err := render.Text(f.IO.Out, r, f.textOptions()); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(f.IO.Out, "No known failure matches this text. Test the connection from this machine with:\n  %s\n", x.Next)
+	}
+	if !x.Recognised() {
+		return &recognizedError{msg: "nothing in the text matches a known failure"}
+	}
+	return nil
+}
+
+// readExplainInput reads the text from r, at most one byte more than
+// Explain reads so that it can tell it cut the text. A signal stops the
+// wait for input that never ends.
+func readExplainInput(ctx context.Context, r io.Reader) (string, error) {
+	type result struct {
+		b   []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		b, err := io.ReadAll(io.LimitReader(r, diagnose.MaxExplainInput+1))
+		done <- result{b, err}
+	}()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			return "", fmt.Errorf("reading the text to explain from stdin: %w", res.err)
+		}
+		return string(res.b), nil
+	case <-ctx.Done():
+		return "", &InterruptedError{Signal: os.Interrupt}
+	}
+}
