@@ -470,8 +470,12 @@ func (a *foAnalysis) majorityText() string {
 // happen. It adds one topology check and, when warranted,
 // topology.failover (replacing topology.no-primary: an election explains
 // the missing primary) or topology.no-primary. It returns nil when the
-// servers are not a replica set or no member answered.
+// servers are not a replica set, no member answered, or the connection
+// is direct (the other members, the primary among them, were not asked).
 func (x *run) failoverStage(ctx context.Context, servers []Server) *foAnalysis {
+	if x.t.DirectConnection != nil && *x.t.DirectConnection {
+		return nil
+	}
 	set := foSetName(x.t.ReplicaSet, servers)
 	if set == "" {
 		return nil

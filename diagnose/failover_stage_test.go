@@ -175,6 +175,25 @@ func TestFailoverStageHealthySet(t *testing.T) {
 	}
 }
 
+func TestFailoverStageDirectConnection(t *testing.T) {
+	// A direct connection to a secondary asks no other member: the
+	// primary it names is not missing, only not asked.
+	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{})
+	r, a := foRun(t, "mongodb://"+rs.Addrs()[1]+"/?directConnection=true")
+	if a != nil {
+		t.Errorf("analysis of a direct connection: %+v", a)
+	}
+	for _, id := range []string{IDTopologyFailover, IDTopologyNoPrimary} {
+		if _, ok := foFinding(r, id); ok {
+			t.Errorf("unexpected %s: %+v", id, r.Findings)
+		}
+	}
+	sel := foChecks(r, StageSelection)
+	if len(sel) != 2 || sel[0].Status != StatusPass || sel[1].Status != StatusWarn || !strings.Contains(sel[1].Summary, "NotWritablePrimary") {
+		t.Errorf("selection checks = %+v", sel)
+	}
+}
+
 func TestFailoverStageElectionDuringProbe(t *testing.T) {
 	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{})
 	rs.StepDown()
