@@ -138,10 +138,13 @@ func (t *textWriter) verdict(r *diagnose.Report) {
 	word := paint(t.p.okWord, "OK")
 	if !ok(r) {
 		word = paint(t.p.failWord, "FAIL")
-		if v == "" {
+		if strings.TrimSpace(v) == "" {
 			v = clean(firstErrorTitle(r.Findings))
 		}
-	} else if v == "" {
+		if strings.TrimSpace(v) == "" {
+			v = "a problem was found"
+		}
+	} else if strings.TrimSpace(v) == "" {
 		v = "no problems found"
 	}
 	if r.Interrupted {
