@@ -192,7 +192,7 @@ func (x *run) driverAuth(ctx context.Context, addr string, tlsCfg *tls.Config, c
 		SetHosts([]string{addr}).
 		SetDirect(true).
 		SetAuth(cred).
-		SetDialer(x.e.Dialer).
+		SetDialer(x.e.dialer()).
 		SetAppName("mongoconn").
 		SetConnectTimeout(left).
 		SetServerSelectionTimeout(left).

@@ -152,6 +152,6 @@ func diagnoseVerdict(v *topologyView, out driverOutcome) string {
 // selection, over every server discovery saw.
 func (x *run) selectAndFailover(ctx context.Context, v *topologyView) {
 	servers := v.allServers()
-	x.failoverStage(ctx, servers)
-	x.selectionStage(ctx, servers)
+	a := x.failoverStage(ctx, servers)
+	x.selectionStage(ctx, a.latestServers(servers))
 }

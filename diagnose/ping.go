@@ -166,9 +166,12 @@ func (x *run) driverPing(ctx context.Context, req PingRequest) driverOutcome {
 	if req.RequirePrimary {
 		rp = readpref.Primary()
 	}
-	db := client.Database("admin", options.Database().SetReadPreference(rp))
+	// RunCommand takes its read preference from its own options, not the
+	// database's: without it a generic command always goes to the primary.
+	db := client.Database("admin")
+	runOpts := options.RunCmd().SetReadPreference(rp)
 	pingStart := time.Now()
-	err = db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
+	err = db.RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}, runOpts).Err()
 	out.res.rtt = time.Since(pingStart)
 	out.desc = topo.last()
 	out.res.topology = out.desc.Kind
@@ -185,7 +188,7 @@ func (x *run) driverPing(ctx context.Context, req PingRequest) driverOutcome {
 	var info struct {
 		Version string `bson:"version"`
 	}
-	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}, runOpts).Decode(&info); err == nil {
 		out.res.version = info.Version
 	}
 	out.check.DurationMs = x.since(start)

@@ -156,7 +156,7 @@ func apiRefusedFinding(addr, command, declared string, cerr *CommandError, versi
 
 // apiDial connects to addr, with TLS when tlsCfg is set.
 func (x *run) apiDial(ctx context.Context, addr string, tlsCfg *tls.Config) (net.Conn, error) {
-	conn, err := x.e.Dialer.DialContext(ctx, "tcp", addr)
+	conn, err := x.e.dialer().DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 
 	hctx, cancel := context.WithTimeout(ctx, min(tlsHandshakeTimeout, remaining(ctx)))
 	defer cancel()
-	conn, err := x.e.Dialer.DialContext(hctx, "tcp", addr)
+	conn, err := x.e.dialer().DialContext(hctx, "tcp", addr)
 	if err != nil {
 		x.tlsDialFailed(addr, err)
 		return done(StatusFail, "cannot connect: "+Redact(tlsUnwrapOp(err).Error()))

@@ -49,7 +49,7 @@ func helloRoundTrip(ctx context.Context, conn net.Conn, timeout time.Duration) (
 func (x *run) plainHello(ctx context.Context, addr string) (string, error) {
 	cctx, cancel := context.WithTimeout(ctx, min(tlsConfirmTimeout, remaining(ctx)))
 	defer cancel()
-	conn, err := x.e.Dialer.DialContext(cctx, "tcp", addr)
+	conn, err := x.e.dialer().DialContext(cctx, "tcp", addr)
 	if err != nil {
 		return "", err
 	}
@@ -70,7 +70,7 @@ func (x *run) plainHello(ctx context.Context, addr string) (string, error) {
 func (x *run) tlsHandshakeAnswers(ctx context.Context, addr string) (tls.ConnectionState, error) {
 	cctx, cancel := context.WithTimeout(ctx, min(tlsConfirmTimeout, remaining(ctx)))
 	defer cancel()
-	conn, err := x.e.Dialer.DialContext(cctx, "tcp", addr)
+	conn, err := x.e.dialer().DialContext(cctx, "tcp", addr)
 	if err != nil {
 		return tls.ConnectionState{}, err
 	}
