@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
 	"strings"
@@ -177,7 +178,7 @@ type exScan struct {
 
 	addrs       []string
 	failedHosts []string
-	exSRVName   string
+	srvName     string
 	wire        []WireMismatch
 	members     []MemberState
 	topoKinds   []string // topology types seen ("ReplicaSetNoPrimary", "REPLICA_SET", ...)
@@ -226,8 +227,8 @@ type exOutcome struct {
 
 // exRule maps a phrase to a catalogue id.
 type exRule struct {
-	id   string
-	exRE *regexp.Regexp
+	id      string
+	pattern *regexp.Regexp
 	// yield skips a match overlapping a span an earlier rule matched.
 	yield bool
 	// conn marks connection-level failures.
@@ -252,7 +253,7 @@ func (s *exScan) run() {
 			if line == "" || !gate.mayMatch(lower[li]) {
 				continue
 			}
-			for _, idx := range r.exRE.FindAllStringSubmatchIndex(line, exMaxHitsPerRule) {
+			for _, idx := range r.pattern.FindAllStringSubmatchIndex(line, exMaxHitsPerRule) {
 				if r.yield && s.overlaps(li, idx[0], idx[1]) {
 					continue
 				}
@@ -416,6 +417,13 @@ func exCleanAddr(a string) string {
 		a = strings.Trim(a, "[]")
 	}
 	a = strings.TrimRight(a, ".:/")
+	if !strings.HasPrefix(a, "[") && strings.Count(a, ":") > 1 {
+		// An IPv6 address written without brackets (Node.js: "::1:27017").
+		i := strings.LastIndexByte(a, ':')
+		if ip := net.ParseIP(a[:i]); ip != nil && exIsPort(a[i+1:]) {
+			a = "[" + a[:i] + "]:" + a[i+1:]
+		}
+	}
 	if a == "" || len(a) > 261 || strings.ContainsAny(a, " \t/\\@'\"=") {
 		return ""
 	}
@@ -713,7 +721,7 @@ func (s *exScan) uriHost() string {
 func (s *exScan) fill(x *Explanation) {
 	x.Driver = exDetectDriver(s.text)
 	x.URI = exFirstURI(s.text)
-	x.SRVName = s.exSRVName
+	x.SRVName = s.srvName
 	x.Addresses = s.addrs
 	x.FailedHosts = s.failedHosts
 	x.Wire = s.wire
@@ -763,8 +771,8 @@ func exDetectDriver(text string) string {
 	best, bestN := "", 0
 	for _, d := range exDriverMarks {
 		n := 0
-		for _, exRE := range d.marks {
-			if exRE.MatchString(text) {
+		for _, re := range d.marks {
+			if re.MatchString(text) {
 				n++
 			}
 		}

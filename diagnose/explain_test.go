@@ -338,7 +338,7 @@ func TestExplainGatesKeepEveryMatch(t *testing.T) {
 			gated++
 		}
 		for _, l := range lines {
-			if r.exRE.MatchString(l) && !exGates[i].mayMatch(strings.ToLower(l)) {
+			if r.pattern.MatchString(l) && !exGates[i].mayMatch(strings.ToLower(l)) {
 				t.Errorf("rule %d (%s): the gate %q skips a line it matches: %q", i, r.id, exGates[i].lits, l)
 			}
 		}
