@@ -131,7 +131,7 @@ var exRules = []exRule{
 		return exOutcome{id: IDTopologyReplSetNameMismatch, facts: []string{fmt.Sprintf("no server reports setName %q", m.group(1))}}
 	}},
 	{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)(?:replica ?set|set) ?name[^\n]{0,40}(?:mismatch|does not match|doesn't match|differs)|setName[^\n]{0,30}(?:mismatch|does not match)|not running with --replSet|NoReplicationEnabled`)},
-	{id: IDTopologyReplSetNotInitiated, pattern: exRE(`(?i)NotYetInitialized|no replset config has been received|\bRSGhost\b|REPLICA_SET_GHOST|replica set (?:is )?not (?:yet )?initiali[sz]ed|run rs\.initiate`)},
+	{id: IDTopologyReplSetNotInitiated, pattern: exRE(`(?i)NotYetInitialized|no replset config has been received|\bRSGhost\b|REPLICA_SET_GHOST|replica set (?:is )?not (?:yet )?initiali[sz]ed|\bnot[- ]initiated\b|run rs\.initiate`)},
 	{id: IDTopologyNoPrimary, pattern: exRE(`(?i)No primary available for writes|No primary found in replica set|\bno primary\b(?: (?:available|found|exists|is available))?|Could not find host matching read preference \{ mode: "primary"`)},
 	{id: IDTopologyFailover, pattern: exRE(`(?i)NotWritablePrimary|NotPrimaryNoSecondaryOk|NotPrimaryOrSecondary|NotMasterNoSlaveOk|NotMasterOrSecondary|\bnot master\b|\bnot primary\b|node is (?:not in primary or )?recovering|InterruptedDueToReplStateChange|PrimarySteppedDown|MongoNotPrimaryException|MongoNodeIsRecoveringException|Mongo(?:NotWritablePrimary|NotPrimary)Error|error (?:10107|13435|11602|189)\b|\bcode:? ?(?:10107|13435|11602|189)\b|(?:connection )?pool (?:for \S+ )?(?:was )?cleared|connection pool paused|PoolCleared(?:Error|OnNetworkError)?|ShutdownInProgress`)},
 	{id: IDTopologyFailover, pattern: exRE(`\bAutoReconnect\b`), fn: func(m *exMatch) exOutcome {
@@ -170,6 +170,12 @@ var exRules = []exRule{
 
 	// --- Atlas ---
 	{id: IDAtlasAccessList, pattern: exRE(`(?i)isn't whitelisted|not whitelisted|IP (?:access list|whitelist)|SSL alert number 80|tlsv1 alert internal error`)},
+	{id: IDAtlasAccessList, pattern: exRE(`(?i)alert handshake failure|tls: handshake failure|Received fatal alert: handshake_failure`), fn: func(m *exMatch) exOutcome {
+		if !exAtlasHostRE.MatchString(m.s.text) {
+			return exOutcome{} // elsewhere: cipher, protocol version or client certificate, no one cause
+		}
+		return exOutcome{id: IDAtlasAccessList, facts: []string{"an Atlas host refused the TLS handshake"}}
+	}},
 }
 
 // exHostChars matches a host name, an IPv4 address or a bracketed IPv6
@@ -367,9 +373,14 @@ var exFailoverContextRE = regexp.MustCompile(`(?i)AutoReconnect|pool (?:for \S+ 
 // exDNSContextRE marks lines about DNS queries.
 var exDNSContextRE = regexp.MustCompile(`(?i)\bDNS\b|resolution lifetime|querySrv|nameservers?\b`)
 
+// exPooledCloseRE marks a connection of the pool that closed after it was
+// established (Node.js numbers them; the Go driver names them
+// connection(addr[-N])).
+var exPooledCloseRE = regexp.MustCompile(`connection \d+ to \S+ closed|connection\(\S+\[-?\d+\]\) socket was unexpectedly closed`)
+
 // exEstablishContextRE marks lines about opening a connection (the
 // handshake, server selection, the monitor's connection), where a reset
-// says something about TLS.
+// says something about TLS even on a pooled connection.
 var exEstablishContextRE = regexp.MustCompile(`(?i)handshake|server ?selection|<monitor>|opening socket|while waiting|Timeout: \d|Topology Description|current topology|Client view of cluster|Mongo(?:ose)?ServerSelectionError|ServerSelectionTimeoutError`)
 
 // exResetRule reads a reset or an EOF: on a TLS connection the server does
@@ -380,8 +391,8 @@ func exResetRule(m *exMatch) exOutcome {
 	if exFailoverContextRE.MatchString(line) {
 		return exOutcome{} // the old primary closing connections: a failover
 	}
-	if !exEstablishContextRE.MatchString(line) {
-		return exOutcome{} // an established connection closed: too many causes to name one
+	if exPooledCloseRE.MatchString(line) && !exEstablishContextRE.MatchString(line) {
+		return exOutcome{} // a pooled connection closed mid-operation: too many causes to name one
 	}
 	if exTLSContextRE.MatchString(line) {
 		return exOutcome{id: IDTLSServerNotTLS, facts: []string{"the server closed the connection during the TLS handshake"}}
