@@ -15,7 +15,7 @@ build:
 ## test: everything CI runs — lint, unit + integration + end-to-end tests
 ## with the race detector, then each fuzz target briefly.
 test: lint
-	$(GO) test -race -count=1 -timeout 12m ./...
+	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 12m ./...
 	$(MAKE) fuzz-short
 
 unit:
@@ -46,7 +46,7 @@ bench:
 
 ## demo: loopback scenarios and a diagnose report of each; no MongoDB needed.
 demo:
-	$(GO) run ./internal/demo
+	$(GO) run ./internal/demo $(ARGS)
 
 clean:
 	rm -rf bin

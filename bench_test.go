@@ -159,3 +159,30 @@ func BenchmarkPeakRSS(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkManyTargets: diagnose 200 targets on loopback fakes at once
+// (budget: peak RSS under 30 MiB, wall time near the slowest target).
+func BenchmarkManyTargets(b *testing.B) {
+	const n = 200
+	dir := b.TempDir()
+	var lines []string
+	for i := 0; i < n; i++ {
+		var uri string
+		switch i % 4 {
+		case 0, 1:
+			uri = mongotest.StartFakeMongod(b, mongotest.Options{Delay: 20 * time.Millisecond}).URI()
+		case 2:
+			uri = "mongodb://" + mongotest.ClosedPort(b) + "/"
+		case 3:
+			uri = mongotest.StartFakeMongod(b, mongotest.Options{Version: "3.6.23"}).URI()
+		}
+		lines = append(lines, uri)
+	}
+	file := filepath.Join(dir, "targets.txt")
+	if err := os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("diagnose-200", func(b *testing.B) {
+		reportRun(b, benchBin(b, "MONGOCONN_BIN"), 1, "-o", "json", "diagnose", "--concurrency", "200", "--targets", file)
+	})
+}
