@@ -243,9 +243,9 @@ func (s *exScan) run() {
 	for i, l := range s.lines {
 		lower[i] = strings.ToLower(l)
 	}
-	for ri, r := range exRules {
+	for ri, r := range exRules() {
 		n := 0
-		gate := exGates[ri]
+		gate := exGates()[ri]
 		for li, line := range s.lines {
 			if n >= exMaxHitsPerRule {
 				break

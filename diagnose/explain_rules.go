@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The rules of explain, from the most specific phrase to the most generic:
@@ -15,168 +16,172 @@ import (
 // PyMongo (pymongo/topology_description.py, uri_parser.py, errors),
 // Node.js driver (src/sdam, src/connection_string.ts, mongodb-connection-
 // string-url) and the Java driver (com.mongodb.internal.connection).
-var exRules = []exRule{
-	// --- wire versions (all four drivers' phrasings) ---
-	{id: IDWireServerTooOld, pattern: exRE(`(?i)server at (\S+?) (reports|requires) (?:(maximum|minimum) )?wire version "?(-?\d+)"?, but this version of (the Go driver|PyMongo|the Node\.js Driver|the driver) (requires at least|only supports up to|requires at most) (\d+)(?: \(MongoDB ([0-9.]+)\))?`), fn: exWireRule},
+// exRules is built on first use: compiling its patterns at start-up would
+// slow every command, not just explain.
+var exRules = sync.OnceValue(func() []exRule {
+	return []exRule{
+		// --- wire versions (all four drivers' phrasings) ---
+		{id: IDWireServerTooOld, pattern: exRE(`(?i)server at (\S+?) (reports|requires) (?:(maximum|minimum) )?wire version "?(-?\d+)"?, but this version of (the Go driver|PyMongo|the Node\.js Driver|the driver) (requires at least|only supports up to|requires at most) (\d+)(?: \(MongoDB ([0-9.]+)\))?`), fn: exWireRule},
 
-	// --- connection string ---
-	{id: IDURIUnescapedCredentials, pattern: exRE(`(?i)Username and password must be escaped according to RFC 3986|unescaped (?:slash|colon|@ sign|at-sign|characters?) in (?:password|username|user ?info)|(?:Password|Username) contains (?:an )?(?:illegal )?unescaped characters?|invalid (?:password|username): (?:\*\*\*\*|invalid URL escape)|contains invalid user information|(?:username|password|user ?info)[^\n]{0,40}must be (?:url|percent)[- ]?encoded`)},
-	{id: IDURIDirectMultipleHosts, pattern: exRE(`(?i)a direct connection cannot be made if (?:multiple hosts are specified|an SRV URI is used)|directConnection option requires exactly one host|multiple hosts with directConnection|(?:multiple|more than one) hosts?[^\n]{0,40}directConnection|directConnection=true[^\n]{0,60}(?:multiple hosts|more than one host|exactly one host|SRV|mongodb\+srv)|SRV URI does not support directConnection`)},
-	{id: IDURISRVWithPort, pattern: exRE(`(?i)\bsrv\b[^\n]{0,60}?\b(?:must not|cannot|can ?not|may not)\b[^\n]{0,20}?\b(?:include|contain|have|specify)\b[^\n]{0,12}?\bport|\bsrv\b[^\n]{0,60}?\bone,? and only one,? host|\bsrv\b[^\n]{0,40}?cannot have multiple service names`)},
-	{id: IDURIUnknownOption, pattern: exRE(`(?i)\b(?:unknown|unsupported|unrecognized|unrecognised) (?:connection string |URI )?option:? ['"]?([A-Za-z][A-Za-z0-9_.]*)|\boptions? ['"]?([A-Za-z][A-Za-z0-9_.]*)['"]?(?:, [^\n]*?)? (?:is|are) not supported|contains unsupported option '([^'\n]+)'`), fn: exOptionRule},
+		// --- connection string ---
+		{id: IDURIUnescapedCredentials, pattern: exRE(`(?i)Username and password must be escaped according to RFC 3986|unescaped (?:slash|colon|@ sign|at-sign|characters?) in (?:password|username|user ?info)|(?:Password|Username) contains (?:an )?(?:illegal )?unescaped characters?|invalid (?:password|username): (?:\*\*\*\*|invalid URL escape)|contains invalid user information|(?:username|password|user ?info)[^\n]{0,40}must be (?:url|percent)[- ]?encoded`)},
+		{id: IDURIDirectMultipleHosts, pattern: exRE(`(?i)a direct connection cannot be made if (?:multiple hosts are specified|an SRV URI is used)|directConnection option requires exactly one host|multiple hosts with directConnection|(?:multiple|more than one) hosts?[^\n]{0,40}directConnection|directConnection=true[^\n]{0,60}(?:multiple hosts|more than one host|exactly one host|SRV|mongodb\+srv)|SRV URI does not support directConnection`)},
+		{id: IDURISRVWithPort, pattern: exRE(`(?i)\bsrv\b[^\n]{0,60}?\b(?:must not|cannot|can ?not|may not)\b[^\n]{0,20}?\b(?:include|contain|have|specify)\b[^\n]{0,12}?\bport|\bsrv\b[^\n]{0,60}?\bone,? and only one,? host|\bsrv\b[^\n]{0,40}?cannot have multiple service names`)},
+		{id: IDURIUnknownOption, pattern: exRE(`(?i)\b(?:unknown|unsupported|unrecognized|unrecognised) (?:connection string |URI )?option:? ['"]?([A-Za-z][A-Za-z0-9_.]*)|\boptions? ['"]?([A-Za-z][A-Za-z0-9_.]*)['"]?(?:, [^\n]*?)? (?:is|are) not supported|contains unsupported option '([^'\n]+)'`), fn: exOptionRule},
 
-	{id: IDURIInvalid, pattern: exRE(`(?i)error parsing (?:uri|connection string)|scheme must be "mongodb" or "mongodb\+srv"|Invalid (?:URI )?scheme|\bInvalidURI\b|MongoParseError|The connection string is invalid|must have a / before the query \?|invalid connection string|URI must begin with|\bInvalid URI\b`)},
+		{id: IDURIInvalid, pattern: exRE(`(?i)error parsing (?:uri|connection string)|scheme must be "mongodb" or "mongodb\+srv"|Invalid (?:URI )?scheme|\bInvalidURI\b|MongoParseError|The connection string is invalid|must have a / before the query \?|invalid connection string|URI must begin with|\bInvalid URI\b`)},
 
-	// --- SRV and DNS ---
-	{id: IDSRVNoRecords, conn: true, pattern: exRE(`querySrv (E[A-Z]+) (\S+)`), fn: func(m *exMatch) exOutcome {
-		exSRVName(m, m.group(2))
-		return exOutcome{id: IDSRVNoRecords, facts: []string{fmt.Sprintf("the SRV lookup of %s failed with %s%s", exCleanHost(m.group(2)), m.group(1), exQuerySrvHint(m.group(1)))}}
-	}},
-	{id: IDSRVNoRecords, conn: true, pattern: exRE(`(?i)lookup (_mongodb\._tcp\.\S+?)(?: on (\S+?))?: ([^,;\n]+)`), fn: func(m *exMatch) exOutcome {
-		exSRVName(m, m.group(1))
-		return exOutcome{id: IDSRVNoRecords, facts: []string{fmt.Sprintf("the SRV lookup of %s failed: %s", exCleanHost(m.group(1)), strings.TrimSpace(m.group(3)))}}
-	}},
-	{id: IDSRVNoRecords, conn: true, pattern: exRE(`(?i)(?:The DNS query name does not exist|The DNS response does not contain an answer to the question|All nameservers failed to answer the query|Failed looking up (?:SRV|TXT) record for|Unable to look up (?:SRV|TXT) record for host|No SRV records? (?:found |available )?for):? '?(\S+?)'?(?:\s|$|\.\s|\.$)`), fn: func(m *exMatch) exOutcome {
-		name := exSRVName(m, m.group(1))
-		if name == "" {
-			name = exCleanHost(m.group(1))
-			if m.s.srvName == "" {
-				m.s.srvName = name // the mongodb+srv host itself
+		// --- SRV and DNS ---
+		{id: IDSRVNoRecords, conn: true, pattern: exRE(`querySrv (E[A-Z]+) (\S+)`), fn: func(m *exMatch) exOutcome {
+			exSRVName(m, m.group(2))
+			return exOutcome{id: IDSRVNoRecords, facts: []string{fmt.Sprintf("the SRV lookup of %s failed with %s%s", exCleanHost(m.group(2)), m.group(1), exQuerySrvHint(m.group(1)))}}
+		}},
+		{id: IDSRVNoRecords, conn: true, pattern: exRE(`(?i)lookup (_mongodb\._tcp\.\S+?)(?: on (\S+?))?: ([^,;\n]+)`), fn: func(m *exMatch) exOutcome {
+			exSRVName(m, m.group(1))
+			return exOutcome{id: IDSRVNoRecords, facts: []string{fmt.Sprintf("the SRV lookup of %s failed: %s", exCleanHost(m.group(1)), strings.TrimSpace(m.group(3)))}}
+		}},
+		{id: IDSRVNoRecords, conn: true, pattern: exRE(`(?i)(?:The DNS query name does not exist|The DNS response does not contain an answer to the question|All nameservers failed to answer the query|Failed looking up (?:SRV|TXT) record for|Unable to look up (?:SRV|TXT) record for host|No SRV records? (?:found |available )?for):? '?(\S+?)'?(?:\s|$|\.\s|\.$)`), fn: func(m *exMatch) exOutcome {
+			name := exSRVName(m, m.group(1))
+			if name == "" {
+				name = exCleanHost(m.group(1))
+				if m.s.srvName == "" {
+					m.s.srvName = name // the mongodb+srv host itself
+				}
 			}
-		}
-		return exOutcome{id: IDSRVNoRecords, facts: []string{"no SRV records for " + name}}
-	}},
-	{id: IDSRVNoRecords, conn: true, pattern: exRE(`(?i)cannot unmarshal DNS message|The resolution lifetime expired`), fn: func(m *exMatch) exOutcome {
-		return exOutcome{id: IDSRVNoRecords, facts: []string{"the DNS server's answer could not be read or did not come: the SRV lookup failed"}}
-	}},
-	{id: IDSRVDomainMismatch, pattern: exRE(`(?i)domain suffix from SRV record not matched input domain|server record \(\d+ levels\) should have more domain levels|Invalid SRV host:? ?(\S*)|(?:Server|SRV) record does not share hostname with parent URI|not in a sub-domain of the SRV host|resolved to a host '([^'\n]+)' that is not`)},
-	{id: IDSRVTXTOptionNotAllowed, pattern: exRE(`(?i)cannot specify option '([^'\n]+)' in TXT record|are supported from DNS|Text record (?:may|must) only set|TXT record is only permitted to contain|invalid TXT record`), fn: func(m *exMatch) exOutcome {
-		var facts []string
-		if o := m.group(1); o != "" {
-			facts = append(facts, "the TXT record sets "+o)
-		}
-		return exOutcome{id: IDSRVTXTOptionNotAllowed, facts: facts}
-	}},
-	{id: IDSRVMultipleTXT, pattern: exRE(`(?i)multiple records from TXT|multiple text records|only one TXT record|multiple TXT records|more than one TXT record`)},
-	{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)dial udp (\S+?):53: connect: connection refused`), fn: func(m *exMatch) exOutcome {
-		return exOutcome{id: IDDNSNoSuchHost, facts: []string{fmt.Sprintf("the DNS server %s refused the query: no name can be resolved", m.group(1))}}
-	}},
-	{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)lookup (\S+?)(?: on \S+?)?: (no such host|server misbehaving|Temporary failure in name resolution|no answer from DNS server)`), fn: exHostRule(1)},
-	{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL) (\S+)`), fn: exHostRule(1)},
-	{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(` + exHostChars + `):(\d+): \[Errno (?:-2|-3|-5|8|7|11001|11002|11004)\] (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided, or not known|getaddrinfo failed|Name does not resolve)`), fn: exHostRule(1)},
-	{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`UnknownHostException: (\S+)`), fn: exHostRule(1)},
-	{id: IDDNSNoSuchHost, conn: true, yield: true, pattern: exRE(`(?i)no such host|Name or service not known|nodename nor servname provided|Temporary failure in name resolution|getaddrinfo (?:ENOTFOUND|failed)|Name does not resolve|No address associated with hostname`)},
+			return exOutcome{id: IDSRVNoRecords, facts: []string{"no SRV records for " + name}}
+		}},
+		{id: IDSRVNoRecords, conn: true, pattern: exRE(`(?i)cannot unmarshal DNS message|The resolution lifetime expired`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: IDSRVNoRecords, facts: []string{"the DNS server's answer could not be read or did not come: the SRV lookup failed"}}
+		}},
+		{id: IDSRVDomainMismatch, pattern: exRE(`(?i)domain suffix from SRV record not matched input domain|server record \(\d+ levels\) should have more domain levels|Invalid SRV host:? ?(\S*)|(?:Server|SRV) record does not share hostname with parent URI|not in a sub-domain of the SRV host|resolved to a host '([^'\n]+)' that is not`)},
+		{id: IDSRVTXTOptionNotAllowed, pattern: exRE(`(?i)cannot specify option '([^'\n]+)' in TXT record|are supported from DNS|Text record (?:may|must) only set|TXT record is only permitted to contain|invalid TXT record`), fn: func(m *exMatch) exOutcome {
+			var facts []string
+			if o := m.group(1); o != "" {
+				facts = append(facts, "the TXT record sets "+o)
+			}
+			return exOutcome{id: IDSRVTXTOptionNotAllowed, facts: facts}
+		}},
+		{id: IDSRVMultipleTXT, pattern: exRE(`(?i)multiple records from TXT|multiple text records|only one TXT record|multiple TXT records|more than one TXT record`)},
+		{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)dial udp (\S+?):53: connect: connection refused`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: IDDNSNoSuchHost, facts: []string{fmt.Sprintf("the DNS server %s refused the query: no name can be resolved", m.group(1))}}
+		}},
+		{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)lookup (\S+?)(?: on \S+?)?: (no such host|server misbehaving|Temporary failure in name resolution|no answer from DNS server)`), fn: exHostRule(1)},
+		{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL) (\S+)`), fn: exHostRule(1)},
+		{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`(` + exHostChars + `):(\d+): \[Errno (?:-2|-3|-5|8|7|11001|11002|11004)\] (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided, or not known|getaddrinfo failed|Name does not resolve)`), fn: exHostRule(1)},
+		{id: IDDNSNoSuchHost, conn: true, pattern: exRE(`UnknownHostException: (\S+)`), fn: exHostRule(1)},
+		{id: IDDNSNoSuchHost, conn: true, yield: true, pattern: exRE(`(?i)no such host|Name or service not known|nodename nor servname provided|Temporary failure in name resolution|getaddrinfo (?:ENOTFOUND|failed)|Name does not resolve|No address associated with hostname`)},
 
-	// --- TLS: specific reasons first, then the generic verify failure ---
-	{id: IDTLSHostnameMismatch, conn: true, pattern: exRE(`x509: certificate is valid for (.+?), not (\S+)`), fn: func(m *exMatch) exOutcome {
-		return exOutcome{id: IDTLSHostnameMismatch, facts: []string{fmt.Sprintf("the certificate names %s, not %s", m.group(1), strings.TrimRight(m.group(2), ".,;"))}}
-	}},
-	{id: IDTLSHostnameMismatch, conn: true, pattern: exRE(`(?i)x509: certificate is not valid for any names, but wanted to match (\S+)|x509: cannot validate certificate for (\S+) because it doesn't contain any IP SANs|hostname '([^'\n]+)' doesn't match|(?:Hostname|IP address) mismatch, certificate is not valid for '([^'\n]+)'|Hostname/IP does not match certificate's altnames:? ?([^\n]*)|ERR_TLS_CERT_ALTNAME_INVALID|No subject alternative (?:DNS )?names? matching (?:IP address )?(\S+) found|No name matching (\S+) found`)},
-	{id: IDTLSExpired, conn: true, pattern: exRE(`(?i)x509: certificate has expired or is not yet valid:?([^\n]*)|certificate has expired|certificate is not yet valid|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CertificateExpiredException|CertificateNotYetValidException|NotAfter: [^\n]{0,40}`)},
-	{id: IDTLSUnknownAuthority, conn: true, pattern: exRE(`(?i)x509: certificate signed by unknown authority|x509: certificate is not trusted|unable to get local issuer certificate|self[- ]signed certificate(?: in certificate chain)?|unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|PKIX path building failed|unable to find valid certification path|remote error: tls: (?:bad certificate|unknown certificate authority|certificate required)|alert unknown ca|alert bad certificate|alert certificate required`)},
-	{id: IDTLSUnknownAuthority, conn: true, yield: true, pattern: exRE(`(?i)CERTIFICATE_VERIFY_FAILED|certificate verify failed`), fn: func(m *exMatch) exOutcome {
-		rest := strings.ToLower(m.after())
-		if strings.Contains(rest, "expired") || strings.Contains(rest, "not yet valid") || strings.Contains(rest, "mismatch") || strings.Contains(rest, "doesn't match") {
+		// --- TLS: specific reasons first, then the generic verify failure ---
+		{id: IDTLSHostnameMismatch, conn: true, pattern: exRE(`x509: certificate is valid for (.+?), not (\S+)`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: IDTLSHostnameMismatch, facts: []string{fmt.Sprintf("the certificate names %s, not %s", m.group(1), strings.TrimRight(m.group(2), ".,;"))}}
+		}},
+		{id: IDTLSHostnameMismatch, conn: true, pattern: exRE(`(?i)x509: certificate is not valid for any names, but wanted to match (\S+)|x509: cannot validate certificate for (\S+) because it doesn't contain any IP SANs|hostname '([^'\n]+)' doesn't match|(?:Hostname|IP address) mismatch, certificate is not valid for '([^'\n]+)'|Hostname/IP does not match certificate's altnames:? ?([^\n]*)|ERR_TLS_CERT_ALTNAME_INVALID|No subject alternative (?:DNS )?names? matching (?:IP address )?(\S+) found|No name matching (\S+) found`)},
+		{id: IDTLSExpired, conn: true, pattern: exRE(`(?i)x509: certificate has expired or is not yet valid:?([^\n]*)|certificate has expired|certificate is not yet valid|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CertificateExpiredException|CertificateNotYetValidException|NotAfter: [^\n]{0,40}`)},
+		{id: IDTLSUnknownAuthority, conn: true, pattern: exRE(`(?i)x509: certificate signed by unknown authority|x509: certificate is not trusted|unable to get local issuer certificate|self[- ]signed certificate(?: in certificate chain)?|unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|PKIX path building failed|unable to find valid certification path|remote error: tls: (?:bad certificate|unknown certificate authority|certificate required)|alert unknown ca|alert bad certificate|alert certificate required`)},
+		{id: IDTLSUnknownAuthority, conn: true, yield: true, pattern: exRE(`(?i)CERTIFICATE_VERIFY_FAILED|certificate verify failed`), fn: func(m *exMatch) exOutcome {
+			rest := strings.ToLower(m.after())
+			if strings.Contains(rest, "expired") || strings.Contains(rest, "not yet valid") || strings.Contains(rest, "mismatch") || strings.Contains(rest, "doesn't match") {
+				return exOutcome{}
+			}
+			return exOutcome{id: IDTLSUnknownAuthority}
+		}},
+		{id: IDTLSServerNotTLS, conn: true, pattern: exRE(`(?i)first record does not look like a TLS handshake|WRONG_VERSION_NUMBER|wrong version number|packet length too long|Unsupported or unrecognized SSL message|record layer failure`)},
+
+		// --- server answers, but not as expected ---
+		{id: IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)malformed message length: (-?\d+)|message length \((-?\d+)\) is (?:larger|less|greater) than|(?:reply|response) message length (-?\d+)|message length (-?\d+) is (?:invalid|larger|less)|invalid message (?:size|length):? ?(-?\d*)`), fn: exLengthRule},
+		{id: IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)It looks like you are trying to access MongoDB over HTTP|unexpected (?:reply )?(?:message )?opcode|The responseTo \(\d+\) in the response does not match|Unexpected reply message opCode`)},
+		{id: IDServerNotResponding, conn: true, pattern: exRE(`(?:read|write) tcp (\S+?)->(\S+?): i/o timeout`), fn: func(m *exMatch) exOutcome {
+			m.s.addAddr(m.group(2))
+			return exOutcome{id: IDServerNotResponding, facts: []string{m.group(2) + " accepted the connection, then sent nothing before the deadline"}}
+		}},
+		{id: IDServerNotResponding, conn: true, pattern: exRE(`(?i)incomplete read of message header: (?:context deadline exceeded|i/o timeout)|MongoSocketReadTimeoutException|Timeout while receiving message|Read timed out|The handshake operation timed out|TLS handshake timeout|handshake timed out|socket timed out`)},
+
+		// --- TCP ---
+		{id: IDTCPRefused, conn: true, pattern: exRE(`dial tcp (\S+?): connect: connection refused`), fn: exAddrRule(IDTCPRefused, 1, "nothing listens on %s")},
+		{id: IDTCPRefused, conn: true, pattern: exRE(`connect ECONNREFUSED (\S+)`), fn: exRefusedIPv6Rule},
+		{id: IDTCPRefused, conn: true, pattern: exRE(`(` + exHostChars + `:\d+): \[(?:Errno (?:111|61)|WinError 10061)\]`), fn: exAddrRule(IDTCPRefused, 1, "nothing listens on %s")},
+		{id: IDTCPRefused, conn: true, pattern: exRE(`(?i)Connection refused: (?:[A-Za-z0-9_.-]*/)?(\S+:\d+)`), fn: exAddrRule(IDTCPRefused, 1, "nothing listens on %s")},
+		{id: IDTCPRefused, conn: true, yield: true, pattern: exRE(`(?i)connection refused|ECONNREFUSED|actively refused|\[Errno 111\]|\[Errno 61\]|\[WinError 10061\]`), fn: func(m *exMatch) exOutcome {
+			if strings.Contains(m.s.text, "querySrv") && len(exAddrsIn(m.text)) == 0 {
+				return exOutcome{} // the code of a failed SRV query, not a refused port
+			}
+			return exOutcome{id: IDTCPRefused}
+		}},
+		{id: IDTCPTimeout, conn: true, pattern: exRE(`dial tcp (\S+?): i/o timeout`), fn: exAddrRule(IDTCPTimeout, 1, "%s did not answer the connection attempt")},
+		{id: IDTCPTimeout, conn: true, pattern: exRE(`connect ETIMEDOUT (\S+)`), fn: exAddrRule(IDTCPTimeout, 1, "%s did not answer the connection attempt")},
+		{id: IDTCPTimeout, conn: true, pattern: exRE(`(` + exHostChars + `:\d+): (?:timed out|\[(?:Errno (?:110|60)|WinError 10060)\])`), fn: exAddrRule(IDTCPTimeout, 1, "%s did not answer in time")},
+		{id: IDTCPTimeout, conn: true, yield: true, pattern: exRE(`(?i)\bETIMEDOUT\b|\[Errno (?:110|60)\]|\[WinError 10060\]|connection timed out|connect timed out|ConnectTimeoutException|i/o timeout|\btimed out\b`), fn: func(m *exMatch) exOutcome {
+			b, a := strings.ToLower(m.before()), strings.ToLower(m.after())
+			switch {
+			case exDNSContextRE.MatchString(m.text): // a DNS query timed out: not the TCP connection
+				return exOutcome{}
+			case strings.HasSuffix(strings.TrimSpace(b), "selection"): // "Server selection timed out"
+				return exOutcome{}
+			case strings.HasPrefix(strings.TrimSpace(a), "after") && strings.Contains(a, "while waiting"),
+				strings.HasPrefix(strings.TrimSpace(a), "while waiting"): // Java server selection
+				return exOutcome{}
+			}
+			return exOutcome{id: IDTCPTimeout}
+		}},
+
+		// --- resets and EOF: which side wanted TLS decides the cause ---
+		{id: IDTLSServerRequiresTLS, conn: true, pattern: exRE(`(?i)connection reset by peer|\bECONNRESET\b|\[Errno (?:104|54)\]|\[WinError 10054\]|Connection reset|socket was unexpectedly closed|unexpected EOF|EOF occurred in violation of protocol|\bEOF\b|Prematurely reached end of stream|socket hang up|connection(?: \S+)? to \S+ closed|connection closed`), fn: exResetRule},
+
+		// --- replica set topology ---
+		{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)Expecting replica set member from set '([^'\n]+)', but found one from set '([^'\n]+)'`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: IDTopologyReplSetNameMismatch, facts: []string{fmt.Sprintf("the connection string asks for set %q, the server belongs to %q", m.group(1), m.group(2))}}
+		}},
+		{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)No replica set members available for replica set name "([^"\n]+)"`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: IDTopologyReplSetNameMismatch, facts: []string{fmt.Sprintf("no server reports setName %q", m.group(1))}}
+		}},
+		{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)(?:replica ?set|set) ?name[^\n]{0,40}(?:mismatch|does not match|doesn't match|differs)|setName[^\n]{0,30}(?:mismatch|does not match)|not running with --replSet|NoReplicationEnabled`)},
+		{id: IDTopologyReplSetNotInitiated, pattern: exRE(`(?i)NotYetInitialized|no replset config has been received|\bRSGhost\b|REPLICA_SET_GHOST|replica set (?:is )?not (?:yet )?initiali[sz]ed|\bnot[- ]initiated\b|run rs\.initiate`)},
+		{id: IDTopologyNoPrimary, pattern: exRE(`(?i)No primary available for writes|No primary found in replica set|\bno primary\b(?: (?:available|found|exists|is available))?|Could not find host matching read preference \{ mode: "primary"`)},
+		{id: IDTopologyFailover, pattern: exRE(`(?i)NotWritablePrimary|NotPrimaryNoSecondaryOk|NotPrimaryOrSecondary|NotMasterNoSlaveOk|NotMasterOrSecondary|\bnot master\b|\bnot primary\b|node is (?:not in primary or )?recovering|InterruptedDueToReplStateChange|PrimarySteppedDown|MongoNotPrimaryException|MongoNodeIsRecoveringException|Mongo(?:NotWritablePrimary|NotPrimary)Error|error (?:10107|13435|11602|189)\b|\bcode:? ?(?:10107|13435|11602|189)\b|(?:connection )?pool (?:for \S+ )?(?:was )?cleared|connection pool paused|PoolCleared(?:Error|OnNetworkError)?|ShutdownInProgress`)},
+		{id: IDTopologyFailover, pattern: exRE(`\bAutoReconnect\b`), fn: func(m *exMatch) exOutcome {
+			if strings.HasSuffix(m.before(), "error=") { // a server of a PyMongo topology description
+				return exOutcome{}
+			}
+			return exOutcome{id: IDTopologyFailover, sev: exFailoverWeak}
+		}},
+
+		// --- authentication ---
+		{id: IDAuthMechanismUnsupported, pattern: exRE(`(?i)MechanismUnavailable|Unable to use (\S+) based authentication for user without any \S+ credentials registered|Received authentication for mechanism (\S+) which is not enabled|(?:authentication |auth |SASL )?mechanism "?([A-Z0-9_-]+)"? is (?:not supported|no longer available|not available)|unknown authentication mechanism|Unsupported (?:authentication )?mechanism|authMechanism must be|not supported for MONGODB-`), fn: exMechRule},
+		{id: IDAuthFailed, pattern: exRE(`(?i)Authentication failed|bad auth|AuthenticationFailed|\bauth error\b|Exception authenticating|MongoSecurityException|sasl conversation error|SCRAM authentication failed|requires authentication|UserNotFound|Could not find user`), fn: exAuthRule},
+
+		// --- Stable API ---
+		{id: IDAPIStrictUnsupported, pattern: exRE(`(?i)Provided apiStrict:\s*true, but the command (\S+) is not in API Version (\d+)|APIStrictError|Unrecognized field:? '?apiVersion|field '\S*api(?:Version|Strict|DeprecationErrors)' is an unknown field|APIVersionError|API version must be`), fn: func(m *exMatch) exOutcome {
+			var facts []string
+			if c := m.group(1); c != "" {
+				facts = append(facts, fmt.Sprintf("the command %s is not part of Stable API version %s", c, m.group(2)))
+			}
+			if strings.Contains(strings.ToLower(m.sub[0]), "apiversion") {
+				facts = append(facts, "the server does not know the apiVersion field: it is older than MongoDB 5.0")
+			}
+			return exOutcome{id: IDAPIStrictUnsupported, facts: facts}
+		}},
+
+		// --- server selection, with the topology it quotes ---
+		{id: IDSelectTimeout, pattern: exRE(`server selection error: ([^\n]*?),? ?current topology: \{ Type: (\w+), Servers: \[(.*?)\] \}`), fn: exGoTopologyRule},
+		{id: IDSelectTimeout, pattern: exRE(`Timeout: ([0-9.]+)s, Topology Description: <TopologyDescription id: \w+, topology_type: (\w+), servers: \[(.*)\]>`), fn: exPyTopologyRule},
+		{id: IDSelectTimeout, pattern: exRE(`Timed out (?:after (\d+) ms )?while waiting (?:for a server that matches (.+?)|to connect)\. Client view of cluster state is \{type=(\w+), (?:srvResolutionException=[^\n]*?, )?servers=\[(.*)\]`), fn: exJavaTopologyRule},
+		{id: IDSelectTimeout, yield: true, pattern: exRE(`Timed out (?:after (\d+) ms )?while waiting (?:for a server that matches (\S+?)|to connect)\.?(?:\s|$)`), fn: exJavaTopologyRule},
+		{id: IDSelectTimeout, yield: true, pattern: exRE(`(?i)server selection (?:error|timeout)|Server selection timed out after (\d+) ms|Mongo(?:ose)?ServerSelectionError|ServerSelectionTimeoutError|No servers found yet|No suitable servers found|No replica set members (?:found yet|match selector "([^"\n]*)")|Timed out while waiting for a server that matches|MongoTimeoutException|No server chosen by|Could not connect to any servers in your MongoDB Atlas cluster`), fn: exSelectRule},
+		{id: IDSelectTimeout, yield: true, pattern: exRE(`(?:topology_type: |Type: |type: '|type=)(ReplicaSetNoPrimary|ReplicaSetWithPrimary|REPLICA_SET|Sharded|SHARDED|Single|Unknown|UNKNOWN)`), fn: func(m *exMatch) exOutcome {
+			m.s.topoKinds = append(m.s.topoKinds, m.group(1))
 			return exOutcome{}
-		}
-		return exOutcome{id: IDTLSUnknownAuthority}
-	}},
-	{id: IDTLSServerNotTLS, conn: true, pattern: exRE(`(?i)first record does not look like a TLS handshake|WRONG_VERSION_NUMBER|wrong version number|packet length too long|Unsupported or unrecognized SSL message|record layer failure`)},
+		}},
 
-	// --- server answers, but not as expected ---
-	{id: IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)malformed message length: (-?\d+)|message length \((-?\d+)\) is (?:larger|less|greater) than|(?:reply|response) message length (-?\d+)|message length (-?\d+) is (?:invalid|larger|less)|invalid message (?:size|length):? ?(-?\d*)`), fn: exLengthRule},
-	{id: IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)It looks like you are trying to access MongoDB over HTTP|unexpected (?:reply )?(?:message )?opcode|The responseTo \(\d+\) in the response does not match|Unexpected reply message opCode`)},
-	{id: IDServerNotResponding, conn: true, pattern: exRE(`(?:read|write) tcp (\S+?)->(\S+?): i/o timeout`), fn: func(m *exMatch) exOutcome {
-		m.s.addAddr(m.group(2))
-		return exOutcome{id: IDServerNotResponding, facts: []string{m.group(2) + " accepted the connection, then sent nothing before the deadline"}}
-	}},
-	{id: IDServerNotResponding, conn: true, pattern: exRE(`(?i)incomplete read of message header: (?:context deadline exceeded|i/o timeout)|MongoSocketReadTimeoutException|Timeout while receiving message|Read timed out|The handshake operation timed out|TLS handshake timeout|handshake timed out|socket timed out`)},
-
-	// --- TCP ---
-	{id: IDTCPRefused, conn: true, pattern: exRE(`dial tcp (\S+?): connect: connection refused`), fn: exAddrRule(IDTCPRefused, 1, "nothing listens on %s")},
-	{id: IDTCPRefused, conn: true, pattern: exRE(`connect ECONNREFUSED (\S+)`), fn: exRefusedIPv6Rule},
-	{id: IDTCPRefused, conn: true, pattern: exRE(`(` + exHostChars + `:\d+): \[(?:Errno (?:111|61)|WinError 10061)\]`), fn: exAddrRule(IDTCPRefused, 1, "nothing listens on %s")},
-	{id: IDTCPRefused, conn: true, pattern: exRE(`(?i)Connection refused: (?:[A-Za-z0-9_.-]*/)?(\S+:\d+)`), fn: exAddrRule(IDTCPRefused, 1, "nothing listens on %s")},
-	{id: IDTCPRefused, conn: true, yield: true, pattern: exRE(`(?i)connection refused|ECONNREFUSED|actively refused|\[Errno 111\]|\[Errno 61\]|\[WinError 10061\]`), fn: func(m *exMatch) exOutcome {
-		if strings.Contains(m.s.text, "querySrv") && len(exAddrsIn(m.text)) == 0 {
-			return exOutcome{} // the code of a failed SRV query, not a refused port
-		}
-		return exOutcome{id: IDTCPRefused}
-	}},
-	{id: IDTCPTimeout, conn: true, pattern: exRE(`dial tcp (\S+?): i/o timeout`), fn: exAddrRule(IDTCPTimeout, 1, "%s did not answer the connection attempt")},
-	{id: IDTCPTimeout, conn: true, pattern: exRE(`connect ETIMEDOUT (\S+)`), fn: exAddrRule(IDTCPTimeout, 1, "%s did not answer the connection attempt")},
-	{id: IDTCPTimeout, conn: true, pattern: exRE(`(` + exHostChars + `:\d+): (?:timed out|\[(?:Errno (?:110|60)|WinError 10060)\])`), fn: exAddrRule(IDTCPTimeout, 1, "%s did not answer in time")},
-	{id: IDTCPTimeout, conn: true, yield: true, pattern: exRE(`(?i)\bETIMEDOUT\b|\[Errno (?:110|60)\]|\[WinError 10060\]|connection timed out|connect timed out|ConnectTimeoutException|i/o timeout|\btimed out\b`), fn: func(m *exMatch) exOutcome {
-		b, a := strings.ToLower(m.before()), strings.ToLower(m.after())
-		switch {
-		case exDNSContextRE.MatchString(m.text): // a DNS query timed out: not the TCP connection
-			return exOutcome{}
-		case strings.HasSuffix(strings.TrimSpace(b), "selection"): // "Server selection timed out"
-			return exOutcome{}
-		case strings.HasPrefix(strings.TrimSpace(a), "after") && strings.Contains(a, "while waiting"),
-			strings.HasPrefix(strings.TrimSpace(a), "while waiting"): // Java server selection
-			return exOutcome{}
-		}
-		return exOutcome{id: IDTCPTimeout}
-	}},
-
-	// --- resets and EOF: which side wanted TLS decides the cause ---
-	{id: IDTLSServerRequiresTLS, conn: true, pattern: exRE(`(?i)connection reset by peer|\bECONNRESET\b|\[Errno (?:104|54)\]|\[WinError 10054\]|Connection reset|socket was unexpectedly closed|unexpected EOF|EOF occurred in violation of protocol|\bEOF\b|Prematurely reached end of stream|socket hang up|connection(?: \S+)? to \S+ closed|connection closed`), fn: exResetRule},
-
-	// --- replica set topology ---
-	{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)Expecting replica set member from set '([^'\n]+)', but found one from set '([^'\n]+)'`), fn: func(m *exMatch) exOutcome {
-		return exOutcome{id: IDTopologyReplSetNameMismatch, facts: []string{fmt.Sprintf("the connection string asks for set %q, the server belongs to %q", m.group(1), m.group(2))}}
-	}},
-	{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)No replica set members available for replica set name "([^"\n]+)"`), fn: func(m *exMatch) exOutcome {
-		return exOutcome{id: IDTopologyReplSetNameMismatch, facts: []string{fmt.Sprintf("no server reports setName %q", m.group(1))}}
-	}},
-	{id: IDTopologyReplSetNameMismatch, pattern: exRE(`(?i)(?:replica ?set|set) ?name[^\n]{0,40}(?:mismatch|does not match|doesn't match|differs)|setName[^\n]{0,30}(?:mismatch|does not match)|not running with --replSet|NoReplicationEnabled`)},
-	{id: IDTopologyReplSetNotInitiated, pattern: exRE(`(?i)NotYetInitialized|no replset config has been received|\bRSGhost\b|REPLICA_SET_GHOST|replica set (?:is )?not (?:yet )?initiali[sz]ed|\bnot[- ]initiated\b|run rs\.initiate`)},
-	{id: IDTopologyNoPrimary, pattern: exRE(`(?i)No primary available for writes|No primary found in replica set|\bno primary\b(?: (?:available|found|exists|is available))?|Could not find host matching read preference \{ mode: "primary"`)},
-	{id: IDTopologyFailover, pattern: exRE(`(?i)NotWritablePrimary|NotPrimaryNoSecondaryOk|NotPrimaryOrSecondary|NotMasterNoSlaveOk|NotMasterOrSecondary|\bnot master\b|\bnot primary\b|node is (?:not in primary or )?recovering|InterruptedDueToReplStateChange|PrimarySteppedDown|MongoNotPrimaryException|MongoNodeIsRecoveringException|Mongo(?:NotWritablePrimary|NotPrimary)Error|error (?:10107|13435|11602|189)\b|\bcode:? ?(?:10107|13435|11602|189)\b|(?:connection )?pool (?:for \S+ )?(?:was )?cleared|connection pool paused|PoolCleared(?:Error|OnNetworkError)?|ShutdownInProgress`)},
-	{id: IDTopologyFailover, pattern: exRE(`\bAutoReconnect\b`), fn: func(m *exMatch) exOutcome {
-		if strings.HasSuffix(m.before(), "error=") { // a server of a PyMongo topology description
-			return exOutcome{}
-		}
-		return exOutcome{id: IDTopologyFailover, sev: exFailoverWeak}
-	}},
-
-	// --- authentication ---
-	{id: IDAuthMechanismUnsupported, pattern: exRE(`(?i)MechanismUnavailable|Unable to use (\S+) based authentication for user without any \S+ credentials registered|Received authentication for mechanism (\S+) which is not enabled|(?:authentication |auth |SASL )?mechanism "?([A-Z0-9_-]+)"? is (?:not supported|no longer available|not available)|unknown authentication mechanism|Unsupported (?:authentication )?mechanism|authMechanism must be|not supported for MONGODB-`), fn: exMechRule},
-	{id: IDAuthFailed, pattern: exRE(`(?i)Authentication failed|bad auth|AuthenticationFailed|\bauth error\b|Exception authenticating|MongoSecurityException|sasl conversation error|SCRAM authentication failed|requires authentication|UserNotFound|Could not find user`), fn: exAuthRule},
-
-	// --- Stable API ---
-	{id: IDAPIStrictUnsupported, pattern: exRE(`(?i)Provided apiStrict:\s*true, but the command (\S+) is not in API Version (\d+)|APIStrictError|Unrecognized field:? '?apiVersion|field '\S*api(?:Version|Strict|DeprecationErrors)' is an unknown field|APIVersionError|API version must be`), fn: func(m *exMatch) exOutcome {
-		var facts []string
-		if c := m.group(1); c != "" {
-			facts = append(facts, fmt.Sprintf("the command %s is not part of Stable API version %s", c, m.group(2)))
-		}
-		if strings.Contains(strings.ToLower(m.sub[0]), "apiversion") {
-			facts = append(facts, "the server does not know the apiVersion field: it is older than MongoDB 5.0")
-		}
-		return exOutcome{id: IDAPIStrictUnsupported, facts: facts}
-	}},
-
-	// --- server selection, with the topology it quotes ---
-	{id: IDSelectTimeout, pattern: exRE(`server selection error: ([^\n]*?),? ?current topology: \{ Type: (\w+), Servers: \[(.*?)\] \}`), fn: exGoTopologyRule},
-	{id: IDSelectTimeout, pattern: exRE(`Timeout: ([0-9.]+)s, Topology Description: <TopologyDescription id: \w+, topology_type: (\w+), servers: \[(.*)\]>`), fn: exPyTopologyRule},
-	{id: IDSelectTimeout, pattern: exRE(`Timed out (?:after (\d+) ms )?while waiting (?:for a server that matches (.+?)|to connect)\. Client view of cluster state is \{type=(\w+), (?:srvResolutionException=[^\n]*?, )?servers=\[(.*)\]`), fn: exJavaTopologyRule},
-	{id: IDSelectTimeout, yield: true, pattern: exRE(`Timed out (?:after (\d+) ms )?while waiting (?:for a server that matches (\S+?)|to connect)\.?(?:\s|$)`), fn: exJavaTopologyRule},
-	{id: IDSelectTimeout, yield: true, pattern: exRE(`(?i)server selection (?:error|timeout)|Server selection timed out after (\d+) ms|Mongo(?:ose)?ServerSelectionError|ServerSelectionTimeoutError|No servers found yet|No suitable servers found|No replica set members (?:found yet|match selector "([^"\n]*)")|Timed out while waiting for a server that matches|MongoTimeoutException|No server chosen by|Could not connect to any servers in your MongoDB Atlas cluster`), fn: exSelectRule},
-	{id: IDSelectTimeout, yield: true, pattern: exRE(`(?:topology_type: |Type: |type: '|type=)(ReplicaSetNoPrimary|ReplicaSetWithPrimary|REPLICA_SET|Sharded|SHARDED|Single|Unknown|UNKNOWN)`), fn: func(m *exMatch) exOutcome {
-		m.s.topoKinds = append(m.s.topoKinds, m.group(1))
-		return exOutcome{}
-	}},
-
-	// --- Atlas ---
-	{id: IDAtlasAccessList, pattern: exRE(`(?i)isn't whitelisted|not whitelisted|IP (?:access list|whitelist)|SSL alert number 80|tlsv1 alert internal error`)},
-	{id: IDAtlasAccessList, pattern: exRE(`(?i)alert handshake failure|tls: handshake failure|Received fatal alert: handshake_failure`), fn: func(m *exMatch) exOutcome {
-		if !exAtlasHostRE.MatchString(m.s.text) {
-			return exOutcome{} // elsewhere: cipher, protocol version or client certificate, no one cause
-		}
-		return exOutcome{id: IDAtlasAccessList, facts: []string{"an Atlas host refused the TLS handshake"}}
-	}},
-}
+		// --- Atlas ---
+		{id: IDAtlasAccessList, pattern: exRE(`(?i)isn't whitelisted|not whitelisted|IP (?:access list|whitelist)|SSL alert number 80|tlsv1 alert internal error`)},
+		{id: IDAtlasAccessList, pattern: exRE(`(?i)alert handshake failure|tls: handshake failure|Received fatal alert: handshake_failure`), fn: func(m *exMatch) exOutcome {
+			if !exAtlasHostRE.MatchString(m.s.text) {
+				return exOutcome{} // elsewhere: cipher, protocol version or client certificate, no one cause
+			}
+			return exOutcome{id: IDAtlasAccessList, facts: []string{"an Atlas host refused the TLS handshake"}}
+		}},
+	}
+})
 
 // exHostChars matches a host name, an IPv4 address or a bracketed IPv6
 // address, and nothing that surrounds one in prose.
@@ -184,13 +189,14 @@ const exHostChars = `(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z
 
 // exGates holds, for each rule, the literals one of which a line must
 // contain for the rule to match.
-var exGates = func() []exPrefiltered {
-	out := make([]exPrefiltered, len(exRules))
-	for i, r := range exRules {
+var exGates = sync.OnceValue(func() []exPrefiltered {
+	rules := exRules()
+	out := make([]exPrefiltered, len(rules))
+	for i, r := range rules {
 		out[i] = exPrefiltered{re: r.pattern, lits: exLiterals(r.pattern.String())}
 	}
 	return out
-}()
+})
 
 func exRE(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }
 
