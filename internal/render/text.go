@@ -147,6 +147,11 @@ func (t *textWriter) verdict(r *diagnose.Report) {
 	} else if strings.TrimSpace(v) == "" {
 		v = "no problems found"
 	}
+	if r.Command == "explain" && len(r.Findings) > 0 {
+		// explain judges a pasted text, not a connection: it recognised
+		// the failure, whatever the failure's severity.
+		word = paint(t.p.okWord, "MATCH")
+	}
 	if r.Interrupted {
 		word = paint(t.p.failWord, "INTERRUPTED")
 		if ok(r) {
