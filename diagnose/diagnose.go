@@ -136,8 +136,14 @@ func diagnoseVerdict(v *topologyView, out driverOutcome) string {
 	switch {
 	case v.isReplicaSet():
 		parts = append(parts, fmt.Sprintf("replica set %q, %d member(s) reachable", v.setName, topoCountReachable(v.members)))
+	case v.kind == TopologySharded:
+		parts = append(parts, fmt.Sprintf("sharded cluster, %d mongos reachable", topoCountReachable(v.members)))
+	case v.kind == TopologyLoadBalanced:
+		parts = append(parts, "load-balanced deployment")
 	default:
-		parts = append(parts, strings.ToLower(string(v.kind[:1]))+string(v.kind[1:]))
+		if m, ok := diagnoseMember(v); ok {
+			parts = append(parts, topoKindPhrase(m.Kind)+" "+m.Address)
+		}
 	}
 	if out.res.version != "" {
 		parts = append(parts, "MongoDB "+out.res.version)
