@@ -264,6 +264,7 @@ type helloProbe struct {
 	legacy   bool      // the server answered over OP_QUERY
 	pending  int32     // a pipelined request whose reply is still to come
 	sentAt   time.Time // when the last request was written (wall clock)
+	firstAt  time.Time // when the first request was written: silence is counted from it
 	res      HelloResult
 }
 
@@ -535,15 +536,18 @@ func (p *helloProbe) ctxError(ctx context.Context) *ProbeError {
 
 // silence describes a server that has not answered the last request.
 func (p *helloProbe) silence() string {
-	if p.sentAt.IsZero() {
+	if p.firstAt.IsZero() {
 		return "connected, but no reply before the deadline"
 	}
-	return fmt.Sprintf("connected, but no reply in %s", time.Since(p.sentAt).Round(time.Millisecond))
+	return fmt.Sprintf("connected, but no reply in %s", time.Since(p.firstAt).Round(time.Millisecond))
 }
 
 func (p *helloProbe) send(ctx context.Context, req []byte, what string) *ProbeError {
 	p.res.RoundTrips++
 	p.sentAt = time.Now()
+	if p.firstAt.IsZero() {
+		p.firstAt = p.sentAt
+	}
 	if _, err := p.conn.Write(req); err != nil {
 		pe := p.ioError(ctx, err, "sending "+what)
 		if pe.Kind == ProbeNotResponding {
