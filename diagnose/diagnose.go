@@ -92,7 +92,11 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 		x.skip(StagePing, "an earlier stage found a problem the driver would hit")
 		return x.finish(""), nil
 	}
-	out := x.driverPing(ctx, PingRequest{})
+	out := x.driverPingURI(ctx, PingRequest{}, x.diagnosePingURI(v))
+	if m, ok := diagnoseMember(v); ok && out.check.Status == StatusPass {
+		out.check.Address = m.Address
+		out.check.Summary = fmt.Sprintf("the Go driver connected to %s and ran ping in %s", m.Address, fmtDuration(Millis(out.res.rtt)))
+	}
 	x.apply(out, false)
 	return x.finish(diagnoseVerdict(v, out)), nil
 }
@@ -160,4 +164,23 @@ func (x *run) selectAndFailover(ctx context.Context, v *topologyView) {
 	servers := v.allServers()
 	a := x.failoverStage(ctx, servers)
 	x.selectionStage(ctx, a.latestServers(servers))
+}
+
+// diagnosePingURI is the connection string of the last stage's driver
+// ping: a direct connection to the member the earlier stages chose, with
+// every other option kept. Discovery has already walked the topology the
+// way the driver would; a second walk by the driver's monitors would cost
+// each member round trips beyond the budget of DESIGN.md §6. A
+// load-balanced deployment keeps its string: it allows no direct
+// connection.
+func (x *run) diagnosePingURI(v *topologyView) string {
+	uri := x.driverURI()
+	m, ok := diagnoseMember(v)
+	if !ok || v.opts.loadBalanced || v.kind == TopologyLoadBalanced {
+		return uri
+	}
+	if direct, err := rewriteURI(uri, uriEdit{host: m.Address, set: map[string]string{"directConnection": "true"}, drop: []string{"replicaSet"}}); err == nil {
+		return direct
+	}
+	return uri
 }

@@ -402,7 +402,7 @@ func (x *run) resolver() Resolver {
 // succeeded for a mongodb+srv string.
 func (x *run) driverURI() string {
 	if !x.t.SRV {
-		return x.t.Raw
+		return x.t.DriverURI() // without the options the driver would refuse
 	}
 	x.mu.Lock()
 	info := x.r.SRV

@@ -73,10 +73,11 @@ type driverOutcome struct {
 	desc     event.TopologyDescription
 }
 
-// apply records the driver's outcome in the report; withServers adds the
-// servers the driver saw (when no raw discovery listed them).
-func (x *run) apply(out driverOutcome, withServers bool) {
-	if withServers {
+// apply records the driver's outcome in the report. With driverView, the
+// driver's servers and topology kind are the report's (ping); without,
+// raw discovery already recorded them (diagnose).
+func (x *run) apply(out driverOutcome, driverView bool) {
+	if driverView {
 		x.setServers(out.desc)
 	}
 	x.addCheck(out.check)
@@ -86,7 +87,9 @@ func (x *run) apply(out driverOutcome, withServers bool) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.r.Topology = out.res.topology
+	if driverView {
+		x.r.Topology = out.res.topology
+	}
 	for i := range x.r.Servers {
 		if x.r.Servers[i].Version == "" && out.res.address == x.r.Servers[i].Address {
 			x.r.Servers[i].Version = out.res.version
@@ -144,10 +147,16 @@ func (x *run) skip(stage Stage, why string) {
 // driverPing connects with the driver under what is left of the budget,
 // runs ping and buildInfo, and turns any failure into findings.
 func (x *run) driverPing(ctx context.Context, req PingRequest) driverOutcome {
+	return x.driverPingURI(ctx, req, x.driverURI())
+}
+
+// driverPingURI is driverPing with the connection string to hand the
+// driver.
+func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) driverOutcome {
 	var out driverOutcome
 	start := x.now()
 	topo := &topologyWatcher{}
-	client, err := x.connect(ctx, topo)
+	client, err := x.connect(ctx, uri, topo)
 	out.check = Check{Stage: StagePing}
 	if err != nil {
 		out.check.Status = StatusFail
@@ -214,9 +223,9 @@ func (x *run) addFindings(fs ...Finding) {
 
 // connect builds a driver client for the target with timeouts taken from
 // the budget, never the driver's 30 s defaults.
-func (x *run) connect(ctx context.Context, topo *topologyWatcher) (*mongo.Client, error) {
+func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher) (*mongo.Client, error) {
 	left := remaining(ctx)
-	o := options.Client().ApplyURI(x.driverURI()).
+	o := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(left).
 		SetConnectTimeout(left).
 		SetDialer(x.e.dialer()).
