@@ -372,7 +372,7 @@ func topoUnreachableFinding(v *topologyView, raw string, unreachable []Server) F
 		"Configure split horizon: give each member a horizons entry with its external name; clients that connect with TLS through that name are answered with the external names",
 		"Reach the members through a SOCKS5 proxy (ssh -D 1080 bastion) with the connection-string options proxyHost=localhost&proxyPort=1080, in drivers that support them",
 	)
-	f.Fixes = append(fixes, f.Fixes...)
+	f.Fixes = fixes // they cover the catalogue's generic fixes, with this deployment's names
 	return f
 }
 

@@ -148,7 +148,7 @@ func wireTooOldFinding(servers []Server, drv WireRange) Finding {
 	} else {
 		fixes = append(fixes, fmt.Sprintf("No release of the Go, PyMongo, Node.js or Java drivers speaks wire %s: the server must be upgraded", r))
 	}
-	f.Fixes = append(fixes, f.Fixes...)
+	f.Fixes = fixes // specific to these servers; they replace the catalogue's generic ones
 	return f
 }
 
@@ -179,7 +179,7 @@ func wireTooNewFinding(servers []Server, drv WireRange) Finding {
 		fixes = append(fixes, fmt.Sprintf("Upgrade the driver: no release known to this tool speaks wire %d yet; check the driver's compatibility table", newest.MinWireVersion))
 	}
 	fixes = append(fixes, fmt.Sprintf("Or run a server release this driver speaks: MongoDB %s or older (wire %d)", ServerVersionForWire(drv.Max), drv.Max))
-	f.Fixes = append(fixes, f.Fixes...)
+	f.Fixes = fixes // specific to these servers; they replace the catalogue's generic ones
 	return f
 }
 
