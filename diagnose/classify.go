@@ -76,23 +76,24 @@ func classifyOne(err error, addr string) (Finding, bool) {
 	}
 	msg := prefix + firstLine(Redact(err.Error()))
 	var (
-		unknownCA *x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		hostErrP  *x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		invalidP  *x509.CertificateInvalidError
-		recErr    tls.RecordHeaderError
-		recErrP   *tls.RecordHeaderError
-		authErr   *auth.Error
-		cmdErr    mongo.CommandError
-		dnsErr    *net.DNSError
+		unknownCA  x509.UnknownAuthorityError
+		unknownCAP *x509.UnknownAuthorityError
+		hostErr    x509.HostnameError
+		hostErrP   *x509.HostnameError
+		invalid    x509.CertificateInvalidError
+		invalidP   *x509.CertificateInvalidError
+		recErr     tls.RecordHeaderError
+		recErrP    *tls.RecordHeaderError
+		authErr    *auth.Error
+		cmdErr     mongo.CommandError
+		dnsErr     *net.DNSError
 	)
 	switch {
 	case errors.As(err, &authErr):
 		return NewFinding(IDAuthFailed, msg), true
 	case errors.As(err, &cmdErr) && cmdErr.Code == 18:
 		return NewFinding(IDAuthFailed, msg), true
-	case errors.As(err, &unknownCA):
+	case errors.As(err, &unknownCA), errors.As(err, &unknownCAP):
 		return NewFinding(IDTLSUnknownAuthority, msg), true
 	case errors.As(err, &hostErr), errors.As(err, &hostErrP):
 		return NewFinding(IDTLSHostnameMismatch, msg), true

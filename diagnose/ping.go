@@ -25,11 +25,14 @@ type PingRequest struct {
 }
 
 // Ping connects with the driver and runs {ping: 1} on admin. Meanwhile it
-// dials every seed itself and sends each a raw hello, so that a refused
-// port, an unknown name, a silent host or a peer that is not MongoDB is
-// named at once rather than inside a server-selection timeout. The driver
-// and the raw probes run in parallel: a healthy ping costs little more
-// than the driver alone, and a refused port cancels the driver at once.
+// goes through the stages the driver hides: it resolves and dials every
+// seed, checks TLS, and asks every seed and advertised member for a raw
+// hello, so that a refused port, an unknown name, a silent host, a peer
+// that is not MongoDB, a certificate problem, a wire version the driver
+// refuses or a topology it cannot use is named at once, by its own
+// finding, rather than inside a server-selection timeout. The driver runs
+// in parallel and is cancelled as soon as the raw stages find a problem
+// it would hit: a healthy ping costs little more than the driver alone.
 func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report, error) {
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
@@ -45,23 +48,78 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 	defer cancelDriver()
 	driver := make(chan driverOutcome, 1)
 	go func() { driver <- x.driverPing(dctx, req) }()
+	stop := func(why string) (*Report, error) {
+		cancelDriver()
+		<-driver
+		x.skip(StagePing, why)
+		return x.finish(""), nil
+	}
 
 	reachable := x.tcpStage(ctx, seeds)
 	if len(reachable) == 0 {
-		cancelDriver()
-		<-driver
-		x.skip(StagePing, "no seed accepted a TCP connection")
-		return x.finish(""), nil
+		return stop("no seed accepted a TCP connection")
 	}
-	if !x.pingHelloStage(ctx, reachable) {
-		cancelDriver()
-		<-driver
-		x.skip(StagePing, "no seed answered hello")
-		return x.finish(""), nil
+	var usable []string
+	for addr, ok := range x.tlsStage(ctx, reachable) {
+		if ok {
+			usable = append(usable, addr)
+		}
+	}
+	if len(usable) == 0 {
+		return stop("no seed completed a usable TLS handshake")
+	}
+	v := x.discoverFrom(ctx, usable, pingHelloSamples)
+	if !topoHasReachable(v) {
+		x.topoReport(v)
+		return stop("no member of the deployment answered hello")
+	}
+	x.wireFindings(v, false)
+	x.pingTopology(v, req)
+	if x.hasErrorFinding() {
+		return stop("an earlier stage found a problem the driver would hit")
 	}
 	out := <-driver
-	x.apply(out, true)
+	x.apply(out, false)
 	return x.finish(out.res.verdict()), nil
+}
+
+// pingHelloSamples is how many hellos ping times per member: one, with
+// buildInfo; ping's own round trip is the driver's.
+const pingHelloSamples = 1
+
+// pingTopology adds the topology findings discovery supports. A replica
+// set without a primary still answers ping from a secondary, so without
+// --primary topology.no-primary is only a warning; with --primary the
+// member that would answer must be writable, even through
+// directConnection=true.
+func (x *run) pingTopology(v *topologyView, req PingRequest) {
+	fs, cs := topoFindings(v, topoURIs{given: x.t.Raw, resolved: x.driverURI()})
+	for _, c := range cs {
+		x.addCheck(c)
+	}
+	for _, f := range fs {
+		if f.ID == IDTopologyNoPrimary && !req.RequirePrimary {
+			f = f.WithSeverity(SeverityWarning)
+		}
+		x.addFinding(f)
+	}
+	if !req.RequirePrimary || x.hasFinding(IDTopologyNoPrimary) {
+		return
+	}
+	var ev []string
+	for _, m := range v.members {
+		if !m.Reachable {
+			continue
+		}
+		switch m.Kind {
+		case srvKindRSPrimary, srvKindStandalone, srvKindMongos, srvKindLoadBalancer:
+			return
+		}
+		ev = append(ev, fmt.Sprintf("%s is a %s: it takes no writes", m.Address, topoKindPhrase(m.Kind)))
+	}
+	if len(ev) > 0 {
+		x.addFinding(NewFinding(IDTopologyNoPrimary, ev...))
+	}
 }
 
 // driverOutcome is what the driver's ping showed, kept apart from the
@@ -328,56 +386,4 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
-}
-
-// pingHelloStage sends one raw hello to each reachable seed, so that a
-// server that accepts and never answers, or a peer that is not MongoDB, is
-// named precisely before the driver turns it into a selection timeout. It
-// reports whether any seed answered. With TLS on, the driver's own
-// handshake is the probe (diagnose runs the full TLS stage).
-func (x *run) pingHelloStage(ctx context.Context, addrs []string) bool {
-	if tlsSettingsOf(x.t).enabled || x.t.Conn != nil && x.t.Conn.LoadBalanced {
-		return true
-	}
-	ok := make([]bool, len(addrs))
-	var wg sync.WaitGroup
-	for i, addr := range addrs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := x.now()
-			res := x.e.ProbeHello(ctx, addr, HelloOptions{Samples: 1, Verbose: x.e.Verbose})
-			c := Check{Stage: StageHello, Address: addr, DurationMs: x.since(start)}
-			if res.Err != nil {
-				c.Status = StatusFail
-				c.Summary = firstLine(Redact(res.Err.Error()))
-				x.addCheck(c)
-				if x.tlsRequiredAfterHello(ctx, addr, res.Err) {
-					return
-				}
-				if f, found := x.e.FindingForProbe(res.Err, addr); found {
-					x.addFinding(f)
-				}
-				return
-			}
-			ok[i] = true
-			c.Status = StatusPass
-			c.Summary = res.Server.Kind
-			if res.Server.Version != "" {
-				c.Summary += ", MongoDB " + res.Server.Version
-			}
-			c.Summary += fmt.Sprintf(", wire %d-%d", res.Server.MinWireVersion, res.Server.MaxWireVersion)
-			if x.e.Verbose && res.Hello != nil {
-				c.Detail = append(c.Detail, "hello: "+Redact(res.Hello.String()))
-			}
-			x.addCheck(c)
-		}()
-	}
-	wg.Wait()
-	for _, v := range ok {
-		if v {
-			return true
-		}
-	}
-	return false
 }
