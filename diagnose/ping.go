@@ -75,6 +75,13 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 	}
 	x.wireFindings(v, false)
 	x.pingTopology(v, req)
+	if x.e.ServerAPI != "" {
+		if m, ok := diagnoseMember(v); ok {
+			if cfg, err := x.tlsConfig(hostOf(m.Address)); err == nil {
+				x.serverAPIStage(ctx, m.Address, cfg)
+			}
+		}
+	}
 	if x.hasErrorFinding() {
 		return stop("an earlier stage found a problem the driver would hit")
 	}
