@@ -3,6 +3,8 @@ package cmd
 import (
 	"fmt"
 	"net"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mongoconn/mongoconn/diagnose"
@@ -58,24 +60,30 @@ func newEngine(g *GlobalOptions) (*diagnose.Engine, error) {
 	return e, nil
 }
 
-// normalizeDNSServer accepts HOST:PORT, or HOST alone (port 53).
+// normalizeDNSServer accepts IP:PORT, or an IP alone (port 53). A name
+// is refused: finding the DNS server by name would ask the very resolver
+// --dns-server replaces.
 func normalizeDNSServer(s string) (string, error) {
-	if _, _, err := net.SplitHostPort(s); err == nil {
-		return s, nil
-	}
-	if net.ParseIP(s) != nil || !containsColon(s) {
-		return net.JoinHostPort(s, "53"), nil
-	}
-	return "", &UsageError{Msg: fmt.Sprintf("--dns-server %q is not HOST:PORT", s), Hint: "for example --dns-server 127.0.0.1:53"}
-}
-
-func containsColon(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ':' {
-			return true
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		host, port = s, "53"
+		if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+			host = s[1 : len(s)-1]
 		}
 	}
-	return false
+	bad := &UsageError{Msg: fmt.Sprintf("--dns-server %q is not IP:PORT", s), Hint: "for example --dns-server 127.0.0.1:53 or --dns-server [::1]:5353"}
+	ip := net.ParseIP(host)
+	if host == "localhost" {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	if ip == nil {
+		return "", bad
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 1 || p > 65535 {
+		return "", bad
+	}
+	return net.JoinHostPort(ip.String(), port), nil
 }
 
 // targetURI picks the connection string: the argument, else $MONGODB_URI,

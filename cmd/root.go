@@ -232,8 +232,40 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 		NewCmdExplain(f, nil),
 		NewCmdVersion(f),
 	)
-	root.CompletionOptions.HiddenDefaultCmd = false
+	root.InitDefaultCompletionCmd()
+	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
+		comp.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return &UsageError{Msg: fmt.Sprintf("no completion for shell %q", args[0]), Hint: "use bash, zsh, fish or powershell"}
+			}
+			return c.Help()
+		}
+	}
+	for _, c := range root.Commands() {
+		usageArgs(c)
+	}
 	return root
+}
+
+// usageArgs makes a command's argument errors usage errors (exit 2), for
+// cobra's own commands (completion, help) as much as ours.
+func usageArgs(c *cobra.Command) {
+	if c.Args != nil {
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				var uerr *UsageError
+				if errors.As(err, &uerr) {
+					return err
+				}
+				return &UsageError{Msg: err.Error(), Hint: fmt.Sprintf("run 'mongoconn %s --help' for usage", cmd.Name())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 func validateGlobal(f *Factory) error {

@@ -190,3 +190,31 @@ func TestReadTargets(t *testing.T) {
 		t.Error("an empty targets file was accepted")
 	}
 }
+
+func TestNormalizeDNSServer(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"127.0.0.1:5353", "127.0.0.1:5353"},
+		{"127.0.0.1", "127.0.0.1:53"},
+		{"[::1]:53", "[::1]:53"},
+		{"[::1]", "[::1]:53"},
+		{"::1", "[::1]:53"},
+		{"localhost:5353", "127.0.0.1:5353"},
+		{"nonsense", ""},
+		{"dns.example.com:53", ""},
+		{"127.0.0.1:99999", ""},
+		{"127.0.0.1:0", ""},
+		{"[::1", ""},
+	}
+	for _, tc := range tests {
+		got, err := normalizeDNSServer(tc.in)
+		if tc.want == "" {
+			if err == nil {
+				t.Errorf("normalizeDNSServer(%q) = %q, want an error", tc.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("normalizeDNSServer(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime/debug"
 
@@ -20,9 +21,20 @@ func NewCmdVersion(f *Factory) *cobra.Command {
 			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 				v = bi.Main.Version
 			}
+			wire := topology.SupportedWireVersions
+			if f.Global.Output == "json" {
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{
+					"mongoconn":        v,
+					"driver":           "go.mongodb.org/mongo-driver/v2 " + version.Driver,
+					"minWireVersion":   wire.Min,
+					"maxWireVersion":   wire.Max,
+					"minServerVersion": topology.MinSupportedMongoDBVersion,
+				})
+			}
 			fmt.Fprintf(f.IO.Out, "mongoconn %s\nGo driver %s (wire versions %d-%d, MongoDB %s and newer)\n",
-				v, version.Driver, topology.SupportedWireVersions.Min, topology.SupportedWireVersions.Max,
-				topology.MinSupportedMongoDBVersion)
+				v, version.Driver, wire.Min, wire.Max, topology.MinSupportedMongoDBVersion)
 			return nil
 		},
 	}
