@@ -1,0 +1,396 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mongoconn/mongoconn/cmd"
+	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/internal/mongotest"
+)
+
+// The hostile-peer suite (issue 6, item 1): every network command against
+// every hostile mode of the fake mongod, run as a real process.
+
+const (
+	// hostileTimeout is the --timeout of every hostile case: long enough
+	// for a loopback probe to fail on its own, short enough that the ten
+	// silent and dripping cases keep the suite within seconds.
+	hostileTimeout = time.Second
+
+	// hostileRSSLimit is the peak resident memory a command may reach
+	// against a hostile peer: twice the 30 MiB budget of DESIGN.md §6, so
+	// that only a peer able to make us buffer what it declares (a 2 GiB
+	// length, a 16 MiB hello kept twice) fails it, not allocator noise.
+	hostileRSSLimit = 64 << 20
+
+	// hugeHelloTimeout is the --timeout against ModeHugeHello: the fake
+	// needs up to a second under the race detector to build each 16 MiB
+	// reply, and only a reply's header tells the prober it is too large;
+	// with hostileTimeout the probe could give up on a fixture still busy.
+	hugeHelloTimeout = 5 * time.Second
+)
+
+// hostileCommands are the commands that talk to the target's members
+// (srv stops at DNS and TCP, which every hostile peer passes; explain is
+// offline).
+var hostileCommands = []string{"ping", "discover", "wire-check", "tunnel-check", "diagnose"}
+
+// hostileFinding is the one error-level finding each hostile mode must
+// produce, whatever the command. The probe reads a reply under a deadline
+// and a size bound, so:
+//   - a peer that never answers, or answers one byte a second, is
+//     server.not-responding (the reply stalls before the deadline);
+//   - a peer that answers with something that is not a MongoDB reply
+//     (HTTP text, random bytes, a 2 GiB length, a reply to another request,
+//     a 16 MiB hello no server sends, a reply cut short) is
+//     server.not-mongodb;
+//   - a TLS alert is a server that wants TLS: tls.server-requires-tls.
+func hostileFinding(m mongotest.Mode) string {
+	switch m {
+	case mongotest.ModeSilent, mongotest.ModeDrip:
+		return diagnose.IDServerNotResponding
+	case mongotest.ModeTLSAlert:
+		return diagnose.IDTLSServerRequiresTLS
+	case mongotest.ModeHTTP, mongotest.ModeHugeLength, mongotest.ModeCloseAfterHeader,
+		mongotest.ModeCloseMidMessage, mongotest.ModeRandomBytes, mongotest.ModeWrongResponseTo,
+		mongotest.ModeHugeHello:
+		return diagnose.IDServerNotMongoDB
+	}
+	return ""
+}
+
+// childMarks are what a Go process writes on stderr when it crashes or
+// the race detector catches it; none may ever appear.
+var childMarks = []string{"panic:", "goroutine ", "fatal error:", "WARNING: DATA RACE"}
+
+// hostileConcurrency is how many hostile cases run at once: they mostly
+// wait on their peer or their --timeout, so more than the two cores of CI.
+const hostileConcurrency = 10
+
+// TestHostilePeers: each command against each hostile mode ends with exit
+// 1 and exactly the mode's finding in the JSON report, inside --timeout
+// plus the hang guard, without crashing, within hostileRSSLimit. The 50
+// processes run hostileConcurrency at a time; each case is then judged in
+// its own subtest.
+func TestHostilePeers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 50 processes")
+	}
+	child := newMongoconnChild(t, true)
+	type hostileCase struct {
+		mode    mongotest.Mode
+		command string
+		addr    string
+		want    string
+	}
+	var (
+		cases []hostileCase
+		specs []childSpec
+	)
+	for _, mode := range mongotest.HostileModes() {
+		want := hostileFinding(mode)
+		if want == "" {
+			t.Fatalf("no expected finding for hostile mode %s: add it to hostileFinding", mode)
+		}
+		fake := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode})
+		timeout := hostileTimeout
+		if mode == mongotest.ModeHugeHello {
+			timeout = hugeHelloTimeout
+		}
+		for _, command := range hostileCommands {
+			cases = append(cases, hostileCase{mode: mode, command: command, addr: fake.Addr(), want: want})
+			specs = append(specs, childSpec{
+				args:  []string{"-o", "json", "--timeout", timeout.String(), command, fake.URI()},
+				guard: timeout + hangGuard,
+			})
+		}
+	}
+	results := runConcurrently(t, child, specs, hostileConcurrency)
+	for i, tc := range cases {
+		t.Run(tc.mode.String()+"/"+tc.command, func(t *testing.T) {
+			res := results[i]
+			if res.err != nil {
+				t.Fatal(res.err)
+			}
+			res.checkNoCrash(t)
+			if res.code != cmd.ExitProblem {
+				t.Errorf("exit code %d, want %d", res.code, cmd.ExitProblem)
+			}
+			var r diagnose.Report
+			if err := json.Unmarshal(res.stdout, &r); err != nil {
+				t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
+			}
+			if r.Command != tc.command || r.OK {
+				t.Errorf("report command %q ok %v, want %q and false", r.Command, r.OK, tc.command)
+			}
+			if got := errorFindingIDs(&r); !slices.Equal(got, []string{tc.want}) {
+				t.Errorf("error findings %v, want exactly [%s]\nstdout:\n%s", got, tc.want, res.stdout)
+			}
+			for _, f := range r.Findings {
+				if f.ID == tc.want && !strings.Contains(strings.Join(f.Evidence, "\n"), tc.addr) {
+					t.Errorf("%s evidence %q does not name %s", tc.want, f.Evidence, tc.addr)
+				}
+			}
+			if strings.Contains(string(res.stderr), "mongoconn: error:") {
+				t.Errorf("the engine could not run:\n%s", res.stderr)
+			}
+			res.checkRSS(t, hostileRSSLimit)
+		})
+	}
+}
+
+// errorFindingIDs returns the sorted, distinct ids of the report's
+// error-level findings.
+func errorFindingIDs(r *diagnose.Report) []string {
+	var ids []string
+	for _, f := range r.Findings {
+		if f.Severity == diagnose.SeverityError && !slices.Contains(ids, f.ID) {
+			ids = append(ids, f.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// mongoconnChild runs the real command as a child process: this test
+// binary (TestMain runs cmd.Main under MONGOCONN_RUN_MAIN=1) or, when this
+// binary carries the race detector, a plain build of the command. The race
+// runtime multiplies the resident size several times and makes each start
+// of this binary cost a second, while the plain build is what users run.
+type mongoconnChild struct {
+	bin     string
+	env     []string
+	measure bool   // peak RSS is measured with GNU time
+	why     string // why it is not, when it is not
+}
+
+// newMongoconnChild prepares the child; measure asks for its peak RSS.
+func newMongoconnChild(t *testing.T, measure bool) *mongoconnChild {
+	t.Helper()
+	c := &mongoconnChild{bin: os.Args[0], env: []string{"MONGOCONN_RUN_MAIN=1"}}
+	if raceEnabled() {
+		bin, err := buildPlainCommand(t.TempDir())
+		if err != nil {
+			c.why = "the test binary carries the race detector and a plain build failed: " + err.Error()
+			return c
+		}
+		c.bin, c.env = bin, nil
+	}
+	if !measure {
+		c.why = "not asked for"
+		return c
+	}
+	if _, err := os.Stat(gnuTime); err != nil {
+		c.why = gnuTime + " is missing"
+		return c
+	}
+	c.measure = true
+	return c
+}
+
+// raceEnabled reports whether this binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+// buildPlainCommand builds mongoconn without the race detector into dir.
+func buildPlainCommand(dir string) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "mongoconn")
+	b := exec.Command(goBin, "build", "-o", bin, ".")
+	b.Env = append(os.Environ(), "GOFLAGS=")
+	if out, err := b.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%v: %s", err, out)
+	}
+	return bin, nil
+}
+
+// childSpec is one invocation: arguments, extra environment, stdin, and
+// how long it may run before it is called hung (a failure detector, not a
+// speed assertion).
+type childSpec struct {
+	args  []string
+	env   []string
+	stdin string
+	guard time.Duration
+}
+
+// childResult is how one run of the command ended.
+type childResult struct {
+	code           int
+	stdout, stderr []byte
+	peakRSS        int64 // bytes; 0 when not measured
+	why            string
+}
+
+// run runs the command, failing the test when it is still running after
+// spec.guard.
+func (c *mongoconnChild) run(t *testing.T, spec childSpec) childResult {
+	t.Helper()
+	if !c.measure && c.bin == os.Args[0] && spec.env == nil && spec.stdin == "" {
+		p, out, errOut := startSelf(t, spec.args...)
+		code, err := waitFor(p, spec.guard, out, errOut)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return childResult{code: code, stdout: out.Bytes(), stderr: errOut.Bytes(), why: c.why}
+	}
+	res, err := c.exec(spec, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// exec runs the command once, from any goroutine; tmp holds GNU time's
+// measurement. It fails when the command outlives spec.guard.
+func (c *mongoconnChild) exec(spec childSpec, tmp string) (childResult, error) {
+	var rssFile string
+	p := exec.Command(c.bin, spec.args...)
+	if c.measure {
+		f, err := os.CreateTemp(tmp, "rss-*")
+		if err != nil {
+			return childResult{}, err
+		}
+		rssFile = f.Name()
+		_ = f.Close()
+		p = exec.Command(gnuTime, append([]string{"-q", "-f", "%M", "-o", rssFile, c.bin}, spec.args...)...)
+	}
+	p.Env = append(os.Environ(), "MONGODB_URI=", "NO_COLOR=1")
+	p.Env = append(append(p.Env, c.env...), spec.env...)
+	p.Stdin = strings.NewReader(spec.stdin)
+	// Its own process group, so that a hung child dies with GNU time.
+	p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out, errOut bytes.Buffer
+	p.Stdout, p.Stderr = &out, &errOut
+	if err := p.Start(); err != nil {
+		return childResult{}, err
+	}
+	code, err := waitFor(p, spec.guard, &out, &errOut)
+	if err != nil {
+		return childResult{}, err
+	}
+	res := childResult{code: code, stdout: out.Bytes(), stderr: errOut.Bytes(), why: c.why}
+	if !c.measure {
+		return res, nil
+	}
+	data, err := os.ReadFile(rssFile)
+	if err != nil {
+		return res, fmt.Errorf("GNU time wrote no measurement: %w", err)
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		return res, fmt.Errorf("GNU time wrote %q", data)
+	}
+	kib, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
+	if err != nil {
+		return res, fmt.Errorf("GNU time wrote %q: %w", data, err)
+	}
+	res.peakRSS = kib << 10
+	return res, nil
+}
+
+// waitFor waits for p and returns its exit code; when p outlives guard it
+// kills p (and its process group) and says it hung.
+func waitFor(p *exec.Cmd, guard time.Duration, out, errOut *bytes.Buffer) (int, error) {
+	done := make(chan error, 1)
+	go func() { done <- p.Wait() }()
+	timer := time.NewTimer(guard)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			return 0, nil
+		case errors.As(err, &ee):
+			return ee.ExitCode(), nil
+		default:
+			return -1, fmt.Errorf("wait: %w", err)
+		}
+	case <-timer.C:
+		if p.SysProcAttr != nil && p.SysProcAttr.Setpgid {
+			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+		}
+		_ = p.Process.Kill()
+		<-done
+		return -1, fmt.Errorf("%s still running after %s: hung\nstdout:\n%s\nstderr:\n%s",
+			strings.Join(p.Args, " "), guard, out, errOut)
+	}
+}
+
+// childRun is one run of a batch, or why it could not run.
+type childRun struct {
+	childResult
+	err error
+}
+
+// runConcurrently runs every spec, at most limit at a time, and returns
+// the runs in the order of specs.
+func runConcurrently(t *testing.T, child *mongoconnChild, specs []childSpec, limit int) []childRun {
+	t.Helper()
+	tmp := t.TempDir()
+	runs := make([]childRun, len(specs))
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res, err := child.exec(spec, tmp)
+			runs[i] = childRun{childResult: res, err: err}
+		}()
+	}
+	wg.Wait()
+	return runs
+}
+
+// checkNoCrash fails when the child panicked, crashed or raced.
+func (r childResult) checkNoCrash(t *testing.T) {
+	t.Helper()
+	for _, m := range childMarks {
+		if bytes.Contains(r.stderr, []byte(m)) {
+			t.Fatalf("stderr holds %q (exit %d):\n%s", m, r.code, r.stderr)
+		}
+	}
+}
+
+// checkRSS fails when the child's peak resident memory exceeded limit.
+func (r childResult) checkRSS(t *testing.T, limit int64) {
+	t.Helper()
+	if r.peakRSS == 0 {
+		t.Logf("peak RSS not measured: %s", r.why)
+		return
+	}
+	if r.peakRSS > limit {
+		t.Errorf("peak RSS %.1f MiB, above the %.0f MiB limit", float64(r.peakRSS)/(1<<20), float64(limit)/(1<<20))
+	}
+}
