@@ -52,7 +52,7 @@ const (
 // Check is one probe of one stage, usually against one address.
 type Check struct {
 	Stage      Stage   `json:"stage"`
-	Address    string  `json:"address,omitempty"`
+	Address    string  `json:"address"`
 	Status     Status  `json:"status"`
 	DurationMs float64 `json:"durationMs"`
 	Summary    string  `json:"summary"`
@@ -79,12 +79,12 @@ type Finding struct {
 type Server struct {
 	Address         string            `json:"address"`
 	Kind            string            `json:"kind"`
-	SetName         string            `json:"setName,omitempty"`
-	Version         string            `json:"version,omitempty"`
+	SetName         string            `json:"setName"`
+	Version         string            `json:"version"`
 	MinWireVersion  int32             `json:"minWireVersion"`
 	MaxWireVersion  int32             `json:"maxWireVersion"`
-	Me              string            `json:"me,omitempty"`
-	Hosts           []string          `json:"hosts,omitempty"`
+	Me              string            `json:"me"`
+	Hosts           []string          `json:"hosts"`
 	Passives        []string          `json:"passives,omitempty"`
 	Arbiters        []string          `json:"arbiters,omitempty"`
 	Primary         string            `json:"primary,omitempty"`

@@ -58,6 +58,7 @@ func normalize(r *diagnose.Report) *diagnose.Report {
 	c.Servers = make([]diagnose.Server, len(r.Servers))
 	for i, s := range r.Servers {
 		s.RTTMs = finite(s.RTTMs)
+		s.Hosts = nonNil(s.Hosts)
 		c.Servers[i] = s
 	}
 	c.Findings = make([]diagnose.Finding, len(r.Findings))
