@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -53,20 +54,18 @@ func (w Waiter) Run(ctx context.Context, e *Engine, check func(context.Context) 
 			if w.OnAttempt != nil {
 				w.OnAttempt(a)
 			}
-			return r, nil
+			return gaveUp(r, a), nil
 		}
 		a.Next = min(backoff, left)
 		if w.OnAttempt != nil {
 			w.OnAttempt(a)
 		}
-		if err := w.sleep(wctx, a.Next); err != nil {
-			if ctx.Err() != nil {
-				return r, nil
-			}
+		if err := w.sleep(wctx, a.Next); err != nil && ctx.Err() != nil {
+			return gaveUp(r, a), nil
 		}
-		if now().After(deadline) || !now().Before(deadline) {
+		if !now().Before(deadline) {
 			// One last attempt would have no time at all: report what we have.
-			return r, nil
+			return gaveUp(r, a), nil
 		}
 		backoff = min(backoff*2, WaitMaxBackoff)
 	}
@@ -91,4 +90,13 @@ func (e *Engine) now() time.Time {
 		return e.Now()
 	}
 	return time.Now()
+}
+
+// gaveUp says, in the verdict of a failed last attempt, how long the wait
+// lasted: the report itself describes only that attempt.
+func gaveUp(r *Report, a Attempt) *Report {
+	if !r.OK && a.N > 1 && r.Verdict != "" {
+		r.Verdict = fmt.Sprintf("%s (still failing after %d attempts in %s)", r.Verdict, a.N, a.Elapsed.Round(time.Millisecond))
+	}
+	return r
 }
