@@ -110,13 +110,7 @@ func credURI(user, password, hosts, opts string) string {
 // does not fix yet, by case-name prefix. Such a case still runs, and is
 // skipped with the evidence rather than failing every build; remove the
 // entry once the leak is fixed (the case then logs that it is gone).
-var knownSecretLeaks = map[string]string{
-	"error/encoded-whole/": "a wholly percent-encoded connection string (mongodb%3A%2F%2Falice%3APASSWORD%40host): " +
-		"cmd/root.go prints URIError.Error() (the decoded host, password included) and Caret() " +
-		"(URIError.Redacted, not redacted for this form) without diagnose.Redact; diagnose.Redact misses " +
-		"an encoded string that follows a plain scheme (suggestedUri \"mongodb://mongodb%3A...\", " +
-		"the srv target \"mongodb+srv://mongodb%3A...\")",
-}
+var knownSecretLeaks = map[string]string{}
 
 // knownLeak returns the reported leak a case is about, if any.
 func knownLeak(name string) string {

@@ -134,10 +134,10 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, &merr):
 		return merr.Code
 	case errors.As(err, &terr):
-		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", terr.Error())
+		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", diagnose.Redact(terr.Error()))
 		if caret := terr.Caret(); caret != "" {
 			for _, line := range strings.Split(strings.TrimRight(caret, "\n"), "\n") {
-				fmt.Fprintf(ios.ErrOut, "  %s\n", line)
+				fmt.Fprintf(ios.ErrOut, "  %s\n", diagnose.Redact(line))
 			}
 		}
 		if terr.Hint != "" {

@@ -78,10 +78,10 @@ func (l *linter) lintAuth() error {
 		}
 	case "SCRAM-SHA-1", "SCRAM-SHA-256", "PLAIN":
 		if !user {
-			return fail(-1, name+" needs a user name", "write mongodb://user:password@host")
+			return fail(-1, name+" needs a user name", "write mongodb://user:<password>@host")
 		}
 		if !pass {
-			return fail(-1, name+" needs a password", "write mongodb://user:password@host")
+			return fail(-1, name+" needs a password", "write mongodb://user:<password>@host")
 		}
 		return allowProps()
 	case "MONGODB-X509":

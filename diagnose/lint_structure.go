@@ -26,7 +26,10 @@ func uriCause(id string) string {
 
 // errAt builds a *URIError pointing at raw offset pos (-1: unknown).
 func (p *connParts) errAt(id string, pos int, msg, hint string) *URIError {
-	e := &URIError{ID: id, Redacted: p.redacted, Pos: -1, Msg: msg, Hint: hint}
+	// Redact once more: a string that is not a connection string at all
+	// (a whole one percent-encoded, say) has no user information for the
+	// structural redaction to hide.
+	e := &URIError{ID: id, Redacted: Redact(p.redacted), Pos: -1, Msg: Redact(msg), Hint: Redact(hint)}
 	if pos >= 0 {
 		e.Pos = p.mapPos(pos)
 	}

@@ -157,11 +157,16 @@ func uriPasswordSpans(s string) []bspan {
 		}
 		start := i + sepLen
 		units, end := collectUnits(s, start, encoded)
-		if sp, ok := passwordInUnits(s, units, end, encoded); ok {
-			spans = append(spans, sp)
-			if sp.end > end {
-				end = sp.end
-			}
+		sp, ok := passwordInUnits(s, units, end, encoded)
+		if !ok {
+			// No password here: a connection string may still hide inside
+			// this one, percent-encoded (mongodb://mongodb%3A%2F%2Fu%3Ap%40h).
+			i = start
+			continue
+		}
+		spans = append(spans, sp)
+		if sp.end > end {
+			end = sp.end
 		}
 		if end <= i {
 			end = i + 1

@@ -135,3 +135,15 @@ func TestEscapeUserinfoRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactEncodedInsidePlain(t *testing.T) {
+	for _, s := range []string{
+		"mongodb://mongodb%3A%2F%2Falice%3AS3ntinel-P4ss%40127.0.0.1%3A1234%2F",
+		"mongodb+srv://mongodb%3A%2F%2Falice%3AS3ntinel-P4ss%40127.0.0.1%3A1234%2F/",
+		"try: mongodb://h/?x=mongodb%3A%2F%2Fu%3AS3ntinel-P4ss%40h",
+	} {
+		if got := Redact(s); strings.Contains(got, "S3ntinel") {
+			t.Errorf("Redact(%q) = %q: the password survives", s, got)
+		}
+	}
+}
