@@ -230,18 +230,31 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	}
 	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
 
-	mismatch := known && c.mechanism != "" && c.scram() && len(mechs) > 0 && !slices.Contains(mechs, c.mechanism)
+	// The mechanism the driver tries: the one asked for, else what it
+	// negotiates from saslSupportedMechs (SCRAM-SHA-256 when listed,
+	// SCRAM-SHA-1 otherwise).
+	effective := c.mechanism
+	if effective == "" && known && len(mechs) > 0 {
+		effective = mechSCRAMSHA1
+		if slices.Contains(mechs, mechSCRAMSHA256) {
+			effective = mechSCRAMSHA256
+		}
+	}
+	mismatch := known && effective != "" && c.scram() && len(mechs) > 0 && !slices.Contains(mechs, effective)
 	switch {
 	case mismatch || (isCmd && ce.Code == authCodeMechanismUnavailable):
 		f := NewFinding(IDAuthMechanismUnsupported, used, addr+": the server answered: "+serverSaid)
 		switch {
+		case mismatch && c.mechanism == "":
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only; the driver negotiates %s", addr, c.user, c.source, mechList(mechs), effective))
+			f = suggestURI(f, uriWithOptions(x.t.Raw, "authMechanism", mechs[0]))
 		case mismatch:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only, not %s", addr, c.user, c.source, mechList(mechs), c.mechanism))
 			f = suggestURI(f, uriWithoutOptions(x.t.Raw, "authMechanism"))
 		case known && len(mechs) == 0:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		}
-		return f, "the user has no credentials for " + c.mechanism
+		return f, "the user has no credentials for " + effective
 	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case tlsIsTimeout(err) || errors.Is(err, context.DeadlineExceeded):
