@@ -10,11 +10,8 @@ import (
 
 // DiagnoseOptions are the inputs of `mongoconn diagnose`.
 type DiagnoseOptions struct {
-	f   *Factory
-	ctx context.Context
-
-	URIs    []string
-	Targets TargetsOptions
+	f *Factory
+	TargetArgs
 }
 
 // NewCmdDiagnose builds `mongoconn diagnose`. runF replaces diagnoseRun in
@@ -27,28 +24,18 @@ func NewCmdDiagnose(f *Factory, runF func(*DiagnoseOptions) error) *cobra.Comman
 		Long: `Run every stage (uri, dns, tcp, tls, hello, wire, auth, topology, selection, ping)
 under one --timeout budget, in parallel where the stages allow. The verdict names the
 first failing stage; every finding comes with its cause, its fix and, where one exists,
-a corrected connection string to try.
-
-Several connection strings (arguments or --targets FILE) are checked concurrently,
-one report each (JSON Lines with -o json); the exit code is the worst of all.`,
+a corrected connection string to try.` + manyTargetsHelp,
 		Example: `  mongoconn diagnose
   mongoconn diagnose 'mongodb://alice@db1.internal:27017/?replicaSet=rs0'
   mongoconn -o json diagnose "$MONGODB_URI" > report.json
   mongoconn diagnose --targets fleet.txt --concurrency 32`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
-			uris, err := f.targetURIs(args, &opts.Targets)
-			if err != nil {
-				return err
-			}
-			opts.URIs = uris
-			if runF != nil {
-				return runF(opts)
-			}
-			return diagnoseRun(opts)
-		},
 	}
-	opts.Targets.addFlags(c)
+	opts.bind(f, c, func() error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return diagnoseRun(opts)
+	})
 	return c
 }
 

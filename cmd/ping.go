@@ -12,11 +12,8 @@ import (
 
 // PingOptions are the inputs of `mongoconn ping`.
 type PingOptions struct {
-	f   *Factory
-	ctx context.Context
-
-	URIs    []string
-	Targets TargetsOptions
+	f *Factory
+	TargetArgs
 	Wait    time.Duration
 	Primary bool
 }
@@ -35,34 +32,23 @@ a silent host or an unknown name is reported at once.
 
 With --wait, ping retries with capped exponential backoff until the deployment is
 healthy or the wait ends, printing one line per attempt on stderr: a readiness check
-for CI and containers.
-
-Several connection strings (arguments or --targets FILE) are checked concurrently,
-bounded by --concurrency, one report each (JSON Lines with -o json); the exit code
-is the worst of all.`,
+for CI and containers.` + manyTargetsHelp,
 		Example: `  mongoconn ping
   mongoconn ping mongodb://localhost:27017
   mongoconn ping --wait 60s --primary "$MONGODB_URI"
   mongoconn ping --server-api 1 --server-api-strict 'mongodb+srv://user:pass@cluster0.example.net/'`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
-			uris, err := f.targetURIs(args, &opts.Targets)
-			if err != nil {
-				return err
-			}
-			opts.URIs = uris
-			if opts.Wait < 0 {
-				return &UsageError{Msg: "--wait must not be negative"}
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return pingRun(opts)
-		},
 	}
 	c.Flags().DurationVar(&opts.Wait, "wait", 0, "retry until healthy or this duration ends (e.g. 60s)")
 	c.Flags().BoolVar(&opts.Primary, "primary", false, "also require a writable primary")
-	opts.Targets.addFlags(c)
+	opts.bind(f, c, func() error {
+		if opts.Wait < 0 {
+			return &UsageError{Msg: "--wait must not be negative"}
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return pingRun(opts)
+	})
 	return c
 }
 

@@ -215,7 +215,7 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text or json")
 	pf.DurationVar(&g.Timeout, "timeout", g.Timeout, "budget for the whole command")
-	pf.StringVar(&g.DNSServer, "dns-server", "", "resolve through this DNS server (HOST:PORT) instead of the system resolver")
+	pf.StringVar(&g.DNSServer, "dns-server", "", "resolve through this DNS server (IP:PORT) instead of the system resolver")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print the verdict line only")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print timings and raw server replies")

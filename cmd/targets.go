@@ -36,6 +36,37 @@ func (o *TargetsOptions) addFlags(c *cobra.Command) {
 	c.Flags().IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "how many targets to check at once")
 }
 
+// TargetArgs are the connection strings a command checks: its arguments
+// and --targets FILE, else $MONGODB_URI, else the default target.
+type TargetArgs struct {
+	ctx     context.Context
+	URIs    []string
+	Targets TargetsOptions
+}
+
+// bind gives c the --targets flags and a RunE that fills a, then calls
+// run.
+func (a *TargetArgs) bind(f *Factory, c *cobra.Command, run func() error) {
+	a.Targets.addFlags(c)
+	c.RunE = func(c *cobra.Command, args []string) error {
+		a.ctx = c.Context()
+		uris, err := f.targetURIs(args, &a.Targets)
+		if err != nil {
+			return err
+		}
+		a.URIs = uris
+		return run()
+	}
+}
+
+// manyTargetsHelp ends the help of every command that takes several
+// targets.
+const manyTargetsHelp = `
+
+Several connection strings (arguments or --targets FILE) are checked concurrently,
+bounded by --concurrency, one report each (JSON Lines with -o json); the exit code
+is the worst of all.`
+
 // ManyError carries the exit code of a run over several targets: the worst
 // of all, each report already printed.
 type ManyError struct{ Code int }

@@ -4,22 +4,22 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mongoconn/mongoconn/diagnose"
 )
 
 // TunnelCheckOptions are the inputs of `mongoconn tunnel-check`.
 type TunnelCheckOptions struct {
-	f   *Factory
-	ctx context.Context
-
-	URI string
+	f *Factory
+	TargetArgs
 }
 
 // NewCmdTunnelCheck builds `mongoconn tunnel-check`. runF replaces
 // tunnelCheckRun in tests.
 func NewCmdTunnelCheck(f *Factory, runF func(*TunnelCheckOptions) error) *cobra.Command {
 	opts := &TunnelCheckOptions{f: f}
-	return &cobra.Command{
-		Use:   "tunnel-check [URI]",
+	c := &cobra.Command{
+		Use:   "tunnel-check [URI...]",
 		Short: "Find members advertising addresses this machine cannot reach, and the string that works",
 		Long: `Detect the SSH-tunnel trap: the seed answers (through ssh -L, kubectl port-forward, NAT or
 a Docker network) but the replica set members it advertises cannot be resolved or reached
@@ -28,34 +28,22 @@ with the reason, with the connection string that works: the reachable seed alone
 directConnection=true.
 
 Also detects the reverse trap: directConnection=true to a secondary of a set whose primary
-is elsewhere, where reads work and writes fail.`,
+is elsewhere, where reads work and writes fail.` + manyTargetsHelp,
 		Example: `  ssh -L 27017:mongo-0.internal:27017 bastion &
   mongoconn tunnel-check 'mongodb://localhost:27017/?replicaSet=rs0'`,
-		Args: maxOneURI,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
-			opts.URI = f.targetURI(args)
-			if runF != nil {
-				return runF(opts)
-			}
-			return tunnelCheckRun(opts)
-		},
 	}
+	opts.bind(f, c, func() error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return tunnelCheckRun(opts)
+	})
+	return c
 }
 
 func tunnelCheckRun(opts *TunnelCheckOptions) error {
-	f := opts.f
-	t, err := f.parseTarget("tunnel-check", opts.URI)
-	if err != nil {
-		return err
-	}
-	e, err := f.NewEngine(f.Global)
-	if err != nil {
-		return err
-	}
-	r, err := e.TunnelCheck(opts.ctx, t)
-	if err != nil {
-		return err
-	}
-	return f.printReport(opts.ctx, r)
+	return opts.f.runTargets(opts.ctx, "tunnel-check", opts.URIs, opts.Targets.Concurrency,
+		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+			return e.TunnelCheck(ctx, t)
+		})
 }

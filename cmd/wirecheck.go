@@ -10,11 +10,8 @@ import (
 
 // WireCheckOptions are the inputs of `mongoconn wire-check`.
 type WireCheckOptions struct {
-	f   *Factory
-	ctx context.Context
-
-	URIs    []string
-	Targets TargetsOptions
+	f *Factory
+	TargetArgs
 }
 
 // NewCmdWireCheck builds `mongoconn wire-check`. runF replaces
@@ -30,28 +27,17 @@ its version and wire version range, whether this tool's Go driver can talk to it
 which releases of the Go, PyMongo, Node.js and Java drivers can.
 
 A server the driver refuses gets wire.server-too-old or wire.server-too-new with both
-fixes: the server release to upgrade to, or the driver release to pin.
-
-Several connection strings (arguments or --targets FILE) are checked concurrently,
-bounded by --concurrency, one report each (JSON Lines with -o json); the exit code
-is the worst of all.`,
+fixes: the server release to upgrade to, or the driver release to pin.` + manyTargetsHelp,
 		Example: `  mongoconn wire-check
   mongoconn wire-check mongodb://legacy-db:27017
   mongoconn -o json wire-check "$MONGODB_URI"`,
-		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
-			uris, err := f.targetURIs(args, &opts.Targets)
-			if err != nil {
-				return err
-			}
-			opts.URIs = uris
-			if runF != nil {
-				return runF(opts)
-			}
-			return wireCheckRun(opts)
-		},
 	}
-	opts.Targets.addFlags(c)
+	opts.bind(f, c, func() error {
+		if runF != nil {
+			return runF(opts)
+		}
+		return wireCheckRun(opts)
+	})
 	return c
 }
 
