@@ -502,7 +502,7 @@ func (x *run) failoverStage(ctx context.Context, servers []Server) *foAnalysis {
 	noLook := ""
 	if !hasPrimary {
 		if ok, why := foCanLook(ctx); ok {
-			if foSleep(ctx, failoverSecondLook) == nil {
+			if sleepCtx(ctx, failoverSecondLook) == nil {
 				second = x.rehello(ctx, foAddrs(first))
 				tookSecond = true
 			}
@@ -528,17 +528,6 @@ func foCanLook(ctx context.Context) (bool, string) {
 		return false, "no time left in the budget to ask the members again"
 	}
 	return true, ""
-}
-
-func foSleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // latestServers returns servers with every member the second look asked
