@@ -92,7 +92,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 		x.skip(StagePing, "an earlier stage found a problem the driver would hit")
 		return x.finish(""), nil
 	}
-	out := x.driverPingURI(ctx, PingRequest{}, x.diagnosePingURI(v))
+	out := x.driverPingURI(ctx, PingRequest{knownVersion: true}, x.diagnosePingURI(v))
 	if m, ok := diagnoseMember(v); ok && out.check.Status == StatusPass {
 		out.check.Address = m.Address
 		out.check.Summary = fmt.Sprintf("the Go driver connected to %s and ran ping in %s", m.Address, fmtDuration(Millis(out.res.rtt)))

@@ -14,14 +14,13 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 )
 
-// driverDisconnectTimeout bounds Disconnect after the answer is known: the
-// verdict is already decided, so a slow close must not delay it.
-const driverDisconnectTimeout = 200 * time.Millisecond
 
 // PingRequest says what ping must prove.
 type PingRequest struct {
 	// RequirePrimary demands a writable primary, not just any member.
 	RequirePrimary bool
+	// knownVersion skips buildInfo: the raw probes already read it.
+	knownVersion bool
 }
 
 // Ping connects with the driver and runs {ping: 1} on admin. Meanwhile it
@@ -231,8 +230,12 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		return out
 	}
 	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), driverDisconnectTimeout)
-		defer cancel()
+		// An already cancelled context makes Disconnect close every
+		// connection at once and skip the endSessions round trip: the
+		// verdict is known, the server expires the session by itself, and
+		// a diagnosis must cost each member few round trips.
+		dctx, cancel := context.WithCancel(context.Background())
+		cancel()
 		_ = client.Disconnect(dctx)
 	}()
 
@@ -259,11 +262,13 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		}
 		return out
 	}
-	var info struct {
-		Version string `bson:"version"`
-	}
-	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}, runOpts).Decode(&info); err == nil {
-		out.res.version = info.Version
+	if !req.knownVersion {
+		var info struct {
+			Version string `bson:"version"`
+		}
+		if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}, runOpts).Decode(&info); err == nil {
+			out.res.version = info.Version
+		}
 	}
 	out.check.DurationMs = x.since(start)
 	if len(out.desc.Servers) == 1 {
