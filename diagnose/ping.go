@@ -3,6 +3,7 @@ package diagnose
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -220,7 +221,9 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	var out driverOutcome
 	start := x.now()
 	topo := &topologyWatcher{}
-	client, err := x.connect(ctx, uri, topo)
+	conns := &closingDialer{d: x.e.dialer()}
+	defer context.AfterFunc(ctx, conns.closeAll)()
+	client, err := x.connect(ctx, uri, topo, conns)
 	out.check = Check{Stage: StagePing}
 	if err != nil {
 		out.check.Status = StatusFail
@@ -293,12 +296,12 @@ func (x *run) addFindings(fs ...Finding) {
 
 // connect builds a driver client for the target with timeouts taken from
 // the budget, never the driver's 30 s defaults.
-func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher) (*mongo.Client, error) {
+func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d Dialer) (*mongo.Client, error) {
 	left := remaining(ctx)
 	o := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(left).
 		SetConnectTimeout(left).
-		SetDialer(x.e.dialer()).
+		SetDialer(d).
 		SetAppName("mongoconn")
 	if o.Auth != nil && strings.EqualFold(o.Auth.AuthMechanism, "GSSAPI") {
 		// This build has no Kerberos (the auth stage says so): ping, which
@@ -403,4 +406,41 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// closingDialer remembers the connections it opens so that closeAll can
+// end them: the driver's monitor may be blocked reading a hello from a
+// silent server, and Disconnect waits for it, up to connectTimeoutMS.
+type closingDialer struct {
+	d Dialer
+
+	mu     sync.Mutex
+	conns  []net.Conn
+	closed bool
+}
+
+func (c *closingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := c.d.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		_ = conn.Close()
+		return nil, net.ErrClosed
+	}
+	c.conns = append(c.conns, conn)
+	return conn, nil
+}
+
+// closeAll closes every connection, and any dialled from now on.
+func (c *closingDialer) closeAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, conn := range c.conns {
+		_ = conn.Close()
+	}
+	c.conns = nil
 }
