@@ -15,7 +15,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 )
 
-
 // PingRequest says what ping must prove.
 type PingRequest struct {
 	// RequirePrimary demands a writable primary, not just any member.
