@@ -39,6 +39,9 @@ func topoFindings(v *topologyView, u topoURIs) ([]Finding, []Check) {
 		return nil, append(cs, Check{Stage: StageTopology, Status: StatusSkip, Summary: "no seed answered hello"})
 	}
 
+	if f, ok := topoLoadBalancerFinding(v, u.given); ok {
+		fs = append(fs, f)
+	}
 	if f, ok := topoNameMismatchFinding(v, u.given); ok {
 		fs = append(fs, f)
 	}
@@ -191,22 +194,85 @@ func topoSeedNameChecks(v *topologyView) []Check {
 	return out
 }
 
-// topoLoadBalancerChecks warns when loadBalanced=true reaches a server
+// topoLoadBalancerChecks fails when loadBalanced=true reaches a server
 // that is not behind a load balancer: its hello carries no serviceId, and
 // the driver refuses every connection to it.
 func topoLoadBalancerChecks(v *topologyView) []Check {
+	var out []Check
+	for _, m := range topoNotBehindBalancer(v) {
+		out = append(out, Check{Stage: StageTopology, Address: topoDisplayAddr(v, m.Address), Status: StatusFail,
+			Summary: fmt.Sprintf("loadBalanced=true, but this %s answered hello without a serviceId: it is not behind a MongoDB load balancer, and drivers refuse it (%q); remove loadBalanced=true", topoKindPhrase(m.Kind), lbModeError)})
+	}
+	return out
+}
+
+// lbModeError is what drivers say (load-balancer specification) when a
+// server reached with loadBalanced=true reports no serviceId.
+const lbModeError = "driver attempted to initialize in load balancing mode, but the server does not support this mode"
+
+// topoNotBehindBalancer lists the members of a load-balanced topology
+// that answered hello without a serviceId.
+func topoNotBehindBalancer(v *topologyView) []Server {
 	if v.kind != TopologyLoadBalanced {
 		return nil
 	}
-	var out []Check
+	var out []Server
 	for _, m := range v.members {
-		if !m.Reachable || m.ServiceID != "" {
-			continue
+		if m.Reachable && m.ServiceID == "" {
+			out = append(out, m)
 		}
-		out = append(out, Check{Stage: StageTopology, Address: topoDisplayAddr(v, m.Address), Status: StatusWarn,
-			Summary: fmt.Sprintf("loadBalanced=true, but this %s answered hello without a serviceId: it is not behind a MongoDB load balancer, and drivers refuse it (\"driver attempted to initialize in load balancing mode, but the server does not support this mode\"); remove loadBalanced=true", topoKindPhrase(m.Kind))})
 	}
 	return out
+}
+
+// topoLoadBalancerFinding is the error of loadBalanced=true against a
+// server that is not behind a load balancer. The driver's server
+// selection succeeds in load-balanced mode (the one host is always
+// selectable) and every connection then fails its handshake, so the
+// catalogue's nearest entry is select.timeout ("no server matches"): it
+// gets its own title, cause and fixes, and the string without
+// loadBalanced=true.
+func topoLoadBalancerFinding(v *topologyView, raw string) (Finding, bool) {
+	bad := topoNotBehindBalancer(v)
+	if len(bad) == 0 {
+		return Finding{}, false
+	}
+	m := bad[0]
+	addr := topoDisplayAddr(v, m.Address)
+	f := NewFinding(IDSelectTimeout,
+		fmt.Sprintf("loadBalanced=true, but %s is a %s that answered hello without a serviceId: no MongoDB load balancer is in front of it", addr, topoKindPhrase(m.Kind)),
+		fmt.Sprintf("drivers refuse every connection to it: %q", lbModeError))
+	f.Title = "loadBalanced=true, but the server is not behind a load balancer"
+	f.Cause = "With loadBalanced=true a driver takes the one host of the connection string for a load balancer in " +
+		"front of mongos routers (Atlas serverless, a private endpoint, a layer-4 balancer configured for MongoDB) " +
+		"and expects the hello reply that comes through it to carry a serviceId. A server reached directly (a mongos, " +
+		"a replica set member, a standalone) sends none, so the driver refuses every connection it opens: operations " +
+		"fail with the error above, or with a server selection timeout in drivers that report it so."
+	fix := "Remove loadBalanced=true: the driver then discovers this " + topoKindPhrase(m.Kind) + " the usual way"
+	if u, err := topoWithoutLoadBalanced(raw); err == nil {
+		f.SuggestedURI = Redact(u)
+		fix += ": " + f.SuggestedURI
+	}
+	f.Fixes = []string{
+		fix,
+		"If a layer-4 load balancer really is in front of your mongos routers, it must connect to the routers' load-balancer port (mongos --loadBalancerPort, MongoDB 5.3+) and send the PROXY protocol header: only then do the routers report a serviceId",
+	}
+	f.Docs = []string{docConnOptions, docGoTargets}
+	return f, true
+}
+
+// topoWithoutLoadBalanced is raw without loadBalanced=true: the option is
+// removed, or, when it came from a TXT record (mongodb+srv), overridden
+// with loadBalanced=false, as options of the string win over TXT ones.
+func topoWithoutLoadBalanced(raw string) (string, error) {
+	p, err := splitURI(raw)
+	if err != nil {
+		return "", err
+	}
+	if _, inURI := srvLastValue(p.pairs, "loadbalanced"); inURI || !strings.HasPrefix(raw, "mongodb+srv://") {
+		return rewriteURI(raw, uriEdit{drop: []string{"loadBalanced"}})
+	}
+	return rewriteURI(raw, uriEdit{set: map[string]string{"loadBalanced": "false"}})
 }
 
 // topoNameDifference says how two host names differ, in words.

@@ -228,8 +228,13 @@ func TestDiscoverSeedByAnotherName(t *testing.T) {
 	if s, ok := topoServerByAddr(r, name); !ok || !s.Reachable || s.Kind != srvKindRSPrimary {
 		t.Errorf("member %s: %+v (found %v)", name, s, ok)
 	}
-	if s, ok := topoServerByAddr(r, m.Addr()); !ok || !s.Seed || s.InLatencyWindow {
-		t.Errorf("seed %s: %+v (found %v)", m.Addr(), s, ok)
+	// The seed is the member under another name: listed once, by the
+	// member's name.
+	if s, ok := topoServerByAddr(r, m.Addr()); ok {
+		t.Errorf("seed %s listed beside the member it is: %+v", m.Addr(), s)
+	}
+	if len(r.Servers) != 1 {
+		t.Errorf("%d servers for a one-member set: %+v", len(r.Servers), r.Servers)
 	}
 }
 
@@ -322,38 +327,71 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 	lb := mongotest.StartFakeMongod(t, mongotest.Options{Hello: func() bson.D {
 		return bson.D{{Key: "msg", Value: "isdbgrid"}, {Key: "serviceId", Value: bson.NewObjectID()}}
 	}})
+	mongos := mongotest.StartFakeMongod(t, mongotest.Options{Hello: func() bson.D { return bson.D{{Key: "msg", Value: "isdbgrid"}} }})
 	plain := mongotest.StartFakeMongod(t, mongotest.Options{})
 	cases := []struct {
 		name string
 		addr string
 		kind string
-		warn bool
+		bad  bool // not behind a load balancer: an error naming it
 	}{
 		{"behind a load balancer", lb.Addr(), srvKindLoadBalancer, false},
-		{"not behind a load balancer", plain.Addr(), srvKindStandalone, true},
+		{"mongos without a serviceId", mongos.Addr(), srvKindMongos, true},
+		{"standalone without a serviceId", plain.Addr(), srvKindStandalone, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, "mongodb://"+c.addr+"/?loadBalanced=true"))
+			r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, "mongodb://"+c.addr+"/?appName=x&loadBalanced=true"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.Topology != string(TopologyLoadBalanced) || len(r.Servers) != 1 || r.Servers[0].Kind != c.kind {
 				t.Fatalf("topology=%s servers=%+v", r.Topology, r.Servers)
 			}
-			warned := false
+			failed := false
 			for _, ch := range r.Checks {
-				if ch.Status == StatusWarn && strings.Contains(ch.Summary, "without a serviceId") {
-					warned = true
+				if ch.Stage == StageTopology && ch.Status == StatusFail && strings.Contains(ch.Summary, "without a serviceId") {
+					failed = true
 				}
 			}
-			if warned != c.warn {
-				t.Errorf("warned = %v, want %v: %+v", warned, c.warn, r.Checks)
+			if failed != c.bad || r.OK == c.bad {
+				t.Errorf("failed check = %v, ok = %v; want the error %v: %+v", failed, r.OK, c.bad, r.Checks)
 			}
-			if !c.warn && !strings.HasPrefix(r.Verdict, "load-balanced deployment behind "+c.addr) {
-				t.Errorf("verdict %q", r.Verdict)
+			if !c.bad {
+				if !strings.HasPrefix(r.Verdict, "load-balanced deployment behind "+c.addr) {
+					t.Errorf("verdict %q", r.Verdict)
+				}
+				return
+			}
+			if want := "topology stage failed: loadBalanced=true, but the server is not behind a load balancer"; r.Verdict != want {
+				t.Errorf("verdict %q, want %q", r.Verdict, want)
+			}
+			if len(r.Findings) != 1 {
+				t.Fatalf("findings %+v", r.Findings)
+			}
+			f := r.Findings[0]
+			if f.ID != IDSelectTimeout || f.Severity != SeverityError || f.SuggestedURI != "mongodb://"+c.addr+"/?appName=x" ||
+				!strings.Contains(strings.Join(f.Evidence, "\n"), c.addr+" is a "+topoKindPhrase(c.kind)+" that answered hello without a serviceId") ||
+				!strings.HasPrefix(f.Fixes[0], "Remove loadBalanced=true") {
+				t.Errorf("finding %+v", f)
 			}
 		})
+	}
+}
+
+func TestTopoWithoutLoadBalanced(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"mongodb://h:1/?loadBalanced=true", "mongodb://h:1/"},
+		{"mongodb://u:p@h:1/db?loadbalanced=true&appName=a", "mongodb://u:p@h:1/db?appName=a"},
+		// From a TXT record: the string overrides it.
+		{"mongodb+srv://c.example.test/?appName=a", "mongodb+srv://c.example.test/?appName=a&loadBalanced=false"},
+		{"mongodb+srv://c.example.test/?loadBalanced=true", "mongodb+srv://c.example.test/"},
+	}
+	for _, c := range cases {
+		got, err := topoWithoutLoadBalanced(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("topoWithoutLoadBalanced(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
 	}
 }
 

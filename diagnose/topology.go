@@ -547,14 +547,22 @@ func (v *topologyView) unreachableMembers() []Server {
 	return out
 }
 
-// allServers lists every server seen for Report.Servers, in probe order
-// (seeds first): the topology's members as SDAM describes them, and the
-// servers it dropped as they answered, each once.
+// allServers lists the servers of Report.Servers, each server once, in
+// probe order (seeds first): the topology's members as SDAM describes
+// them, then the servers SDAM dropped, with two rules.
+//
+// A dropped address that is a member under another name (its hello "me"
+// is a member that answered under that name: an SRV target or an IP
+// address where the set uses a host name) is left out: the member row
+// already describes that server, and a topology check names the seed.
+//
+// Any other dropped server (a seed whose advertised name cannot be
+// reached, a hidden member, a server of another set or kind) stays listed
+// as it answered, because it is often the only server that answered from
+// here, but it is marked as no member: InLatencyWindow false and Error
+// saying that drivers drop it and why. Such a server is never a
+// candidate for server selection: use selectable for that.
 func (v *topologyView) allServers() []Server {
-	isSeed := map[string]bool{}
-	for _, a := range v.seeds {
-		isSeed[a] = true
-	}
 	member := map[string]Server{}
 	for _, m := range v.members {
 		member[m.Address] = m
@@ -566,22 +574,26 @@ func (v *topologyView) allServers() []Server {
 			return
 		}
 		seen[a] = true
-		s, isMember := member[a]
-		p, probed := v.probed[a]
-		switch {
-		case isMember:
-			if probed && s.Kind == srvKindUnknown && s.Error == "" {
-				s.Error = p.Error
-			}
-		case probed:
-			s = p
-			s.InLatencyWindow = false
-		default:
+		if _, isMember := member[a]; isMember {
+			out = append(out, v.memberRow(a))
 			return
 		}
-		s.Seed = isSeed[a]
-		s.Address = topoDisplayAddr(v, a)
-		out = append(out, s)
+		p, probed := v.probed[a]
+		if !probed || v.aliasOfMember(p) {
+			return
+		}
+		p.InLatencyWindow = false
+		note := "not a member of the topology: drivers drop this address"
+		if why := v.dropReason(a); why != "" {
+			note += ", as it " + why
+		}
+		if p.Error != "" {
+			note += "; " + p.Error
+		}
+		p.Error = note
+		p.Seed = v.isSeed(a)
+		p.Address = topoDisplayAddr(v, a)
+		out = append(out, p)
 	}
 	for _, a := range v.order {
 		emit(a)
@@ -590,4 +602,75 @@ func (v *topologyView) allServers() []Server {
 		emit(m.Address)
 	}
 	return out
+}
+
+// selectable lists the members of the topology, as Report.Servers shows
+// them, for server selection and the failover analysis: the servers a
+// driver would monitor and choose from. Servers SDAM dropped (a seed the
+// set knows by another name, a server of another set) are not among them.
+func (v *topologyView) selectable() []Server {
+	out := make([]Server, 0, len(v.members))
+	for _, m := range v.members {
+		out = append(out, v.memberRow(m.Address))
+	}
+	return out
+}
+
+// memberRow is the member at canonical address a as Report.Servers shows
+// it: the SDAM description, with the probe's error when SDAM knows none,
+// the seed flag and the address as written.
+func (v *topologyView) memberRow(a string) Server {
+	var s Server
+	for _, m := range v.members {
+		if m.Address == a {
+			s = m
+			break
+		}
+	}
+	if p, probed := v.probed[a]; probed && s.Kind == srvKindUnknown && s.Error == "" {
+		s.Error = p.Error
+	}
+	s.Seed = v.isSeed(a)
+	s.Address = topoDisplayAddr(v, a)
+	return s
+}
+
+// isSeed reports whether the canonical address a is a seed.
+func (v *topologyView) isSeed(a string) bool {
+	for _, s := range v.seeds {
+		if s == a {
+			return true
+		}
+	}
+	return false
+}
+
+// aliasOfMember reports whether p, the reply of an address SDAM dropped,
+// came from a member known to the set by another name: p calls itself by
+// the name of a member that answered under that name.
+func (v *topologyView) aliasOfMember(p Server) bool {
+	if !p.Reachable || p.Me == "" {
+		return false
+	}
+	me := topoCanonical(p.Me)
+	if me == topoCanonical(p.Address) {
+		return false
+	}
+	for _, m := range v.members {
+		if m.Address == me && m.Reachable {
+			return true
+		}
+	}
+	return false
+}
+
+// dropReason is why SDAM dropped the canonical address a ("" when it did
+// not).
+func (v *topologyView) dropReason(a string) string {
+	for i := len(v.gone) - 1; i >= 0; i-- {
+		if v.gone[i].addr == a {
+			return v.gone[i].why
+		}
+	}
+	return ""
 }

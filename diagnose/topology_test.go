@@ -421,3 +421,101 @@ func FuzzTopoDiscover(f *testing.F) {
 		}
 	})
 }
+
+// TestTopoServersAndSelectable checks what discovery hands on: each
+// server once in Report.Servers, dropped seeds marked as no member, and
+// only members as candidates for server selection and failover.
+func TestTopoServersAndSelectable(t *testing.T) {
+	ip0, ip1, ip2 := "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3"
+	srv0, srv1, srv2 := "rs0.example.test:1", "rs1.example.test:2", "rs2.example.test:3"
+	prim := rsPrimaryReply("rs0", ip0, ip0, ip1, ip2)
+	sec := func(me string) Server { return rsSecondaryReply("rs0", me, ip0, ip0, ip1, ip2) }
+	internal := "mongo-0.internal:27017"
+	cases := []struct {
+		name    string
+		opts    topoOptions
+		seeds   []string
+		replies topoReplies
+		servers []string // Report.Servers addresses, in order
+		marked  []string // of those, the ones marked as no member
+		members []string // selectable
+	}{
+		{
+			name:  "SRV targets named otherwise than the members: each server once",
+			opts:  topoOptions{setName: "rs0"},
+			seeds: []string{srv0, srv1, srv2},
+			replies: topoReplies{srv0: prim, srv1: sec(ip1), srv2: sec(ip2),
+				ip0: prim, ip1: sec(ip1), ip2: sec(ip2)},
+			servers: []string{ip0, ip1, ip2},
+			members: []string{ip0, ip1, ip2},
+		},
+		{
+			name:    "one seed known by another name, no replicaSet",
+			seeds:   []string{srv1},
+			replies: topoReplies{srv1: sec(ip1), ip0: prim, ip1: sec(ip1), ip2: sec(ip2)},
+			servers: []string{ip0, ip1, ip2},
+			members: []string{ip0, ip1, ip2},
+		},
+		{
+			name:    "seed through a tunnel, advertised names unreachable: the seed stays, marked",
+			opts:    topoOptions{setName: "rs0"},
+			seeds:   []string{ip0},
+			replies: topoReplies{ip0: rsPrimaryReply("rs0", internal, internal)},
+			servers: []string{ip0, internal},
+			marked:  []string{ip0},
+			members: []string{internal},
+		},
+		{
+			name:    "a standalone among the seeds of a set stays, marked",
+			opts:    topoOptions{setName: "rs0"},
+			seeds:   []string{ip0, "127.0.0.1:9"},
+			replies: topoReplies{ip0: rsPrimaryReply("rs0", ip0, ip0), "127.0.0.1:9": {Kind: srvKindStandalone, MaxWireVersion: 21}},
+			servers: []string{ip0, "127.0.0.1:9"},
+			marked:  []string{"127.0.0.1:9"},
+			members: []string{ip0},
+		},
+		{
+			name:  "a hidden seed stays, marked",
+			seeds: []string{"127.0.0.1:9"},
+			replies: topoReplies{
+				"127.0.0.1:9": {Kind: srvKindRSOther, Hidden: true, SetName: "rs0", Me: "127.0.0.1:9", Hosts: []string{ip0}, Primary: ip0, MaxWireVersion: 21},
+				ip0:           rsPrimaryReply("rs0", ip0, ip0),
+			},
+			servers: []string{"127.0.0.1:9", ip0},
+			marked:  []string{"127.0.0.1:9"},
+			members: []string{ip0},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.threshold = topoDefaultThreshold
+			var calls []string
+			var mu sync.Mutex
+			v := discoverTopology(context.Background(), tc.opts, tc.seeds, tc.replies.probe(&calls, &mu))
+			all := v.allServers()
+			var got, marked []string
+			for _, s := range all {
+				got = append(got, s.Address)
+				if strings.Contains(s.Error, "not a member of the topology") {
+					marked = append(marked, s.Address)
+					if s.InLatencyWindow {
+						t.Errorf("%s: a dropped server in the latency window", s.Address)
+					}
+				}
+			}
+			if !reflect.DeepEqual(got, tc.servers) {
+				t.Errorf("servers %v, want %v", got, tc.servers)
+			}
+			if !reflect.DeepEqual(marked, tc.marked) {
+				t.Errorf("marked %v, want %v", marked, tc.marked)
+			}
+			var sel []string
+			for _, s := range v.selectable() {
+				sel = append(sel, s.Address)
+			}
+			if !reflect.DeepEqual(sel, tc.members) {
+				t.Errorf("selectable %v, want %v", sel, tc.members)
+			}
+		})
+	}
+}
