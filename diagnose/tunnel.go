@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // TunnelCheck finds the SSH-tunnel trap: the seed answers (through a
@@ -72,16 +73,7 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *topologyView) {
 	x.addCheck(Check{Stage: StageTopology, Address: seed, Status: StatusFail, Summary: trap})
 	switch {
 	case found:
-		f := NewFinding(IDTopologyNoPrimary, trap,
-			fmt.Sprintf("the primary of %q is %s, and it is reachable from here, but this connection string never uses it", m.SetName, prim.Address))
-		if u, err := rewriteURI(x.t.Raw, uriEdit{set: map[string]string{"replicaSet": m.SetName}, drop: []string{"directConnection"}}); err == nil {
-			f.SuggestedURI = Redact(u)
-			f.Fixes = append([]string{
-				fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName),
-				"Keep the direct connection only for read-only work on this member",
-			}, f.Fixes...)
-		}
-		x.addFinding(f)
+		x.addFinding(tunnelSecondaryFinding(x.t.Raw, seed, m, prim, trap))
 	case m.Primary != "":
 		why := "did not answer"
 		for i, a := range addrs {
@@ -134,4 +126,45 @@ func topoRole(kind string) string {
 		return "member without a configuration"
 	}
 	return topoKindPhrase(kind)
+}
+
+// tunnelSecondaryFinding is the reverse trap with a healthy set: the
+// connection string reaches a member that is not the primary, and the
+// primary is reachable from here. DESIGN.md §4 has no id of its own for
+// it; topology.no-primary is the nearest (this connection string sees no
+// primary), so the finding keeps that id with a title, cause and fixes
+// that say what is wrong: not the set, the string.
+func tunnelSecondaryFinding(raw, seed string, m, prim Server, trap string) Finding {
+	role := topoRole(m.Kind)
+	works := "reads work there, but every write fails with NotWritablePrimary (formerly \"not master\")"
+	if m.Kind == srvKindRSArbiter {
+		works = "an arbiter holds no data, so reads and writes both fail there"
+	}
+	f := NewFinding(IDTopologyNoPrimary,
+		fmt.Sprintf("this connection string reaches %s, %s, never the primary: writes fail through it; the primary of %q is %s", seed, withArticle(role), m.SetName, prim.Address),
+		trap,
+		fmt.Sprintf("the primary of %q is %s, and it is reachable from here, but this connection string never uses it", m.SetName, prim.Address))
+	f.Title = fmt.Sprintf("This connection reaches %s, not the primary %s: writes fail through it", withArticle(role), prim.Address)
+	f.Cause = fmt.Sprintf("directConnection=true makes a driver use the one host of the connection string, whatever its "+
+		"role, and never discover the other members. %s is %s of replica set %q: %s. The set has a primary, %s, "+
+		"reachable from here: this connection string never uses it.", seed, withArticle(role), m.SetName, works, prim.Address)
+	f.Fixes = nil
+	if u, err := rewriteURI(raw, uriEdit{set: map[string]string{"replicaSet": m.SetName}, drop: []string{"directConnection"}}); err == nil {
+		f.SuggestedURI = Redact(u)
+		f.Fixes = append(f.Fixes, fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName))
+	}
+	f.Fixes = append(f.Fixes,
+		fmt.Sprintf("Or connect to the primary %s directly, knowing that after an election it is a secondary and writes fail again", prim.Address),
+		"Keep the direct connection only for read-only work on this member",
+	)
+	f.Docs = []string{docGoTargets, docPyTargets, docReplSet}
+	return f
+}
+
+// withArticle puts "a" or "an" before a noun phrase.
+func withArticle(s string) string {
+	if s != "" && strings.ContainsRune("aeiouAEIOU", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }

@@ -22,6 +22,8 @@ func TestTunnelCheck(t *testing.T) {
 		evidence []string
 		try      func(seed string) string
 		verdict  string
+		// lead is how the first evidence line and the first fix begin.
+		lead [2]string
 	}{
 		{
 			name: "healthy set", via: -1, query: "replicaSet=rs0",
@@ -41,6 +43,8 @@ func TestTunnelCheck(t *testing.T) {
 			id:       IDTopologyNoPrimary,
 			evidence: []string{"directConnection=true connects only to", "writes fail with NotWritablePrimary", "is reachable from here"},
 			try:      func(seed string) string { return "mongodb://alice:****@" + seed + "/?replicaSet=rs0" },
+			verdict:  "topology stage failed: this connection reaches a secondary, not the primary 127.0.0.1:",
+			lead:     [2]string{"this connection string reaches 127.0.0.1:", "Drop directConnection=true"},
 		},
 		{
 			name: "direct connection through a tunnel to a secondary", opts: mongotest.ReplSetOptions{Advertise: internal},
@@ -91,6 +95,20 @@ func TestTunnelCheck(t *testing.T) {
 			}
 			if c.try != nil && f.SuggestedURI != c.try(seed) {
 				t.Errorf("suggested %q, want %q", f.SuggestedURI, c.try(seed))
+			}
+			if !strings.HasPrefix(r.Verdict, c.verdict) || strings.Contains(r.Verdict, "no primary") && f.ID != IDTopologyNoPrimary {
+				t.Errorf("verdict %q, want it to begin %q", r.Verdict, c.verdict)
+			}
+			if c.lead[0] != "" {
+				if !strings.HasPrefix(f.Evidence[0], c.lead[0]) || !strings.HasPrefix(f.Fixes[0], c.lead[1]) {
+					t.Errorf("evidence %q and fixes %q do not lead with %q", f.Evidence, f.Fixes, c.lead)
+				}
+				all := f.Title + f.Cause + strings.Join(f.Fixes, " ") + r.Verdict
+				for _, wrong := range []string{"has no primary", "none of them is primary", "Wait for the election"} {
+					if strings.Contains(all, wrong) {
+						t.Errorf("the finding says %q of a set whose primary is reachable: %+v", wrong, f)
+					}
+				}
 			}
 		})
 	}
