@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -132,6 +133,12 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	if srvErr != nil {
 		x.addCheck(Check{Stage: StageDNS, Address: qname, Status: StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
 		f := NewFinding(IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
+		if t, ok := dnsServerTrouble(srvErr, "SRV"); ok {
+			// The records were never seen: say so before anything about them.
+			f.Title = t.title
+			f.Evidence = []string{Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
+			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
+		}
 		if strings.HasSuffix(host, atlasDomain) && dnsNotFound(srvErr) {
 			f.Fixes = append(f.Fixes, "This is an Atlas host name: a cluster that is paused or was deleted has no SRV records. Open the cluster in the Atlas UI, resume it if it is paused, and copy the connection string again (a typo in the cluster name gives the same answer).")
 		}
@@ -343,6 +350,11 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 				what += " (" + role + ")"
 			}
 			f := NewFinding(IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsErrSummary(r.err)))
+			if t, ok := dnsServerTrouble(r.err, "A/AAAA"); ok {
+				f.Title = t.title
+				f.Evidence = []string{Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.sentence))}
+				f.Fixes = append([]string{t.fix(r.host, "A")}, f.Fixes...)
+			}
 			f.Fixes = append(f.Fixes, dnsFixes(r.err)...)
 			x.addFinding(f)
 			continue
@@ -571,6 +583,104 @@ func dnsErrSummary(err error) string {
 		return s
 	}
 	return Redact(err.Error())
+}
+
+// dnsTrouble describes a lookup that failed because the DNS server did
+// not give an answer (unreachable, silent, refusing, failing, garbled):
+// the records asked for were never seen, so "no records" would be a guess.
+type dnsTrouble struct {
+	// title is the finding's title, naming the server.
+	title string
+	// sentence says what the server did, naming it and how it was chosen.
+	sentence string
+	server   string
+	system   bool
+}
+
+// dnsServerTrouble reports whether err is a lookup of a record type
+// (SRV, address) that failed because of the DNS server rather than the
+// name, and describes it.
+func dnsServerTrouble(err error, record string) (dnsTrouble, bool) {
+	var de *DNSError
+	if !errors.As(err, &de) {
+		return dnsTrouble{}, false
+	}
+	t := dnsTrouble{server: de.Server, system: de.System}
+	who := "the DNS server " + de.Server
+	switch {
+	case de.Server == "" && de.System:
+		who = "the system's DNS server"
+	case de.Server == "":
+		who = "the DNS server"
+	}
+	how := " (named with --dns-server)"
+	if de.System {
+		how = " (from /etc/resolv.conf)"
+	}
+	if de.Server == "" {
+		how = ""
+	}
+	cause := ""
+	if de.Err != nil {
+		cause = ": " + de.Err.Error()
+	}
+	switch de.Kind {
+	case DNSNetwork:
+		what := "cannot be reached"
+		if errors.Is(de.Err, syscall.ECONNREFUSED) {
+			what = "refused the connection (nothing listens there)"
+		}
+		t.title = fmt.Sprintf("%s %s: the %s query got no answer", upperFirst(who), what, record)
+		t.sentence = fmt.Sprintf("%s%s %s%s", who, how, what, cause)
+	case DNSTimeout:
+		t.title = fmt.Sprintf("%s did not answer the %s query", upperFirst(who), record)
+		t.sentence = fmt.Sprintf("%s%s did not answer in time%s", who, how, cause)
+	case DNSServerFailure:
+		rc := "an error"
+		if de.Rcode > 0 {
+			rc = dnsRcodeName(de.Rcode)
+		}
+		if de.Rcode == 5 { // REFUSED
+			t.title = fmt.Sprintf("%s refused the %s query", upperFirst(who), record)
+		} else {
+			t.title = fmt.Sprintf("%s answered the %s query with %s", upperFirst(who), record, rc)
+		}
+		t.sentence = fmt.Sprintf("%s%s answered %s instead of records%s", who, how, rc, cause)
+	case DNSBadAnswer:
+		t.title = fmt.Sprintf("%s sent an answer to the %s query that cannot be read", upperFirst(who), record)
+		t.sentence = fmt.Sprintf("%s%s sent a malformed answer%s", who, how, cause)
+	case DNSNoServers:
+		t.title = fmt.Sprintf("No DNS server is configured: the %s query cannot be asked", record)
+		t.sentence = "no DNS server is configured on this machine (/etc/resolv.conf names none)"
+	default:
+		return dnsTrouble{}, false
+	}
+	return t, true
+}
+
+// fix is the first fix of a lookup the DNS server did not answer: check
+// that server, or name one that answers.
+func (t dnsTrouble) fix(name, qtype string) string {
+	if t.server == "" {
+		return "Configure a DNS server this machine can reach, or name one with --dns-server HOST:PORT"
+	}
+	host, port, err := net.SplitHostPort(t.server)
+	if err != nil {
+		host, port = t.server, "53"
+	}
+	dig := fmt.Sprintf("dig @%s -p %s %s %s", host, port, qtype, name)
+	if t.system {
+		return fmt.Sprintf("Check that the DNS server %s from /etc/resolv.conf answers (%s), or name one that does with --dns-server HOST:PORT", t.server, dig)
+	}
+	return fmt.Sprintf("Check that a DNS server listens at %s and answers (%s), or give --dns-server the address of one that does", t.server, dig)
+}
+
+// upperFirst capitalises the first letter of s.
+func upperFirst(s string) string {
+	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
+		return string(s[0]-'a'+'A') + s[1:]
+	}
+	return s
 }
 
 // dnsFixes are the fixes a lookup failure adds beyond the catalogue's.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/miekg/dns"
+
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
@@ -130,5 +132,75 @@ func TestSRVTarget(t *testing.T) {
 	}
 	if !strings.HasPrefix(SRVTarget("db:27017"), "mongodb+srv://db:27017") {
 		t.Error("a bare host with a port is kept for the uri stage to refuse")
+	}
+}
+
+// TestEngineSRVDNSServerFails: when the DNS server itself does not answer
+// (nothing listens, REFUSED, SERVFAIL), the verdict and the evidence name
+// that server instead of claiming that the records do not exist.
+func TestEngineSRVDNSServerFails(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := pc.LocalAddr().String()
+	pc.Close()
+
+	cases := []struct {
+		name     string
+		setup    func(s *mongotest.DNSServer)
+		dead     bool // ask the closed port instead of the fixture
+		uri      string
+		id       string
+		verdict  string // after "dns stage failed: the DNS server ADDR"
+		evidence string // after "the DNS server ADDR (named with --dns-server)"
+	}{
+		{"nothing listens: SRV", nil, true, "mongodb+srv://c0.example.test/", IDSRVNoRecords,
+			" refused the connection (nothing listens there): the SRV query got no answer", " refused the connection"},
+		{"nothing listens: host name", nil, true, "mongodb://db.example.test/", IDDNSNoSuchHost,
+			" refused the connection (nothing listens there): the A/AAAA query got no answer", " refused the connection"},
+		{"REFUSED", func(s *mongotest.DNSServer) { s.SetRcode("_mongodb._tcp.c0.example.test", dns.RcodeRefused) }, false,
+			"mongodb+srv://c0.example.test/", IDSRVNoRecords, " refused the SRV query", " answered REFUSED instead of records"},
+		{"SERVFAIL", func(s *mongotest.DNSServer) { s.SetRcode("_mongodb._tcp.c0.example.test", dns.RcodeServerFailure) }, false,
+			"mongodb+srv://c0.example.test/", IDSRVNoRecords, " answered the SRV query with SERVFAIL", " answered SERVFAIL instead of records"},
+		{"NXDOMAIN keeps the catalogue's words", func(*mongotest.DNSServer) {}, false,
+			"mongodb+srv://c0.example.test/", IDSRVNoRecords, "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := mongotest.StartDNS(t)
+			if c.setup != nil {
+				c.setup(s)
+			}
+			e := dnsTestEngine(s)
+			server := s.Addr
+			if c.dead {
+				server = dead
+				e.Resolver = dnsServerResolver(dead)
+			}
+			r, err := e.SRV(context.Background(), dnsTestTarget(t, c.uri))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK || len(r.Findings) != 1 || r.Findings[0].ID != c.id {
+				t.Fatalf("ok=%v findings=%v\n%s", r.OK, dnsFindingIDs(r), dnsDump(r))
+			}
+			f := r.Findings[0]
+			if c.verdict == "" {
+				if !strings.Contains(r.Verdict, "no SRV records") {
+					t.Errorf("verdict %q", r.Verdict)
+				}
+				return
+			}
+			if want := "dns stage failed: the DNS server " + server + c.verdict; r.Verdict != want {
+				t.Errorf("verdict %q, want %q", r.Verdict, want)
+			}
+			if want := "the DNS server " + server + " (named with --dns-server)" + c.evidence; len(f.Evidence) != 1 || !strings.Contains(f.Evidence[0], want) {
+				t.Errorf("evidence %q lacks %q", f.Evidence, want)
+			}
+			if !strings.HasPrefix(f.Fixes[0], "Check that a DNS server listens at "+server) {
+				t.Errorf("first fix %q", f.Fixes[0])
+			}
+		})
 	}
 }
