@@ -289,8 +289,11 @@ func topoHelloSummary(s Server, res HelloResult) string {
 		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
 	}
 	fmt.Fprintf(&b, ", wire %s", WireRange{s.MinWireVersion, s.MaxWireVersion})
-	if s.LegacyHello {
+	switch {
+	case s.LegacyHello:
 		b.WriteString(" (legacy isMaster over OP_QUERY)")
+	case res.Command == "isMaster":
+		b.WriteString(" (no hello command: isMaster over OP_MSG)")
 	}
 	fmt.Fprintf(&b, ", RTT %s", fmtMs(s.RTTMs))
 	if n := len(res.RTTs); n > 1 {

@@ -117,6 +117,10 @@ type HelloResult struct {
 	RTTs []time.Duration
 	// RoundTrips counts the requests sent (each one waits for a reply).
 	RoundTrips int
+	// Command is the command the server answered: "hello", or "isMaster"
+	// for servers that do not know hello (before 4.4.2), over OP_MSG from
+	// 3.6 on and over OP_QUERY (Server.LegacyHello) before.
+	Command string
 	// Err is a *ProbeError when the probe failed.
 	Err error
 	// APIError is a *CommandError when the server rejected the Stable API
@@ -234,9 +238,11 @@ func (e *CommandError) Error() string {
 	return Redact(s)
 }
 
-// ProbeHello asks the server at addr who it is: hello over OP_MSG, falling
-// back to the legacy isMaster over OP_QUERY (so that 2.6-3.4 servers
-// answer), then buildInfo for the version, then more hellos for the RTT.
+// ProbeHello asks the server at addr who it is: hello over OP_MSG; isMaster
+// over OP_MSG when the server does not know hello (3.6-4.4.1); the legacy
+// isMaster over OP_QUERY only when the server ignores or hangs up on
+// OP_MSG (2.6-3.4). Then buildInfo for the version, then more hellos for
+// the RTT, in the same command and protocol.
 // It dials with the engine's Dialer and never takes longer than ctx allows
 // (the engine's Timeout when ctx has no deadline). It never fails as a
 // function: a failed probe is a result whose Err is a *ProbeError.
@@ -261,7 +267,8 @@ type helloProbe struct {
 	stop     func() bool // unregisters the cancellation hook of conn
 	dialTime time.Duration
 	nextID   int32
-	legacy   bool      // the server answered over OP_QUERY
+	legacy   bool      // the server speaks OP_QUERY only (2.6-3.4)
+	isMaster bool      // the server knows isMaster, not hello (before 4.4.2)
 	pending  int32     // a pipelined request whose reply is still to come
 	sentAt   time.Time // when the last request was written (wall clock)
 	firstAt  time.Time // when the first request was written: silence is counted from it
@@ -307,6 +314,7 @@ func (p *helloProbe) run(ctx context.Context) {
 	p.res.RTTs = append(p.res.RTTs, rtt)
 	p.res.Server = serverFromHello(p.addr, reply)
 	p.res.Server.LegacyHello = p.legacy
+	p.res.Command = p.helloName()
 	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
 	if p.opts.Verbose {
 		p.res.Hello = reply
@@ -351,7 +359,7 @@ func isCommandError(err error) bool {
 }
 
 func (p *helloProbe) helloName() string {
-	if p.legacy {
+	if p.legacy || p.isMaster {
 		return "isMaster"
 	}
 	return "hello"
@@ -558,9 +566,10 @@ func (p *helloProbe) send(ctx context.Context, req []byte, what string) *ProbeEr
 	return nil
 }
 
-// handshake sends the first hello and returns the reply, falling back to
-// isMaster over OP_QUERY when the server ignores, rejects or hangs up on
-// OP_MSG.
+// handshake sends the first hello and returns the reply. A server that
+// answers OP_MSG but not hello (3.6 to 4.4.1) is asked isMaster over
+// OP_MSG; one that ignores, rejects or hangs up on OP_MSG (2.6-3.4) is
+// asked isMaster over OP_QUERY.
 func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *ProbeError) {
 	id := p.id()
 	withAPI := p.opts.APIVersion != ""
@@ -629,14 +638,17 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 				// them, over the OP_MSG the server evidently speaks.
 				return p.helloWithoutAPI(ctx)
 			}
+		} else {
+			// hello is unknown before 4.4.2, but a server that answers
+			// OP_MSG (3.6 and newer) knows isMaster over it.
+			p.isMaster = true
 		}
-		// hello is unknown before 4.4.2: isMaster over OP_QUERY answers
-		// on every version.
-		p.legacy = true
 		if legacyID != 0 {
-			return p.expect(ctx, legacyID, legacyStart)
+			// The isMaster over OP_QUERY sent behind the hello is answered
+			// too: take that reply, and go on over OP_MSG.
+			return p.pendingLegacy(ctx, legacyID, legacyStart)
 		}
-		return p.legacyIsMaster(ctx, false)
+		return p.msgIsMaster(ctx)
 	case m.Header.ResponseTo == id && m.Header.OpCode == wire.OpReply:
 		// An old server's complaint about OP_MSG, over the legacy protocol.
 		p.legacy = true
@@ -690,6 +702,31 @@ func (p *helloProbe) redialLegacy(ctx context.Context, cause *ProbeError) (bson.
 		}
 	}
 	return reply, rtt, err
+}
+
+// msgIsMaster sends isMaster over OP_MSG on the current connection, to a
+// server that answered OP_MSG but not hello. It carries no client
+// metadata: the server may have taken it from the refused hello.
+func (p *helloProbe) msgIsMaster(ctx context.Context) (bson.Raw, time.Duration, *ProbeError) {
+	id := p.id()
+	if err := p.setDeadline(ctx, p.rtDeadline(ctx)); err != nil {
+		return nil, 0, err
+	}
+	start := p.now()
+	if err := p.send(ctx, wire.AppendMsg(nil, id, 0, 0, p.helloCommand("isMaster", helloFields{questions: true, opMsg: true})), "isMaster"); err != nil {
+		return nil, 0, err
+	}
+	return p.expect(ctx, id, start)
+}
+
+// pendingLegacy reads the reply to the isMaster over OP_QUERY (request
+// id, sent at start) that the handshake pipelined behind an OP_MSG hello
+// the server has since answered: the server speaks OP_MSG, so the
+// commands that follow use it.
+func (p *helloProbe) pendingLegacy(ctx context.Context, id int32, start time.Time) (bson.Raw, time.Duration, *ProbeError) {
+	p.legacy = true
+	defer func() { p.legacy = false }()
+	return p.expect(ctx, id, start)
 }
 
 // legacyIsMaster sends isMaster over OP_QUERY on the current connection.
@@ -824,7 +861,9 @@ func (p *helloProbe) readRest(ctx context.Context, first []byte) (*wire.Message,
 		return nil, ioe
 	case fe.Length > int64(helloMaxReply) && fe.Length <= wire.MaxMessageSize:
 		pe.Detail = fmt.Sprintf("declares a %d-byte reply to hello, far beyond the %d bytes any MongoDB hello takes", fe.Length, helloMaxReply)
-	case fe.Length > wire.MaxMessageSize || fe.Length < 0:
+	case fe.Length < 0:
+		pe.Detail = fmt.Sprintf("declares a negative message length (%d): it does not speak the MongoDB wire protocol", fe.Length)
+	case fe.Length > wire.MaxMessageSize:
 		pe.Detail = fmt.Sprintf("declares a %d-byte message, beyond MongoDB's %d-byte limit: it does not speak the wire protocol", fe.Length, wire.MaxMessageSize)
 	default:
 		pe.Detail = "sent a malformed MongoDB message: " + fe.Reason

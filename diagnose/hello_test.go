@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -264,6 +265,7 @@ func TestProbeHelloProtocols(t *testing.T) {
 		srv      *miniMongod
 		opts     HelloOptions
 		legacy   bool
+		command  string // the command answered; "" means hello
 		trips    int
 		samples  int
 		commands []string
@@ -302,6 +304,7 @@ func TestProbeHelloProtocols(t *testing.T) {
 			name:     "3.4 ignores OP_MSG",
 			srv:      &miniMongod{version: "3.4.24", maxWire: 5, ignoreMsg: true},
 			legacy:   true,
+			command:  "isMaster",
 			trips:    4,
 			samples:  2,
 			commands: []string{"msg:hello", "query:isMaster", "query:buildInfo", "query:isMaster"},
@@ -310,17 +313,34 @@ func TestProbeHelloProtocols(t *testing.T) {
 			name:     "3.4 hangs up on OP_MSG",
 			srv:      &miniMongod{version: "3.4.24", maxWire: 5, closeOnMsg: true},
 			legacy:   true,
+			command:  "isMaster",
 			trips:    4,
 			samples:  2,
 			commands: []string{"msg:hello", "query:isMaster", "query:buildInfo", "query:isMaster"},
 		},
 		{
-			name:     "4.2 has no hello",
+			name:     "4.2 has no hello: isMaster over OP_MSG",
 			srv:      &miniMongod{version: "4.2.25", maxWire: 8, noHello: true},
-			legacy:   true,
+			command:  "isMaster",
 			trips:    4,
 			samples:  2,
-			commands: []string{"msg:hello", "query:isMaster", "query:buildInfo", "query:isMaster"},
+			commands: []string{"msg:hello", "msg:isMaster", "msg:buildInfo", "msg:isMaster"},
+		},
+		{
+			name:     "3.6 has no hello: isMaster over OP_MSG",
+			srv:      &miniMongod{version: "3.6.23", maxWire: 6, noHello: true},
+			command:  "isMaster",
+			trips:    4,
+			samples:  2,
+			commands: []string{"msg:hello", "msg:isMaster", "msg:buildInfo", "msg:isMaster"},
+		},
+		{
+			name:     "slow 4.0 answers both: OP_MSG from then on",
+			srv:      &miniMongod{version: "4.0.28", maxWire: 7, noHello: true, firstDelay: legacyFallbackAfter + legacyFallbackAfter/2},
+			command:  "isMaster",
+			trips:    4,
+			samples:  2,
+			commands: []string{"msg:hello", "query:isMaster", "msg:buildInfo", "msg:isMaster"},
 		},
 		{
 			name:     "slow modern server answers both",
@@ -362,6 +382,9 @@ func TestProbeHelloProtocols(t *testing.T) {
 			}
 			if res.Server.LegacyHello != tc.legacy || res.RoundTrips != tc.trips || len(res.RTTs) != tc.samples {
 				t.Errorf("legacy %v round trips %d samples %d; want %v %d %d", res.Server.LegacyHello, res.RoundTrips, len(res.RTTs), tc.legacy, tc.trips, tc.samples)
+			}
+			if want := cmp.Or(tc.command, "hello"); res.Command != want {
+				t.Errorf("answered %q, want %q", res.Command, want)
 			}
 			if res.Server.Version != tc.srv.version || res.Server.MaxWireVersion != tc.srv.maxWire {
 				t.Errorf("version %q wire %d", res.Server.Version, res.Server.MaxWireVersion)
@@ -528,7 +551,7 @@ func TestProbeHelloHostilePeers(t *testing.T) {
 			handle:  hostile(func(c net.Conn, _ *wire.Message) { _, _ = c.Write([]byte("\xff\xfe\xfd\xfcgarbage garbage garbage")) }),
 			kind:    ProbeNotMongoDB,
 			finding: IDServerNotMongoDB,
-			detail:  "declares a -",
+			detail:  "declares a negative message length (-50462977): it does not speak the MongoDB wire protocol",
 		},
 		{
 			name: "absurd length",
@@ -984,8 +1007,8 @@ func TestProbeHelloFakeMongodVersions(t *testing.T) {
 		counts  map[string]int
 	}{
 		{"3.4.24", 5, true, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
-		{"3.6.23", 6, true, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
-		{"4.2.25", 8, true, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
+		{"3.6.23", 6, false, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
+		{"4.2.25", 8, false, map[string]int{"hello": 1, "isMaster": 2, "buildInfo": 1}},
 		{"4.4.29", 9, false, map[string]int{"hello": 3, "isMaster": 0, "buildInfo": 1}},
 		{"7.0.12", 21, false, map[string]int{"hello": 3, "isMaster": 0, "buildInfo": 1}},
 		{"8.0.4", 25, false, map[string]int{"hello": 3, "isMaster": 0, "buildInfo": 1}},
