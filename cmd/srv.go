@@ -28,11 +28,13 @@ func NewCmdSRV(f *Factory, runF func(*SRVOptions) error) *cobra.Command {
 system's resolvers (from /etc/resolv.conf) or the server named with --dns-server, and
 print them with their TTLs and the server that answered. Check them against the
 "Initial DNS Seedlist Discovery" specification: every target inside the host's domain,
-at most one TXT record, which may set only authSource, replicaSet and loadBalanced,
-srvMaxHosts, srvServiceName and loadBalanced. Then resolve every target (A and AAAA),
-dial each one over TCP, in parallel, and print the resulting seed list, the options,
-and the equivalent mongodb:// connection string (password masked): it works where the
-resolver cannot answer SRV questions (old kube-dns, some corporate DNS servers).
+at most one TXT record, which may set only authSource, replicaSet and loadBalanced
+(srvServiceName, the service asked instead of mongodb, and srvMaxHosts, how many
+targets are used, are options of the connection string only). Then resolve every
+target (A and AAAA), dial each one over TCP, in parallel, and print the resulting seed
+list, the options, and the equivalent mongodb:// connection string (password masked):
+it works where the resolver cannot answer SRV questions (old kube-dns, some corporate
+DNS servers).
 
 HOST alone means mongodb+srv://HOST/. A mongodb:// string is resolved and dialled
 host by host, without SRV.`,
