@@ -362,7 +362,7 @@ func secretsErrorCases(have map[string]bool, refused string) []secretsCase {
 		args []string
 	}{
 		{"extra-argument", []string{"ping", uri, "extra"}},
-		{"two-uris", []string{"tunnel-check", uri, uri}},
+		{"two-uris", []string{"srv", uri, uri}},
 		{"unknown-flag", []string{"ping", "--bogus", uri}},
 		{"bad-output", []string{"-o", "yaml", "ping", uri}},
 		{"bad-timeout", []string{"--timeout", "-1s", "ping", uri}},
