@@ -159,9 +159,9 @@ func diagnoseVerdict(v *topologyView, out driverOutcome) string {
 }
 
 // selectAndFailover runs the topology's election analysis, then server
-// selection, over every server discovery saw.
+// selection, over the topology's members (not the seeds SDAM dropped).
 func (x *run) selectAndFailover(ctx context.Context, v *topologyView) {
-	servers := v.allServers()
+	servers := v.selectable()
 	a := x.failoverStage(ctx, servers)
 	x.selectionStage(ctx, a.latestServers(servers))
 }
