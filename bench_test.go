@@ -186,3 +186,35 @@ func BenchmarkManyTargets(b *testing.B) {
 		reportRun(b, benchBin(b, "MONGOCONN_BIN"), 1, "-o", "json", "diagnose", "--concurrency", "200", "--targets", file)
 	})
 }
+
+// BenchmarkInterrupt: time from SIGINT to exit during a diagnose of a
+// silent host (budget: 200 ms).
+func BenchmarkInterrupt(b *testing.B) {
+	silent, err := mongotest.NewSilentListener()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(silent.Close)
+	bin := benchBin(b, "MONGOCONN_BIN")
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		before := silent.Connections()
+		c := exec.Command(bin, "--timeout", "30s", "diagnose", "mongodb://"+silent.Addr()+"/")
+		if err := c.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for silent.Connections() == before {
+			time.Sleep(time.Millisecond)
+		}
+		start := time.Now()
+		if err := c.Process.Signal(os.Interrupt); err != nil {
+			b.Fatal(err)
+		}
+		err := c.Wait()
+		total += time.Since(start)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			b.Fatalf("exit %v, want 130", err)
+		}
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/exit")
+}

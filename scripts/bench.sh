@@ -12,7 +12,7 @@ export MONGOCONN_BIN="$PWD/bin/mongoconn" BAREPING_BIN="$PWD/bin/bareping"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-go test -run '^$' -bench 'Ping|Verdict|DiscoverReplSet|PeakRSS|ManyTargets' -benchtime 10x -timeout 20m . | tee "$out" >&2
+go test -run '^$' -bench 'Ping|Verdict|DiscoverReplSet|PeakRSS|ManyTargets|Interrupt' -benchtime 10x -timeout 20m . | tee "$out" >&2
 if [ "${BENCH_QUICK:-}" != 1 ]; then
 	go test -run '^$' -bench 'DriverDefaults' -benchtime 1x -timeout 5m . | tee -a "$out" >&2
 fi
@@ -51,6 +51,8 @@ for c in ping diagnose discover wire-check tunnel-check explain; do
 	v=$(metric "BenchmarkPeakRSS/$c" MiB-rss)
 	row "peak RSS: $c" "${v} MiB" "< 30 MiB" "$(judge "$v" 30)"
 done
+it=$(metric 'BenchmarkInterrupt' ms/exit)
+row "exit after Ctrl-C during diagnose" "${it} ms" "< 200 ms" "$(judge "$it" 200)"
 mt=$(metric 'BenchmarkManyTargets' ms/run); mr=$(metric 'BenchmarkManyTargets' MiB-rss)
 [ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 30 MiB" "$(judge "$mr" 30)"
 exit 0
