@@ -1,7 +1,3 @@
-// Package mongotest holds loopback fixtures for mongoconn's tests: an
-// embedded FerretDB (a real wire-protocol server), a scriptable fake mongod,
-// a DNS server, TLS certificates and a TCP forwarder. Every fixture listens
-// on 127.0.0.1 only and stops when the test ends.
 package mongotest
 
 import (

@@ -1,0 +1,39 @@
+// Package mongotest holds loopback fixtures for mongoconn's tests: an
+// embedded FerretDB (a real wire-protocol server), a scriptable fake mongod,
+// fake replica sets, a DNS server, TLS certificates, a TCP forwarder and
+// the odd listeners. Every fixture listens on 127.0.0.1 only and stops when
+// the test ends.
+//
+// FakeMongod is a real TCP server on 127.0.0.1:0 that speaks OP_MSG and
+// the legacy OP_QUERY/OP_REPLY (isMaster on admin.$cmd). It answers hello,
+// isMaster, buildInfo, ping, saslStart/saslContinue (SCRAM-SHA-1 and
+// SCRAM-SHA-256 through github.com/xdg-go/scram) and endSessions; every
+// other command gets code 59, "no such command". Its hello document, reply
+// delay, Stable API behaviour and hostile Mode can change while it runs,
+// and it counts the requests it receives per command.
+//
+// ReplSet starts several fake members whose hello replies agree, can make
+// them advertise names this machine cannot resolve, and scripts elections.
+// Forwarder plays ssh -L or kubectl port-forward. ClosedPort and
+// SilentListener are addresses that refuse or never answer.
+//
+//	func TestSomething(t *testing.T) {
+//		m := mongotest.StartFakeMongod(t, mongotest.Options{Version: "6.0.14"})
+//		// ... point the code under test at m.URI() ...
+//		if n := m.Count("buildInfo"); n != 1 {
+//			t.Errorf("buildInfo sent %d times", n)
+//		}
+//
+//		rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{
+//			Name:      "rs0",
+//			Members:   3,
+//			Advertise: mongotest.InternalHostNames(3), // mongo-0.internal:27017 ...
+//		})
+//		fwd := mongotest.StartForwarder(t, rs.Addrs()[0]) // the SSH tunnel
+//		_ = fwd.Addr()
+//		rs.Failover(100*time.Millisecond, 200*time.Millisecond, 1)
+//	}
+//
+// Every fixture registers its Close with t.Cleanup, listens on loopback
+// only, and leaves no goroutine behind once closed.
+package mongotest
