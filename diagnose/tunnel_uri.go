@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"errors"
+	"net/url"
 	"sort"
 	"strings"
 )
@@ -78,7 +79,7 @@ func rewriteURI(raw string, e uriEdit) (string, error) {
 			drop["srvmaxhosts"], drop["srvservicename"] = true, true
 			hasTLS := false
 			for _, o := range opts {
-				if k := strings.ToLower(o.key); k == "tls" || k == "ssl" {
+				if k := optionKey(o.key); k == "tls" || k == "ssl" {
 					hasTLS = true
 				}
 			}
@@ -94,7 +95,7 @@ func rewriteURI(raw string, e uriEdit) (string, error) {
 	var out []string
 	done := map[string]bool{}
 	for _, o := range opts {
-		k := strings.ToLower(o.key)
+		k := optionKey(o.key)
 		if drop[k] {
 			continue
 		}
@@ -122,4 +123,15 @@ func rewriteURI(raw string, e uriEdit) (string, error) {
 		u += "?" + strings.Join(out, "&")
 	}
 	return u, nil
+}
+
+// optionKey is the name an option key of a connection string stands for,
+// the way the driver reads it: percent-decoded, then lower-cased, so that
+// replica%53et is matched as replicaSet. A key that does not decode is
+// compared as written.
+func optionKey(raw string) string {
+	if k, err := url.QueryUnescape(raw); err == nil {
+		raw = k
+	}
+	return strings.ToLower(raw)
 }

@@ -27,6 +27,8 @@ func TestTunnelRewriteURI(t *testing.T) {
 		{"only set an option", "mongodb://a:1,b:2/?replicaSet=prod", uriEdit{set: map[string]string{"replicaSet": "rs0"}},
 			"mongodb://a:1,b:2/?replicaSet=rs0"},
 		{"semicolon separators", "mongodb://a:1/?replicaSet=rs0;w=1", direct, "mongodb://127.0.0.1:4000/?w=1&directConnection=true"},
+		{"percent-encoded option keys are the options they decode to", "mongodb://h:1/?replica%53et=rs0&direct%43onnection=false&0replicaSet=x", direct,
+			"mongodb://127.0.0.1:4000/?direct%43onnection=true&0replicaSet=x"},
 		{"at sign in an encoded password", "mongodb://u:p%40ss@a:1/", direct, "mongodb://u:p%40ss@127.0.0.1:4000/?directConnection=true"},
 	}
 	for _, c := range cases {
@@ -66,8 +68,26 @@ func FuzzTunnelRewriteURI(f *testing.F) {
 		if !strings.HasPrefix(got, "mongodb://") {
 			t.Fatalf("rewrite of %q gave %q", raw, got)
 		}
-		if !strings.Contains(got, "directConnection=true") || strings.Contains(strings.ToLower(got), "replicaset=") {
-			t.Fatalf("rewrite of %q gave %q", raw, got)
+		// Options are read the way the driver reads them (split on & and ;,
+		// keys percent-decoded and case-folded), not as substrings: an
+		// unrelated key such as "0replicaSet" merely contains the name and
+		// must be kept, while "replica%53et" is replicaSet and must go.
+		_, query, _ := strings.Cut(got, "?")
+		direct := 0
+		for _, kv := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, v, _ := strings.Cut(kv, "=")
+			switch optionKey(k) {
+			case "replicaset":
+				t.Fatalf("rewrite of %q kept replicaSet: %q", raw, got)
+			case "directconnection":
+				if v != "true" {
+					t.Fatalf("rewrite of %q gave directConnection=%q: %q", raw, v, got)
+				}
+				direct++
+			}
+		}
+		if direct != 1 {
+			t.Fatalf("rewrite of %q has %d directConnection options: %q", raw, direct, got)
 		}
 	})
 }
