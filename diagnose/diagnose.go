@@ -25,7 +25,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 	skipAfter := func(stage Stage, why string) (*Report, error) {
 		skipping := false
 		for _, st := range Stages {
-			if skipping {
+			if skipping && !x.hasCheck(st) {
 				x.skip(st, why)
 			}
 			if st == stage {
@@ -183,4 +183,16 @@ func (x *run) diagnosePingURI(v *topologyView) string {
 		return direct
 	}
 	return uri
+}
+
+// hasCheck reports whether a check of stage was recorded.
+func (x *run) hasCheck(stage Stage) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, c := range x.r.Checks {
+		if c.Stage == stage {
+			return true
+		}
+	}
+	return false
 }
