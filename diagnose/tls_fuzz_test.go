@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -49,7 +50,9 @@ func FuzzURIRewrite(f *testing.F) {
 			return
 		}
 		mk := func(pw string) []string {
-			raw := "mongodb://alice:" + pw + "@127.0.0.1:27017/db?" + query + "&tlsCertificateKeyFilePassword=" + pw
+			// In the query the password is an option value, which '&' or
+			// ';' would end: a real string encodes it, as done here.
+			raw := "mongodb://alice:" + pw + "@127.0.0.1:27017/db?" + query + "&tlsCertificateKeyFilePassword=" + url.QueryEscape(pw)
 			outs := []string{
 				uriWithOptions(raw, "tls", "true", "tlsCAFile", "/path/to/ca.pem"),
 				uriWithoutTLS(raw),
