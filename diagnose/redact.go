@@ -388,11 +388,8 @@ func keyValueSecretSpans(s string) []bspan {
 		default:
 			continue
 		}
-		k := i
-		for k > 0 && isKeyChar(s[k-1]) {
-			k--
-		}
-		if k == i || !isSecretKey(s[k:i]) {
+		k := keyStart(s, i)
+		if k == i || !isSecretKey(decodeKeyChars(s[k:i])) {
 			continue
 		}
 		if sp, ok := secretValue(s, i+sepLen, false); ok {
@@ -401,6 +398,42 @@ func keyValueSecretSpans(s string) []bspan {
 		}
 	}
 	return spans
+}
+
+// keyStart returns where the key that ends at i starts: the run of key
+// characters before i, each written as itself or percent-encoded (the
+// driver decodes option keys, so tlsCertificateKeyFile%50assword is
+// tlsCertificateKeyFilePassword).
+func keyStart(s string, i int) int {
+	k := i
+	for k > 0 {
+		switch {
+		case k >= 3 && s[k-3] == '%' && isHex(s[k-2]) && isHex(s[k-1]) && isKeyChar(unhex(s[k-2])<<4|unhex(s[k-1])):
+			k -= 3
+		case isKeyChar(s[k-1]):
+			k--
+		default:
+			return k
+		}
+	}
+	return k
+}
+
+// decodeKeyChars decodes the %XX escapes of a key found by keyStart.
+func decodeKeyChars(key string) string {
+	if !strings.Contains(key, "%") {
+		return key
+	}
+	b := make([]byte, 0, len(key))
+	for i := 0; i < len(key); i++ {
+		if key[i] == '%' && i+2 < len(key) && isHex(key[i+1]) && isHex(key[i+2]) {
+			b = append(b, unhex(key[i+1])<<4|unhex(key[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, key[i])
+	}
+	return string(b)
 }
 
 // awsTokenSpans finds AWS_SESSION_TOKEN:value (or =, %3A, %3D) and returns

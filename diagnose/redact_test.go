@@ -40,6 +40,8 @@ func TestRedact(t *testing.T) {
 		{"ssl key password alias", "mongodb://h/?sslClientCertificateKeyPassword=hunter2", "mongodb://h/?sslClientCertificateKeyPassword=****"},
 		{"key password any case", "TLSCERTIFICATEKEYFILEPASSWORD=hunter2;x", "TLSCERTIFICATEKEYFILEPASSWORD=****;x"},
 		{"proxy password", "mongodb://h/?proxyHost=p&proxyUsername=u&proxyPassword=pw1", "mongodb://h/?proxyHost=p&proxyUsername=u&proxyPassword=****"},
+		{"key password, key percent-encoded", "mongodb://h/?tlsCertificateKeyFile%50assword=hunter2&w=1", "mongodb://h/?tlsCertificateKeyFile%50assword=****&w=1"},
+		{"encoded separator before a key is no key character", "passwor%64%3Dx%26w%3D1", "passwor%64%3D****%26w%3D1"},
 		{"encoded key password", "tlsCertificateKeyFilePassword%3Dhunter2%26w%3D1", "tlsCertificateKeyFilePassword%3D****%26w%3D1"},
 		{"aws token", "mongodb://u:p@h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:FwoGZX+/abc=,X:y", "mongodb://u:****@h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:****,X:y"},
 		{"aws token encoded", "authMechanismProperties=AWS_SESSION_TOKEN%3AFwoG%2Fabc%2CX%3Ay", "authMechanismProperties=AWS_SESSION_TOKEN%3A****%2CX%3Ay"},

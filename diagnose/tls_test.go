@@ -506,6 +506,8 @@ func TestURIRewrites(t *testing.T) {
 		{"redacts password", uriWithOptions("mongodb://u:secret@h/?authSource=x", "authSource", "admin"), "mongodb://u:****@h/?authSource=admin"},
 		{"masks key password", uriWithOptions("mongodb://h/?tlsCertificateKeyFilePassword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFilePassword=****&tls=true"},
 		{"without TLS", uriWithoutTLS("mongodb://h:1/?tls=true&tlsCAFile=/a&replicaSet=rs"), "mongodb://h:1/?replicaSet=rs&tls=false"},
+		{"percent-encoded keys", uriWithoutTLS("mongodb://h:1/?t%6Cs=true&tlsCertificateKeyFile%50assword=pw&w=1"), "mongodb://h:1/?w=1&tls=false"},
+		{"masks percent-encoded key password", uriWithOptions("mongodb://h/?tlsCertificateKeyFile%50assword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFile%50assword=****&tls=true"},
 		{"without option", uriWithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1&w=1", "authmechanism"), "mongodb://h/?w=1"},
 		{"without last option", uriWithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1", "authMechanism"), "mongodb://h/"},
 		{"host", mustHost(t, "mongodb://u:p@127.0.0.1:27017/db?tls=true", "db.example:27017"), "mongodb://u:****@db.example:27017/db?tls=true"},

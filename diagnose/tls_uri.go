@@ -62,7 +62,7 @@ func rewriteQuery(raw string, drop func(string) bool, add []string) string {
 	var pairs []string
 	for _, p := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
 		k, _, _ := strings.Cut(p, "=")
-		lk := strings.ToLower(k)
+		lk := optionKey(k)
 		if drop(lk) {
 			continue
 		}
