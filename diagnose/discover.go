@@ -151,6 +151,8 @@ func (p *topoProber) probe(ctx context.Context, addr string) Server {
 	if res.Err != nil || !s.Reachable {
 		s.Reachable = false
 		s.Kind = srvKindUnknown
+		var pe *ProbeError
+		s.refused = errors.As(res.Err, &pe) && pe.Kind == ProbeRefused
 		if s.Error == "" && res.Err != nil {
 			s.Error = Redact(res.Err.Error())
 		}

@@ -50,8 +50,17 @@ func topoFindings(v *topologyView, u topoURIs) ([]Finding, []Check) {
 	}
 	if v.isReplicaSet() && len(fs) == 0 {
 		if _, ok := v.primary(); !ok {
-			if unreachable := v.unreachableMembers(); len(unreachable) > 0 {
-				fs = append(fs, topoUnreachableFinding(v, u.forHost(), unreachable))
+			// A member whose address refuses connections is down (or not
+			// listening there), not hidden behind a name or route this
+			// machine lacks: that is a missing primary, not the tunnel trap.
+			var trapped []Server
+			for _, m := range v.unreachableMembers() {
+				if !m.refused {
+					trapped = append(trapped, m)
+				}
+			}
+			if len(trapped) > 0 {
+				fs = append(fs, topoUnreachableFinding(v, u.forHost(), trapped))
 			} else if topoHasReachable(v) {
 				fs = append(fs, topoNoPrimaryFinding(v))
 			}

@@ -73,7 +73,7 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 		return stop("no member of the deployment answered hello")
 	}
 	x.wireFindings(v, false)
-	x.pingTopology(v, req)
+	x.pingTopology(ctx, v, req)
 	if x.e.ServerAPI != "" {
 		if m, ok := diagnoseMember(v); ok {
 			if cfg, err := x.tlsConfig(hostOf(m.Address)); err == nil {
@@ -95,21 +95,36 @@ const pingHelloSamples = 1
 
 // pingTopology adds the topology findings discovery supports. A replica
 // set without a primary still answers ping from a secondary, so without
-// --primary topology.no-primary is only a warning; with --primary the
-// member that would answer must be writable, even through
-// directConnection=true.
-func (x *run) pingTopology(v *topologyView, req PingRequest) {
+// --primary a missing primary is no finding (its check is a warning);
+// with --primary the member that would answer must be writable, even
+// through directConnection=true.
+func (x *run) pingTopology(ctx context.Context, v *topologyView, req PingRequest) {
 	fs, cs := topoFindings(v, topoURIs{given: x.t.Raw, resolved: x.driverURI()})
-	for _, c := range cs {
-		x.addCheck(c)
-	}
+	var kept []Finding
+	dropped, blocking := false, false
 	for _, f := range fs {
 		if f.ID == IDTopologyNoPrimary && !req.RequirePrimary {
-			f = f.WithSeverity(SeverityWarning)
+			dropped = true
+			continue
 		}
+		blocking = blocking || f.Severity == SeverityError
+		kept = append(kept, f)
+	}
+	for _, c := range cs {
+		if dropped && !blocking && c.Status == StatusFail {
+			c.Status = StatusWarn
+			c.Summary += " (ping needs no primary: a secondary answers it; --primary requires one)"
+		}
+		x.addCheck(c)
+	}
+	for _, f := range kept {
 		x.addFinding(f)
 	}
 	if !req.RequirePrimary || x.hasFinding(IDTopologyNoPrimary) {
+		return
+	}
+	if v.opts.direct {
+		x.tunnelDirectTrap(ctx, v) // a direct connection to a member that is not the primary
 		return
 	}
 	var ev []string
@@ -124,6 +139,7 @@ func (x *run) pingTopology(v *topologyView, req PingRequest) {
 		ev = append(ev, fmt.Sprintf("%s is a %s: it takes no writes", m.Address, topoKindPhrase(m.Kind)))
 	}
 	if len(ev) > 0 {
+		x.addCheck(Check{Stage: StageTopology, Status: StatusFail, Summary: "no writable primary among the members that answered"})
 		x.addFinding(NewFinding(IDTopologyNoPrimary, ev...))
 	}
 }

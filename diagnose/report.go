@@ -105,6 +105,10 @@ type Server struct {
 	// its SRV records) rather than from a member's hello reply.
 	Seed  bool   `json:"seed,omitempty"`
 	Error string `json:"error,omitempty"`
+
+	// refused is set when the address resolved and routed but nothing
+	// listened: a member that is down, not one this machine cannot reach.
+	refused bool
 }
 
 // SRVRecord is one answer to the _mongodb._tcp SRV query.

@@ -40,7 +40,7 @@ func (e *Engine) WireCheck(ctx context.Context, t *Target) (*Report, error) {
 func wireServers(v *topologyView) []Server {
 	var out []Server
 	for _, a := range v.order {
-		if s := v.probed[a]; s.Reachable {
+		if s := v.probed[a]; s.Reachable && !v.aliasOfMember(s) {
 			s.Address = topoDisplayAddr(v, a)
 			out = append(out, s)
 		}
