@@ -146,13 +146,24 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 		}
 	}
 	status := StatusPass
+	var waived []string
 	for _, f := range findings {
-		x.addFinding(f)
-		if f.Severity == SeverityError {
-			status = StatusFail
-		} else if status == StatusPass {
-			status = StatusWarn
+		if f.Severity != SeverityError {
+			// A problem the options waive: drivers that honour them
+			// connect, so it is no finding (whose severity the catalogue
+			// fixes at error) but a loud warning on the check.
+			waived = append(waived, f.ID)
+			c.Detail = append(c.Detail, fmt.Sprintf("WAIVED %s: %s: %s", f.ID, f.Title, strings.Join(f.Evidence, "; ")))
+			if status == StatusPass {
+				status = StatusWarn
+			}
+			continue
 		}
+		x.addFinding(f)
+		status = StatusFail
+	}
+	if len(waived) > 0 {
+		summary += "; waived by the options: " + strings.Join(waived, ", ")
 	}
 	if by := s.disabledBy(); by != "" {
 		if status == StatusPass {
@@ -349,7 +360,8 @@ func tlsNotTLSFinding(t *Target, ev ...string) Finding {
 
 // verifyServerChain checks the server's chain for host at time now, each
 // problem on its own (validity, name, trust), and returns one finding per
-// problem. Findings the options waive are warnings.
+// problem. Findings the options waive are warnings, which the TLS stage
+// reports on its check rather than as findings.
 func verifyServerChain(t *Target, s tlsSettings, addr, host string, chain []*x509.Certificate, now time.Time) []Finding {
 	leaf := chain[0]
 	var out []Finding
