@@ -46,7 +46,9 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 	dctx, cancelDriver := context.WithCancel(ctx)
 	defer cancelDriver()
 	driver := make(chan driverOutcome, 1)
-	go func() { driver <- x.driverPing(dctx, req) }()
+	dreq := req
+	dreq.knownVersion = true // the raw probes read it with buildInfo
+	go func() { driver <- x.driverPing(dctx, dreq) }()
 	stop := func(why string) (*Report, error) {
 		cancelDriver()
 		<-driver
@@ -74,19 +76,38 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 	}
 	x.wireFindings(v, false)
 	x.pingTopology(ctx, v, req)
-	if x.e.ServerAPI != "" {
-		if m, ok := diagnoseMember(v); ok {
-			if cfg, err := x.tlsConfig(hostOf(m.Address)); err == nil {
-				x.serverAPIStage(ctx, m.Address, cfg)
+	member, hasMember := diagnoseMember(v)
+	if hasMember && (x.hasAuth() || x.e.ServerAPI != "") && !x.hasErrorFinding() {
+		if cfg, err := x.tlsConfig(hostOf(member.Address)); err == nil {
+			if x.hasAuth() {
+				x.authStage(ctx, member.Address, cfg)
 			}
+			x.serverAPIStage(ctx, member.Address, cfg)
 		}
 	}
 	if x.hasErrorFinding() {
 		return stop("an earlier stage found a problem the driver would hit")
 	}
 	out := <-driver
+	if out.res.version == "" {
+		out.res.version = pingVersion(v, out.res.address, member)
+		if out.check.Status == StatusPass && out.res.version != "" {
+			out.check.Summary += ", MongoDB " + out.res.version
+		}
+	}
 	x.apply(out, false)
 	return x.finish(out.res.verdict()), nil
+}
+
+// pingVersion is the version the raw probes read from the server that
+// answered the driver's ping (or from the member they would pick).
+func pingVersion(v *topologyView, addr string, member Server) string {
+	for _, s := range v.selectable() {
+		if s.Address == addr && s.Version != "" {
+			return s.Version
+		}
+	}
+	return member.Version
 }
 
 // pingHelloSamples is how many hellos ping times per member: one, with
