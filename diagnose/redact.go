@@ -437,31 +437,30 @@ func decodeKeyChars(key string) string {
 }
 
 // awsTokenSpans finds AWS_SESSION_TOKEN:value (or =, %3A, %3D) and returns
-// the value ranges.
+// the value ranges. The name may be percent-encoded (AWS_SESSION_T%4FKEN),
+// since the driver decodes the option value before reading its entries.
 func awsTokenSpans(s string) []bspan {
 	const key = "aws_session_token"
-	lower := lowerASCII(s)
 	var spans []bspan
-	for i := 0; ; {
-		k := strings.Index(lower[i:], key)
-		if k < 0 {
-			return spans
-		}
-		p := i + k + len(key)
-		i = p
+	for i := 0; i < len(s); i++ {
+		sepLen := 0
 		switch {
-		case p < len(s) && (s[p] == ':' || s[p] == '='):
-			p++
-		case strings.HasPrefix(lower[p:], "%3a") || strings.HasPrefix(lower[p:], "%3d"):
-			p += 3
+		case s[i] == ':' || s[i] == '=':
+			sepLen = 1
+		case s[i] == '%' && (hasPrefixFold(s[i:], "%3A") || hasPrefixFold(s[i:], "%3D")):
+			sepLen = 3
 		default:
 			continue
 		}
-		if sp, ok := secretValue(s, p, true); ok {
+		if !strings.HasSuffix(lowerASCII(decodeKeyChars(s[keyStart(s, i):i])), key) {
+			continue
+		}
+		if sp, ok := secretValue(s, i+sepLen, true); ok {
 			spans = append(spans, sp)
-			i = sp.end
+			i = sp.end - 1
 		}
 	}
+	return spans
 }
 
 // secretValue returns the range of a secret value starting at start: up to

@@ -45,6 +45,7 @@ func TestRedact(t *testing.T) {
 		{"encoded key password", "tlsCertificateKeyFilePassword%3Dhunter2%26w%3D1", "tlsCertificateKeyFilePassword%3D****%26w%3D1"},
 		{"aws token", "mongodb://u:p@h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:FwoGZX+/abc=,X:y", "mongodb://u:****@h/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:****,X:y"},
 		{"aws token encoded", "authMechanismProperties=AWS_SESSION_TOKEN%3AFwoG%2Fabc%2CX%3Ay", "authMechanismProperties=AWS_SESSION_TOKEN%3A****%2CX%3Ay"},
+		{"aws token, name percent-encoded", "authMechanismProperties=AWS_SESSION_T%4FKEN:FwoG,X:y", "authMechanismProperties=AWS_SESSION_T%4FKEN:****,X:y"},
 		{"aws token environment", "AWS_SESSION_TOKEN=FwoGZXIvYXdz env", "AWS_SESSION_TOKEN=**** env"},
 		{"quoted secret value", `password="a b c" rest`, `password="****" rest`},
 		{"url escape error", `invalid password: invalid URL escape "%w:"`, `invalid password: invalid URL escape "****"`},
