@@ -32,6 +32,9 @@ func lookupEnv(getenv func(string) string, key string) (string, bool) {
 func (f *Factory) printReport(ctx context.Context, r *diagnose.Report) error {
 	if ctx.Err() != nil { // the command's context ends only on a signal
 		r.Interrupted = true
+		if r.Verdict == "" {
+			r.Verdict = "interrupted before the end: the report holds what was learned so far"
+		}
 	}
 	var err error
 	if f.Global.Output == "json" {

@@ -232,6 +232,9 @@ func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri
 	}
 	if ctx.Err() != nil {
 		r.Interrupted = true
+		if r.Verdict == "" {
+			r.Verdict = "interrupted before the end: the report holds what was learned so far"
+		}
 	}
 	if !r.OK {
 		return r, ExitProblem, ""

@@ -98,7 +98,11 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 		out.check.Summary = fmt.Sprintf("the Go driver connected to %s and ran ping in %s", m.Address, fmtDuration(Millis(out.res.rtt)))
 	}
 	x.apply(out, false)
-	return x.finish(diagnoseVerdict(v, out)), nil
+	verdict := diagnoseVerdict(v, out)
+	if verdict != "" && x.hasAuth() && x.authSkipped() {
+		verdict += "; the credentials were not tested (see the auth check)"
+	}
+	return x.finish(verdict), nil
 }
 
 // diagnoseHelloSamples is how many hellos discovery times per member in
@@ -195,4 +199,16 @@ func (x *run) hasCheck(stage Stage) bool {
 		}
 	}
 	return false
+}
+
+// authSkipped reports whether the auth stage ran no authentication.
+func (x *run) authSkipped() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, c := range x.r.Checks {
+		if c.Stage == StageAuth && c.Status != StatusSkip {
+			return false
+		}
+	}
+	return true
 }

@@ -139,6 +139,12 @@ func apiRefusedFinding(addr, command, declared string, cerr *CommandError, versi
 		why += fmt.Sprintf(" (the server reports version %s)", version)
 	}
 	f := NewFinding(IDAPIStrictUnsupported, ev, addr+": "+why)
+	if !strict {
+		// The catalogue entry speaks of strict mode; this server refuses
+		// the Stable API itself.
+		f.Title = "The server does not accept the Stable API version declared"
+		f.Cause = "The connection declares a Stable API version (apiVersion), and the server refuses it: servers before MongoDB 5.0 do not know the Stable API at all, and only version \"1\" exists. A driver configured with a server API sends apiVersion with every command, so every command fails."
+	}
 	switch {
 	case cerr.Code == apiCodeUnknownField:
 		f.Fixes = append([]string{"Do not declare a Stable API version for this server (drop --server-api, or options.ServerAPI in the application)"}, f.Fixes...)

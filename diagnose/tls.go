@@ -276,10 +276,14 @@ func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, Find
 		alertCertificateExpired, alertCertificateRevoked, alertCertificateUnknown:
 		ev := fmt.Sprintf("%s: the server ended the handshake with the TLS alert %q", addr, name)
 		f := NewFinding(IDTLSUnknownAuthority)
+		// The catalogue entry speaks of the server's certificate; here
+		// the server judges this machine's: say so in the title.
 		if hasCert {
+			f.Title = "The server does not accept this machine's client certificate"
 			ev += ": it rejects this machine's client certificate (tlsCertificateKeyFile); it must be signed by a CA the server trusts (net.tls.CAFile) and be valid now"
 			f.Fixes = append([]string{"Use a client certificate signed by the CA the server trusts (mongod net.tls.CAFile) and still valid"}, f.Fixes...)
 		} else {
+			f.Title = "The server requires a client certificate"
 			ev += ": the server requires a client certificate and the connection string gives none"
 			f = suggestURI(f, uriWithOptions(x.t.Raw, "tls", "true", "tlsCertificateKeyFile", "/path/to/client.pem"))
 			f.Fixes = append([]string{"Pass a client certificate and key the server trusts: &tlsCertificateKeyFile=/path/to/client.pem"}, f.Fixes...)

@@ -12,6 +12,10 @@ import (
 const (
 	WaitFirstBackoff = 100 * time.Millisecond
 	WaitMaxBackoff   = 2 * time.Second
+
+	// waitMinAttempt is the least time worth a last attempt: enough for a
+	// refused port or a nearby server to answer.
+	waitMinAttempt = 100 * time.Millisecond
 )
 
 // Attempt is one try of a Waiter.
@@ -50,21 +54,19 @@ func (w Waiter) Run(ctx context.Context, e *Engine, check func(context.Context) 
 		}
 		left := deadline.Sub(now())
 		a := Attempt{N: n, Elapsed: now().Sub(start), Report: r}
-		if r.OK || left <= 0 || ctx.Err() != nil {
+		// Another attempt only when it can have waitMinAttempt after the
+		// pause: one with no time at all would only fail for that.
+		if r.OK || left <= waitMinAttempt || ctx.Err() != nil {
 			if w.OnAttempt != nil {
 				w.OnAttempt(a)
 			}
 			return gaveUp(r, a), nil
 		}
-		a.Next = min(backoff, left)
+		a.Next = min(backoff, left-waitMinAttempt)
 		if w.OnAttempt != nil {
 			w.OnAttempt(a)
 		}
-		if err := w.sleep(wctx, a.Next); err != nil && ctx.Err() != nil {
-			return gaveUp(r, a), nil
-		}
-		if !now().Before(deadline) {
-			// One last attempt would have no time at all: report what we have.
+		if err := w.sleep(wctx, a.Next); err != nil {
 			return gaveUp(r, a), nil
 		}
 		backoff = min(backoff*2, WaitMaxBackoff)
