@@ -431,14 +431,7 @@ func (s *selector) write() Choice {
 	case s.kind == TopologySharded:
 		return s.sharded(c)
 	case s.isRS():
-		var prim []Server
-		for _, sv := range s.servers {
-			if sv.Kind == srvKindRSPrimary && sv.Reachable {
-				prim = append(prim, sv)
-			} else {
-				c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: notPrimaryWhy(sv)})
-			}
-		}
+		prim := s.partition(&c, func(sv Server) bool { return sv.Kind == srvKindRSPrimary && sv.Reachable }, notPrimaryWhy)
 		if len(prim) == 0 {
 			c.Err = &SelectError{Op: c.Op, Reason: SelectNoPrimary, Detail: "writes go only to the primary, and no member is primary (" + describeStates(s.servers) + ")"}
 			return c
@@ -446,6 +439,20 @@ func (s *selector) write() Choice {
 		return s.window(c, prim)
 	}
 	return s.noServers(c)
+}
+
+// partition returns the servers keep accepts, and records every other one
+// in c.Excluded with why it was left out.
+func (s *selector) partition(c *Choice, keep func(Server) bool, why func(Server) string) []Server {
+	var kept []Server
+	for _, sv := range s.servers {
+		if keep(sv) {
+			kept = append(kept, sv)
+		} else {
+			c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: why(sv)})
+		}
+	}
+	return kept
 }
 
 func (s *selector) noServers(c Choice) Choice {
@@ -462,14 +469,7 @@ func (s *selector) noServers(c Choice) Choice {
 
 // single: a direct connection; the read preference is not used to pick.
 func (s *selector) single(c Choice) Choice {
-	var ok []Server
-	for _, sv := range s.servers {
-		if sv.Reachable && sv.Kind != srvKindUnknown {
-			ok = append(ok, sv)
-		} else {
-			c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: unusableWhy(sv)})
-		}
-	}
+	ok := s.partition(&c, func(sv Server) bool { return sv.Reachable && sv.Kind != srvKindUnknown }, unusableWhy)
 	if len(ok) == 0 {
 		c.Err = &SelectError{Op: c.Op, Reason: SelectNoServers, Detail: "the one server of a direct connection did not answer"}
 		return c
@@ -492,14 +492,7 @@ func (s *selector) loadBalanced(c Choice) Choice {
 }
 
 func (s *selector) sharded(c Choice) Choice {
-	var routers []Server
-	for _, sv := range s.servers {
-		if sv.Kind == srvKindMongos && sv.Reachable {
-			routers = append(routers, sv)
-		} else {
-			c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: unusableWhy(sv)})
-		}
-	}
+	routers := s.partition(&c, func(sv Server) bool { return sv.Kind == srvKindMongos && sv.Reachable }, unusableWhy)
 	if len(routers) == 0 {
 		c.Err = &SelectError{Op: c.Op, Reason: SelectNoMongos, Detail: "no mongos router answered (" + describeStates(s.servers) + ")"}
 		return c
