@@ -335,30 +335,22 @@ func (s *exScan) add(id string, facts ...string) {
 	s.hits = append(s.hits, exHit{id: id, line: -1, pos: len(s.text), facts: facts})
 }
 
-func (s *exScan) addAddr(a string) {
-	a = exCleanAddr(a)
-	if a == "" {
-		return
-	}
-	for _, b := range s.addrs {
-		if strings.EqualFold(a, b) {
-			return
-		}
-	}
-	s.addrs = append(s.addrs, a)
-}
+func (s *exScan) addAddr(a string) { s.addrs = addFold(s.addrs, exCleanAddr(a)) }
 
-func (s *exScan) addFailedHost(h string) {
-	h = exCleanHost(h)
-	if h == "" {
-		return
+func (s *exScan) addFailedHost(h string) { s.failedHosts = addFold(s.failedHosts, exCleanHost(h)) }
+
+// addFold appends v to list unless it is empty or already there, ignoring
+// case (host names are case-insensitive).
+func addFold(list []string, v string) []string {
+	if v == "" {
+		return list
 	}
-	for _, b := range s.failedHosts {
-		if strings.EqualFold(h, b) {
-			return
+	for _, b := range list {
+		if strings.EqualFold(v, b) {
+			return list
 		}
 	}
-	s.failedHosts = append(s.failedHosts, h)
+	return append(list, v)
 }
 
 func (s *exScan) addMember(m MemberState) {
