@@ -12,11 +12,11 @@ all: build
 build:
 	$(GO) build -o $(BIN) .
 
-## test: everything CI runs — lint, unit + integration + end-to-end tests
-## with the race detector, then each fuzz target briefly.
+## test: everything CI runs — lint, each fuzz target briefly, then unit +
+## integration + end-to-end tests with the race detector.
 test: lint
+	$(MAKE) --no-print-directory fuzz-short
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 12m ./...
-	$(MAKE) fuzz-short
 
 unit:
 	$(GO) test -count=1 ./...
