@@ -62,7 +62,12 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 		x.topoReport(v) // the topology says why: advertised names, set name, ...
 		return skipAfter(StageTopology, "no member of the deployment can be reached from here")
 	}
-	x.wireFindings(v, true)
+	// One check per incompatible server; wire-check lists every server
+	// with the driver releases that can talk to it.
+	if n := x.wireFindings(v, false); n > 0 && !x.hasFinding(IDWireServerTooOld) && !x.hasFinding(IDWireServerTooNew) {
+		x.addCheck(Check{Stage: StageWire, Status: StatusPass, Summary: fmt.Sprintf(
+			"%d server(s) within the wire range of this tool's Go driver (%s); mongoconn wire-check lists the driver releases of other languages", n, LinkedDriverWire())})
+	}
 	if x.hasFinding(IDWireServerTooOld) || x.hasFinding(IDWireServerTooNew) {
 		x.topoReport(v)
 		return skipAfter(StageWire, "the driver refuses to talk to a server outside its wire range")
