@@ -27,8 +27,10 @@ func NewCmdPing(f *Factory, runF func(*PingOptions) error) *cobra.Command {
 		Long: `Connect with the driver under the --timeout budget, run {ping: 1} on admin, and print
 the round-trip time, the server version and the topology kind.
 
-Before blaming the driver, every seed host is dialled directly, so a refused port,
-a silent host or an unknown name is reported at once.
+While the driver connects, every seed is dialled, TLS is checked, every member answers
+a raw hello, wire versions, topology and credentials are checked: a refused port, a
+silent host, an unknown name, an old server or a wrong password is reported at once,
+by its own finding, instead of as a server-selection timeout.
 
 With --wait, ping retries with capped exponential backoff until the deployment is
 healthy or the wait ends, printing one line per attempt on stderr: a readiness check
