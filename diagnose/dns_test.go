@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -379,21 +380,7 @@ func TestSystemResolverFailureSuggestsDNSServer(t *testing.T) {
 }
 
 func TestResolvingDialer(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	port := strconv.Itoa(int(dnsListener(t)))
 
 	s := mongotest.StartDNS(t)
 	// 127.0.0.3 is loopback too, but nothing listens there on this port.
