@@ -265,7 +265,7 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		return f, "the user has no credentials for " + effective
 	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
-	case tlsIsTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
 		return NewFinding(IDServerNotResponding, used, fmt.Sprintf("%s: no answer within %s: %s", addr, fmtMillis(x.since(x.started)), serverSaid)),
 			"no answer while authenticating"
 	}

@@ -123,7 +123,7 @@ func newTopoProber(x *run, seeds []string, opts topoOptions) *topoProber {
 func (p *topoProber) probe(ctx context.Context, addr string) Server {
 	ca := topoCanonical(addr)
 	seed := p.seeds[ca]
-	host := topoHost(addr)
+	host := hostOf(addr)
 	start := p.x.now()
 	if !seed && topoNeedsLookup(host) {
 		if _, err := p.x.e.Resolver.LookupHost(ctx, host); err != nil {
@@ -187,7 +187,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) Server {
 			c.Detail = append(c.Detail, "buildInfo: "+Redact(res.BuildInfo.String()))
 		}
 		for i, d := range res.RTTs {
-			c.Detail = append(c.Detail, fmt.Sprintf("round trip %d: %s", i+1, fmtMs(Millis(d))))
+			c.Detail = append(c.Detail, fmt.Sprintf("round trip %d: %s", i+1, fmtDuration(Millis(d))))
 		}
 	}
 	p.keep(ca, c, nil)
@@ -297,22 +297,11 @@ func topoHelloSummary(s Server, res HelloResult) string {
 	case res.Command == "isMaster":
 		b.WriteString(" (no hello command: isMaster over OP_MSG)")
 	}
-	fmt.Fprintf(&b, ", RTT %s", fmtMs(s.RTTMs))
+	fmt.Fprintf(&b, ", RTT %s", fmtDuration(s.RTTMs))
 	if n := len(res.RTTs); n > 1 {
 		fmt.Fprintf(&b, " (mean of %d)", n)
 	}
 	return b.String()
-}
-
-// fmtMs formats milliseconds for people: "0.4 ms", "12 ms", "1.2 s".
-func fmtMs(ms float64) string {
-	switch {
-	case ms >= 1000:
-		return fmt.Sprintf("%.1f s", ms/1000)
-	case ms >= 10:
-		return fmt.Sprintf("%.0f ms", ms)
-	}
-	return fmt.Sprintf("%.1f ms", ms)
 }
 
 // topoDirectTrapCheck warns when directConnection=true reaches a replica

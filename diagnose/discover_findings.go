@@ -198,7 +198,7 @@ func topoSeedNameChecks(v *topologyView) []Check {
 			continue
 		}
 		out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusWarn,
-			Summary: fmt.Sprintf("seed %s is not a member name of replica set %q: the server calls itself %s (%s); drivers drop the seed and connect to the advertised names instead", written, p.SetName, p.Me, topoNameDifference(topoHost(a), topoHost(me)))})
+			Summary: fmt.Sprintf("seed %s is not a member name of replica set %q: the server calls itself %s (%s); drivers drop the seed and connect to the advertised names instead", written, p.SetName, p.Me, topoNameDifference(hostOf(a), hostOf(me)))})
 	}
 	return out
 }
@@ -486,14 +486,4 @@ func topoSortedKeys(m map[string]Server) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// topoHost is the host part of host:port (the whole string without a
-// port).
-func topoHost(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return h
 }

@@ -587,7 +587,7 @@ func (x *run) helloOnce(ctx context.Context, addr string) foLook {
 	pctx, cancel := context.WithTimeout(ctx, failoverProbeCap)
 	defer cancel()
 	opts := HelloOptions{Samples: 1, Verbose: true}
-	cfg, err := x.tlsConfig(topoHost(addr))
+	cfg, err := x.tlsConfig(hostOf(addr))
 	if err != nil {
 		return foLook{Server: Server{Address: addr, Kind: srvKindUnknown, Error: Redact(err.Error())}}
 	}

@@ -779,7 +779,7 @@ func (s *selector) window(c Choice, suitable []Server) Choice {
 		if sv.RTTMs <= limit {
 			c.Window = append(c.Window, sv)
 		} else {
-			c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: fmt.Sprintf("is outside the latency window: RTT %s, more than localThresholdMS (%s) above the fastest (%s)", fmtMs(sv.RTTMs), fmtThreshold(s.threshold), fmtMs(fastest))})
+			c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: fmt.Sprintf("is outside the latency window: RTT %s, more than localThresholdMS (%s) above the fastest (%s)", fmtDuration(sv.RTTMs), fmtThreshold(s.threshold), fmtDuration(fastest))})
 		}
 	}
 	slices.SortStableFunc(c.Window, func(a, b Server) int {
@@ -865,7 +865,7 @@ func (c Choice) Describe() string {
 	}
 	var names []string
 	for _, s := range c.Window {
-		names = append(names, fmt.Sprintf("%s (%s, %s)", s.Address, s.Kind, fmtMs(s.RTTMs)))
+		names = append(names, fmt.Sprintf("%s (%s, %s)", s.Address, s.Kind, fmtDuration(s.RTTMs)))
 	}
 	var b strings.Builder
 	if len(names) == 1 {

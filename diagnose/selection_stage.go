@@ -142,7 +142,7 @@ func (x *run) choiceCheck(sel Selection, c Choice, what string, ms float64, note
 	}
 	if len(c.Window) > 0 && sel.Topology != TopologySingle && sel.Topology != TopologyLoadBalanced {
 		ck.Detail = append(ck.Detail, fmt.Sprintf("latency window: %s to %s (fastest + localThresholdMS %s)",
-			fmtMs(c.Fastest), fmtMs(c.Fastest+float64(sel.Threshold)/float64(time.Millisecond)), fmtThreshold(sel.Threshold)))
+			fmtDuration(c.Fastest), fmtDuration(c.Fastest+float64(sel.Threshold)/float64(time.Millisecond)), fmtThreshold(sel.Threshold)))
 	}
 	for _, e := range c.Excluded {
 		ck.Detail = append(ck.Detail, e.Address+" "+e.Why)

@@ -78,7 +78,7 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 
 	conn, err := x.apiDial(ctx, addr, tlsCfg)
 	if err != nil {
-		done(StatusSkip, "not checked: "+Redact(tlsUnwrapOp(err).Error()))
+		done(StatusSkip, "not checked: "+Redact(unwrapOp(err).Error()))
 		return
 	}
 	defer conn.Close()

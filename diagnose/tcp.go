@@ -112,6 +112,7 @@ func unwrapOp(err error) error {
 	return err
 }
 
+// hostOf is the host part of host:port (addr itself when it has no port).
 func hostOf(addr string) string {
 	h, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -128,6 +129,7 @@ func portOf(addr string) string {
 	return p
 }
 
+// fmtDuration formats milliseconds for people: "0.4 ms", "12 ms", "1.2 s".
 func fmtDuration(ms float64) string {
 	switch {
 	case ms >= 1000:

@@ -113,7 +113,7 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	conn, err := x.e.dialer().DialContext(hctx, "tcp", addr)
 	if err != nil {
 		x.tlsDialFailed(addr, err)
-		return done(StatusFail, "cannot connect: "+Redact(tlsUnwrapOp(err).Error()))
+		return done(StatusFail, "cannot connect: "+Redact(unwrapOp(err).Error()))
 	}
 	tc := tls.Client(conn, probe)
 	defer tc.Close()
@@ -202,7 +202,7 @@ func (x *run) tlsDialFailed(addr string, err error) {
 		if x.hasFinding(IDTCPTimeout) || x.hasFinding(IDTCPRefused) || x.hasFinding(IDDNSNoSuchHost) {
 			return
 		}
-		f = NewFinding(IDTCPTimeout, addr+": "+Redact(tlsUnwrapOp(err).Error()))
+		f = NewFinding(IDTCPTimeout, addr+": "+Redact(unwrapOp(err).Error()))
 	}
 	x.addFinding(f)
 }
@@ -245,7 +245,7 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 		return x.alertFailure(s, addr, code)
 	}
 	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-	silent := tlsIsTimeout(err)
+	silent := isTimeout(err)
 	if closed || silent {
 		what := "closed the connection when it received the TLS ClientHello"
 		if silent {
@@ -256,13 +256,13 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 				tlsNotTLSFinding(x.t, fmt.Sprintf("%s: the server %s, but %s: TLS is not enabled on this port", addr, what, plain))
 		} else if silent {
 			return "the server " + what, NewFinding(IDServerNotResponding,
-				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, Redact(tlsUnwrapOp(perr).Error())))
+				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, Redact(unwrapOp(perr).Error())))
 		} else {
 			return "the server " + what, NewFinding(IDServerNotMongoDB,
-				fmt.Sprintf("%s: the server %s, and a plain MongoDB hello failed too (%v)", addr, what, Redact(tlsUnwrapOp(perr).Error())))
+				fmt.Sprintf("%s: the server %s, and a plain MongoDB hello failed too (%v)", addr, what, Redact(unwrapOp(perr).Error())))
 		}
 	}
-	msg := Redact(tlsUnwrapOp(err).Error())
+	msg := Redact(unwrapOp(err).Error())
 	return "TLS handshake failed: " + msg, NewFinding(IDTLSUnknownAuthority,
 		fmt.Sprintf("%s: the TLS handshake failed: %s", addr, msg))
 }
@@ -581,21 +581,4 @@ func fmtMillis(ms float64) string {
 		return fmt.Sprintf("%.1fs", ms/1000)
 	}
 	return fmt.Sprintf("%.0fms", ms)
-}
-
-func tlsIsTimeout(err error) bool {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	return errors.Is(err, context.DeadlineExceeded)
-}
-
-// tlsUnwrapOp drops the "dial tcp a->b:" prefix of a *net.OpError.
-func tlsUnwrapOp(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op.Err
-	}
-	return err
 }
