@@ -126,9 +126,9 @@ func (f Finding) WithSeverity(sev Severity) Finding {
 	return f
 }
 
-// WithSuggestedURI returns a copy of f suggesting the connection string
-// uri, redacted.
-func (f Finding) WithSuggestedURI(uri string) Finding {
+// suggestURI returns a copy of f suggesting the connection string uri,
+// redacted.
+func suggestURI(f Finding, uri string) Finding {
 	f.SuggestedURI = RedactText(uri)
 	return f
 }

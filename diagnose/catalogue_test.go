@@ -198,7 +198,7 @@ func TestNewFinding(t *testing.T) {
 			}
 		})
 	}
-	f := NewFinding(IDTopologyAdvertisedUnreachable).WithSuggestedURI("mongodb://u:hunter2@localhost:27017/?directConnection=true")
+	f := suggestURI(NewFinding(IDTopologyAdvertisedUnreachable), "mongodb://u:hunter2@localhost:27017/?directConnection=true")
 	if f.SuggestedURI != "mongodb://u:****@localhost:27017/?directConnection=true" {
 		t.Errorf("SuggestedURI = %q, want the redacted URI", f.SuggestedURI)
 	}

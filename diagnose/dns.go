@@ -19,13 +19,12 @@ const (
 	// few dozen mongos; past that, an SRV answer is a mistake or an
 	// attack, and the lookups would eat the budget.
 	maxSeedLookups = 64
-
-	// dialMinShare is the least time the resolving dialer gives one
-	// address of a host before trying the next, as net.Dialer does: a
-	// SYN on a LAN is answered in milliseconds, 2 s allows for one lost
-	// packet.
-	dialMinShare = 2 * time.Second
 )
+
+// dialMinShare is the least time the resolving dialer gives one address
+// of a host before trying the next, as net.Dialer does: a SYN on a LAN is
+// answered in milliseconds, 2 s allows for one lost packet.
+const dialMinShare = 2 * time.Second
 
 // seedResolution is what the dns stage learned about the seed list.
 type seedResolution struct {

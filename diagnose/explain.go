@@ -742,7 +742,7 @@ func (s *exScan) fill(x *Explanation) {
 		}
 		f := NewFindingSeverity(e.ID, sev, append(facts, exQuoteAll(exs)...)...)
 		if u := exSuggestURI(e.ID, x.URI); u != "" {
-			f = f.WithSuggestedURI(u)
+			f = suggestURI(f, u)
 		}
 		x.Findings = append(x.Findings, f)
 	}

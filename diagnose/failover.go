@@ -727,7 +727,7 @@ func uriFailoverSettings(t *Target) []string {
 // failoverURI is the connection string with the settings that ride out a
 // failover, or "" when it already has them.
 func failoverURI(t *Target) string {
-	if t == nil || t.parts == nil {
+	if t == nil || !t.rewritable() {
 		return ""
 	}
 	set := map[string]string{}
@@ -757,7 +757,7 @@ func (x *run) failoverFixes(f Finding, a *foAnalysis) Finding {
 		}
 	}
 	if u := failoverURI(x.t); u != "" {
-		f = f.WithSuggestedURI(u)
+		f = suggestURI(f, u)
 		fixes = append(fixes, "Let the driver ride out elections: retryWrites=true, retryReads=true and a serverSelectionTimeoutMS of at least 15000 (the defaults are true, true and 30000)")
 	}
 	f.Fixes = append(fixes, f.Fixes...)

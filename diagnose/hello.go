@@ -238,30 +238,45 @@ func (e *CommandError) Error() string {
 	return Redact(s)
 }
 
-// ProbeHello asks the server at addr who it is: hello over OP_MSG; isMaster
-// over OP_MSG when the server does not know hello (3.6-4.4.1); the legacy
-// isMaster over OP_QUERY only when the server ignores or hangs up on
-// OP_MSG (2.6-3.4). Then buildInfo for the version, then more hellos for
-// the RTT, in the same command and protocol.
-// It dials with the engine's Dialer and never takes longer than ctx allows
-// (the engine's Timeout when ctx has no deadline). It never fails as a
-// function: a failed probe is a result whose Err is a *ProbeError.
+// ProbeHello asks the server at addr who it is, through the engine's
+// resolving dialer and under the engine's Timeout when ctx has no
+// deadline (see Prober.Hello).
 func (e *Engine) ProbeHello(ctx context.Context, addr string, opts HelloOptions) HelloResult {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = e.withBudget(ctx)
 		defer cancel()
 	}
-	p := &helloProbe{e: e, addr: addr, opts: opts}
+	return Prober{Dialer: e.dialer(), Now: e.Now}.Hello(ctx, addr, opts)
+}
+
+// Prober speaks the wire protocol to one member at a time.
+type Prober struct {
+	// Dialer opens every connection; names are resolved by it.
+	Dialer Dialer
+	// Now is the clock of round-trip times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Hello asks the server at addr who it is: hello over OP_MSG; isMaster
+// over OP_MSG when the server does not know hello (3.6-4.4.1); the legacy
+// isMaster over OP_QUERY only when the server ignores or hangs up on
+// OP_MSG (2.6-3.4). Then buildInfo for the version, then more hellos for
+// the RTT, in the same command and protocol. It never takes longer than
+// ctx allows and never fails as a function: a failed probe is a result
+// whose Err is a *ProbeError.
+func (pr Prober) Hello(ctx context.Context, addr string, opts HelloOptions) HelloResult {
+	p := &helloProbe{dialer: pr.Dialer, clock: pr.Now, addr: addr, opts: opts}
 	p.run(ctx)
 	return p.res
 }
 
-// helloProbe is the state of one ProbeHello.
+// helloProbe is the state of one Prober.Hello.
 type helloProbe struct {
-	e    *Engine
-	addr string
-	opts HelloOptions
+	dialer Dialer
+	clock  func() time.Time
+	addr   string
+	opts   HelloOptions
 
 	conn     net.Conn
 	stop     func() bool // unregisters the cancellation hook of conn
@@ -276,8 +291,8 @@ type helloProbe struct {
 }
 
 func (p *helloProbe) now() time.Time {
-	if p.e.Now != nil {
-		return p.e.Now()
+	if p.clock != nil {
+		return p.clock()
 	}
 	return time.Now()
 }
@@ -368,7 +383,10 @@ func (p *helloProbe) helloName() string {
 // dial opens the connection (and the TLS session) to p.addr.
 func (p *helloProbe) dial(ctx context.Context) *ProbeError {
 	p.hangUp()
-	d := p.e.dialer() // names resolve through the engine's resolver
+	d := p.dialer
+	if d == nil {
+		d = &net.Dialer{}
+	}
 	start := p.now()
 	c, err := d.DialContext(ctx, "tcp", p.addr)
 	if err != nil {

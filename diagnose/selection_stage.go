@@ -190,7 +190,7 @@ func (x *run) selectionFinding(sel Selection, c Choice) (Finding, bool) {
 	f := NewFinding(IDSelectTimeout, ev...)
 	fixes, uri := x.selectionFixes(sel, se)
 	if uri != "" {
-		f = f.WithSuggestedURI(uri)
+		f = suggestURI(f, uri)
 	}
 	f.Fixes = append(fixes, f.Fixes...)
 	return f, true
@@ -264,7 +264,7 @@ func (x *run) memberTagSets() []string {
 // tagFallbackURI is the connection string with the same tag sets followed
 // by an empty one, which matches any member.
 func tagFallbackURI(t *Target, rp ReadPref) string {
-	if t == nil || t.parts == nil {
+	if t == nil || !t.rewritable() {
 		return ""
 	}
 	base := t.WithOptions(nil, "readPreferenceTags")

@@ -24,10 +24,10 @@ const (
 
 	// defaultMongoPort is the port of a host written without one.
 	defaultMongoPort = "27017"
-
-	// atlasDomain is the domain of every MongoDB Atlas cluster host.
-	atlasDomain = ".mongodb.net"
 )
+
+// atlasDomain is the domain of every MongoDB Atlas cluster host.
+const atlasDomain = ".mongodb.net"
 
 // srvTXTAllowed are the only options a TXT record may set, lower-case, with
 // their connection-string spelling.

@@ -368,6 +368,10 @@ func (t *Target) WithOptions(set map[string]string, remove ...string) string {
 	return t.parts.rebuild(t.parts.schemeName(), t.parts.hostsText(), set, remove)
 }
 
+// rewritable reports whether the string was parsed into the parts that
+// WithOptions and WithSeeds rewrite.
+func (t *Target) rewritable() bool { return t.parts != nil }
+
 // WithHosts returns the connection string (raw) with its seed list
 // replaced by hosts (host:port, IPv6 in brackets). A mongodb+srv string
 // becomes mongodb://: srvMaxHosts and srvServiceName are removed and

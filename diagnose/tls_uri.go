@@ -107,10 +107,3 @@ func uriWithHost(raw, hostPort string) (string, bool) {
 func escapeOptionValue(v string) string {
 	return strings.NewReplacer("%", "%25", "&", "%26", "=", "%3D", "?", "%3F", "#", "%23", " ", "%20", ",", "%2C").Replace(v)
 }
-
-// suggestURI returns f suggesting uri (already redacted by the helpers
-// above; redacted again to be sure).
-func suggestURI(f Finding, uri string) Finding {
-	f.SuggestedURI = Redact(uri)
-	return f
-}
