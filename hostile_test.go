@@ -17,9 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/cmd"
-	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // The hostile-peer suite (issue 6, item 1): every network command against
@@ -62,13 +63,13 @@ var hostileCommands = []string{"ping", "discover", "wire-check", "tunnel-check",
 func hostileFinding(m mongotest.Mode) string {
 	switch m {
 	case mongotest.ModeSilent, mongotest.ModeDrip:
-		return diagnose.IDServerNotResponding
+		return catalogue.IDServerNotResponding
 	case mongotest.ModeTLSAlert:
-		return diagnose.IDTLSServerRequiresTLS
+		return catalogue.IDTLSServerRequiresTLS
 	case mongotest.ModeHTTP, mongotest.ModeHugeLength, mongotest.ModeCloseAfterHeader,
 		mongotest.ModeCloseMidMessage, mongotest.ModeRandomBytes, mongotest.ModeWrongResponseTo,
 		mongotest.ModeHugeHello:
-		return diagnose.IDServerNotMongoDB
+		return catalogue.IDServerNotMongoDB
 	}
 	return ""
 }
@@ -130,7 +131,7 @@ func TestHostilePeers(t *testing.T) {
 			if res.code != cmd.ExitProblem {
 				t.Errorf("exit code %d, want %d", res.code, cmd.ExitProblem)
 			}
-			var r diagnose.Report
+			var r report.Report
 			if err := json.Unmarshal(res.stdout, &r); err != nil {
 				t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
 			}
@@ -155,10 +156,10 @@ func TestHostilePeers(t *testing.T) {
 
 // errorFindingIDs returns the sorted, distinct ids of the report's
 // error-level findings.
-func errorFindingIDs(r *diagnose.Report) []string {
+func errorFindingIDs(r *report.Report) []string {
 	var ids []string
 	for _, f := range r.Findings {
-		if f.Severity == diagnose.SeverityError && !slices.Contains(ids, f.ID) {
+		if f.Severity == report.SeverityError && !slices.Contains(ids, f.ID) {
 			ids = append(ids, f.ID)
 		}
 	}

@@ -12,8 +12,12 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/cmd"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // The leak test (issue 6, item 1): every engine entry point, and every
@@ -158,15 +162,15 @@ func checkNoLeak(t *testing.T, name string, body func(t *testing.T)) {
 // entryPoint is one engine call.
 type entryPoint struct {
 	name string
-	call func(e *diagnose.Engine, ctx context.Context, tg *diagnose.Target) (*diagnose.Report, error)
+	call func(e *diagnose.Engine, ctx context.Context, tg *connstr.Target) (*report.Report, error)
 }
 
 // entryPoints are every engine entry point a command calls.
 var entryPoints = []entryPoint{
-	{"ping", func(e *diagnose.Engine, ctx context.Context, tg *diagnose.Target) (*diagnose.Report, error) {
+	{"ping", func(e *diagnose.Engine, ctx context.Context, tg *connstr.Target) (*report.Report, error) {
 		return e.Ping(ctx, tg, diagnose.PingRequest{})
 	}},
-	{"ping-primary", func(e *diagnose.Engine, ctx context.Context, tg *diagnose.Target) (*diagnose.Report, error) {
+	{"ping-primary", func(e *diagnose.Engine, ctx context.Context, tg *connstr.Target) (*report.Report, error) {
 		return e.Ping(ctx, tg, diagnose.PingRequest{RequirePrimary: true})
 	}},
 	{"discover", (*diagnose.Engine).Discover},
@@ -179,11 +183,11 @@ var entryPoints = []entryPoint{
 // runEntryPoints calls every entry point on uri at once, each with its own
 // engine, and returns the reports by entry point name. cancelAfter > 0
 // cancels the context that long after the start.
-func runEntryPoints(t *testing.T, uri string, timeout, cancelAfter time.Duration, setup func(*diagnose.Engine)) map[string]*diagnose.Report {
+func runEntryPoints(t *testing.T, uri string, timeout, cancelAfter time.Duration, setup func(*diagnose.Engine)) map[string]*report.Report {
 	t.Helper()
-	tg, err := diagnose.ParseTarget(uri)
+	tg, err := connstr.ParseTarget(uri)
 	if err != nil {
-		t.Fatalf("ParseTarget(%s): %v", diagnose.Redact(uri), err)
+		t.Fatalf("ParseTarget(%s): %v", redact.Redact(uri), err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -193,7 +197,7 @@ func runEntryPoints(t *testing.T, uri string, timeout, cancelAfter time.Duration
 	}
 	var (
 		mu      sync.Mutex
-		reports = map[string]*diagnose.Report{}
+		reports = map[string]*report.Report{}
 		wg      sync.WaitGroup
 	)
 	for _, ep := range entryPoints {
@@ -289,7 +293,7 @@ func TestNoGoroutineLeakHealthy(t *testing.T) {
 			}
 			dns.AddTXT("rs.example.test", 60, "replicaSet=rs0")
 			return "mongodb+srv://rs.example.test/?tls=false", func(e *diagnose.Engine) {
-				e.Resolver = diagnose.NewResolver(dns.Addr)
+				e.Resolver = resolve.NewResolver(dns.Addr)
 			}
 		}, true},
 		{"srv-silent-dns", func(t *testing.T) (string, func(*diagnose.Engine)) {
@@ -297,7 +301,7 @@ func TestNoGoroutineLeakHealthy(t *testing.T) {
 			dns.SetSilent("_mongodb._tcp.quiet.example.test", true)
 			dns.SetSilent("quiet.example.test", true)
 			return "mongodb+srv://quiet.example.test/", func(e *diagnose.Engine) {
-				e.Resolver = diagnose.NewResolver(dns.Addr)
+				e.Resolver = resolve.NewResolver(dns.Addr)
 			}
 		}, false},
 	}

@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // DiagnoseOptions are the inputs of `mongoconn diagnose`.
@@ -41,7 +43,7 @@ a corrected connection string to try.` + manyTargetsHelp,
 
 func diagnoseRun(opts *DiagnoseOptions) error {
 	return opts.f.runTargets(opts.ctx, "diagnose", opts.URIs, opts.Targets.Concurrency,
-		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
 			return e.Diagnose(ctx, t)
 		})
 }

@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // DiscoverOptions are the inputs of `mongoconn discover`.
@@ -44,7 +46,7 @@ directConnection=true probes the seed alone; replicaSet= keeps only members of t
 
 func discoverRun(opts *DiscoverOptions) error {
 	return opts.f.runTargets(opts.ctx, "discover", opts.URIs, opts.Targets.Concurrency,
-		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
 			return e.Discover(ctx, t)
 		})
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/explain"
 	"github.com/mongoconn/mongoconn/internal/render"
 )
 
@@ -76,9 +76,9 @@ func explainRun(opts *ExplainOptions) error {
 	if strings.TrimSpace(text) == "" {
 		return &UsageError{Msg: "the text to explain is empty", Hint: "pass the error message your application printed"}
 	}
-	x := diagnose.Explain(text)
+	x := explain.Explain(text)
 	if x.Truncated && !f.Global.Quiet {
-		fmt.Fprintf(f.IO.ErrOut, "mongoconn: hint: only the first %d KiB of the text were read\n", diagnose.MaxExplainInput>>10)
+		fmt.Fprintf(f.IO.ErrOut, "mongoconn: hint: only the first %d KiB of the text were read\n", explain.MaxExplainInput>>10)
 	}
 	r := x.Report()
 	if f.Global.Output == "json" {
@@ -108,7 +108,7 @@ func readExplainInput(ctx context.Context, r io.Reader) (string, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		b, err := io.ReadAll(io.LimitReader(r, diagnose.MaxExplainInput+1))
+		b, err := io.ReadAll(io.LimitReader(r, explain.MaxExplainInput+1))
 		done <- result{b, err}
 	}()
 	select {

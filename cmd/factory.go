@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // GlobalOptions are the persistent flags every command accepts.
@@ -51,7 +53,7 @@ func newEngine(g *GlobalOptions) (*diagnose.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.Resolver = diagnose.NewResolver(server)
+		e.Resolver = resolve.NewResolver(server)
 	}
 	e.Timeout = g.Timeout
 	e.ServerAPI = g.ServerAPI
@@ -95,5 +97,5 @@ func (f *Factory) targetURI(args []string) string {
 	if v := f.Getenv("MONGODB_URI"); v != "" {
 		return v
 	}
-	return diagnose.DefaultURI
+	return connstr.DefaultURI
 }

@@ -7,7 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // PingOptions are the inputs of `mongoconn ping`.
@@ -69,7 +72,7 @@ func pingRun(opts *PingOptions) error {
 	req := diagnose.PingRequest{RequirePrimary: opts.Primary}
 	many := len(opts.URIs) > 1
 	return f.runTargets(opts.ctx, "ping", opts.URIs, opts.Targets.Concurrency,
-		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
 			if opts.Wait <= 0 {
 				return e.Ping(ctx, t, req)
 			}
@@ -84,10 +87,10 @@ func pingRun(opts *PingOptions) error {
 						who = t.Redacted + ": "
 					}
 					fmt.Fprintf(f.IO.ErrOut, "mongoconn: %sattempt %d (%s): %s; retrying in %s\n",
-						who, a.N, a.Elapsed.Round(time.Millisecond), diagnose.Redact(a.Report.Verdict), a.Next.Round(time.Millisecond))
+						who, a.N, a.Elapsed.Round(time.Millisecond), redact.Redact(a.Report.Verdict), a.Next.Round(time.Millisecond))
 				},
 			}
-			return w.Run(ctx, e, func(ctx context.Context) (*diagnose.Report, error) {
+			return w.Run(ctx, e, func(ctx context.Context) (*report.Report, error) {
 				return e.Ping(ctx, t, req)
 			})
 		})

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"os"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/render"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // textOptions derives the text renderer's options from the global flags
@@ -29,7 +30,7 @@ func lookupEnv(getenv func(string) string, key string) (string, bool) {
 
 // printReport writes r in the chosen format and turns its outcome into the
 // error exitCode understands.
-func (f *Factory) printReport(ctx context.Context, r *diagnose.Report) error {
+func (f *Factory) printReport(ctx context.Context, r *report.Report) error {
 	if ctx.Err() != nil { // the command's context ends only on a signal
 		r.Interrupted = true
 		if r.Verdict == "" {
@@ -57,18 +58,18 @@ func (f *Factory) printReport(ctx context.Context, r *diagnose.Report) error {
 // parseTarget parses the connection string. When it cannot be parsed and
 // JSON was asked for, stdout still gets a report carrying uri.invalid
 // (DESIGN.md §3); the returned error makes the exit code 2.
-func (f *Factory) parseTarget(command, raw string) (*diagnose.Target, error) {
-	t, err := diagnose.ParseTarget(raw)
+func (f *Factory) parseTarget(command, raw string) (*connstr.Target, error) {
+	t, err := connstr.ParseTarget(raw)
 	if err == nil {
 		return t, nil
 	}
-	var uerr *diagnose.URIError
+	var uerr *connstr.URIError
 	if errors.As(err, &uerr) && f.Global.Output == "json" {
-		r := diagnose.NewReport(command, uerr.Redacted)
+		r := report.NewReport(command, uerr.Redacted)
 		for _, fd := range uerr.Findings() {
 			r.AddFinding(fd)
 		}
-		r.Checks = append(r.Checks, diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusFail, Summary: uerr.Msg})
+		r.Checks = append(r.Checks, report.Check{Stage: report.StageURI, Status: report.StatusFail, Summary: uerr.Msg})
 		r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
 		_ = render.JSON(f.IO.Out, r)
 	}

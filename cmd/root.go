@@ -13,9 +13,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 	"github.com/spf13/cobra"
-
-	"github.com/mongoconn/mongoconn/diagnose"
 )
 
 // Exit codes (DESIGN.md §2).
@@ -37,7 +38,7 @@ func (e *UsageError) Error() string { return e.Msg }
 
 // ProblemError says the report was printed and holds an error-level
 // finding.
-type ProblemError struct{ Report *diagnose.Report }
+type ProblemError struct{ Report *report.Report }
 
 func (e *ProblemError) Error() string { return "problem found: " + e.Report.Verdict }
 
@@ -115,7 +116,7 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 		uerr *UsageError
 		perr *ProblemError
 		ierr *InterruptedError
-		terr *diagnose.URIError
+		terr *connstr.URIError
 		merr *ManyError
 	)
 	switch {
@@ -134,14 +135,14 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, &merr):
 		return merr.Code
 	case errors.As(err, &terr):
-		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", diagnose.Redact(terr.Error()))
+		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", redact.Redact(terr.Error()))
 		if caret := terr.Caret(); caret != "" {
 			for _, line := range strings.Split(strings.TrimRight(caret, "\n"), "\n") {
-				fmt.Fprintf(ios.ErrOut, "  %s\n", diagnose.Redact(line))
+				fmt.Fprintf(ios.ErrOut, "  %s\n", redact.Redact(line))
 			}
 		}
 		if terr.Hint != "" {
-			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", diagnose.Redact(terr.Hint))
+			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", redact.Redact(terr.Hint))
 		}
 		return ExitUsage
 	case errors.As(err, &uerr):
@@ -150,7 +151,7 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, new(*recognizedError)):
 		return ExitProblem
 	default:
-		printError(ios, diagnose.Redact(err.Error()), "")
+		printError(ios, redact.Redact(err.Error()), "")
 		return ExitProblem
 	}
 }
@@ -162,9 +163,9 @@ type recognizedError struct{ msg string }
 func (e *recognizedError) Error() string { return e.msg }
 
 func printError(ios *IOStreams, msg, hint string) {
-	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", diagnose.Redact(msg))
+	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", redact.Redact(msg))
 	if hint != "" {
-		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", diagnose.Redact(hint))
+		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", redact.Redact(hint))
 	}
 }
 

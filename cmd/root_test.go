@@ -10,11 +10,12 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 func TestExitCode(t *testing.T) {
-	_, uerr := diagnose.ParseTarget("mongo://localhost")
+	_, uerr := connstr.ParseTarget("mongo://localhost")
 	if uerr == nil {
 		t.Fatal("mongo:// parsed")
 	}
@@ -26,13 +27,13 @@ func TestExitCode(t *testing.T) {
 		wantErr string // substring of stderr, "" for nothing printed
 	}{
 		{"nil", nil, nil, ExitOK, ""},
-		{"problem", &ProblemError{Report: &diagnose.Report{Verdict: "x"}}, nil, ExitProblem, ""},
-		{"wrapped problem", fmt.Errorf("ctx: %w", &ProblemError{Report: &diagnose.Report{}}), nil, ExitProblem, ""},
+		{"problem", &ProblemError{Report: &report.Report{Verdict: "x"}}, nil, ExitProblem, ""},
+		{"wrapped problem", fmt.Errorf("ctx: %w", &ProblemError{Report: &report.Report{}}), nil, ExitProblem, ""},
 		{"usage", &UsageError{Msg: "bad flag", Hint: "try this"}, nil, ExitUsage, "mongoconn: error: bad flag\nmongoconn: hint: try this\n"},
 		{"uri", uerr, nil, ExitUsage, "mongoconn: error: "},
 		{"many worst", &ManyError{Code: ExitUsage}, nil, ExitUsage, ""},
 		{"interrupt", &InterruptedError{Signal: os.Interrupt}, nil, ExitInterrupted, ""},
-		{"sigterm wins over a report", &ProblemError{Report: &diagnose.Report{}}, syscall.SIGTERM, ExitTerminated, ""},
+		{"sigterm wins over a report", &ProblemError{Report: &report.Report{}}, syscall.SIGTERM, ExitTerminated, ""},
 		{"sigint", errors.New("context canceled"), os.Interrupt, ExitInterrupted, ""},
 		{"other error is redacted", errors.New("dial mongodb://u:hunter22@h:1/"), nil, ExitProblem, "mongodb://u:****@h:1/"},
 	}
@@ -131,7 +132,7 @@ func TestTargetURIDefault(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, nil, diagnose.DefaultURI},
+		{nil, nil, connstr.DefaultURI},
 		{map[string]string{"MONGODB_URI": "mongodb://env:1/"}, nil, "mongodb://env:1/"},
 		{map[string]string{"MONGODB_URI": "mongodb://env:1/"}, []string{"mongodb://arg:2/"}, "mongodb://arg:2/"},
 	}

@@ -12,8 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/render"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // DefaultConcurrency bounds how many targets are checked at once: enough
@@ -129,7 +132,7 @@ func (f *Factory) readTargets(path string) ([]string, error) {
 }
 
 // checkFunc runs one command against one parsed target.
-type checkFunc func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error)
+type checkFunc func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error)
 
 // runTargets checks every target with check. One target is the ordinary
 // case: its report, its exit code. Several run concurrently (bounded by
@@ -146,7 +149,7 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 			return err
 		}
 		if f.showProgress() {
-			e.Progress = func(c diagnose.Check) { render.Progress(f.IO.ErrOut, c, f.textOptions()) }
+			e.Progress = func(c report.Check) { render.Progress(f.IO.ErrOut, c, f.textOptions()) }
 		}
 		r, err := check(ctx, e, t)
 		if err != nil {
@@ -156,7 +159,7 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	}
 
 	type result struct {
-		report *diagnose.Report
+		report *report.Report
 		code   int
 		errMsg string
 		done   chan struct{}
@@ -186,7 +189,7 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	for i, res := range results {
 		<-res.done
 		if res.errMsg != "" {
-			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, diagnose.Redact(res.errMsg))
+			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, redact.Redact(res.errMsg))
 		}
 		if res.report != nil {
 			if f.Global.Output == "json" {
@@ -211,16 +214,16 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 }
 
 // checkOne runs check on one target of many and says how it ended.
-func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri string, check checkFunc) (*diagnose.Report, int, string) {
-	t, err := diagnose.ParseTarget(uri)
+func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri string, check checkFunc) (*report.Report, int, string) {
+	t, err := connstr.ParseTarget(uri)
 	if err != nil {
-		var uerr *diagnose.URIError
+		var uerr *connstr.URIError
 		if errors.As(err, &uerr) {
-			r := diagnose.NewReport(command, uerr.Redacted)
+			r := report.NewReport(command, uerr.Redacted)
 			for _, fd := range uerr.Findings() {
 				r.AddFinding(fd)
 			}
-			r.Checks = append(r.Checks, diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusFail, Summary: uerr.Msg})
+			r.Checks = append(r.Checks, report.Check{Stage: report.StageURI, Status: report.StatusFail, Summary: uerr.Msg})
 			r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
 			return r, ExitUsage, uerr.Error()
 		}

@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // TunnelCheckOptions are the inputs of `mongoconn tunnel-check`.
@@ -43,7 +45,7 @@ is elsewhere, where reads work and writes fail.` + manyTargetsHelp,
 
 func tunnelCheckRun(opts *TunnelCheckOptions) error {
 	return opts.f.runTargets(opts.ctx, "tunnel-check", opts.URIs, opts.Targets.Concurrency,
-		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
 			return e.TunnelCheck(ctx, t)
 		})
 }

@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // WireCheckOptions are the inputs of `mongoconn wire-check`.
@@ -43,7 +45,7 @@ fixes: the server release to upgrade to, or the driver release to pin.` + manyTa
 
 func wireCheckRun(opts *WireCheckOptions) error {
 	return opts.f.runTargets(opts.ctx, "wire-check", opts.URIs, opts.Targets.Concurrency,
-		func(ctx context.Context, e *diagnose.Engine, t *diagnose.Target) (*diagnose.Report, error) {
+		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
 			return e.WireCheck(ctx, t)
 		})
 }

@@ -9,6 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/auth"
@@ -119,7 +124,7 @@ func mechList(m []string) string {
 // auth.mechanism-unsupported. Without credentials it records a skip.
 func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 	if !x.hasAuth() {
-		x.addCheck(Check{Stage: StageAuth, Status: StatusSkip, Summary: "no credentials in the connection string: authentication not tested"})
+		x.addCheck(report.Check{Stage: report.StageAuth, Status: report.StatusSkip, Summary: "no credentials in the connection string: authentication not tested"})
 		return
 	}
 	start := x.now()
@@ -130,24 +135,24 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 		// Kerberos needs a driver built with cgo and the gssapi tag, and a
 		// ticket on this machine: this build cannot test it, and must not
 		// blame the server for that.
-		x.addCheck(Check{Stage: StageAuth, Address: addr, Status: StatusSkip,
+		x.addCheck(report.Check{Stage: report.StageAuth, Address: addr, Status: report.StatusSkip,
 			Summary: "authMechanism=GSSAPI (Kerberos) is not built into this mongoconn: authentication not tested"})
 		return
 	}
 
 	mechs, known := x.userMechanisms(ctx, addr, tlsCfg, c.saslQuestion())
 	err := x.driverAuth(ctx, addr, tlsCfg, c)
-	check := Check{Stage: StageAuth, Address: addr, DurationMs: x.since(start)}
+	check := report.Check{Stage: report.StageAuth, Address: addr, DurationMs: x.since(start)}
 	if x.e.Verbose && known {
 		check.Detail = []string{fmt.Sprintf("hello saslSupportedMechs %q: %s", c.saslQuestion(), mechList(mechs))}
 	}
 	if err == nil {
-		check.Status = StatusPass
+		check.Status = report.StatusPass
 		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", c.user, c.source, usedMechanism(c, mechs, known))
 		x.addCheck(check)
 		return
 	}
-	check.Status = StatusFail
+	check.Status = report.StatusFail
 	f, summary := x.authFailure(ctx, addr, tlsCfg, c, mechs, known, err)
 	check.Summary = summary
 	x.addCheck(check)
@@ -163,7 +168,7 @@ func (x *run) userMechanisms(ctx context.Context, addr string, tlsCfg *tls.Confi
 	if question == "" {
 		return nil, false
 	}
-	res := x.e.ProbeHello(ctx, addr, HelloOptions{TLS: tlsCfg, SASLSupportedMechs: question, Samples: 1})
+	res := x.e.ProbeHello(ctx, addr, wireprobe.HelloOptions{TLS: tlsCfg, SASLSupportedMechs: question, Samples: 1})
 	if res.Err != nil || res.Server.MaxWireVersion < saslMechsMinWire {
 		return nil, false
 	}
@@ -223,7 +228,7 @@ func (x *run) driverAuth(ctx context.Context, addr string, tlsCfg *tls.Config, c
 // authFailure explains a failed authentication. The finding has no ID
 // when the failure is not about credentials (the server could not be
 // reached); the check's summary still says what happened.
-func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, err error) (Finding, string) {
+func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, err error) (report.Finding, string) {
 	var (
 		ce      mongo.CommandError
 		authErr *auth.Error
@@ -232,9 +237,9 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	// Driver errors may echo what they were given: hide every secret of
 	// the connection string, not only those inside a URI.
 	secrets := x.t.Secrets()
-	serverSaid := oneLine(RedactSecrets(err.Error(), secrets...))
+	serverSaid := oneLine(redact.RedactSecrets(err.Error(), secrets...))
 	if isCmd {
-		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
+		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(redact.RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
 	}
 	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
 
@@ -251,14 +256,14 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	mismatch := known && effective != "" && c.scram() && len(mechs) > 0 && !slices.Contains(mechs, effective)
 	switch {
 	case mismatch || (isCmd && ce.Code == authCodeMechanismUnavailable):
-		f := NewFinding(IDAuthMechanismUnsupported, used, addr+": the server answered: "+serverSaid)
+		f := catalogue.NewFinding(catalogue.IDAuthMechanismUnsupported, used, addr+": the server answered: "+serverSaid)
 		switch {
 		case mismatch && c.mechanism == "":
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only; the driver negotiates %s", addr, c.user, c.source, mechList(mechs), effective))
-			f = suggestURI(f, uriWithOptions(x.t.Raw, "authMechanism", mechs[0]))
+			f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "authMechanism", mechs[0]))
 		case mismatch:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only, not %s", addr, c.user, c.source, mechList(mechs), c.mechanism))
-			f = suggestURI(f, uriWithoutOptions(x.t.Raw, "authMechanism"))
+			f = report.WithSuggestedURI(f, connstr.WithoutOptions(x.t.Raw, "authMechanism"))
 		case known && len(mechs) == 0:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		}
@@ -266,16 +271,16 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
-		return NewFinding(IDServerNotResponding, used, fmt.Sprintf("%s: no answer within %s: %s", addr, fmtMillis(x.since(x.started)), serverSaid)),
+		return catalogue.NewFinding(catalogue.IDServerNotResponding, used, fmt.Sprintf("%s: no answer within %s: %s", addr, report.FormatMs(x.since(x.started)), serverSaid)),
 			"no answer while authenticating"
 	}
-	return Finding{}, "could not authenticate: " + serverSaid
+	return report.Finding{}, "could not authenticate: " + serverSaid
 }
 
 // authFailedFinding builds auth.failed, telling a wrong password from a
 // user that lives in another database when hello can say which.
-func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, used, serverSaid string) Finding {
-	f := NewFinding(IDAuthFailed, used, addr+": the server answered: "+serverSaid)
+func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, used, serverSaid string) report.Finding {
+	f := catalogue.NewFinding(catalogue.IDAuthFailed, used, addr+": the server answered: "+serverSaid)
 	switch {
 	case known && len(mechs) > 0:
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in %q (saslSupportedMechs: %s), so the password is wrong", addr, c.user, c.source, mechList(mechs)))
@@ -285,7 +290,7 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 		if c.source != "admin" {
 			if adminMechs, ok := x.userMechanisms(ctx, addr, tlsCfg, "admin."+c.user); ok && len(adminMechs) > 0 {
 				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in \"admin\" (saslSupportedMechs: %s): authenticate against admin", addr, c.user, mechList(adminMechs)))
-				f = suggestURI(f, uriWithOptions(x.t.Raw, "authSource", "admin"))
+				f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "authSource", "admin"))
 				f.Fixes = append([]string{"Add authSource=admin: the user was created in the admin database"}, f.Fixes...)
 				return f
 			}
@@ -293,7 +298,7 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
 	}
 	if c.source != "admin" && f.SuggestedURI == "" {
-		f = suggestURI(f, uriWithOptions(x.t.Raw, "authSource", "admin"))
+		f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "authSource", "admin"))
 	}
 	return f
 }

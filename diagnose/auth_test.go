@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // authPassword is the right password of the fake users; authWrong is a
@@ -27,42 +29,42 @@ func TestAuthStage(t *testing.T) {
 		name        string
 		userinfo    string // user:password@
 		path        string // /db?options
-		wantStatus  Status
+		wantStatus  report.Status
 		wantSummary string
 		want        []wantFinding
 	}{
 		{name: "right password, negotiated", userinfo: "alice:" + authPassword + "@", path: "/",
-			wantStatus: StatusPass, wantSummary: `authenticated as "alice" on admin with SCRAM-SHA-256 (negotiated)`},
+			wantStatus: report.StatusPass, wantSummary: `authenticated as "alice" on admin with SCRAM-SHA-256 (negotiated)`},
 		{name: "right password, SCRAM-SHA-1 asked", userinfo: "alice:" + authPassword + "@", path: "/?authMechanism=SCRAM-SHA-1",
-			wantStatus: StatusPass, wantSummary: "with SCRAM-SHA-1"},
+			wantStatus: report.StatusPass, wantSummary: "with SCRAM-SHA-1"},
 		{name: "negotiation falls back to SCRAM-SHA-1", userinfo: "sha1only:" + authPassword + "@", path: "/",
-			wantStatus: StatusPass, wantSummary: "SCRAM-SHA-1 (negotiated)"},
+			wantStatus: report.StatusPass, wantSummary: "SCRAM-SHA-1 (negotiated)"},
 		{name: "user in a database named by the path", userinfo: "bob:" + authPassword + "@", path: "/app",
-			wantStatus: StatusPass, wantSummary: "on app"},
+			wantStatus: report.StatusPass, wantSummary: "on app"},
 		{name: "wrong password", userinfo: "alice:" + authWrong + "@", path: "/",
-			wantStatus: StatusFail,
-			want: []wantFinding{{id: IDAuthFailed, sev: SeverityError,
+			wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDAuthFailed, sev: report.SeverityError,
 				evidence: []string{`authSource "admin"`, `user "alice" exists in "admin"`, "password is wrong", "AuthenticationFailed, code 18"}}}},
 		{name: "user in admin, authSource from the path", userinfo: "alice:" + authPassword + "@", path: "/app",
-			wantStatus: StatusFail,
-			want: []wantFinding{{id: IDAuthFailed, sev: SeverityError,
+			wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDAuthFailed, sev: report.SeverityError,
 				evidence:  []string{`authSource "app"`, "the database in the connection string's path", `saslSupportedMechs for "app.alice" was empty`, `exists in "admin"`},
 				suggested: "/app?authSource=admin"}}},
 		{name: "user in admin, wrong authSource option", userinfo: "alice:" + authPassword + "@", path: "/?authSource=app",
-			wantStatus: StatusFail,
-			want: []wantFinding{{id: IDAuthFailed, sev: SeverityError,
+			wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDAuthFailed, sev: report.SeverityError,
 				evidence: []string{`authSource "app" (the authSource option)`, `exists in "admin"`}, suggested: "?authSource=admin"}}},
 		{name: "unknown user", userinfo: "mallory:" + authPassword + "@", path: "/",
-			wantStatus: StatusFail,
-			want:       []wantFinding{{id: IDAuthFailed, sev: SeverityError, evidence: []string{`knows no user "mallory" in "admin"`, "check the user name"}}}},
+			wantStatus: report.StatusFail,
+			want:       []wantFinding{{id: catalogue.IDAuthFailed, sev: report.SeverityError, evidence: []string{`knows no user "mallory" in "admin"`, "check the user name"}}}},
 		{name: "mechanism the user lacks", userinfo: "sha256only:" + authPassword + "@", path: "/?authMechanism=SCRAM-SHA-1",
-			wantStatus: StatusFail,
-			want: []wantFinding{{id: IDAuthMechanismUnsupported, sev: SeverityError,
+			wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDAuthMechanismUnsupported, sev: report.SeverityError,
 				evidence: []string{"credentials for SCRAM-SHA-256 only, not SCRAM-SHA-1", "MechanismUnavailable"}, suggested: "mongodb://sha256only:****@"}}},
 		{name: "mechanism asked for an unknown user", userinfo: "mallory:" + authPassword + "@", path: "/?authMechanism=SCRAM-SHA-256",
-			wantStatus: StatusFail,
-			want:       []wantFinding{{id: IDAuthFailed, sev: SeverityError, evidence: []string{`saslSupportedMechs for "admin.mallory" was empty`}}}},
-		{name: "no credentials", path: "/", wantStatus: StatusSkip, wantSummary: "no credentials"},
+			wantStatus: report.StatusFail,
+			want:       []wantFinding{{id: catalogue.IDAuthFailed, sev: report.SeverityError, evidence: []string{`saslSupportedMechs for "admin.mallory" was empty`}}}},
+		{name: "no credentials", path: "/", wantStatus: report.StatusSkip, wantSummary: "no credentials"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,7 +72,7 @@ func TestAuthStage(t *testing.T) {
 			x := tlsTestRun(t, uri)
 			x.authStage(tlsTestCtx(t), srv.Addr(), nil)
 			r := x.finish("ok")
-			cs := stageChecks(r, StageAuth)
+			cs := stageChecks(r, report.StageAuth)
 			if len(cs) != 1 {
 				t.Fatalf("%d auth checks, want 1%s", len(cs), findingsText(r))
 			}
@@ -94,16 +96,16 @@ func TestAuthStageTLS(t *testing.T) {
 	addr := mongotest.ServeTLS(t, mongotest.TLSServer{Cert: certs.Server(mongotest.CertValid).TLS, Backend: srv.Addr()})
 	for _, tt := range []struct {
 		pass       string
-		wantStatus Status
-	}{{authPassword, StatusPass}, {authWrong, StatusFail}} {
+		wantStatus report.Status
+	}{{authPassword, report.StatusPass}, {authWrong, report.StatusFail}} {
 		x := tlsTestRun(t, "mongodb://alice:"+tt.pass+"@"+addr+"/?tls=true&tlsCAFile="+certs.CAFile)
-		cfg, err := x.tlsConfig(tlsHost(addr))
+		cfg, err := x.tlsConfig(hostOf(addr))
 		if err != nil {
 			t.Fatal(err)
 		}
 		x.authStage(tlsTestCtx(t), addr, cfg)
 		r := x.finish("ok")
-		if cs := stageChecks(r, StageAuth); len(cs) != 1 || cs[0].Status != tt.wantStatus {
+		if cs := stageChecks(r, report.StageAuth); len(cs) != 1 || cs[0].Status != tt.wantStatus {
 			t.Errorf("auth checks %+v, want one %s%s", cs, tt.wantStatus, findingsText(r))
 		}
 		assertNoSecret(t, r, authPassword, authWrong)
@@ -111,7 +113,7 @@ func TestAuthStageTLS(t *testing.T) {
 }
 
 // assertNoSecret fails when any secret appears anywhere in the report.
-func assertNoSecret(t *testing.T, r *Report, secrets ...string) {
+func assertNoSecret(t *testing.T, r *report.Report, secrets ...string) {
 	t.Helper()
 	b, err := json.Marshal(r)
 	if err != nil {

@@ -10,6 +10,10 @@ import (
 	"net"
 	"syscall"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/auth"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/description"
@@ -19,7 +23,7 @@ import (
 // classifyDriverError turns an error returned by the driver into findings,
 // walking its chain with errors.As: the server-selection error carries the
 // topology the driver saw, with each server's last error.
-func (e *Engine) classifyDriverError(err error, t *Target) []Finding {
+func (e *Engine) classifyDriverError(err error, t *connstr.Target) []report.Finding {
 	if err == nil {
 		return nil
 	}
@@ -28,23 +32,23 @@ func (e *Engine) classifyDriverError(err error, t *Target) []Finding {
 		return classifyTopology(sel.Desc, err)
 	}
 	if f, ok := classifyOne(err, ""); ok {
-		return []Finding{f}
+		return []report.Finding{f}
 	}
-	return []Finding{NewFinding(IDSelectTimeout, firstLine(Redact(err.Error())))}
+	return []report.Finding{catalogue.NewFinding(catalogue.IDSelectTimeout, firstLine(redact.Redact(err.Error())))}
 }
 
 // classifyTopology explains a server-selection failure from the topology
 // the driver had when it gave up.
-func classifyTopology(desc description.Topology, err error) []Finding {
-	var out []Finding
+func classifyTopology(desc description.Topology, err error) []report.Finding {
+	var out []report.Finding
 	if desc.CompatibilityErr != nil {
-		id := IDWireServerTooOld
+		id := catalogue.IDWireServerTooOld
 		for _, s := range desc.Servers {
 			if s.WireVersion != nil && s.WireVersion.Min > topology.SupportedWireVersions.Max {
-				id = IDWireServerTooNew
+				id = catalogue.IDWireServerTooNew
 			}
 		}
-		out = append(out, NewFinding(id, Redact(desc.CompatibilityErr.Error())))
+		out = append(out, catalogue.NewFinding(id, redact.Redact(desc.CompatibilityErr.Error())))
 	}
 	for _, s := range desc.Servers {
 		if s.LastError == nil {
@@ -59,22 +63,22 @@ func classifyTopology(desc description.Topology, err error) []Finding {
 		for _, s := range desc.Servers {
 			ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
 		}
-		ev = append(ev, "driver: "+firstLine(Redact(err.Error())))
+		ev = append(ev, "driver: "+firstLine(redact.Redact(err.Error())))
 		if desc.Kind == description.TopologyKindReplicaSetNoPrimary {
-			return []Finding{NewFinding(IDTopologyNoPrimary, ev...)}
+			return []report.Finding{catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)}
 		}
-		out = append(out, NewFinding(IDSelectTimeout, ev...))
+		out = append(out, catalogue.NewFinding(catalogue.IDSelectTimeout, ev...))
 	}
 	return out
 }
 
 // classifyOne maps one connection-level error to a finding.
-func classifyOne(err error, addr string) (Finding, bool) {
+func classifyOne(err error, addr string) (report.Finding, bool) {
 	prefix := ""
 	if addr != "" {
 		prefix = addr + ": "
 	}
-	msg := prefix + firstLine(Redact(err.Error()))
+	msg := prefix + firstLine(redact.Redact(err.Error()))
 	var (
 		unknownCA  x509.UnknownAuthorityError
 		unknownCAP *x509.UnknownAuthorityError
@@ -90,26 +94,26 @@ func classifyOne(err error, addr string) (Finding, bool) {
 	)
 	switch {
 	case errors.As(err, &authErr):
-		return NewFinding(IDAuthFailed, msg), true
+		return catalogue.NewFinding(catalogue.IDAuthFailed, msg), true
 	case errors.As(err, &cmdErr) && cmdErr.Code == 18:
-		return NewFinding(IDAuthFailed, msg), true
+		return catalogue.NewFinding(catalogue.IDAuthFailed, msg), true
 	case errors.As(err, &unknownCA), errors.As(err, &unknownCAP):
-		return NewFinding(IDTLSUnknownAuthority, msg), true
+		return catalogue.NewFinding(catalogue.IDTLSUnknownAuthority, msg), true
 	case errors.As(err, &hostErr), errors.As(err, &hostErrP):
-		return NewFinding(IDTLSHostnameMismatch, msg), true
+		return catalogue.NewFinding(catalogue.IDTLSHostnameMismatch, msg), true
 	case errors.As(err, &invalid) && invalid.Reason == x509.Expired,
 		errors.As(err, &invalidP) && invalidP.Reason == x509.Expired:
-		return NewFinding(IDTLSExpired, msg), true
+		return catalogue.NewFinding(catalogue.IDTLSExpired, msg), true
 	case errors.As(err, &recErr), errors.As(err, &recErrP):
-		return NewFinding(IDTLSServerNotTLS, msg), true
+		return catalogue.NewFinding(catalogue.IDTLSServerNotTLS, msg), true
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return NewFinding(IDTCPRefused, msg), true
+		return catalogue.NewFinding(catalogue.IDTCPRefused, msg), true
 	case errors.As(err, &dnsErr):
-		return NewFinding(IDDNSNoSuchHost, msg), true
+		return catalogue.NewFinding(catalogue.IDDNSNoSuchHost, msg), true
 	case isTimeout(err), errors.Is(err, context.DeadlineExceeded):
-		return NewFinding(IDServerNotResponding, msg), true
+		return catalogue.NewFinding(catalogue.IDServerNotResponding, msg), true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		return NewFinding(IDServerNotMongoDB, msg+" (the peer closed the connection during the MongoDB handshake)"), true
+		return catalogue.NewFinding(catalogue.IDServerNotMongoDB, msg+" (the peer closed the connection during the MongoDB handshake)"), true
 	}
-	return Finding{}, false
+	return report.Finding{}, false
 }

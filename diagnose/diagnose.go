@@ -4,6 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // Diagnose runs every stage against the target under one deadline:
@@ -16,15 +22,15 @@ import (
 // driver hides (wire versions it refuses, the members a seed advertises);
 // the last stage is the driver's own ping, so that "OK" means an
 // application with this connection string would work.
-func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
+func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Report, error) {
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("diagnose", t)
 	x.uriStage()
 
-	skipAfter := func(stage Stage, why string) (*Report, error) {
+	skipAfter := func(stage report.Stage, why string) (*report.Report, error) {
 		skipping := false
-		for _, st := range Stages {
+		for _, st := range report.Stages {
 			if skipping && !x.hasCheck(st) {
 				x.skip(st, why)
 			}
@@ -37,11 +43,11 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok {
-		return skipAfter(StageDNS, "no seed address to connect to")
+		return skipAfter(report.StageDNS, "no seed address to connect to")
 	}
 	reachable := x.tcpStage(ctx, seeds)
 	if len(reachable) == 0 {
-		return skipAfter(StageTCP, "no seed accepted a TCP connection")
+		return skipAfter(report.StageTCP, "no seed accepted a TCP connection")
 	}
 	if interrupted(ctx) {
 		return x.finish(""), nil
@@ -54,23 +60,23 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 		}
 	}
 	if len(usable) == 0 {
-		return skipAfter(StageTLS, "no seed completed a usable TLS handshake")
+		return skipAfter(report.StageTLS, "no seed completed a usable TLS handshake")
 	}
 
 	v := x.discoverFrom(ctx, usable, diagnoseHelloSamples)
 	if !topoHasReachable(v) {
 		x.topoReport(v) // the topology says why: advertised names, set name, ...
-		return skipAfter(StageTopology, "no member of the deployment can be reached from here")
+		return skipAfter(report.StageTopology, "no member of the deployment can be reached from here")
 	}
 	// One check per incompatible server; wire-check lists every server
 	// with the driver releases that can talk to it.
-	if n := x.wireFindings(v, false); n > 0 && !x.hasFinding(IDWireServerTooOld) && !x.hasFinding(IDWireServerTooNew) {
-		x.addCheck(Check{Stage: StageWire, Status: StatusPass, Summary: fmt.Sprintf(
-			"%d server(s) within the wire range of this tool's Go driver (%s); mongoconn wire-check lists the driver releases of other languages", n, LinkedDriverWire())})
+	if n := x.wireFindings(v, false); n > 0 && !x.hasFinding(catalogue.IDWireServerTooOld) && !x.hasFinding(catalogue.IDWireServerTooNew) {
+		x.addCheck(report.Check{Stage: report.StageWire, Status: report.StatusPass, Summary: fmt.Sprintf(
+			"%d server(s) within the wire range of this tool's Go driver (%s); mongoconn wire-check lists the driver releases of other languages", n, wireprobe.LinkedDriverWire())})
 	}
-	if x.hasFinding(IDWireServerTooOld) || x.hasFinding(IDWireServerTooNew) {
+	if x.hasFinding(catalogue.IDWireServerTooOld) || x.hasFinding(catalogue.IDWireServerTooNew) {
 		x.topoReport(v)
-		return skipAfter(StageWire, "the driver refuses to talk to a server outside its wire range")
+		return skipAfter(report.StageWire, "the driver refuses to talk to a server outside its wire range")
 	}
 
 	target, hasTarget := diagnoseMember(v)
@@ -81,11 +87,11 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 			x.serverAPIStage(ctx, target.Address, cfg)
 		}
 	} else {
-		x.skip(StageAuth, "no data-bearing member answered")
+		x.skip(report.StageAuth, "no data-bearing member answered")
 	}
 
 	x.topoReport(v)
-	if v.opts.direct {
+	if v.Opts.Direct {
 		x.tunnelDirectTrap(ctx, v)
 	}
 	x.selectAndFailover(ctx, v)
@@ -94,13 +100,13 @@ func (e *Engine) Diagnose(ctx context.Context, t *Target) (*Report, error) {
 		return x.finish(""), nil
 	}
 	if x.hasErrorFinding() {
-		x.skip(StagePing, "an earlier stage found a problem the driver would hit")
+		x.skip(report.StagePing, "an earlier stage found a problem the driver would hit")
 		return x.finish(""), nil
 	}
 	out := x.driverPingURI(ctx, PingRequest{knownVersion: true}, x.diagnosePingURI(v))
-	if m, ok := diagnoseMember(v); ok && out.check.Status == StatusPass {
+	if m, ok := diagnoseMember(v); ok && out.check.Status == report.StatusPass {
 		out.check.Address = m.Address
-		out.check.Summary = fmt.Sprintf("the Go driver connected to %s and ran ping in %s", m.Address, fmtDuration(Millis(out.res.rtt)))
+		out.check.Summary = fmt.Sprintf("the Go driver connected to %s and ran ping in %s", m.Address, report.FormatMs(report.Millis(out.res.rtt)))
 	}
 	x.apply(out, false)
 	verdict := diagnoseVerdict(v, out)
@@ -118,20 +124,20 @@ const diagnoseHelloSamples = 1
 
 // diagnoseMember is the member authentication and the Stable API are
 // tried on: the primary, else the first reachable data-bearing member.
-func diagnoseMember(v *topologyView) (Server, bool) {
-	if p, ok := v.primary(); ok && p.Reachable {
+func diagnoseMember(v *sdam.View) (report.Server, bool) {
+	if p, ok := v.Primary(); ok && p.Reachable {
 		return p, true
 	}
-	for _, s := range v.members {
+	for _, s := range v.Members {
 		if !s.Reachable {
 			continue
 		}
 		switch s.Kind {
-		case srvKindStandalone, srvKindMongos, srvKindRSSecondary, srvKindLoadBalancer:
+		case sdam.KindStandalone, sdam.KindMongos, sdam.KindRSSecondary, sdam.KindLoadBalancer:
 			return s, true
 		}
 	}
-	return Server{}, false
+	return report.Server{}, false
 }
 
 func (x *run) hasErrorFinding() bool {
@@ -141,21 +147,21 @@ func (x *run) hasErrorFinding() bool {
 }
 
 // diagnoseVerdict is the sentence of a healthy diagnosis.
-func diagnoseVerdict(v *topologyView, out driverOutcome) string {
-	if out.check.Status != StatusPass {
+func diagnoseVerdict(v *sdam.View, out driverOutcome) string {
+	if out.check.Status != report.StatusPass {
 		return ""
 	}
 	parts := []string{"every stage passed"}
 	switch {
-	case v.isReplicaSet():
-		parts = append(parts, fmt.Sprintf("replica set %q, %d member(s) reachable", v.setName, topoCountReachable(v.members)))
-	case v.kind == TopologySharded:
-		parts = append(parts, fmt.Sprintf("sharded cluster, %d mongos reachable", topoCountReachable(v.members)))
-	case v.kind == TopologyLoadBalanced:
+	case v.IsReplicaSet():
+		parts = append(parts, fmt.Sprintf("replica set %q, %d member(s) reachable", v.SetName, topoCountReachable(v.Members)))
+	case v.Kind == sdam.TopologySharded:
+		parts = append(parts, fmt.Sprintf("sharded cluster, %d mongos reachable", topoCountReachable(v.Members)))
+	case v.Kind == sdam.TopologyLoadBalanced:
 		parts = append(parts, "load-balanced deployment")
 	default:
 		if m, ok := diagnoseMember(v); ok {
-			parts = append(parts, topoKindPhrase(m.Kind)+" "+m.Address)
+			parts = append(parts, sdam.KindPhrase(m.Kind)+" "+m.Address)
 		}
 	}
 	if out.res.version != "" {
@@ -163,14 +169,14 @@ func diagnoseVerdict(v *topologyView, out driverOutcome) string {
 	} else if p, ok := diagnoseMember(v); ok && p.Version != "" {
 		parts = append(parts, "MongoDB "+p.Version)
 	}
-	parts = append(parts, "ping "+fmtDuration(Millis(out.res.rtt)))
+	parts = append(parts, "ping "+report.FormatMs(report.Millis(out.res.rtt)))
 	return strings.Join(parts, ", ")
 }
 
 // selectAndFailover runs the topology's election analysis, then server
 // selection, over the topology's members (not the seeds SDAM dropped).
-func (x *run) selectAndFailover(ctx context.Context, v *topologyView) {
-	servers := v.selectable()
+func (x *run) selectAndFailover(ctx context.Context, v *sdam.View) {
+	servers := v.Selectable()
 	a := x.failoverStage(ctx, servers)
 	x.selectionStage(ctx, a.latestServers(servers))
 }
@@ -182,20 +188,20 @@ func (x *run) selectAndFailover(ctx context.Context, v *topologyView) {
 // each member round trips beyond the budget of DESIGN.md §6. A
 // load-balanced deployment keeps its string: it allows no direct
 // connection.
-func (x *run) diagnosePingURI(v *topologyView) string {
+func (x *run) diagnosePingURI(v *sdam.View) string {
 	uri := x.driverURI()
 	m, ok := diagnoseMember(v)
-	if !ok || v.opts.loadBalanced || v.kind == TopologyLoadBalanced {
+	if !ok || v.Opts.LoadBalanced || v.Kind == sdam.TopologyLoadBalanced {
 		return uri
 	}
-	if direct, err := rewriteURI(uri, uriEdit{host: m.Address, set: map[string]string{"directConnection": "true"}, drop: []string{"replicaSet"}}); err == nil {
+	if direct, err := connstr.Rewrite(uri, connstr.Edit{Host: m.Address, Set: map[string]string{"directConnection": "true"}, Drop: []string{"replicaSet"}}); err == nil {
 		return direct
 	}
 	return uri
 }
 
 // hasCheck reports whether a check of stage was recorded.
-func (x *run) hasCheck(stage Stage) bool {
+func (x *run) hasCheck(stage report.Stage) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, c := range x.r.Checks {
@@ -211,7 +217,7 @@ func (x *run) authSkipped() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, c := range x.r.Checks {
-		if c.Stage == StageAuth && c.Status != StatusSkip {
+		if c.Stage == report.StageAuth && c.Status != report.StatusSkip {
 			return false
 		}
 	}

@@ -7,6 +7,12 @@ import (
 	"net"
 	"strings"
 	"sync"
+
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // Discover shows the deployment as the driver's discovery rules (SDAM) see
@@ -14,7 +20,7 @@ import (
 // parallel with a raw hello, with kind, state, version, RTT, tags, which
 // members are reachable and which fall in the localThresholdMS latency
 // window. A blocked network yields a Report, not an error.
-func (e *Engine) Discover(ctx context.Context, t *Target) (*Report, error) {
+func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Report, error) {
 	if t == nil {
 		return nil, errors.New("discover: no target")
 	}
@@ -30,18 +36,18 @@ func (e *Engine) Discover(ctx context.Context, t *Target) (*Report, error) {
 	if c, ok := topoDirectTrapCheck(v); ok {
 		x.addCheck(c)
 	}
-	return x.finish(topoVerdict(v)), nil
+	return x.finish(TopoVerdict(v)), nil
 }
 
 // topoDiscover is the first half of discover, wire-check and tunnel-check:
 // the uri and dns stages, then discovery from the seeds that resolved. It
 // fills Report.Servers and Report.Topology and adds one check per probe.
 // It returns false when no seed could be probed.
-func (x *run) topoDiscover(ctx context.Context) (*topologyView, bool) {
+func (x *run) topoDiscover(ctx context.Context) (*sdam.View, bool) {
 	x.uriStage()
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok || len(seeds) == 0 {
-		x.skip(StageHello, "no seed address to ask hello")
+		x.skip(report.StageHello, "no seed address to ask hello")
 		return nil, false
 	}
 	return x.discoverFrom(ctx, seeds, 0), true
@@ -49,15 +55,15 @@ func (x *run) topoDiscover(ctx context.Context) (*topologyView, bool) {
 
 // discoverFrom runs discovery from seeds, timing samples hellos per member
 // (0: the prober's default), and records the servers and topology kind.
-func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *topologyView {
+func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *sdam.View {
 	opts := x.topoOptions()
 	p := newTopoProber(x, seeds, opts)
 	p.samples = samples
-	v := discoverTopology(ctx, opts, seeds, p.probe)
-	p.report(v.order)
+	v := sdam.Discover(ctx, opts, seeds, p.probe)
+	p.report(v.Order)
 	x.mu.Lock()
-	x.r.Topology = string(v.kind)
-	x.r.Servers = append(x.r.Servers, v.allServers()...)
+	x.r.Topology = string(v.Kind)
+	x.r.Servers = append(x.r.Servers, v.AllServers()...)
 	x.mu.Unlock()
 	return v
 }
@@ -65,26 +71,26 @@ func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *to
 // topoOptions reads the discovery options from the connection string and,
 // for mongodb+srv, from the TXT record (replicaSet, loadBalanced) when the
 // string itself does not set them.
-func (x *run) topoOptions() topoOptions {
-	o := topoOptionsFrom(x.t.Conn)
+func (x *run) topoOptions() sdam.Options {
+	o := sdam.OptionsFrom(x.t.Conn)
 	x.mu.Lock()
 	srv := x.r.SRV
 	x.mu.Unlock()
 	if srv == nil || x.t.Conn == nil {
 		return o
 	}
-	if o.setName == "" {
-		o.setName = srv.Options["replicaSet"]
+	if o.SetName == "" {
+		o.SetName = srv.Options["replicaSet"]
 	}
 	if !x.t.Conn.LoadBalancedSet && strings.EqualFold(srv.Options["loadBalanced"], "true") {
-		o.loadBalanced = true
+		o.LoadBalanced = true
 	}
 	return o
 }
 
 // topoReport adds the topology findings and checks of v.
-func (x *run) topoReport(v *topologyView) {
-	fs, cs := topoFindings(v, topoURIs{given: x.t.Raw, resolved: x.driverURI()})
+func (x *run) topoReport(v *sdam.View) {
+	fs, cs := TopoFindings(v, TopoURIs{Given: x.t.Raw, resolved: x.driverURI()})
 	for _, c := range cs {
 		x.addCheck(c)
 	}
@@ -98,21 +104,21 @@ func (x *run) topoReport(v *topologyView) {
 // order whatever order the parallel probes finish in.
 type topoProber struct {
 	x     *run
-	opts  topoOptions
+	opts  sdam.Options
 	seeds map[string]bool
 	// samples is how many hellos each probe times (0: the prober's
 	// default).
 	samples int
 
 	mu     sync.Mutex
-	checks map[string][]Check
-	finds  map[string][]Finding
+	checks map[string][]report.Check
+	finds  map[string][]report.Finding
 }
 
-func newTopoProber(x *run, seeds []string, opts topoOptions) *topoProber {
-	p := &topoProber{x: x, opts: opts, seeds: map[string]bool{}, checks: map[string][]Check{}, finds: map[string][]Finding{}}
+func newTopoProber(x *run, seeds []string, opts sdam.Options) *topoProber {
+	p := &topoProber{x: x, opts: opts, seeds: map[string]bool{}, checks: map[string][]report.Check{}, finds: map[string][]report.Finding{}}
 	for _, s := range seeds {
-		p.seeds[topoCanonical(s)] = true
+		p.seeds[sdam.Canonical(s)] = true
 	}
 	return p
 }
@@ -120,81 +126,81 @@ func newTopoProber(x *run, seeds []string, opts topoOptions) *topoProber {
 // probe asks addr for its hello. A member name that does not resolve
 // through the engine's resolver is not dialled (the seeds were resolved
 // by the dns stage already).
-func (p *topoProber) probe(ctx context.Context, addr string) Server {
-	ca := topoCanonical(addr)
+func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
+	ca := sdam.Canonical(addr)
 	seed := p.seeds[ca]
 	host := hostOf(addr)
 	start := p.x.now()
 	if !seed && topoNeedsLookup(host) {
 		if _, err := p.x.e.Resolver.LookupHost(ctx, host); err != nil {
 			why := fmt.Sprintf("the host name %s does not resolve from this machine (%s)", host, topoDNSReason(err))
-			p.keep(ca, Check{Stage: StageDNS, Address: addr, Status: StatusWarn, DurationMs: p.x.since(start),
+			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusWarn, DurationMs: p.x.since(start),
 				Summary: "advertised member: " + why}, nil)
-			return Server{Address: addr, Kind: srvKindUnknown, Error: why}
+			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: why}
 		}
 	}
-	ho := HelloOptions{LoadBalanced: p.opts.loadBalanced, Verbose: p.x.e.Verbose, Samples: p.samples}
+	ho := wireprobe.HelloOptions{LoadBalanced: p.opts.LoadBalanced, Verbose: p.x.e.Verbose, Samples: p.samples}
 	cfg, err := p.x.tlsConfig(host)
 	if err != nil {
-		var f []Finding
+		var f []report.Finding
 		if seed {
-			f = []Finding{tlsFileFinding(p.x.t, err)}
+			f = []report.Finding{tlsFileFinding(p.x.t, err)}
 		}
-		p.keep(ca, Check{Stage: StageTLS, Address: addr, Status: StatusFail, Summary: Redact(err.Error())}, f)
-		return Server{Address: addr, Kind: srvKindUnknown, Error: Redact(err.Error())}
+		p.keep(ca, report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, Summary: redact.Redact(err.Error())}, f)
+		return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: redact.Redact(err.Error())}
 	}
 	ho.TLS = cfg
 	res := p.x.e.ProbeHello(ctx, addr, ho)
 	s := res.Server
 	s.Address = addr
-	c := Check{Stage: StageHello, Address: addr, DurationMs: p.x.since(start)}
+	c := report.Check{Stage: report.StageHello, Address: addr, DurationMs: p.x.since(start)}
 	if res.Err != nil || !s.Reachable {
 		s.Reachable = false
-		s.Kind = srvKindUnknown
-		var pe *ProbeError
-		s.refused = errors.As(res.Err, &pe) && pe.Kind == ProbeRefused
+		s.Kind = sdam.KindUnknown
+		var pe *wireprobe.ProbeError
+		s.Refused = errors.As(res.Err, &pe) && pe.Kind == wireprobe.ProbeRefused
 		if s.Error == "" && res.Err != nil {
-			s.Error = Redact(res.Err.Error())
+			s.Error = redact.Redact(res.Err.Error())
 		}
 		c.Stage = topoFailStage(res.Err)
 		c.Summary = topoProbeReason(res.Err, s.Error)
 		s.Error = c.Summary
-		var fs []Finding
+		var fs []report.Finding
 		if seed {
-			c.Status = StatusFail
+			c.Status = report.StatusFail
 			if p.x.tlsRequiredAfterHello(ctx, addr, res.Err) {
 				// tls.server-requires-tls says it all.
-			} else if f, ok := p.x.e.FindingForProbe(res.Err, addr); ok {
+			} else if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)
 			}
 		} else {
-			c.Status = StatusWarn
+			c.Status = report.StatusWarn
 			c.Summary = "advertised member: " + c.Summary
 		}
 		p.keep(ca, c, fs)
 		return s
 	}
 	if s.Version == "" && s.MaxWireVersion > 0 {
-		s.Version = ServerVersionForWire(s.MaxWireVersion)
+		s.Version = wireprobe.ServerVersionForWire(s.MaxWireVersion)
 	}
-	c.Status = StatusPass
+	c.Status = report.StatusPass
 	c.Summary = topoHelloSummary(s, res)
 	if p.x.e.Verbose {
 		if res.Hello != nil {
-			c.Detail = append(c.Detail, "hello: "+Redact(res.Hello.String()))
+			c.Detail = append(c.Detail, "hello: "+redact.Redact(res.Hello.String()))
 		}
 		if res.BuildInfo != nil {
-			c.Detail = append(c.Detail, "buildInfo: "+Redact(res.BuildInfo.String()))
+			c.Detail = append(c.Detail, "buildInfo: "+redact.Redact(res.BuildInfo.String()))
 		}
 		for i, d := range res.RTTs {
-			c.Detail = append(c.Detail, fmt.Sprintf("round trip %d: %s", i+1, fmtDuration(Millis(d))))
+			c.Detail = append(c.Detail, fmt.Sprintf("round trip %d: %s", i+1, report.FormatMs(report.Millis(d))))
 		}
 	}
 	p.keep(ca, c, nil)
 	return s
 }
 
-func (p *topoProber) keep(addr string, c Check, fs []Finding) {
+func (p *topoProber) keep(addr string, c report.Check, fs []report.Finding) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.checks[addr] = append(p.checks[addr], c)
@@ -233,31 +239,31 @@ func topoDNSReason(err error) string {
 		}
 		return ne.Err
 	}
-	return Redact(err.Error())
+	return redact.Redact(err.Error())
 }
 
 // topoFailStage is the stage a failed probe failed in.
-func topoFailStage(err error) Stage {
-	var pe *ProbeError
+func topoFailStage(err error) report.Stage {
+	var pe *wireprobe.ProbeError
 	if !errors.As(err, &pe) {
-		return StageHello
+		return report.StageHello
 	}
 	switch pe.Kind {
-	case ProbeRefused, ProbeTimeout, ProbeUnreachable:
-		return StageTCP
-	case ProbeUnresolved:
-		return StageDNS
-	case ProbeTLS:
-		return StageTLS
+	case wireprobe.ProbeRefused, wireprobe.ProbeTimeout, wireprobe.ProbeUnreachable:
+		return report.StageTCP
+	case wireprobe.ProbeUnresolved:
+		return report.StageDNS
+	case wireprobe.ProbeTLS:
+		return report.StageTLS
 	}
-	return StageHello
+	return report.StageHello
 }
 
 // topoProbeReason is a failed probe's reason without the address.
 func topoProbeReason(err error, fallback string) string {
-	var pe *ProbeError
+	var pe *wireprobe.ProbeError
 	if errors.As(err, &pe) && pe.Detail != "" {
-		return Redact(pe.Detail)
+		return redact.Redact(pe.Detail)
 	}
 	if fallback != "" {
 		return fallback
@@ -266,7 +272,7 @@ func topoProbeReason(err error, fallback string) string {
 }
 
 // topoHelloSummary is one line about a server that answered.
-func topoHelloSummary(s Server, res HelloResult) string {
+func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
 	var b strings.Builder
 	b.WriteString(s.Kind)
 	if s.SetName != "" {
@@ -279,7 +285,7 @@ func topoHelloSummary(s Server, res HelloResult) string {
 	if s.Passive {
 		flags = append(flags, "passive")
 	}
-	if s.ArbiterOnly && s.Kind != srvKindRSArbiter {
+	if s.ArbiterOnly && s.Kind != sdam.KindRSArbiter {
 		flags = append(flags, "arbiter")
 	}
 	if len(flags) > 0 {
@@ -290,14 +296,14 @@ func topoHelloSummary(s Server, res HelloResult) string {
 	} else if s.Version != "" {
 		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
 	}
-	fmt.Fprintf(&b, ", wire %s", WireRange{s.MinWireVersion, s.MaxWireVersion})
+	fmt.Fprintf(&b, ", wire %s", wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion})
 	switch {
 	case s.LegacyHello:
 		b.WriteString(" (legacy isMaster over OP_QUERY)")
 	case res.Command == "isMaster":
 		b.WriteString(" (no hello command: isMaster over OP_MSG)")
 	}
-	fmt.Fprintf(&b, ", RTT %s", fmtDuration(s.RTTMs))
+	fmt.Fprintf(&b, ", RTT %s", report.FormatMs(s.RTTMs))
 	if n := len(res.RTTs); n > 1 {
 		fmt.Fprintf(&b, " (mean of %d)", n)
 	}
@@ -306,32 +312,32 @@ func topoHelloSummary(s Server, res HelloResult) string {
 
 // topoDirectTrapCheck warns when directConnection=true reaches a replica
 // set member that is not the primary: reads work, writes fail.
-func topoDirectTrapCheck(v *topologyView) (Check, bool) {
-	if !v.opts.direct || len(v.members) != 1 {
-		return Check{}, false
+func topoDirectTrapCheck(v *sdam.View) (report.Check, bool) {
+	if !v.Opts.Direct || len(v.Members) != 1 {
+		return report.Check{}, false
 	}
-	m := v.members[0]
-	if !m.Reachable || m.Kind == srvKindRSPrimary || !topoIsRSMember(m.Kind) {
-		return Check{}, false
+	m := v.Members[0]
+	if !m.Reachable || m.Kind == sdam.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
+		return report.Check{}, false
 	}
 	s := fmt.Sprintf("directConnection=true pins every operation to this %s of replica set %q: reads work, writes fail with NotWritablePrimary", topoRole(m.Kind), m.SetName)
 	if m.Primary != "" {
 		s += "; the set's primary is " + m.Primary
 	}
-	return Check{Stage: StageTopology, Address: topoDisplayAddr(v, m.Address), Status: StatusWarn, Summary: s}, true
+	return report.Check{Stage: report.StageTopology, Address: sdam.DisplayAddr(v, m.Address), Status: report.StatusWarn, Summary: s}, true
 }
 
-// topoVerdict is discover's sentence when nothing is wrong.
-func topoVerdict(v *topologyView) string {
+// TopoVerdict is discover's sentence when nothing is wrong.
+func TopoVerdict(v *sdam.View) string {
 	win := ""
-	if n := topoCountInWindow(v.members); n > 0 {
+	if n := topoCountInWindow(v.Members); n > 0 {
 		win = fmt.Sprintf(", %d in the %s latency window", n, topoThreshold(v))
 	}
-	switch v.kind {
-	case TopologySingle:
-		if len(v.members) == 1 {
-			m := v.members[0]
-			s := fmt.Sprintf("single server %s: %s", topoDisplayAddr(v, m.Address), topoKindPhrase(m.Kind))
+	switch v.Kind {
+	case sdam.TopologySingle:
+		if len(v.Members) == 1 {
+			m := v.Members[0]
+			s := fmt.Sprintf("single server %s: %s", sdam.DisplayAddr(v, m.Address), sdam.KindPhrase(m.Kind))
 			if m.SetName != "" {
 				s += fmt.Sprintf(" of %q", m.SetName)
 			}
@@ -340,15 +346,15 @@ func topoVerdict(v *topologyView) string {
 			}
 			return s
 		}
-	case TopologyReplicaSetWithPrimary:
-		p, _ := v.primary()
+	case sdam.TopologyReplicaSetWithPrimary:
+		p, _ := v.Primary()
 		return fmt.Sprintf("replica set %q with primary %s: %d of %d members reachable%s",
-			v.setName, p.Address, topoCountReachable(v.members), len(v.members), win)
-	case TopologySharded:
-		return fmt.Sprintf("sharded cluster: %d mongos router(s) reachable%s", topoCountReachable(v.members), win)
-	case TopologyLoadBalanced:
-		if len(v.members) == 1 {
-			return fmt.Sprintf("load-balanced deployment behind %s", topoDisplayAddr(v, v.members[0].Address))
+			v.SetName, p.Address, topoCountReachable(v.Members), len(v.Members), win)
+	case sdam.TopologySharded:
+		return fmt.Sprintf("sharded cluster: %d mongos router(s) reachable%s", topoCountReachable(v.Members), win)
+	case sdam.TopologyLoadBalanced:
+		if len(v.Members) == 1 {
+			return fmt.Sprintf("load-balanced deployment behind %s", sdam.DisplayAddr(v, v.Members[0].Address))
 		}
 	}
 	return topoSummary(v)

@@ -5,57 +5,63 @@ import (
 	"net"
 	"sort"
 	"strings"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
 )
 
-// topoURIs are the connection string as given, and for mongodb+srv its
+// TopoURIs are the connection string as given, and for mongodb+srv its
 // resolved mongodb:// equivalent (seeds, TXT options) once known. A fix
 // that only changes options edits the string as given; one that names a
 // host edits the resolved one, so that TXT options such as authSource
 // survive.
-type topoURIs struct {
-	given, resolved string
+type TopoURIs struct {
+	Given, resolved string
 }
 
-func (u topoURIs) forHost() string {
+func (u TopoURIs) forHost() string {
 	if u.resolved != "" {
 		return u.resolved
 	}
-	return u.given
+	return u.Given
 }
 
-// topoFindings explains what the discovered topology means for a
+// TopoFindings explains what the discovered topology means for a
 // client that uses the connection strings u: the findings (replica set
 // name mismatch, set not initiated, members unreachable, no primary) and
 // the topology-stage checks, including the warnings about seeds that are
 // not members or are known to the set by another name.
-func topoFindings(v *topologyView, u topoURIs) ([]Finding, []Check) {
-	var fs []Finding
-	var cs []Check
+func TopoFindings(v *sdam.View, u TopoURIs) ([]report.Finding, []report.Check) {
+	var fs []report.Finding
+	var cs []report.Check
 	cs = append(cs, topoSeedNameChecks(v)...)
 	cs = append(cs, topoLoadBalancerChecks(v)...)
 
-	reachableSeeds := v.reachableSeeds()
+	reachableSeeds := v.ReachableSeeds()
 	if len(reachableSeeds) == 0 {
-		return nil, append(cs, Check{Stage: StageTopology, Status: StatusSkip, Summary: "no seed answered hello"})
+		return nil, append(cs, report.Check{Stage: report.StageTopology, Status: report.StatusSkip, Summary: "no seed answered hello"})
 	}
 
-	if f, ok := topoLoadBalancerFinding(v, u.given); ok {
+	if f, ok := topoLoadBalancerFinding(v, u.Given); ok {
 		fs = append(fs, f)
 	}
-	if f, ok := topoNameMismatchFinding(v, u.given); ok {
+	if f, ok := topoNameMismatchFinding(v, u.Given); ok {
 		fs = append(fs, f)
 	}
 	if f, ok := topoNotInitiatedFinding(v, u.forHost()); ok {
 		fs = append(fs, f)
 	}
-	if v.isReplicaSet() && len(fs) == 0 {
-		if _, ok := v.primary(); !ok {
+	if v.IsReplicaSet() && len(fs) == 0 {
+		if _, ok := v.Primary(); !ok {
 			// A member whose address refuses connections is down (or not
 			// listening there), not hidden behind a name or route this
 			// machine lacks: that is a missing primary, not the tunnel trap.
-			var trapped []Server
-			for _, m := range v.unreachableMembers() {
-				if !m.refused {
+			var trapped []report.Server
+			for _, m := range v.UnreachableMembers() {
+				if !m.Refused {
 					trapped = append(trapped, m)
 				}
 			}
@@ -67,19 +73,19 @@ func topoFindings(v *topologyView, u topoURIs) ([]Finding, []Check) {
 		}
 	}
 
-	c := Check{Stage: StageTopology, Status: StatusPass, Summary: topoSummary(v)}
+	c := report.Check{Stage: report.StageTopology, Status: report.StatusPass, Summary: topoSummary(v)}
 	if len(fs) > 0 {
-		c.Status = StatusFail
-	} else if unreachable := v.unreachableMembers(); len(unreachable) > 0 {
-		c.Status = StatusWarn
+		c.Status = report.StatusFail
+	} else if unreachable := v.UnreachableMembers(); len(unreachable) > 0 {
+		c.Status = report.StatusWarn
 		c.Summary += fmt.Sprintf("; %d member(s) not reachable from here: %s", len(unreachable), topoJoinAddrs(unreachable))
 	}
 	cs = append(cs, c)
 	return fs, cs
 }
 
-func topoHasReachable(v *topologyView) bool {
-	for _, m := range v.members {
+func topoHasReachable(v *sdam.View) bool {
+	for _, m := range v.Members {
 		if m.Reachable {
 			return true
 		}
@@ -87,7 +93,7 @@ func topoHasReachable(v *topologyView) bool {
 	return false
 }
 
-func topoJoinAddrs(ss []Server) string {
+func topoJoinAddrs(ss []report.Server) string {
 	var out []string
 	for _, s := range ss {
 		out = append(out, s.Address)
@@ -97,51 +103,51 @@ func topoJoinAddrs(ss []Server) string {
 
 // topoSummary is one line about the topology: kind, set, members,
 // primary, latency window.
-func topoSummary(v *topologyView) string {
+func topoSummary(v *sdam.View) string {
 	var b strings.Builder
-	b.WriteString(string(v.kind))
-	if v.setName != "" {
-		fmt.Fprintf(&b, " %q", v.setName)
+	b.WriteString(string(v.Kind))
+	if v.SetName != "" {
+		fmt.Fprintf(&b, " %q", v.SetName)
 	}
-	switch v.kind {
-	case TopologySharded:
+	switch v.Kind {
+	case sdam.TopologySharded:
 		var routers []string
-		for _, m := range v.members {
-			if m.Kind == srvKindMongos {
-				routers = append(routers, topoDisplayAddr(v, m.Address))
+		for _, m := range v.Members {
+			if m.Kind == sdam.KindMongos {
+				routers = append(routers, sdam.DisplayAddr(v, m.Address))
 			}
 		}
 		fmt.Fprintf(&b, ": %d mongos router(s)", len(routers))
 		if len(routers) > 0 {
 			fmt.Fprintf(&b, " (%s)", strings.Join(routers, ", "))
 		}
-	case TopologySingle, TopologyLoadBalanced:
-		if len(v.members) == 1 {
-			m := v.members[0]
+	case sdam.TopologySingle, sdam.TopologyLoadBalanced:
+		if len(v.Members) == 1 {
+			m := v.Members[0]
 			fmt.Fprintf(&b, ": %s", m.Address)
 			if m.Reachable {
 				fmt.Fprintf(&b, " (%s)", m.Kind)
 			}
 		}
 	default:
-		fmt.Fprintf(&b, ": %d member(s), %d reachable", len(v.members), topoCountReachable(v.members))
-		if p, ok := v.primary(); ok {
+		fmt.Fprintf(&b, ": %d member(s), %d reachable", len(v.Members), topoCountReachable(v.Members))
+		if p, ok := v.Primary(); ok {
 			fmt.Fprintf(&b, ", primary %s", p.Address)
-		} else if v.isReplicaSet() {
+		} else if v.IsReplicaSet() {
 			b.WriteString(", no primary")
 		}
 	}
-	if n := topoCountInWindow(v.members); n > 0 {
+	if n := topoCountInWindow(v.Members); n > 0 {
 		fmt.Fprintf(&b, "; %d in the %s latency window", n, topoThreshold(v))
 	}
 	return b.String()
 }
 
-func topoThreshold(v *topologyView) string {
-	return fmt.Sprintf("%g ms", float64(v.opts.threshold.Microseconds())/1000)
+func topoThreshold(v *sdam.View) string {
+	return fmt.Sprintf("%g ms", float64(v.Opts.Threshold.Microseconds())/1000)
 }
 
-func topoCountReachable(ss []Server) int {
+func topoCountReachable(ss []report.Server) int {
 	n := 0
 	for _, s := range ss {
 		if s.Reachable {
@@ -151,7 +157,7 @@ func topoCountReachable(ss []Server) int {
 	return n
 }
 
-func topoCountInWindow(ss []Server) int {
+func topoCountInWindow(ss []report.Server) int {
 	n := 0
 	for _, s := range ss {
 		if s.InLatencyWindow {
@@ -164,32 +170,32 @@ func topoCountInWindow(ss []Server) int {
 // topoSeedNameChecks warns about seeds that answered but are not members of
 // the set under the name used, and about members whose own name differs
 // from the seed's spelling (IP address vs host name, letter case).
-func topoSeedNameChecks(v *topologyView) []Check {
-	var out []Check
-	for _, a := range v.seeds {
-		p, ok := v.probed[a]
+func topoSeedNameChecks(v *sdam.View) []report.Check {
+	var out []report.Check
+	for _, a := range v.Seeds {
+		p, ok := v.Probed[a]
 		if !ok || !p.Reachable {
 			continue
 		}
-		written := v.asked[a]
+		written := v.Asked[a]
 		if written == "" {
 			written = a
 		}
-		if written != a && topoCanonical(written) == a && strings.ToLower(written) != written {
-			out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusPass,
+		if written != a && sdam.Canonical(written) == a && strings.ToLower(written) != written {
+			out = append(out, report.Check{Stage: report.StageTopology, Address: written, Status: report.StatusPass,
 				Summary: fmt.Sprintf("seed %s differs from the member name %s only in letter case; drivers compare names in lower case, so this is harmless", written, a)})
 		}
-		if p.Hidden && !v.opts.direct {
-			out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusWarn,
+		if p.Hidden && !v.Opts.Direct {
+			out = append(out, report.Check{Stage: report.StageTopology, Address: written, Status: report.StatusWarn,
 				Summary: fmt.Sprintf("seed %s is a hidden member of %q: hidden members are not in the set's host list, so drivers drop this seed after discovery and never send it operations (use directConnection=true to reach it)", written, p.SetName)})
 			continue
 		}
-		me := topoCanonical(p.Me)
-		if v.opts.direct || !topoIsRSMember(p.Kind) || me == "" || me == a {
+		me := sdam.Canonical(p.Me)
+		if v.Opts.Direct || !sdam.IsRSMember(p.Kind) || me == "" || me == a {
 			continue
 		}
 		inList := false
-		for _, m := range topoMembersOf(p) {
+		for _, m := range sdam.MembersOf(p) {
 			if m == a {
 				inList = true
 			}
@@ -197,7 +203,7 @@ func topoSeedNameChecks(v *topologyView) []Check {
 		if inList {
 			continue
 		}
-		out = append(out, Check{Stage: StageTopology, Address: written, Status: StatusWarn,
+		out = append(out, report.Check{Stage: report.StageTopology, Address: written, Status: report.StatusWarn,
 			Summary: fmt.Sprintf("seed %s is not a member name of replica set %q: the server calls itself %s (%s); drivers drop the seed and connect to the advertised names instead", written, p.SetName, p.Me, topoNameDifference(hostOf(a), hostOf(me)))})
 	}
 	return out
@@ -206,11 +212,11 @@ func topoSeedNameChecks(v *topologyView) []Check {
 // topoLoadBalancerChecks fails when loadBalanced=true reaches a server
 // that is not behind a load balancer: its hello carries no serviceId, and
 // the driver refuses every connection to it.
-func topoLoadBalancerChecks(v *topologyView) []Check {
-	var out []Check
+func topoLoadBalancerChecks(v *sdam.View) []report.Check {
+	var out []report.Check
 	for _, m := range topoNotBehindBalancer(v) {
-		out = append(out, Check{Stage: StageTopology, Address: topoDisplayAddr(v, m.Address), Status: StatusFail,
-			Summary: fmt.Sprintf("loadBalanced=true, but this %s answered hello without a serviceId: it is not behind a MongoDB load balancer, and drivers refuse it (%q); remove loadBalanced=true", topoKindPhrase(m.Kind), lbModeError)})
+		out = append(out, report.Check{Stage: report.StageTopology, Address: sdam.DisplayAddr(v, m.Address), Status: report.StatusFail,
+			Summary: fmt.Sprintf("loadBalanced=true, but this %s answered hello without a serviceId: it is not behind a MongoDB load balancer, and drivers refuse it (%q); remove loadBalanced=true", sdam.KindPhrase(m.Kind), lbModeError)})
 	}
 	return out
 }
@@ -221,12 +227,12 @@ const lbModeError = "driver attempted to initialize in load balancing mode, but 
 
 // topoNotBehindBalancer lists the members of a load-balanced topology
 // that answered hello without a serviceId.
-func topoNotBehindBalancer(v *topologyView) []Server {
-	if v.kind != TopologyLoadBalanced {
+func topoNotBehindBalancer(v *sdam.View) []report.Server {
+	if v.Kind != sdam.TopologyLoadBalanced {
 		return nil
 	}
-	var out []Server
-	for _, m := range v.members {
+	var out []report.Server
+	for _, m := range v.Members {
 		if m.Reachable && m.ServiceID == "" {
 			out = append(out, m)
 		}
@@ -241,15 +247,15 @@ func topoNotBehindBalancer(v *topologyView) []Server {
 // catalogue's nearest entry is select.timeout ("no server matches"): it
 // gets its own title, cause and fixes, and the string without
 // loadBalanced=true.
-func topoLoadBalancerFinding(v *topologyView, raw string) (Finding, bool) {
+func topoLoadBalancerFinding(v *sdam.View, raw string) (report.Finding, bool) {
 	bad := topoNotBehindBalancer(v)
 	if len(bad) == 0 {
-		return Finding{}, false
+		return report.Finding{}, false
 	}
 	m := bad[0]
-	addr := topoDisplayAddr(v, m.Address)
-	f := NewFinding(IDSelectTimeout,
-		fmt.Sprintf("loadBalanced=true, but %s is a %s that answered hello without a serviceId: no MongoDB load balancer is in front of it", addr, topoKindPhrase(m.Kind)),
+	addr := sdam.DisplayAddr(v, m.Address)
+	f := catalogue.NewFinding(catalogue.IDSelectTimeout,
+		fmt.Sprintf("loadBalanced=true, but %s is a %s that answered hello without a serviceId: no MongoDB load balancer is in front of it", addr, sdam.KindPhrase(m.Kind)),
 		fmt.Sprintf("drivers refuse every connection to it: %q", lbModeError))
 	f.Title = "loadBalanced=true, but the server is not behind a load balancer"
 	f.Cause = "With loadBalanced=true a driver takes the one host of the connection string for a load balancer in " +
@@ -257,16 +263,16 @@ func topoLoadBalancerFinding(v *topologyView, raw string) (Finding, bool) {
 		"and expects the hello reply that comes through it to carry a serviceId. A server reached directly (a mongos, " +
 		"a replica set member, a standalone) sends none, so the driver refuses every connection it opens: operations " +
 		"fail with the error above, or with a server selection timeout in drivers that report it so."
-	fix := "Remove loadBalanced=true: the driver then discovers this " + topoKindPhrase(m.Kind) + " the usual way"
+	fix := "Remove loadBalanced=true: the driver then discovers this " + sdam.KindPhrase(m.Kind) + " the usual way"
 	if u, err := topoWithoutLoadBalanced(raw); err == nil {
-		f.SuggestedURI = Redact(u)
+		f.SuggestedURI = redact.Redact(u)
 		fix += ": " + f.SuggestedURI
 	}
 	f.Fixes = []string{
 		fix,
 		"If a layer-4 load balancer really is in front of your mongos routers, it must connect to the routers' load-balancer port (mongos --loadBalancerPort, MongoDB 5.3+) and send the PROXY protocol header: only then do the routers report a serviceId",
 	}
-	f.Docs = []string{docConnOptions, docGoTargets}
+	f.Docs = []string{catalogue.DocConnOptions, catalogue.DocGoTargets}
 	return f, true
 }
 
@@ -274,14 +280,14 @@ func topoLoadBalancerFinding(v *topologyView, raw string) (Finding, bool) {
 // removed, or, when it came from a TXT record (mongodb+srv), overridden
 // with loadBalanced=false, as options of the string win over TXT ones.
 func topoWithoutLoadBalanced(raw string) (string, error) {
-	p, err := splitURI(raw)
+	p, err := connstr.Split(raw)
 	if err != nil {
 		return "", err
 	}
-	if _, inURI := srvLastValue(p.pairs, "loadbalanced"); inURI || !strings.HasPrefix(raw, "mongodb+srv://") {
-		return rewriteURI(raw, uriEdit{drop: []string{"loadBalanced"}})
+	if _, inURI := connstr.LastValue(p.Pairs, "loadbalanced"); inURI || !strings.HasPrefix(raw, "mongodb+srv://") {
+		return connstr.Rewrite(raw, connstr.Edit{Drop: []string{"loadBalanced"}})
 	}
-	return rewriteURI(raw, uriEdit{set: map[string]string{"loadBalanced": "false"}})
+	return connstr.Rewrite(raw, connstr.Edit{Set: map[string]string{"loadBalanced": "false"}})
 }
 
 // topoNameDifference says how two host names differ, in words.
@@ -301,39 +307,39 @@ func topoNameDifference(seedHost, memberHost string) string {
 // topoNameMismatchFinding reports servers dropped because their replica set
 // name differs from the one the connection string names, when no server of
 // the named set answered.
-func topoNameMismatchFinding(v *topologyView, raw string) (Finding, bool) {
-	if v.opts.setName == "" {
-		return Finding{}, false
+func topoNameMismatchFinding(v *sdam.View, raw string) (report.Finding, bool) {
+	if v.Opts.SetName == "" {
+		return report.Finding{}, false
 	}
 	var ev []string
 	names := map[string]bool{}
-	for _, g := range v.gone {
-		if !g.mismatch {
+	for _, g := range v.Gone {
+		if !g.Mismatch {
 			continue
 		}
-		names[g.server.SetName] = true
-		if g.server.SetName == "" {
-			ev = append(ev, fmt.Sprintf("%s is a %s, not a member of replica set %q", g.addr, topoKindPhrase(g.server.Kind), v.opts.setName))
+		names[g.Server.SetName] = true
+		if g.Server.SetName == "" {
+			ev = append(ev, fmt.Sprintf("%s is a %s, not a member of replica set %q", g.Addr, sdam.KindPhrase(g.Server.Kind), v.Opts.SetName))
 			continue
 		}
-		ev = append(ev, fmt.Sprintf("%s reports replica set %q (%s); the connection string says replicaSet=%s", g.addr, g.server.SetName, g.server.Kind, v.opts.setName))
+		ev = append(ev, fmt.Sprintf("%s reports replica set %q (%s); the connection string says replicaSet=%s", g.Addr, g.Server.SetName, g.Server.Kind, v.Opts.SetName))
 	}
 	if len(ev) == 0 {
-		return Finding{}, false
+		return report.Finding{}, false
 	}
-	for _, m := range v.members {
-		if m.Reachable && m.Kind != srvKindUnknown {
-			return Finding{}, false // members of the named set answered: the others are only ignored
+	for _, m := range v.Members {
+		if m.Reachable && m.Kind != sdam.KindUnknown {
+			return report.Finding{}, false // members of the named set answered: the others are only ignored
 		}
 	}
-	f := NewFinding(IDTopologyReplSetNameMismatch, ev...)
+	f := catalogue.NewFinding(catalogue.IDTopologyReplSetNameMismatch, ev...)
 	if len(names) == 1 {
 		for n := range names {
 			if n == "" {
 				break
 			}
-			if u, err := rewriteURI(raw, uriEdit{set: map[string]string{"replicaSet": n}}); err == nil {
-				f.SuggestedURI = Redact(u)
+			if u, err := connstr.Rewrite(raw, connstr.Edit{Set: map[string]string{"replicaSet": n}}); err == nil {
+				f.SuggestedURI = redact.Redact(u)
 				f.Fixes = append([]string{fmt.Sprintf("Use the name the servers report: replicaSet=%s", n)}, f.Fixes...)
 			}
 		}
@@ -344,29 +350,29 @@ func topoNameMismatchFinding(v *topologyView, raw string) (Finding, bool) {
 // topoNotInitiatedFinding reports a deployment whose members run with
 // --replSet but have no replica set configuration yet (RSGhost replies
 // without a set name), and nothing else answered.
-func topoNotInitiatedFinding(v *topologyView, raw string) (Finding, bool) {
-	var ghosts []Server
-	for _, a := range topoSortedKeys(v.probed) {
-		p := v.probed[a]
+func topoNotInitiatedFinding(v *sdam.View, raw string) (report.Finding, bool) {
+	var ghosts []report.Server
+	for _, a := range topoSortedKeys(v.Probed) {
+		p := v.Probed[a]
 		if !p.Reachable {
 			continue
 		}
-		if p.Kind != srvKindRSGhost || p.SetName != "" {
-			return Finding{}, false
+		if p.Kind != sdam.KindRSGhost || p.SetName != "" {
+			return report.Finding{}, false
 		}
 		ghosts = append(ghosts, p)
 	}
 	if len(ghosts) == 0 {
-		return Finding{}, false
+		return report.Finding{}, false
 	}
 	seed := ghosts[0]
-	for _, s := range v.reachableSeeds() {
-		if s.Kind == srvKindRSGhost {
+	for _, s := range v.ReachableSeeds() {
+		if s.Kind == sdam.KindRSGhost {
 			seed = s
 			break
 		}
 	}
-	dial := v.asked[seed.Address]
+	dial := v.Asked[seed.Address]
 	if dial == "" {
 		dial = seed.Address
 	}
@@ -374,13 +380,13 @@ func topoNotInitiatedFinding(v *topologyView, raw string) (Finding, bool) {
 	for _, g := range ghosts {
 		ev = append(ev, fmt.Sprintf("%s runs with --replSet but has no replica set configuration (hello: isreplicaset: true)", g.Address))
 	}
-	f := NewFinding(IDTopologyReplSetNotInitiated, ev...)
-	setName := v.opts.setName
+	f := catalogue.NewFinding(catalogue.IDTopologyReplSetNotInitiated, ev...)
+	setName := v.Opts.SetName
 	if setName == "" {
 		setName = "rs0"
 	}
-	if u, err := rewriteURI(raw, uriEdit{host: dial, set: map[string]string{"directConnection": "true"}, drop: []string{"replicaSet"}}); err == nil {
-		f.SuggestedURI = Redact(u)
+	if u, err := connstr.Rewrite(raw, connstr.Edit{Host: dial, Set: map[string]string{"directConnection": "true"}, Drop: []string{"replicaSet"}}); err == nil {
+		f.SuggestedURI = redact.Redact(u)
 		f.Fixes = append([]string{
 			fmt.Sprintf("Connect to the member alone and initiate the set: mongosh %q --eval 'rs.initiate({_id: %q, members: [{_id: 0, host: %q}]})'", f.SuggestedURI, setName, dial),
 			"Use a host name in rs.initiate that every client can resolve and reach: the set advertises exactly that name to drivers",
@@ -391,16 +397,16 @@ func topoNotInitiatedFinding(v *topologyView, raw string) (Finding, bool) {
 
 // topoNoPrimaryFinding reports a replica set whose reachable members all
 // answered and none of them is primary.
-func topoNoPrimaryFinding(v *topologyView) Finding {
+func topoNoPrimaryFinding(v *sdam.View) report.Finding {
 	var ev []string
-	for _, m := range v.members {
+	for _, m := range v.Members {
 		state := m.Kind
 		if m.Primary != "" {
 			state += ", says the primary is " + m.Primary
 		}
 		ev = append(ev, fmt.Sprintf("%s is %s", m.Address, state))
 	}
-	f := NewFinding(IDTopologyNoPrimary, ev...)
+	f := catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)
 	f.Fixes = append([]string{
 		"Wait for the election to finish (seconds) and retry; a driver waits up to serverSelectionTimeoutMS for a primary",
 		"If a majority of the voting members is down, bring them back: a set elects a primary only with a majority",
@@ -412,11 +418,11 @@ func topoNoPrimaryFinding(v *topologyView) Finding {
 // topoUnreachableFinding reports members a seed advertised that
 // cannot be reached from here, with the connection string that works: the
 // reachable seed alone, with directConnection=true.
-func topoUnreachableFinding(v *topologyView, raw string, unreachable []Server) Finding {
+func topoUnreachableFinding(v *sdam.View, raw string, unreachable []report.Server) report.Finding {
 	var ev []string
-	for _, s := range v.reachableSeeds() {
-		line := fmt.Sprintf("seed %s answers as %s of replica set %q", topoDisplayAddr(v, s.Address), s.Kind, s.SetName)
-		if s.Me != "" && topoCanonical(s.Me) != s.Address {
+	for _, s := range v.ReachableSeeds() {
+		line := fmt.Sprintf("seed %s answers as %s of replica set %q", sdam.DisplayAddr(v, s.Address), s.Kind, s.SetName)
+		if s.Me != "" && sdam.Canonical(s.Me) != s.Address {
 			line += fmt.Sprintf(" and calls itself %s", s.Me)
 		}
 		ev = append(ev, line)
@@ -428,16 +434,16 @@ func topoUnreachableFinding(v *topologyView, raw string, unreachable []Server) F
 		}
 		ev = append(ev, fmt.Sprintf("advertised member %s is not reachable from here: %s", u.Address, why))
 	}
-	f := NewFinding(IDTopologyAdvertisedUnreachable, ev...)
+	f := catalogue.NewFinding(catalogue.IDTopologyAdvertisedUnreachable, ev...)
 	seed, ok := topoDirectSeed(v)
 	var fixes []string
 	if ok {
-		dial := topoDisplayAddr(v, seed.Address)
-		if u, err := rewriteURI(raw, uriEdit{host: dial, set: map[string]string{"directConnection": "true"}, drop: []string{"replicaSet"}}); err == nil {
-			f.SuggestedURI = Redact(u)
+		dial := sdam.DisplayAddr(v, seed.Address)
+		if u, err := connstr.Rewrite(raw, connstr.Edit{Host: dial, Set: map[string]string{"directConnection": "true"}, Drop: []string{"replicaSet"}}); err == nil {
+			f.SuggestedURI = redact.Redact(u)
 			fix := fmt.Sprintf("Connect to the reachable seed %s alone with directConnection=true (no replicaSet): the driver then uses that address and ignores the advertised names", dial)
-			if seed.Kind != srvKindRSPrimary {
-				fix += fmt.Sprintf("; it is a %s, so writes fail through it: forward a port to the primary instead", topoKindPhrase(seed.Kind))
+			if seed.Kind != sdam.KindRSPrimary {
+				fix += fmt.Sprintf("; it is a %s, so writes fail through it: forward a port to the primary instead", sdam.KindPhrase(seed.Kind))
 			}
 			fixes = append(fixes, fix)
 		}
@@ -453,33 +459,25 @@ func topoUnreachableFinding(v *topologyView, raw string, unreachable []Server) F
 
 // topoDirectSeed picks the reachable seed to connect to directly: the
 // primary if a seed is one, else the first data-bearing member.
-func topoDirectSeed(v *topologyView) (Server, bool) {
-	seeds := v.reachableSeeds()
+func topoDirectSeed(v *sdam.View) (report.Server, bool) {
+	seeds := v.ReachableSeeds()
 	if len(seeds) == 0 {
-		return Server{}, false
+		return report.Server{}, false
 	}
 	for _, s := range seeds {
-		if s.Kind == srvKindRSPrimary {
+		if s.Kind == sdam.KindRSPrimary {
 			return s, true
 		}
 	}
 	for _, s := range seeds {
-		if s.Kind == srvKindRSSecondary {
+		if s.Kind == sdam.KindRSSecondary {
 			return s, true
 		}
 	}
 	return seeds[0], true
 }
 
-// topoDisplayAddr is an address as the user wrote it (seed) or as advertised.
-func topoDisplayAddr(v *topologyView, canonical string) string {
-	if o, ok := v.asked[canonical]; ok && o != "" {
-		return o
-	}
-	return canonical
-}
-
-func topoSortedKeys(m map[string]Server) []string {
+func topoSortedKeys(m map[string]report.Server) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)

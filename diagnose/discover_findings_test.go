@@ -5,102 +5,108 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+	"github.com/mongoconn/mongoconn/sdam/sdamtest"
 )
 
 func TestTopoFindings(t *testing.T) {
-	ghost := Server{Kind: srvKindRSGhost}
+	ghost := report.Server{Kind: sdam.KindRSGhost}
 	cases := []struct {
 		name      string
 		raw       string
-		replies   topoReplies
+		replies   sdamtest.Replies
 		ids       []string
 		suggested string
-		topology  Status
+		topology  report.Status
 		evidence  string // part of some finding's evidence
 		warnCheck string // part of a warn check's summary
 	}{
 		{
 			name:     "healthy set",
 			raw:      "mongodb://a:1/?replicaSet=rs0",
-			replies:  topoReplies{"a:1": rsPrimaryReply("rs0", "a:1", "a:1", "b:1"), "b:1": rsSecondaryReply("rs0", "b:1", "a:1", "a:1", "b:1")},
-			topology: StatusPass,
+			replies:  sdamtest.Replies{"a:1": sdamtest.Primary("rs0", "a:1", "a:1", "b:1"), "b:1": sdamtest.Secondary("rs0", "b:1", "a:1", "a:1", "b:1")},
+			topology: report.StatusPass,
 		},
 		{
 			name:     "a down secondary is a warning, not an error",
 			raw:      "mongodb://a:1/?replicaSet=rs0",
-			replies:  topoReplies{"a:1": rsPrimaryReply("rs0", "a:1", "a:1", "b:1")},
-			topology: StatusWarn,
+			replies:  sdamtest.Replies{"a:1": sdamtest.Primary("rs0", "a:1", "a:1", "b:1")},
+			topology: report.StatusWarn,
 		},
 		{
 			name:      "members advertise internal names",
 			raw:       "mongodb://bob:hunter2@127.0.0.1:4000/app?replicaSet=rs0&authSource=admin",
-			replies:   topoReplies{"127.0.0.1:4000": rsPrimaryReply("rs0", "mongo-a.internal:27017", "mongo-a.internal:27017", "mongo-b.internal:27017")},
-			ids:       []string{IDTopologyAdvertisedUnreachable},
+			replies:   sdamtest.Replies{"127.0.0.1:4000": sdamtest.Primary("rs0", "mongo-a.internal:27017", "mongo-a.internal:27017", "mongo-b.internal:27017")},
+			ids:       []string{catalogue.IDTopologyAdvertisedUnreachable},
 			suggested: "mongodb://bob:****@127.0.0.1:4000/app?authSource=admin&directConnection=true",
-			topology:  StatusFail,
+			topology:  report.StatusFail,
 			evidence:  "advertised member mongo-b.internal:27017 is not reachable from here: connection refused",
 			warnCheck: "the server calls itself mongo-a.internal:27017 (an IP address was used where the set uses a host name)",
 		},
 		{
 			name:      "replica set name mismatch",
 			raw:       "mongodb://a:1/?replicaSet=prod",
-			replies:   topoReplies{"a:1": rsPrimaryReply("rs0", "a:1", "a:1")},
-			ids:       []string{IDTopologyReplSetNameMismatch},
+			replies:   sdamtest.Replies{"a:1": sdamtest.Primary("rs0", "a:1", "a:1")},
+			ids:       []string{catalogue.IDTopologyReplSetNameMismatch},
 			suggested: "mongodb://a:1/?replicaSet=rs0",
-			topology:  StatusFail,
+			topology:  report.StatusFail,
 			evidence:  `a:1 reports replica set "rs0" (RSPrimary); the connection string says replicaSet=prod`,
 		},
 		{
 			name:     "replicaSet= pointed at a standalone",
 			raw:      "mongodb://a:1/?replicaSet=rs0",
-			replies:  topoReplies{"a:1": {Kind: srvKindStandalone}},
-			ids:      []string{IDTopologyReplSetNameMismatch},
-			topology: StatusFail,
+			replies:  sdamtest.Replies{"a:1": {Kind: sdam.KindStandalone}},
+			ids:      []string{catalogue.IDTopologyReplSetNameMismatch},
+			topology: report.StatusFail,
 			evidence: `a:1 is a standalone server, not a member of replica set "rs0"`,
 		},
 		{
 			name:      "not initiated",
 			raw:       "mongodb://u:pw@localhost:27017/?replicaSet=rs0",
-			replies:   topoReplies{"localhost:27017": ghost},
-			ids:       []string{IDTopologyReplSetNotInitiated},
+			replies:   sdamtest.Replies{"localhost:27017": ghost},
+			ids:       []string{catalogue.IDTopologyReplSetNotInitiated},
 			suggested: "mongodb://u:****@localhost:27017/?directConnection=true",
-			topology:  StatusFail,
+			topology:  report.StatusFail,
 			evidence:  "runs with --replSet but has no replica set configuration",
 		},
 		{
 			name: "no primary",
 			raw:  "mongodb://a:1,b:1/?replicaSet=rs0",
-			replies: topoReplies{
-				"a:1": rsSecondaryReply("rs0", "a:1", "", "a:1", "b:1"),
-				"b:1": rsSecondaryReply("rs0", "b:1", "", "a:1", "b:1"),
+			replies: sdamtest.Replies{
+				"a:1": sdamtest.Secondary("rs0", "a:1", "", "a:1", "b:1"),
+				"b:1": sdamtest.Secondary("rs0", "b:1", "", "a:1", "b:1"),
 			},
-			ids:      []string{IDTopologyNoPrimary},
-			topology: StatusFail,
+			ids:      []string{catalogue.IDTopologyNoPrimary},
+			topology: report.StatusFail,
 			evidence: "a:1 is RSSecondary",
 		},
 		{
 			name:     "standalone",
 			raw:      "mongodb://a:1/",
-			replies:  topoReplies{"a:1": {Kind: srvKindStandalone}},
-			topology: StatusPass,
+			replies:  sdamtest.Replies{"a:1": {Kind: sdam.KindStandalone}},
+			topology: report.StatusPass,
 		},
 		{
 			name:     "nothing answers",
 			raw:      "mongodb://a:1/?replicaSet=rs0",
-			replies:  topoReplies{},
-			topology: StatusSkip,
+			replies:  sdamtest.Replies{},
+			topology: report.StatusSkip,
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			tg, err := ParseTarget(c.raw)
+			tg, err := connstr.ParseTarget(c.raw)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var calls []string
 			var mu sync.Mutex
-			v := discoverTopology(context.Background(), topoOptionsFrom(tg.Conn), tg.Hosts, c.replies.probe(&calls, &mu))
-			fs, cs := topoFindings(v, topoURIs{given: c.raw})
+			v := sdam.Discover(context.Background(), sdam.OptionsFrom(tg.Conn), tg.Hosts, c.replies.Probe(&calls, &mu))
+			fs, cs := TopoFindings(v, TopoURIs{Given: c.raw})
 			var ids []string
 			for _, f := range fs {
 				ids = append(ids, f.ID)
@@ -117,7 +123,7 @@ func TestTopoFindings(t *testing.T) {
 			if c.evidence != "" && (len(fs) == 0 || !strings.Contains(strings.Join(fs[0].Evidence, "\n"), c.evidence)) {
 				t.Errorf("evidence %q lacks %q", fs, c.evidence)
 			}
-			var topo *Check
+			var topo *report.Check
 			warned := false
 			for i := range cs {
 				if cs[i].Summary == "" {
@@ -126,7 +132,7 @@ func TestTopoFindings(t *testing.T) {
 				if cs[i].Address == "" {
 					topo = &cs[i]
 				}
-				if c.warnCheck != "" && cs[i].Status == StatusWarn && strings.Contains(cs[i].Summary, c.warnCheck) {
+				if c.warnCheck != "" && cs[i].Status == report.StatusWarn && strings.Contains(cs[i].Summary, c.warnCheck) {
 					warned = true
 				}
 			}

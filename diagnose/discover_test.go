@@ -9,7 +9,13 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
+	"github.com/mongoconn/mongoconn/sdam"
 )
 
 // topoTestBudget bounds each engine call in these tests: every fixture is
@@ -27,21 +33,21 @@ func topoEngine(t *testing.T) *Engine {
 	t.Helper()
 	dns := mongotest.StartDNS(t)
 	e := NewEngine()
-	e.Resolver = NewResolver(dns.Addr)
+	e.Resolver = resolve.NewResolver(dns.Addr)
 	e.Timeout = topoTestBudget
 	return e
 }
 
-func topoTarget(t *testing.T, raw string) *Target {
+func topoTarget(t *testing.T, raw string) *connstr.Target {
 	t.Helper()
-	tg, err := ParseTarget(raw)
+	tg, err := connstr.ParseTarget(raw)
 	if err != nil {
-		t.Fatalf("ParseTarget(%q): %v", Redact(raw), err)
+		t.Fatalf("ParseTarget(%q): %v", redact.Redact(raw), err)
 	}
 	return tg
 }
 
-func topoFindingIDs(r *Report) []string {
+func topoFindingIDs(r *report.Report) []string {
 	var out []string
 	for _, f := range r.Findings {
 		out = append(out, f.ID)
@@ -49,13 +55,13 @@ func topoFindingIDs(r *Report) []string {
 	return out
 }
 
-func topoServerByAddr(r *Report, addr string) (Server, bool) {
+func topoServerByAddr(r *report.Report, addr string) (report.Server, bool) {
 	for _, s := range r.Servers {
 		if s.Address == addr {
 			return s, true
 		}
 	}
-	return Server{}, false
+	return report.Server{}, false
 }
 
 func TestDiscoverReplicaSetLatencyWindow(t *testing.T) {
@@ -66,7 +72,7 @@ func TestDiscoverReplicaSetLatencyWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.OK || r.Topology != string(TopologyReplicaSetWithPrimary) {
+	if !r.OK || r.Topology != string(sdam.TopologyReplicaSetWithPrimary) {
 		t.Fatalf("ok=%v topology=%s verdict=%q findings=%v", r.OK, r.Topology, r.Verdict, topoFindingIDs(r))
 	}
 	if len(r.Servers) != 3 {
@@ -88,7 +94,7 @@ func TestDiscoverReplicaSetLatencyWindow(t *testing.T) {
 	if s, _ := topoServerByAddr(r, rs.Addrs()[2]); s.RTTMs < float64(topoSlowDelay/time.Millisecond) {
 		t.Errorf("slow member's RTT %.1f ms is below its %s delay", s.RTTMs, topoSlowDelay)
 	}
-	if s, _ := topoServerByAddr(r, rs.Addrs()[0]); s.Tags["dc"] != "east" || !s.Seed || s.Kind != srvKindRSPrimary {
+	if s, _ := topoServerByAddr(r, rs.Addrs()[0]); s.Tags["dc"] != "east" || !s.Seed || s.Kind != sdam.KindRSPrimary {
 		t.Errorf("primary seed: %+v", s)
 	}
 	if !strings.Contains(r.Verdict, `replica set "rs0" with primary`) || !strings.Contains(r.Verdict, "2 in the 15 ms latency window") {
@@ -121,35 +127,35 @@ func TestDiscoverFindings(t *testing.T) {
 		uri    func(rs *mongotest.ReplSet) string
 		ids    []string
 		try    func(rs *mongotest.ReplSet) string
-		verify func(t *testing.T, rs *mongotest.ReplSet, r *Report)
+		verify func(t *testing.T, rs *mongotest.ReplSet, r *report.Report)
 	}{
 		{
 			name: "replica set name mismatch",
 			opts: mongotest.ReplSetOptions{},
 			uri:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/?replicaSet=prod" },
-			ids:  []string{IDTopologyReplSetNameMismatch},
+			ids:  []string{catalogue.IDTopologyReplSetNameMismatch},
 			try:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/?replicaSet=rs0" },
 		},
 		{
 			name: "no primary",
 			opts: mongotest.ReplSetOptions{NoPrimary: true},
 			uri:  func(rs *mongotest.ReplSet) string { return rs.URI() },
-			ids:  []string{IDTopologyNoPrimary},
+			ids:  []string{catalogue.IDTopologyNoPrimary},
 		},
 		{
 			name: "not initiated",
 			opts: mongotest.ReplSetOptions{Members: 1, NotInitiated: true},
 			uri:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/?replicaSet=rs0" },
-			ids:  []string{IDTopologyReplSetNotInitiated},
+			ids:  []string{catalogue.IDTopologyReplSetNotInitiated},
 			try:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/?directConnection=true" },
 		},
 		{
 			name: "members advertise names this machine cannot resolve",
 			opts: mongotest.ReplSetOptions{Advertise: mongotest.InternalHostNames(3)},
 			uri:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/?replicaSet=rs0" },
-			ids:  []string{IDTopologyAdvertisedUnreachable},
+			ids:  []string{catalogue.IDTopologyAdvertisedUnreachable},
 			try:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/?directConnection=true" },
-			verify: func(t *testing.T, rs *mongotest.ReplSet, r *Report) {
+			verify: func(t *testing.T, rs *mongotest.ReplSet, r *report.Report) {
 				for _, h := range rs.Hosts() {
 					s, ok := topoServerByAddr(r, h)
 					if !ok || s.Reachable || !strings.Contains(s.Error, "does not resolve") {
@@ -165,10 +171,10 @@ func TestDiscoverFindings(t *testing.T) {
 			name: "seed known to the set by its host name",
 			opts: mongotest.ReplSetOptions{Members: 1},
 			uri:  func(rs *mongotest.ReplSet) string { return "mongodb://" + rs.Addrs()[0] + "/" },
-			verify: func(t *testing.T, rs *mongotest.ReplSet, r *Report) {
+			verify: func(t *testing.T, rs *mongotest.ReplSet, r *report.Report) {
 				// The fake advertises its real address: nothing to warn about.
 				for _, c := range r.Checks {
-					if c.Stage == StageTopology && c.Status == StatusWarn {
+					if c.Stage == report.StageTopology && c.Status == report.StatusWarn {
 						t.Errorf("unexpected warning %+v", c)
 					}
 				}
@@ -215,17 +221,17 @@ func TestDiscoverSeedByAnotherName(t *testing.T) {
 	}
 	warned := false
 	for _, c := range r.Checks {
-		if c.Stage == StageTopology && c.Status == StatusWarn && strings.Contains(c.Summary, "an IP address was used where the set uses a host name") {
+		if c.Stage == report.StageTopology && c.Status == report.StatusWarn && strings.Contains(c.Summary, "an IP address was used where the set uses a host name") {
 			warned = true
 		}
 	}
 	if !warned {
 		t.Errorf("no warning about the seed's name in %+v", r.Checks)
 	}
-	if !r.OK || r.Topology != string(TopologyReplicaSetWithPrimary) {
+	if !r.OK || r.Topology != string(sdam.TopologyReplicaSetWithPrimary) {
 		t.Errorf("ok=%v topology=%s findings=%v verdict=%q", r.OK, r.Topology, topoFindingIDs(r), r.Verdict)
 	}
-	if s, ok := topoServerByAddr(r, name); !ok || !s.Reachable || s.Kind != srvKindRSPrimary {
+	if s, ok := topoServerByAddr(r, name); !ok || !s.Reachable || s.Kind != sdam.KindRSPrimary {
 		t.Errorf("member %s: %+v (found %v)", name, s, ok)
 	}
 	// The seed is the member under another name: listed once, by the
@@ -246,7 +252,7 @@ func TestDiscoverShardedAndStandalone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.OK || r.Topology != string(TopologySharded) || len(r.Servers) != 2 || !strings.Contains(r.Verdict, "2 mongos") {
+	if !r.OK || r.Topology != string(sdam.TopologySharded) || len(r.Servers) != 2 || !strings.Contains(r.Verdict, "2 mongos") {
 		t.Errorf("sharded: ok=%v topology=%s servers=%d verdict=%q", r.OK, r.Topology, len(r.Servers), r.Verdict)
 	}
 
@@ -255,7 +261,7 @@ func TestDiscoverShardedAndStandalone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.OK || r.Topology != string(TopologySingle) || !strings.Contains(r.Verdict, "standalone server") {
+	if !r.OK || r.Topology != string(sdam.TopologySingle) || !strings.Contains(r.Verdict, "standalone server") {
 		t.Errorf("standalone: ok=%v topology=%s verdict=%q", r.OK, r.Topology, r.Verdict)
 	}
 }
@@ -266,7 +272,7 @@ func TestDiscoverBlockedNetworkIsAReport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Discover returned an error for a refused port: %v", err)
 	}
-	if r.OK || !r.HasFinding(IDTCPRefused) {
+	if r.OK || !r.HasFinding(catalogue.IDTCPRefused) {
 		t.Fatalf("ok=%v findings=%v", r.OK, topoFindingIDs(r))
 	}
 	s, ok := topoServerByAddr(r, closed)
@@ -298,13 +304,13 @@ func TestDiscoverMemberRoles(t *testing.T) {
 	cases := []struct {
 		i      int
 		kind   string
-		flag   func(Server) bool
+		flag   func(report.Server) bool
 		window bool
 	}{
-		{0, srvKindRSPrimary, func(Server) bool { return true }, true},
-		{1, srvKindRSSecondary, func(s Server) bool { return s.Passive }, true},
-		{2, srvKindRSArbiter, func(s Server) bool { return s.ArbiterOnly }, false},
-		{3, srvKindRSOther, func(s Server) bool { return s.Hidden && s.Seed }, false},
+		{0, sdam.KindRSPrimary, func(report.Server) bool { return true }, true},
+		{1, sdam.KindRSSecondary, func(s report.Server) bool { return s.Passive }, true},
+		{2, sdam.KindRSArbiter, func(s report.Server) bool { return s.ArbiterOnly }, false},
+		{3, sdam.KindRSOther, func(s report.Server) bool { return s.Hidden && s.Seed }, false},
 	}
 	for _, c := range cases {
 		s, ok := topoServerByAddr(r, rs.Addrs()[c.i])
@@ -314,7 +320,7 @@ func TestDiscoverMemberRoles(t *testing.T) {
 	}
 	warned := false
 	for _, c := range r.Checks {
-		if c.Status == StatusWarn && strings.Contains(c.Summary, "is a hidden member") {
+		if c.Status == report.StatusWarn && strings.Contains(c.Summary, "is a hidden member") {
 			warned = true
 		}
 	}
@@ -335,9 +341,9 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 		kind string
 		bad  bool // not behind a load balancer: an error naming it
 	}{
-		{"behind a load balancer", lb.Addr(), srvKindLoadBalancer, false},
-		{"mongos without a serviceId", mongos.Addr(), srvKindMongos, true},
-		{"standalone without a serviceId", plain.Addr(), srvKindStandalone, true},
+		{"behind a load balancer", lb.Addr(), sdam.KindLoadBalancer, false},
+		{"mongos without a serviceId", mongos.Addr(), sdam.KindMongos, true},
+		{"standalone without a serviceId", plain.Addr(), sdam.KindStandalone, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -345,12 +351,12 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Topology != string(TopologyLoadBalanced) || len(r.Servers) != 1 || r.Servers[0].Kind != c.kind {
+			if r.Topology != string(sdam.TopologyLoadBalanced) || len(r.Servers) != 1 || r.Servers[0].Kind != c.kind {
 				t.Fatalf("topology=%s servers=%+v", r.Topology, r.Servers)
 			}
 			failed := false
 			for _, ch := range r.Checks {
-				if ch.Stage == StageTopology && ch.Status == StatusFail && strings.Contains(ch.Summary, "without a serviceId") {
+				if ch.Stage == report.StageTopology && ch.Status == report.StatusFail && strings.Contains(ch.Summary, "without a serviceId") {
 					failed = true
 				}
 			}
@@ -370,8 +376,8 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 				t.Fatalf("findings %+v", r.Findings)
 			}
 			f := r.Findings[0]
-			if f.ID != IDSelectTimeout || f.Severity != SeverityError || f.SuggestedURI != "mongodb://"+c.addr+"/?appName=x" ||
-				!strings.Contains(strings.Join(f.Evidence, "\n"), c.addr+" is a "+topoKindPhrase(c.kind)+" that answered hello without a serviceId") ||
+			if f.ID != catalogue.IDSelectTimeout || f.Severity != report.SeverityError || f.SuggestedURI != "mongodb://"+c.addr+"/?appName=x" ||
+				!strings.Contains(strings.Join(f.Evidence, "\n"), c.addr+" is a "+sdam.KindPhrase(c.kind)+" that answered hello without a serviceId") ||
 				!strings.HasPrefix(f.Fixes[0], "Remove loadBalanced=true") {
 				t.Errorf("finding %+v", f)
 			}
@@ -408,7 +414,7 @@ func TestDiscoverHostileSeeds(t *testing.T) {
 			s := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode})
 			e := topoEngine(t)
 			e.Timeout = topoHostileBudget
-			for _, run := range []func(context.Context, *Target) (*Report, error){e.Discover, e.WireCheck, e.TunnelCheck} {
+			for _, run := range []func(context.Context, *connstr.Target) (*report.Report, error){e.Discover, e.WireCheck, e.TunnelCheck} {
 				r, err := run(context.Background(), topoTarget(t, s.URI()))
 				if err != nil {
 					t.Fatalf("error instead of a report: %v", err)

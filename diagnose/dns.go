@@ -10,7 +10,13 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"time"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/netpath"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 const (
@@ -20,11 +26,6 @@ const (
 	// attack, and the lookups would eat the budget.
 	maxSeedLookups = 64
 )
-
-// dialMinShare is the least time the resolving dialer gives one address
-// of a host before trying the next, as net.Dialer does: a SYN on a LAN is
-// answered in milliseconds, 2 s allows for one lost packet.
-const dialMinShare = 2 * time.Second
 
 // seedResolution is what the dns stage learned about the seed list.
 type seedResolution struct {
@@ -66,13 +67,13 @@ func (x *run) dnsStage(ctx context.Context) *seedResolution {
 	}
 	hosts := x.t.Hosts
 	if len(hosts) == 0 {
-		if p, err := splitURI(x.t.Raw); err == nil {
-			hosts = p.hosts
+		if p, err := connstr.Split(x.t.Raw); err == nil {
+			hosts = p.Hosts
 		}
 	}
 	res := &seedResolution{rulesOK: true, addrs: map[string][]string{}}
 	for _, h := range hosts {
-		res.seeds = append(res.seeds, seedHostPort(h))
+		res.seeds = append(res.seeds, connstr.HostPort(h))
 	}
 	x.resolveHosts(ctx, res, "")
 	return res
@@ -81,36 +82,36 @@ func (x *run) dnsStage(ctx context.Context) *seedResolution {
 // srvSeeds is the dns stage of a mongodb+srv connection string.
 func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	res := &seedResolution{addrs: map[string][]string{}}
-	p, err := splitURI(x.t.Raw)
+	p, err := connstr.Split(x.t.Raw)
 	if err != nil {
-		x.addFinding(NewFinding(IDURIInvalid, Redact(err.Error())))
-		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: "no SRV lookup: the connection string cannot be cut into its parts"})
+		x.addFinding(catalogue.NewFinding(catalogue.IDURIInvalid, redact.Redact(err.Error())))
+		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: "no SRV lookup: the connection string cannot be cut into its parts"})
 		return res
 	}
-	if len(p.hosts) != 1 || srvHasPort(p.hosts) {
-		if !x.hasFinding(IDURISRVWithPort) {
-			x.addFinding(NewFinding(IDURISRVWithPort, fmt.Sprintf("mongodb+srv host list %q: it must be exactly one host name without a port", strings.Join(p.hosts, ","))))
+	if len(p.Hosts) != 1 || srvHasPort(p.Hosts) {
+		if !x.hasFinding(catalogue.IDURISRVWithPort) {
+			x.addFinding(catalogue.NewFinding(catalogue.IDURISRVWithPort, fmt.Sprintf("mongodb+srv host list %q: it must be exactly one host name without a port", strings.Join(p.Hosts, ","))))
 		}
-		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: "no SRV lookup: a mongodb+srv string names exactly one host, without a port"})
+		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: "no SRV lookup: a mongodb+srv string names exactly one host, without a port"})
 		return res
 	}
-	host := p.hosts[0]
+	host := p.Hosts[0]
 	if h, err := url.QueryUnescape(host); err == nil {
 		host = h
 	}
-	host = dnsNormalize(host)
-	settings, err := srvSettingsOf(p.pairs)
+	host = resolve.Normalize(host)
+	settings, err := connstr.SRVSettingsOf(p.Pairs)
 	if err != nil {
-		x.addFinding(NewFinding(IDURIInvalid, err.Error()))
-		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: "no SRV lookup: " + err.Error()})
+		x.addFinding(catalogue.NewFinding(catalogue.IDURIInvalid, err.Error()))
+		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: "no SRV lookup: " + err.Error()})
 		return res
 	}
 
 	// The specification lets SRV and TXT be asked in parallel.
 	var (
 		wg                sync.WaitGroup
-		srvAns            *SRVAnswer
-		txtAns            *TXTAnswer
+		srvAns            *resolve.SRVAnswer
+		txtAns            *resolve.TXTAnswer
 		srvErr, txtErr    error
 		srvTook, txtTook  float64
 		srvStart, txStart = x.now(), x.now()
@@ -118,7 +119,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		srvAns, srvErr = x.resolver().LookupSRV(ctx, settings.service, "tcp", host)
+		srvAns, srvErr = x.resolver().LookupSRV(ctx, settings.Service, "tcp", host)
 		srvTook = x.since(srvStart)
 	}()
 	go func() {
@@ -128,31 +129,31 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	}()
 	wg.Wait()
 
-	qname := "_" + settings.service + "._tcp." + host
+	qname := "_" + settings.Service + "._tcp." + host
 	if srvErr != nil {
-		x.addCheck(Check{Stage: StageDNS, Address: qname, Status: StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
-		f := NewFinding(IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
+		x.addCheck(report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
+		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
 		if t, ok := dnsServerTrouble(srvErr, "SRV"); ok {
 			// The records were never seen: say so before anything about them.
 			f.Title = t.title
-			f.Evidence = []string{Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
+			f.Evidence = []string{redact.Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
 			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
 		}
-		if strings.HasSuffix(host, atlasDomain) && dnsNotFound(srvErr) {
+		if strings.HasSuffix(host, resolve.AtlasDomain) && resolve.IsNotFound(srvErr) {
 			f.Fixes = append(f.Fixes, "This is an Atlas host name: a cluster that is paused or was deleted has no SRV records. Open the cluster in the Atlas UI, resume it if it is paused, and copy the connection string again (a typo in the cluster name gives the same answer).")
 		}
 		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
 		x.addFinding(f)
 		x.mu.Lock()
-		x.r.SRV = &SRVInfo{Name: qname, Records: []SRVRecord{}, TXT: []string{}, Seeds: []string{}, Options: map[string]string{}}
+		x.r.SRV = &report.SRVInfo{Name: qname, Records: []report.SRVRecord{}, TXT: []string{}, Seeds: []string{}, Options: map[string]string{}}
 		x.mu.Unlock()
 		return res
 	}
 
-	info := &SRVInfo{
-		Name:    dnsNormalize(srvAns.Name),
+	info := &report.SRVInfo{
+		Name:    resolve.Normalize(srvAns.Name),
 		Server:  srvAns.Server,
-		Records: append([]SRVRecord{}, srvAns.Records...),
+		Records: append([]report.SRVRecord{}, srvAns.Records...),
 		TXT:     []string{},
 		Seeds:   []string{},
 		Options: map[string]string{},
@@ -167,11 +168,11 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	bad := 0
 	for i := range info.Records {
 		r := &info.Records[i]
-		r.Target = dnsNormalize(r.Target)
-		if err := CheckSRVTarget(host, r.Target); err != nil {
+		r.Target = resolve.Normalize(r.Target)
+		if err := resolve.CheckSRVTarget(host, r.Target); err != nil {
 			bad++
 			rulesOK = false
-			x.addFinding(NewFinding(IDSRVDomainMismatch, err.Error()))
+			x.addFinding(catalogue.NewFinding(catalogue.IDSRVDomainMismatch, err.Error()))
 			continue
 		}
 		seed := net.JoinHostPort(r.Target, fmt.Sprint(r.Port))
@@ -179,23 +180,23 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			valid = append(valid, seed)
 		}
 	}
-	srvCheck := Check{Stage: StageDNS, Address: qname, Status: StatusPass, DurationMs: srvTook, Summary: srvSummary(srvAns)}
+	srvCheck := report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusPass, DurationMs: srvTook, Summary: srvSummary(srvAns)}
 	if bad > 0 {
-		domain, _ := srvDomain(host)
-		srvCheck.Status = StatusFail
+		domain, _ := resolve.SRVDomain(host)
+		srvCheck.Status = report.StatusFail
 		srvCheck.Summary += fmt.Sprintf("; %d outside .%s", bad, domain)
 	}
 	srvCheck.Detail = srvDetail(srvAns)
 	x.addCheck(srvCheck)
 
 	// TXT: at most one record, only three options.
-	txtCheck := Check{Stage: StageDNS, Address: host, DurationMs: txtTook}
-	var txtOpts []TXTOption
+	txtCheck := report.Check{Stage: report.StageDNS, Address: host, DurationMs: txtTook}
+	var txtOpts []resolve.TXTOption
 	switch {
-	case txtErr != nil && dnsNotFound(txtErr):
-		txtCheck.Status, txtCheck.Summary = StatusPass, "no TXT record (no default options)"
+	case txtErr != nil && resolve.IsNotFound(txtErr):
+		txtCheck.Status, txtCheck.Summary = report.StatusPass, "no TXT record (no default options)"
 	case txtErr != nil:
-		txtCheck.Status = StatusWarn
+		txtCheck.Status = report.StatusWarn
 		txtCheck.Summary = "TXT lookup: " + dnsErrSummary(txtErr) + "; going on without TXT options"
 	default:
 		for _, rec := range txtAns.Records {
@@ -203,20 +204,20 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 		}
 		switch len(txtAns.Records) {
 		case 0:
-			txtCheck.Status, txtCheck.Summary = StatusPass, "no TXT record (no default options)"
+			txtCheck.Status, txtCheck.Summary = report.StatusPass, "no TXT record (no default options)"
 		case 1:
-			opts, err := ParseTXT(info.TXT[0])
-			var te *TXTError
+			opts, err := resolve.ParseTXT(info.TXT[0])
+			var te *resolve.TXTError
 			if errors.As(err, &te) {
 				rulesOK = false
 				for _, pr := range te.Problems {
-					x.addFinding(NewFinding(IDSRVTXTOptionNotAllowed, fmt.Sprintf("TXT record of %s: %s", host, pr)))
+					x.addFinding(catalogue.NewFinding(catalogue.IDSRVTXTOptionNotAllowed, fmt.Sprintf("TXT record of %s: %s", host, pr)))
 				}
-				txtCheck.Status = StatusFail
+				txtCheck.Status = report.StatusFail
 				txtCheck.Summary = fmt.Sprintf("TXT %q sets what it may not", info.TXT[0])
 			} else {
 				txtOpts = opts
-				txtCheck.Status = StatusPass
+				txtCheck.Status = report.StatusPass
 				txtCheck.Summary = fmt.Sprintf("TXT %q (TTL %ds)", info.TXT[0], txtAns.Records[0].TTLSeconds)
 			}
 		default:
@@ -225,8 +226,8 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			for i, t := range info.TXT {
 				quoted[i] = fmt.Sprintf("%q", t)
 			}
-			x.addFinding(NewFinding(IDSRVMultipleTXT, fmt.Sprintf("%s has %d TXT records: %s", host, len(info.TXT), strings.Join(quoted, ", "))))
-			txtCheck.Status = StatusFail
+			x.addFinding(catalogue.NewFinding(catalogue.IDSRVMultipleTXT, fmt.Sprintf("%s has %d TXT records: %s", host, len(info.TXT), strings.Join(quoted, ", "))))
+			txtCheck.Status = report.StatusFail
 			txtCheck.Summary = fmt.Sprintf("%d TXT records; at most one is allowed", len(info.TXT))
 		}
 		if txtAns.Server != "" {
@@ -237,16 +238,16 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 
 	// Options: URI over TXT, tls on by default; then the combinations the
 	// specification forbids.
-	merged := mergeSRVOptions(txtOpts, p.pairs)
-	info.Options = merged.options
-	if !x.srvCombinationsOK(merged, txtOpts, p.pairs, settings, len(valid)) {
+	merged := resolve.MergeOptions(txtOpts, p.Pairs)
+	info.Options = merged.Options
+	if !x.srvCombinationsOK(merged, txtOpts, p.Pairs, settings, len(valid)) {
 		rulesOK = false
 	}
 
-	selected := srvSelectSeeds(valid, settings.maxHosts)
+	selected := resolve.SelectSeeds(valid, settings.MaxHosts)
 	info.Seeds = append(info.Seeds, selected...)
 	if rulesOK && len(selected) > 0 {
-		info.URI = srvRedactedURI(p, selected, merged.pairs)
+		info.URI = connstr.RedactedURI(p, selected, merged.Pairs)
 	}
 	x.mu.Lock()
 	x.r.SRV = info
@@ -260,9 +261,9 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 
 // srvCombinationsOK checks the options that may not go together once TXT
 // and URI are merged, adding a finding for each broken rule.
-func (x *run) srvCombinationsOK(m srvMerged, txt []TXTOption, uriPairs []string, s srvSettings, targets int) bool {
+func (x *run) srvCombinationsOK(m resolve.Merged, txt []resolve.TXTOption, uriPairs []string, s connstr.SRVSettings, targets int) bool {
 	from := func(key string) string {
-		if _, inURI := srvLastValue(uriPairs, strings.ToLower(key)); inURI {
+		if _, inURI := connstr.LastValue(uriPairs, strings.ToLower(key)); inURI {
 			return "the connection string"
 		}
 		for _, o := range txt {
@@ -272,12 +273,12 @@ func (x *run) srvCombinationsOK(m srvMerged, txt []TXTOption, uriPairs []string,
 		}
 		return "the connection string"
 	}
-	lb := strings.EqualFold(m.options["loadBalanced"], "true")
-	_, rs := m.options["replicaSet"]
+	lb := strings.EqualFold(m.Options["loadBalanced"], "true")
+	_, rs := m.Options["replicaSet"]
 	ok := true
 	bad := func(msg string) {
 		ok = false
-		x.addFinding(NewFinding(IDURIInvalid, msg))
+		x.addFinding(catalogue.NewFinding(catalogue.IDURIInvalid, msg))
 	}
 	if lb && targets != 1 {
 		bad(fmt.Sprintf("loadBalanced=true (from %s) needs exactly one SRV record; the SRV answer gives %d usable targets", from("loadBalanced"), targets))
@@ -285,13 +286,13 @@ func (x *run) srvCombinationsOK(m srvMerged, txt []TXTOption, uriPairs []string,
 	if lb && rs {
 		bad(fmt.Sprintf("loadBalanced=true (from %s) cannot be combined with replicaSet (from %s)", from("loadBalanced"), from("replicaSet")))
 	}
-	if lb && s.maxHosts > 0 {
-		bad(fmt.Sprintf("srvMaxHosts=%d cannot be combined with loadBalanced=true (from %s)", s.maxHosts, from("loadBalanced")))
+	if lb && s.MaxHosts > 0 {
+		bad(fmt.Sprintf("srvMaxHosts=%d cannot be combined with loadBalanced=true (from %s)", s.MaxHosts, from("loadBalanced")))
 	}
-	if s.maxHosts > 0 && rs {
-		bad(fmt.Sprintf("srvMaxHosts=%d cannot be combined with replicaSet (from %s)", s.maxHosts, from("replicaSet")))
+	if s.MaxHosts > 0 && rs {
+		bad(fmt.Sprintf("srvMaxHosts=%d cannot be combined with replicaSet (from %s)", s.MaxHosts, from("replicaSet")))
 	}
-	if strings.EqualFold(m.options["directConnection"], "true") {
+	if strings.EqualFold(m.Options["directConnection"], "true") {
 		bad("directConnection=true cannot be used with mongodb+srv: the SRV records name a seed list, not one server")
 	}
 	return ok
@@ -301,7 +302,7 @@ func (x *run) srvCombinationsOK(m srvMerged, txt []TXTOption, uriPairs []string,
 type hostLookup struct {
 	host string
 	ips  []string
-	ans  *AddrAnswer
+	ans  *resolve.AddrAnswer
 	err  error
 	took float64
 }
@@ -314,7 +315,7 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	var names []string
 	for _, s := range res.seeds {
 		h := seedHost(s)
-		if seedIsSocket(s) || seedIsIP(h) || slices.Contains(names, h) {
+		if connstr.IsSocket(s) || connstr.IsIP(h) || slices.Contains(names, h) {
 			continue
 		}
 		names = append(names, h)
@@ -339,26 +340,26 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	}
 	wg.Wait()
 	for _, r := range results {
-		c := Check{Stage: StageDNS, Address: r.host, DurationMs: r.took}
+		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
 		if r.err != nil {
-			c.Status = StatusFail
+			c.Status = report.StatusFail
 			c.Summary = dnsErrSummary(r.err)
 			x.addCheck(c)
 			what := r.host
 			if role != "" {
 				what += " (" + role + ")"
 			}
-			f := NewFinding(IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsErrSummary(r.err)))
+			f := catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsErrSummary(r.err)))
 			if t, ok := dnsServerTrouble(r.err, "A/AAAA"); ok {
 				f.Title = t.title
-				f.Evidence = []string{Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.sentence))}
+				f.Evidence = []string{redact.Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.sentence))}
 				f.Fixes = append([]string{t.fix(r.host, "A")}, f.Fixes...)
 			}
 			f.Fixes = append(f.Fixes, dnsFixes(r.err)...)
 			x.addFinding(f)
 			continue
 		}
-		c.Status = StatusPass
+		c.Status = report.StatusPass
 		c.Summary = addrSummary(r)
 		if r.ans != nil {
 			c.Detail = addrDetail(r.ans)
@@ -367,11 +368,11 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 		res.addrs[r.host] = r.ips
 	}
 	if n := len(names) - len(asked); n > 0 {
-		x.addCheck(Check{Stage: StageDNS, Status: StatusSkip, Summary: fmt.Sprintf("%d more host names not resolved (at most %d are)", n, maxSeedLookups)})
+		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: fmt.Sprintf("%d more host names not resolved (at most %d are)", n, maxSeedLookups)})
 	}
 	for _, s := range res.seeds {
 		h := seedHost(s)
-		if seedIsSocket(s) || seedIsIP(h) || len(res.addrs[h]) > 0 {
+		if connstr.IsSocket(s) || connstr.IsIP(h) || len(res.addrs[h]) > 0 {
 			res.usable = append(res.usable, s)
 		}
 	}
@@ -382,7 +383,7 @@ func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
 	start := x.now()
 	r := hostLookup{host: host}
 	res := x.resolver()
-	if ar, ok := res.(AddrResolver); ok {
+	if ar, ok := res.(resolve.AddrResolver); ok {
 		r.ans, r.err = ar.LookupAddrs(ctx, host)
 		if r.err == nil {
 			r.ips = r.ans.IPs()
@@ -391,18 +392,18 @@ func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
 		r.ips, r.err = res.LookupHost(ctx, host)
 	}
 	if r.err == nil && len(r.ips) == 0 {
-		r.err = &DNSError{Kind: DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
+		r.err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
 	}
 	r.took = x.since(start)
 	return r
 }
 
 // resolver is the engine's Resolver, or the system's when none was set.
-func (x *run) resolver() Resolver {
+func (x *run) resolver() resolve.Resolver {
 	if x.e.Resolver != nil {
 		return x.e.Resolver
 	}
-	return NewResolver("")
+	return resolve.NewResolver("")
 }
 
 // driverURI is the connection string to hand the driver: for mongodb://
@@ -426,24 +427,24 @@ func (x *run) driverURI() string {
 	if len(seeds) == 0 {
 		return ""
 	}
-	p, err := splitURI(x.t.Raw)
+	p, err := connstr.Split(x.t.Raw)
 	if err != nil {
 		return ""
 	}
-	var opts []TXTOption
+	var opts []resolve.TXTOption
 	if len(txt) == 1 {
-		if opts, err = ParseTXT(txt[0]); err != nil {
+		if opts, err = resolve.ParseTXT(txt[0]); err != nil {
 			return ""
 		}
 	}
-	return srvBuildURI(p, seeds, mergeSRVOptions(opts, p.pairs).pairs)
+	return connstr.BuildURI(p, seeds, resolve.MergeOptions(opts, p.Pairs).Pairs)
 }
 
 // dialer returns the engine's Dialer wrapped so that host names are
 // resolved through the engine's Resolver (and so --dns-server) before
 // dialing; IP addresses go straight through. Hand it to the driver and to
 // every probe.
-func (e *Engine) dialer() Dialer {
+func (e *Engine) dialer() netpath.Dialer {
 	d := e.Dialer
 	if d == nil {
 		d = &net.Dialer{}
@@ -451,97 +452,10 @@ func (e *Engine) dialer() Dialer {
 	if e.Resolver == nil {
 		return d
 	}
-	if rd, ok := d.(*resolvingDialer); ok && rd.r == e.Resolver {
+	if rd, ok := d.(*netpath.Resolving); ok && rd.Resolver == e.Resolver {
 		return rd
 	}
-	return &resolvingDialer{d: d, r: e.Resolver}
-}
-
-// resolvingDialer resolves host names through r, then dials each address
-// in turn through d until one answers.
-type resolvingDialer struct {
-	d Dialer
-	r Resolver
-}
-
-// DialContext implements Dialer. A name that does not resolve gives a
-// *net.OpError around the resolver's error (which errors.As also sees as
-// a *net.DNSError); a failed dial gives the first address's error as d
-// returned it.
-func (rd *resolvingDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	host, port, err := net.SplitHostPort(address)
-	if err != nil || host == "" || seedIsIP(host) || !strings.HasPrefix(network, "tcp") {
-		return rd.d.DialContext(ctx, network, address)
-	}
-	ips, err := rd.r.LookupHost(ctx, host)
-	if err == nil {
-		ips = filterFamily(ips, network)
-		if len(ips) == 0 {
-			err = &DNSError{Kind: DNSNoData, Name: host, Type: familyType(network), Rcode: -1}
-		}
-	}
-	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
-	}
-	var first error
-	for i, ip := range ips {
-		dctx, cancel := shareDeadline(ctx, len(ips)-i)
-		conn, err := rd.d.DialContext(dctx, network, net.JoinHostPort(ip, port))
-		cancel()
-		if err == nil {
-			return conn, nil
-		}
-		if first == nil {
-			first = err
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, first
-}
-
-// shareDeadline gives one of n remaining addresses its share of the time
-// left, at least dialMinShare.
-func shareDeadline(ctx context.Context, n int) (context.Context, context.CancelFunc) {
-	dl, ok := ctx.Deadline()
-	if !ok || n <= 1 {
-		return ctx, func() {}
-	}
-	share := time.Until(dl) / time.Duration(n)
-	if share < dialMinShare {
-		share = dialMinShare
-	}
-	return context.WithTimeout(ctx, share)
-}
-
-func filterFamily(ips []string, network string) []string {
-	switch network {
-	case "tcp4", "tcp6":
-	default:
-		return ips
-	}
-	var out []string
-	for _, s := range ips {
-		ip := net.ParseIP(s)
-		if ip == nil {
-			continue
-		}
-		if (ip.To4() != nil) == (network == "tcp4") {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func familyType(network string) string {
-	switch network {
-	case "tcp4":
-		return "A"
-	case "tcp6":
-		return "AAAA"
-	}
-	return "A/AAAA"
+	return &netpath.Resolving{Dialer: d, Resolver: e.Resolver}
 }
 
 // --- wording -------------------------------------------------------------
@@ -558,14 +472,14 @@ func srvHasPort(hosts []string) bool {
 // seedHost is the lower-case host of a host:port seed.
 func seedHost(seed string) string {
 	if h, _, err := net.SplitHostPort(seed); err == nil {
-		return dnsNormalize(h)
+		return resolve.Normalize(h)
 	}
-	return dnsNormalize(seed)
+	return resolve.Normalize(seed)
 }
 
 // dnsErrSummary says why a lookup failed, with the server that said so.
 func dnsErrSummary(err error) string {
-	var de *DNSError
+	var de *resolve.DNSError
 	if errors.As(err, &de) {
 		s := de.Reason()
 		if de.Server != "" {
@@ -581,7 +495,7 @@ func dnsErrSummary(err error) string {
 		}
 		return s
 	}
-	return Redact(err.Error())
+	return redact.Redact(err.Error())
 }
 
 // dnsTrouble describes a lookup that failed because the DNS server did
@@ -600,7 +514,7 @@ type dnsTrouble struct {
 // (SRV, address) that failed because of the DNS server rather than the
 // name, and describes it.
 func dnsServerTrouble(err error, record string) (dnsTrouble, bool) {
-	var de *DNSError
+	var de *resolve.DNSError
 	if !errors.As(err, &de) {
 		return dnsTrouble{}, false
 	}
@@ -624,20 +538,20 @@ func dnsServerTrouble(err error, record string) (dnsTrouble, bool) {
 		cause = ": " + de.Err.Error()
 	}
 	switch de.Kind {
-	case DNSNetwork:
+	case resolve.DNSNetwork:
 		what := "cannot be reached"
 		if errors.Is(de.Err, syscall.ECONNREFUSED) {
 			what = "refused the connection (nothing listens there)"
 		}
 		t.title = fmt.Sprintf("%s %s: the %s query got no answer", upperFirst(who), what, record)
 		t.sentence = fmt.Sprintf("%s%s %s%s", who, how, what, cause)
-	case DNSTimeout:
+	case resolve.DNSTimeout:
 		t.title = fmt.Sprintf("%s did not answer the %s query", upperFirst(who), record)
 		t.sentence = fmt.Sprintf("%s%s did not answer in time%s", who, how, cause)
-	case DNSServerFailure:
+	case resolve.DNSServerFailure:
 		rc := "an error"
 		if de.Rcode > 0 {
-			rc = dnsRcodeName(de.Rcode)
+			rc = resolve.RcodeName(de.Rcode)
 		}
 		if de.Rcode == 5 { // REFUSED
 			t.title = fmt.Sprintf("%s refused the %s query", upperFirst(who), record)
@@ -645,10 +559,10 @@ func dnsServerTrouble(err error, record string) (dnsTrouble, bool) {
 			t.title = fmt.Sprintf("%s answered the %s query with %s", upperFirst(who), record, rc)
 		}
 		t.sentence = fmt.Sprintf("%s%s answered %s instead of records%s", who, how, rc, cause)
-	case DNSBadAnswer:
+	case resolve.DNSBadAnswer:
 		t.title = fmt.Sprintf("%s sent an answer to the %s query that cannot be read", upperFirst(who), record)
 		t.sentence = fmt.Sprintf("%s%s sent a malformed answer%s", who, how, cause)
-	case DNSNoServers:
+	case resolve.DNSNoServers:
 		t.title = fmt.Sprintf("No DNS server is configured: the %s query cannot be asked", record)
 		t.sentence = "no DNS server is configured on this machine (/etc/resolv.conf names none)"
 	default:
@@ -684,25 +598,25 @@ func upperFirst(s string) string {
 
 // dnsFixes are the fixes a lookup failure adds beyond the catalogue's.
 func dnsFixes(err error) []string {
-	var de *DNSError
+	var de *resolve.DNSError
 	if !errors.As(err, &de) {
 		return nil
 	}
 	var out []string
-	if de.System && (de.Temporary() || de.Kind == DNSBadAnswer || de.Kind == DNSNoServers) {
+	if de.System && (de.Temporary() || de.Kind == resolve.DNSBadAnswer || de.Kind == resolve.DNSNoServers) {
 		where := "the system resolver"
 		if de.Server != "" {
 			where += " (" + de.Server + ", from /etc/resolv.conf)"
 		}
 		out = append(out, fmt.Sprintf("%s did not give a usable answer (%s). To check whether another DNS server answers, run again with --dns-server HOST:PORT naming one you trust; mongoconn asks no other server unless told to.", where, de.Reason()))
 	}
-	if de.Kind == DNSBadAnswer {
+	if de.Kind == resolve.DNSBadAnswer {
 		out = append(out, "Some resolvers (old kube-dns, some corporate DNS servers) send SRV answers that drivers cannot parse (\"cannot unmarshal DNS message\"). Run `mongoconn srv` where DNS works and use the equivalent mongodb:// connection string it prints.")
 	}
 	return out
 }
 
-func srvSummary(a *SRVAnswer) string {
+func srvSummary(a *resolve.SRVAnswer) string {
 	s := fmt.Sprintf("%d SRV record", len(a.Records))
 	if len(a.Records) != 1 {
 		s += "s"
@@ -720,18 +634,18 @@ func srvSummary(a *SRVAnswer) string {
 	return s + transportNote(a.DNSMeta)
 }
 
-func srvDetail(a *SRVAnswer) []string {
+func srvDetail(a *resolve.SRVAnswer) []string {
 	var out []string
 	for _, r := range a.Records {
-		out = append(out, fmt.Sprintf("SRV %d %d %d %s (TTL %ds)", r.Priority, r.Weight, r.Port, dnsNormalize(r.Target), r.TTLSeconds))
+		out = append(out, fmt.Sprintf("SRV %d %d %d %s (TTL %ds)", r.Priority, r.Weight, r.Port, resolve.Normalize(r.Target), r.TTLSeconds))
 	}
 	if a.RTT > 0 {
-		out = append(out, fmt.Sprintf("answered in %s", fmtDuration(Millis(a.RTT))))
+		out = append(out, fmt.Sprintf("answered in %s", report.FormatMs(report.Millis(a.RTT))))
 	}
 	return out
 }
 
-func transportNote(m DNSMeta) string {
+func transportNote(m resolve.DNSMeta) string {
 	switch {
 	case m.Truncated:
 		return " (UDP answer truncated; asked again over TCP)"
@@ -759,7 +673,7 @@ func addrSummary(r hostLookup) string {
 	if r.ans.Server != "" {
 		notes = append(notes, "from "+r.ans.Server)
 	}
-	if r.ans.Canonical != "" && r.ans.Canonical != dnsNormalize(r.host) {
+	if r.ans.Canonical != "" && r.ans.Canonical != resolve.Normalize(r.host) {
 		notes = append(notes, "as "+r.ans.Canonical)
 	}
 	if len(notes) > 0 {
@@ -768,7 +682,7 @@ func addrSummary(r hostLookup) string {
 	return s + transportNote(r.ans.DNSMeta)
 }
 
-func addrDetail(a *AddrAnswer) []string {
+func addrDetail(a *resolve.AddrAnswer) []string {
 	var out []string
 	for _, r := range a.Addrs {
 		typ := "A"

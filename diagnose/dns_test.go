@@ -8,26 +8,34 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // dnsTestTarget builds a Target without ParseTarget, so that these tests see
 // the dns stage alone: hosts are cut and unescaped as the driver does.
-func dnsTestTarget(t *testing.T, raw string) *Target {
+func dnsTestTarget(t *testing.T, raw string) *connstr.Target {
 	t.Helper()
-	p, err := splitURI(raw)
+	p, err := connstr.Split(raw)
 	if err != nil {
 		t.Fatalf("splitURI(%q): %v", raw, err)
 	}
-	tg := &Target{Raw: raw, Redacted: Redact(raw), SRV: p.scheme == "mongodb+srv"}
-	for _, h := range p.hosts {
+	tg := &connstr.Target{Raw: raw, Redacted: redact.Redact(raw), SRV: p.Scheme == "mongodb+srv"}
+	for _, h := range p.Hosts {
 		if u, err := url.QueryUnescape(h); err == nil {
 			h = u
 		}
@@ -44,7 +52,7 @@ func dnsTestEngine(s *mongotest.DNSServer) *Engine {
 	return e
 }
 
-func dnsFindingIDs(r *Report) []string {
+func dnsFindingIDs(r *report.Report) []string {
 	var ids []string
 	for _, f := range r.Findings {
 		ids = append(ids, f.ID)
@@ -53,7 +61,7 @@ func dnsFindingIDs(r *Report) []string {
 	return slices.Compact(ids)
 }
 
-func dnsEvidence(r *Report, id string) string {
+func dnsEvidence(r *report.Report, id string) string {
 	for _, f := range r.Findings {
 		if f.ID == id {
 			return strings.Join(f.Evidence, "\n")
@@ -104,40 +112,40 @@ b.cluster0.example.test.             60 IN A   127.0.0.1
 			"mongodb+srv://cluster0.example.test/",
 			want{ok: true, seeds: seedsAB, srvSeeds: seedsAB}},
 		{"no SRV records", okZone, nil, "mongodb+srv://cluster1.example.test/",
-			want{ids: []string{IDSRVNoRecords}, evidence: []string{"_mongodb._tcp.cluster1.example.test", "no such host (NXDOMAIN)"}}},
+			want{ids: []string{catalogue.IDSRVNoRecords}, evidence: []string{"_mongodb._tcp.cluster1.example.test", "no such host (NXDOMAIN)"}}},
 		{"no SRV records on atlas", "", nil, "mongodb+srv://cluster0.ab1cd.mongodb.net/",
-			want{ids: []string{IDSRVNoRecords}, fix: "paused or was deleted"}},
+			want{ids: []string{catalogue.IDSRVNoRecords}, fix: "paused or was deleted"}},
 		{"SRV server failure", okZone, func(s *mongotest.DNSServer) {
 			s.SetRcode("_mongodb._tcp.cluster0.example.test", dns.RcodeServerFailure)
 		}, "mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDSRVNoRecords}, evidence: []string{"SERVFAIL"}}},
+			want{ids: []string{catalogue.IDSRVNoRecords}, evidence: []string{"SERVFAIL"}}},
 		{"prose: localhost -> localhost.mongodb", "_mongodb._tcp.localhost. IN SRV 0 0 27017 localhost.mongodb.", nil,
 			"mongodb+srv://localhost/",
-			want{ids: []string{IDSRVDomainMismatch}, evidence: []string{`"localhost.mongodb"`, `".localhost"`}}},
+			want{ids: []string{catalogue.IDSRVDomainMismatch}, evidence: []string{`"localhost.mongodb"`, `".localhost"`}}},
 		{"prose: mongo.local -> test_1.evil.local", "_mongodb._tcp.mongo.local. IN SRV 0 0 27017 test_1.evil.local.", nil,
 			"mongodb+srv://mongo.local/",
-			want{ids: []string{IDSRVDomainMismatch}, evidence: []string{`"test_1.evil.local"`, `".mongo.local"`}}},
+			want{ids: []string{catalogue.IDSRVDomainMismatch}, evidence: []string{`"test_1.evil.local"`, `".mongo.local"`}}},
 		{"prose: blogs.mongodb.com -> blogs.evil.com", "_mongodb._tcp.blogs.mongodb.com. IN SRV 0 0 27017 blogs.evil.com.", nil,
 			"mongodb+srv://blogs.mongodb.com/",
-			want{ids: []string{IDSRVDomainMismatch}, evidence: []string{`"blogs.evil.com"`, `".mongodb.com"`}}},
+			want{ids: []string{catalogue.IDSRVDomainMismatch}, evidence: []string{`"blogs.evil.com"`, `".mongodb.com"`}}},
 		{"prose: target equal to the host", "_mongodb._tcp.mongo.local. IN SRV 0 0 27017 mongo.local.", nil,
 			"mongodb+srv://mongo.local/",
-			want{ids: []string{IDSRVDomainMismatch}, evidence: []string{"is the host itself", `".mongo.local"`}}},
+			want{ids: []string{catalogue.IDSRVDomainMismatch}, evidence: []string{"is the host itself", `".mongo.local"`}}},
 		{"prose: target missing the dot", "_mongodb._tcp.blogs.mongodb.com. IN SRV 0 0 27017 cluster.testmongodb.com.", nil,
 			"mongodb+srv://blogs.mongodb.com/",
-			want{ids: []string{IDSRVDomainMismatch}, evidence: []string{`"cluster.testmongodb.com"`, `".mongodb.com"`}}},
+			want{ids: []string{catalogue.IDSRVDomainMismatch}, evidence: []string{`"cluster.testmongodb.com"`, `".mongodb.com"`}}},
 		{"one target outside the domain", okZone + "_mongodb._tcp.cluster0.example.test. IN SRV 0 0 27019 evil.example.org.\n", nil,
 			"mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDSRVDomainMismatch}, srvSeeds: seedsAB, evidence: []string{`"evil.example.org"`}}},
+			want{ids: []string{catalogue.IDSRVDomainMismatch}, srvSeeds: seedsAB, evidence: []string{`"evil.example.org"`}}},
 		{"two TXT records", okZone + `cluster0.example.test. IN TXT "authSource=other"` + "\n", nil,
 			"mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDSRVMultipleTXT}, evidence: []string{`"replicaSet=rs0&authSource=admin"`, `"authSource=other"`}}},
+			want{ids: []string{catalogue.IDSRVMultipleTXT}, evidence: []string{`"replicaSet=rs0&authSource=admin"`, `"authSource=other"`}}},
 		{"TXT sets ssl", strings.Replace(okZone, "replicaSet=rs0&authSource=admin", "ssl=false", 1), nil,
 			"mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDSRVTXTOptionNotAllowed}, evidence: []string{"ssl"}}},
+			want{ids: []string{catalogue.IDSRVTXTOptionNotAllowed}, evidence: []string{"ssl"}}},
 		{"TXT option without value", strings.Replace(okZone, "replicaSet=rs0&authSource=admin", "authSource", 1), nil,
 			"mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDSRVTXTOptionNotAllowed}, evidence: []string{"not key=value"}}},
+			want{ids: []string{catalogue.IDSRVTXTOptionNotAllowed}, evidence: []string{"not key=value"}}},
 		{"TXT in several strings", strings.Replace(okZone, `"replicaSet=rs0&authSource=admin"`, `"replicaS" "et=rs" "0"`, 1), nil,
 			"mongodb+srv://cluster0.example.test/",
 			want{ok: true, seeds: seedsAB, options: map[string]string{"replicaSet": "rs0", "tls": "true"}}},
@@ -147,7 +155,7 @@ b.cluster0.example.test.             60 IN A   127.0.0.1
 			want{ok: true, seeds: seedsAB, options: map[string]string{"tls": "true"}}},
 		{"loadBalanced from TXT with two targets", strings.Replace(okZone, "replicaSet=rs0&authSource=admin", "loadBalanced=true", 1), nil,
 			"mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDURIInvalid}, evidence: []string{"loadBalanced=true (from the TXT record) needs exactly one SRV record"}}},
+			want{ids: []string{catalogue.IDURIInvalid}, evidence: []string{"loadBalanced=true (from the TXT record) needs exactly one SRV record"}}},
 		{"loadBalanced with one target", `
 _mongodb._tcp.lb.example.test. IN SRV 0 0 27017 a.lb.example.test.
 lb.example.test.              IN TXT "loadBalanced=true"
@@ -159,10 +167,10 @@ _mongodb._tcp.lb.example.test. IN SRV 0 0 27017 a.lb.example.test.
 lb.example.test.              IN TXT "loadBalanced=true"
 a.lb.example.test.            IN A   127.0.0.1`, nil,
 			"mongodb+srv://lb.example.test/?replicaSet=rs0",
-			want{ids: []string{IDURIInvalid}, evidence: []string{"cannot be combined with replicaSet (from the connection string)"}}},
+			want{ids: []string{catalogue.IDURIInvalid}, evidence: []string{"cannot be combined with replicaSet (from the connection string)"}}},
 		{"srvMaxHosts picks that many", okZone, nil,
 			"mongodb+srv://cluster0.example.test/?srvMaxHosts=1&authSource=x",
-			want{ids: []string{IDURIInvalid}, evidence: []string{"srvMaxHosts=1 cannot be combined with replicaSet (from the TXT record)"}}},
+			want{ids: []string{catalogue.IDURIInvalid}, evidence: []string{"srvMaxHosts=1 cannot be combined with replicaSet (from the TXT record)"}}},
 		{"srvMaxHosts without replicaSet", strings.Replace(okZone, "replicaSet=rs0&authSource=admin", "authSource=admin", 1), nil,
 			"mongodb+srv://cluster0.example.test/?srvMaxHosts=1",
 			want{ok: true, options: map[string]string{"authSource": "admin", "tls": "true"}}},
@@ -172,20 +180,20 @@ a.cluster0.example.test.                IN A   127.0.0.1`, nil,
 			"mongodb+srv://cluster0.example.test/?srvServiceName=customname",
 			want{ok: true, seeds: []string{"a.cluster0.example.test:27017"}, driver: "mongodb://a.cluster0.example.test:27017/?tls=true"}},
 		{"bad srvServiceName", okZone, nil, "mongodb+srv://cluster0.example.test/?srvServiceName=a.b",
-			want{ids: []string{IDURIInvalid}, evidence: []string{"srvServiceName"}}},
+			want{ids: []string{catalogue.IDURIInvalid}, evidence: []string{"srvServiceName"}}},
 		{"directConnection", okZone, nil, "mongodb+srv://cluster0.example.test/?directConnection=true",
-			want{ids: []string{IDURIInvalid}, evidence: []string{"directConnection=true cannot be used with mongodb+srv"}}},
+			want{ids: []string{catalogue.IDURIInvalid}, evidence: []string{"directConnection=true cannot be used with mongodb+srv"}}},
 		{"a target that does not resolve", strings.Replace(okZone, "b.cluster0.example.test.             60 IN A   127.0.0.1", "", 1), nil,
 			"mongodb+srv://cluster0.example.test/",
-			want{ids: []string{IDDNSNoSuchHost}, ok: true, seeds: seedsAB[:1], srvSeeds: seedsAB,
+			want{ids: []string{catalogue.IDDNSNoSuchHost}, ok: true, seeds: seedsAB[:1], srvSeeds: seedsAB,
 				evidence: []string{"b.cluster0.example.test (SRV target) does not resolve"}}},
 		{"no target resolves", `_mongodb._tcp.c.example.test. IN SRV 0 0 27017 x.c.example.test.`, nil,
 			"mongodb+srv://c.example.test/",
-			want{ids: []string{IDDNSNoSuchHost}, srvSeeds: []string{"x.c.example.test:27017"}}},
+			want{ids: []string{catalogue.IDDNSNoSuchHost}, srvSeeds: []string{"x.c.example.test:27017"}}},
 		{"port in a mongodb+srv string", okZone, nil, "mongodb+srv://cluster0.example.test:27017/",
-			want{ids: []string{IDURISRVWithPort}}},
+			want{ids: []string{catalogue.IDURISRVWithPort}}},
 		{"two hosts in a mongodb+srv string", okZone, nil, "mongodb+srv://a.example.test,b.example.test/",
-			want{ids: []string{IDURISRVWithPort}}},
+			want{ids: []string{catalogue.IDURISRVWithPort}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -224,7 +232,7 @@ a.cluster0.example.test.                IN A   127.0.0.1`, nil,
 			}
 			// A broken rule means no equivalent string: a driver would
 			// refuse the seed list.
-			broken := slices.ContainsFunc(w.ids, func(id string) bool { return id != IDDNSNoSuchHost })
+			broken := slices.ContainsFunc(w.ids, func(id string) bool { return id != catalogue.IDDNSNoSuchHost })
 			if broken && (x.driverURI() != "" || r.SRV != nil && r.SRV.URI != "") {
 				t.Errorf("driverURI = %q, srv.uri = %q when a rule is broken", x.driverURI(), r.SRV.URI)
 			}
@@ -246,7 +254,7 @@ a.cluster0.example.test.                IN A   127.0.0.1`, nil,
 				t.Errorf("the password is in the report:\n%s", dnsDump(r))
 			}
 			for _, ch := range r.Checks {
-				if ch.Stage != StageDNS {
+				if ch.Stage != report.StageDNS {
 					t.Errorf("check %+v is not in the dns stage", ch)
 				}
 			}
@@ -254,7 +262,7 @@ a.cluster0.example.test.                IN A   127.0.0.1`, nil,
 	}
 }
 
-func dnsDump(r *Report) string {
+func dnsDump(r *report.Report) string {
 	b, _ := json.MarshalIndent(r, "", "  ")
 	return string(b)
 }
@@ -274,10 +282,10 @@ a.cluster0.example.test.             30 IN AAAA ::1
 		t.Fatalf("resolveSeeds failed:\n%s", dnsDump(x.r))
 	}
 	r := x.finish("ok")
-	want := &SRVInfo{
+	want := &report.SRVInfo{
 		Name:    "_mongodb._tcp.cluster0.example.test",
 		Server:  s.Addr,
-		Records: []SRVRecord{{Target: "a.cluster0.example.test", Port: 27017, Priority: 1, Weight: 5, TTLSeconds: 60}},
+		Records: []report.SRVRecord{{Target: "a.cluster0.example.test", Port: 27017, Priority: 1, Weight: 5, TTLSeconds: 60}},
 		TXT:     []string{"replicaSet=rs0"},
 		Seeds:   []string{"a.cluster0.example.test:27017"},
 		Options: map[string]string{"replicaSet": "rs0", "tls": "true"},
@@ -318,9 +326,9 @@ func TestResolveSeedsPlain(t *testing.T) {
 		{"default port", "mongodb://db.example.test", []string{"db.example.test:27017"}, true, nil, []string{"db.example.test"}},
 		{"same name twice is asked once", "mongodb://db.example.test:1,db.example.test:2",
 			[]string{"db.example.test:1", "db.example.test:2"}, true, nil, []string{"db.example.test"}},
-		{"unknown name", "mongodb://nowhere.example.test:27017", nil, false, []string{IDDNSNoSuchHost}, []string{"nowhere.example.test"}},
+		{"unknown name", "mongodb://nowhere.example.test:27017", nil, false, []string{catalogue.IDDNSNoSuchHost}, []string{"nowhere.example.test"}},
 		{"one of two names unknown", "mongodb://nowhere.example.test,db.example.test",
-			[]string{"db.example.test:27017"}, true, []string{IDDNSNoSuchHost}, []string{"nowhere.example.test", "db.example.test"}},
+			[]string{"db.example.test:27017"}, true, []string{catalogue.IDDNSNoSuchHost}, []string{"nowhere.example.test", "db.example.test"}},
 		{"socket path", "mongodb://%2Ftmp%2Fmongodb-27017.sock", []string{"/tmp/mongodb-27017.sock"}, true, nil, nil},
 	}
 	for _, c := range cases {
@@ -354,11 +362,7 @@ func TestResolveSeedsPlain(t *testing.T) {
 func TestSystemResolverFailureSuggestsDNSServer(t *testing.T) {
 	s := mongotest.StartDNS(t)
 	s.SetRcode("_mongodb._tcp.cluster0.example.test", dns.RcodeServerFailure)
-	r := dnsSystemResolver(t, "nameserver 127.0.0.1\n")
-	if err := r.loadConf(); err != nil {
-		t.Fatal(err)
-	}
-	r.servers = []string{s.Addr}
+	r := dnsSystemResolver(t, "nameserver 127.0.0.1\n", s.Addr)
 	e := dnsTestEngine(s)
 	e.Resolver = r
 	x := e.newRun("test", dnsTestTarget(t, "mongodb+srv://cluster0.example.test/"))
@@ -451,4 +455,33 @@ v6only.example.test.    IN AAAA ::1
 func dnsIsRefused(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && strings.Contains(op.Err.Error(), "refused")
+}
+
+// testDNSBudget bounds each resolver test's context: loopback answers take
+// milliseconds, and a test that expects silence sets its own shorter one.
+const testDNSBudget = 5 * time.Second
+
+func dnsTestCtx(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testDNSBudget)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// dnsServerResolver is the resolver --dns-server builds, with no hosts
+// file so that tests do not depend on the machine's.
+func dnsServerResolver(addr string) resolve.Resolver {
+	return resolve.New(resolve.Config{Server: addr, HostsFile: resolve.NoHostsFile})
+}
+
+// dnsSystemResolver is the system resolver reading resolvConf, asking
+// server instead of its nameservers, with neither hosts file nor the
+// operating system's lookup.
+func dnsSystemResolver(t *testing.T, resolvConf, server string) resolve.Resolver {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "resolv.conf")
+	if err := os.WriteFile(path, []byte(resolvConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return resolve.New(resolve.Config{ResolvConf: path, Nameservers: []string{server}, HostsFile: resolve.NoHostsFile, NoSystemLookup: true})
 }

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // A set without a primary whose other member is down (its address
@@ -21,10 +23,10 @@ func TestDownMemberIsNotTheTunnelTrap(t *testing.T) {
 	e := topoEngine(t)
 	ctx := context.Background()
 
-	for name, run := range map[string]func() (*Report, error){
-		"discover": func() (*Report, error) { return e.Discover(ctx, topoTarget(t, uri)) },
-		"diagnose": func() (*Report, error) { return e.Diagnose(ctx, topoTarget(t, uri)) },
-		"ping --primary": func() (*Report, error) {
+	for name, run := range map[string]func() (*report.Report, error){
+		"discover": func() (*report.Report, error) { return e.Discover(ctx, topoTarget(t, uri)) },
+		"diagnose": func() (*report.Report, error) { return e.Diagnose(ctx, topoTarget(t, uri)) },
+		"ping --primary": func() (*report.Report, error) {
 			return e.Ping(ctx, topoTarget(t, uri), PingRequest{RequirePrimary: true})
 		},
 	} {
@@ -33,10 +35,10 @@ func TestDownMemberIsNotTheTunnelTrap(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		ids := topoFindingIDs(r)
-		if slices.Contains(ids, IDTopologyAdvertisedUnreachable) {
+		if slices.Contains(ids, catalogue.IDTopologyAdvertisedUnreachable) {
 			t.Errorf("%s: a down primary reported as advertised-unreachable: %v (verdict %q)", name, ids, r.Verdict)
 		}
-		if !slices.Contains(ids, IDTopologyNoPrimary) && !slices.Contains(ids, IDTopologyFailover) {
+		if !slices.Contains(ids, catalogue.IDTopologyNoPrimary) && !slices.Contains(ids, catalogue.IDTopologyFailover) {
 			t.Errorf("%s: findings %v, want topology.no-primary or topology.failover", name, ids)
 		}
 	}

@@ -1,7 +1,10 @@
 // Package diagnose is mongoconn's probe engine: it turns a connection string
-// into a Report of checks, servers and findings. It never prints and never
-// exits; a failed probe is a Finding, and Run returns an error only when it
-// could not run at all.
+// into a Report of checks, servers and findings, stage by stage (uri, dns,
+// tcp, tls, hello, wire, auth, topology, selection, ping: one file each),
+// over the lower packages (connstr, resolve, netpath, wireprobe, sdam,
+// catalogue). It never prints and never exits; a failed probe is a
+// Finding, and a command returns an error only when it could not run at
+// all. It imports neither cobra nor color, and nothing above it.
 package diagnose
 
 import (
@@ -10,6 +13,13 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/netpath"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // Timeouts. Every one of them is a share of, or a cap under, the command's
@@ -25,21 +35,15 @@ const (
 	MinStageTimeout = 20 * time.Millisecond
 )
 
-// Dialer opens network connections. It has the shape of the driver's
-// options.ContextDialer, so one value serves our probes and the driver.
-type Dialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
-}
-
 // Engine runs probes. The zero value is not ready: use NewEngine, then
 // replace the seams a test needs.
 type Engine struct {
 	// Dialer opens every TCP connection the engine and the driver make.
-	Dialer Dialer
+	Dialer netpath.Dialer
 
 	// Resolver answers SRV, TXT and address lookups. Tests and
 	// --dns-server point it at a server of their choice.
-	Resolver Resolver
+	Resolver resolve.Resolver
 
 	// Now is the clock used for durations in the report.
 	Now func() time.Time
@@ -57,7 +61,7 @@ type Engine struct {
 
 	// Progress, when set, is called as each check finishes (from any
 	// goroutine, one call at a time).
-	Progress func(Check)
+	Progress func(report.Check)
 }
 
 // NewEngine returns an engine with real network seams and the default
@@ -65,7 +69,7 @@ type Engine struct {
 func NewEngine() *Engine {
 	return &Engine{
 		Dialer:   &net.Dialer{},
-		Resolver: NewResolver(""),
+		Resolver: resolve.NewResolver(""),
 		Now:      time.Now,
 		Timeout:  DefaultTimeout,
 	}
@@ -75,19 +79,19 @@ func NewEngine() *Engine {
 // built, guarded for the probes that fill it concurrently.
 type run struct {
 	e       *Engine
-	t       *Target
+	t       *connstr.Target
 	started time.Time
 
 	mu sync.Mutex
-	r  *Report
+	r  *report.Report
 }
 
-func (e *Engine) newRun(command string, t *Target) *run {
+func (e *Engine) newRun(command string, t *connstr.Target) *run {
 	now := time.Now
 	if e.Now != nil {
 		now = e.Now
 	}
-	x := &run{e: e, t: t, started: now(), r: NewReport(command, t.Redacted)}
+	x := &run{e: e, t: t, started: now(), r: report.NewReport(command, t.Redacted)}
 	for _, f := range t.Findings {
 		x.r.AddFinding(f)
 	}
@@ -102,9 +106,9 @@ func (x *run) now() time.Time {
 }
 
 // since returns milliseconds elapsed since t.
-func (x *run) since(t time.Time) float64 { return Millis(x.now().Sub(t)) }
+func (x *run) since(t time.Time) float64 { return report.Millis(x.now().Sub(t)) }
 
-func (x *run) addCheck(c Check) {
+func (x *run) addCheck(c report.Check) {
 	x.mu.Lock()
 	x.r.Checks = append(x.r.Checks, c)
 	x.mu.Unlock()
@@ -115,7 +119,7 @@ func (x *run) addCheck(c Check) {
 	}
 }
 
-func (x *run) addFinding(f Finding) {
+func (x *run) addFinding(f report.Finding) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.r.AddFinding(f)
@@ -127,10 +131,11 @@ func (x *run) hasFinding(id string) bool {
 	return x.r.HasFinding(id)
 }
 
-func (x *run) finish(okVerdict string) *Report {
+func (x *run) finish(okVerdict string) *report.Report {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.atlasHint()
+	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r
 }
@@ -141,17 +146,17 @@ func (x *run) finish(okVerdict string) *Report {
 // not on the project's IP access list). The caller holds x.mu.
 func (x *run) atlasHint() {
 	r := x.r
-	if r.HasFinding(IDAtlasAccessList) || !(r.HasFinding(IDTCPTimeout) || r.HasFinding(IDServerNotResponding)) {
+	if r.HasFinding(catalogue.IDAtlasAccessList) || !(r.HasFinding(catalogue.IDTCPTimeout) || r.HasFinding(catalogue.IDServerNotResponding)) {
 		return
 	}
 	hosts := append([]string(nil), x.t.Hosts...)
 	if r.SRV != nil {
 		hosts = append(hosts, r.SRV.Seeds...)
 	}
-	if !isAtlas(hosts) {
+	if !resolve.IsAtlas(hosts) {
 		return
 	}
-	r.AddFinding(NewFinding(IDAtlasAccessList, fmt.Sprintf(
+	r.AddFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, fmt.Sprintf(
 		"the deployment is on MongoDB Atlas (%s) and did not answer from here: Atlas drops connections from addresses that are not on the project's IP access list", hostOf(hosts[0]))))
 }
 

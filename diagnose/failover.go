@@ -10,6 +10,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+	"github.com/mongoconn/mongoconn/wireprobe"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -48,9 +54,9 @@ const (
 
 // foLook is one member as one look saw it.
 type foLook struct {
-	Server
+	report.Server
 	// fail is why it did not answer, when known (0 otherwise).
-	fail ProbeErrorKind
+	fail wireprobe.ProbeErrorKind
 	// hello is the raw reply, when the look kept it.
 	hello bson.Raw
 	// at is when the reply came.
@@ -125,20 +131,20 @@ func (a *foAnalysis) outcome() failoverOutcome {
 
 // foKey is the identity of a server: the name the set knows it by (me)
 // when it said, else its address.
-func foKey(s Server) string {
+func foKey(s report.Server) string {
 	if s.Me != "" {
-		return topoCanonical(s.Me)
+		return sdam.Canonical(s.Me)
 	}
-	return topoCanonical(s.Address)
+	return sdam.Canonical(s.Address)
 }
 
 func isRSKind(k string) bool {
-	return k == srvKindRSPrimary || k == srvKindRSSecondary || k == srvKindRSArbiter || k == srvKindRSOther
+	return k == sdam.KindRSPrimary || k == sdam.KindRSSecondary || k == sdam.KindRSArbiter || k == sdam.KindRSOther
 }
 
 // foSetName is the replica set the servers belong to: the connection
 // string's, else the first one a member reports.
-func foSetName(want string, servers []Server) string {
+func foSetName(want string, servers []report.Server) string {
 	if want != "" {
 		return want
 	}
@@ -152,21 +158,21 @@ func foSetName(want string, servers []Server) string {
 
 // foMembersOf keeps the servers that belong to set: members that answered
 // with its name, and the addresses their hello replies list.
-func foMembersOf(set string, servers []Server) []Server {
+func foMembersOf(set string, servers []report.Server) []report.Server {
 	listed := map[string]bool{}
 	for _, s := range servers {
 		if s.Reachable && isRSKind(s.Kind) && s.SetName == set {
-			for _, m := range topoMembersOf(s) {
+			for _, m := range sdam.MembersOf(s) {
 				listed[m] = true
 			}
 		}
 	}
-	var out []Server
+	var out []report.Server
 	for _, s := range servers {
 		switch {
 		case s.Reachable && isRSKind(s.Kind) && s.SetName == set:
 			out = append(out, s)
-		case !s.Reachable && (listed[topoCanonical(s.Address)] || s.SetName == set):
+		case !s.Reachable && (listed[sdam.Canonical(s.Address)] || s.SetName == set):
 			out = append(out, s)
 		}
 	}
@@ -175,13 +181,13 @@ func foMembersOf(set string, servers []Server) []Server {
 
 // analyzeFailover compares the looks at a replica set: first from
 // discovery, second (nil when not taken) from asking the members again.
-func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
+func analyzeFailover(set string, first []report.Server, second []foLook) *foAnalysis {
 	a := &foAnalysis{setName: set, secondLook: second != nil, again: second}
 	byKey := map[string]*foMember{}
 	alias := map[string]string{}
-	member := func(s Server) *foMember {
+	member := func(s report.Server) *foMember {
 		k := foKey(s)
-		if k2, ok := alias[topoCanonical(s.Address)]; ok && s.Me == "" {
+		if k2, ok := alias[sdam.Canonical(s.Address)]; ok && s.Me == "" {
 			k = k2
 		}
 		m, ok := byKey[k]
@@ -190,7 +196,7 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 			byKey[k] = m
 			a.members = append(a.members, m)
 		}
-		alias[topoCanonical(s.Address)] = k
+		alias[sdam.Canonical(s.Address)] = k
 		alias[k] = k
 		return m
 	}
@@ -216,17 +222,17 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 		}
 	}
 	resolve := func(addr string) *foMember {
-		if k, ok := alias[topoCanonical(addr)]; ok {
+		if k, ok := alias[sdam.Canonical(addr)]; ok {
 			return byKey[k]
 		}
-		return byKey[topoCanonical(addr)]
+		return byKey[sdam.Canonical(addr)]
 	}
 
 	// Who lists whom: the voting members as hello shows them.
 	listed := map[string]bool{}
 	for _, m := range a.members {
 		if l := m.latest(); l != nil && l.Reachable {
-			for _, h := range topoMembersOf(l.Server) {
+			for _, h := range sdam.MembersOf(l.Server) {
 				listed[alias0(alias, h)] = true
 			}
 		}
@@ -246,7 +252,7 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 		switch {
 		case l != nil && l.Reachable:
 			a.reachable++
-		case l != nil && l.fail == ProbeRefused:
+		case l != nil && l.fail == wireprobe.ProbeRefused:
 			a.unreachableDown++
 		}
 	}
@@ -263,7 +269,7 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 	var named []string
 	for _, m := range a.members {
 		l := m.latest()
-		if l == nil || !l.Reachable || l.Kind == srvKindRSPrimary || l.Primary == "" {
+		if l == nil || !l.Reachable || l.Kind == sdam.KindRSPrimary || l.Primary == "" {
 			continue
 		}
 		k := alias0(alias, l.Primary)
@@ -284,9 +290,9 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 			pl = p.latest()
 		}
 		switch {
-		case pl != nil && pl.Reachable && pl.Kind != srvKindRSPrimary:
+		case pl != nil && pl.Reachable && pl.Kind != sdam.KindRSPrimary:
 			a.sign(fmt.Sprintf("%s still %s %s as primary, but %s answers as %s: it has stepped down", who, verb, k, pl.Address, pl.Kind))
-		case pl != nil && !pl.Reachable && pl.fail == ProbeRefused:
+		case pl != nil && !pl.Reachable && pl.fail == wireprobe.ProbeRefused:
 			a.sign(fmt.Sprintf("%s still %s %s as primary, but %s refuses connections: the primary is down, and the members elect another once they notice (electionTimeoutMillis, 10 s by default)", who, verb, k, pl.Address))
 		case a.primary != nil && p != nil && resolve(a.primary.Address) != p:
 			a.sign(fmt.Sprintf("%s %s %s as primary, but %s is primary now: not yet told of the election", who, verb, k, a.primary.Address))
@@ -295,7 +301,7 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 	if len(names) > 1 {
 		var parts []string
 		for _, m := range a.members {
-			if l := m.latest(); l != nil && l.Reachable && l.Primary != "" && l.Kind != srvKindRSPrimary {
+			if l := m.latest(); l != nil && l.Reachable && l.Primary != "" && l.Kind != sdam.KindRSPrimary {
 				parts = append(parts, fmt.Sprintf("%s names %s", l.Address, l.Primary))
 			}
 		}
@@ -304,7 +310,7 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 
 	// Members between states.
 	for _, m := range a.members {
-		if l := m.latest(); l != nil && l.Reachable && l.Kind == srvKindRSOther && !l.Hidden {
+		if l := m.latest(); l != nil && l.Reachable && l.Kind == sdam.KindRSOther && !l.Hidden {
 			a.sign(fmt.Sprintf("%s answers as neither primary nor secondary (RECOVERING, STARTUP2 or ROLLBACK): it is catching up after a restart, an initial sync or a rollback", l.Address))
 		}
 	}
@@ -326,13 +332,13 @@ func analyzeFailover(set string, first []Server, second []foLook) *foAnalysis {
 
 // alias0 maps an advertised address to its member key.
 func alias0(alias map[string]string, addr string) string {
-	if k, ok := alias[topoCanonical(addr)]; ok {
+	if k, ok := alias[sdam.Canonical(addr)]; ok {
 		return k
 	}
-	return topoCanonical(addr)
+	return sdam.Canonical(addr)
 }
 
-func (a *foAnalysis) sign(s string) { a.signs = appendUnique(a.signs, s) }
+func (a *foAnalysis) sign(s string) { a.signs = report.AppendUnique(a.signs, s) }
 
 // foPrimaryOf returns the primary of one look. Two members that both say
 // they are primary are a sign: the one with the older (electionId,
@@ -340,7 +346,7 @@ func (a *foAnalysis) sign(s string) { a.signs = appendUnique(a.signs, s) }
 func foPrimaryOf(members []*foMember, look func(*foMember) *foLook, a *foAnalysis, when string) *foLook {
 	var prims []*foLook
 	for _, m := range members {
-		if l := look(m); l != nil && l.Reachable && l.Kind == srvKindRSPrimary {
+		if l := look(m); l != nil && l.Reachable && l.Kind == sdam.KindRSPrimary {
 			prims = append(prims, l)
 		}
 	}
@@ -363,7 +369,7 @@ func foPrimaryOf(members []*foMember, look func(*foMember) *foLook, a *foAnalysi
 
 // newerElection reports whether a's (electionId, setVersion) is newer
 // than b's, in the order of the SDAM specification for 6.0+ servers.
-func newerElection(a, b Server) bool {
+func newerElection(a, b report.Server) bool {
 	ea, eb := strings.ToLower(a.ElectionID), strings.ToLower(b.ElectionID)
 	if ea != eb {
 		return ea > eb
@@ -383,7 +389,7 @@ func electionTerm(id string) (int64, bool) {
 }
 
 // electionText is " (electionId X, term N, setVersion V)" for a primary.
-func electionText(s Server) string {
+func electionText(s report.Server) string {
 	var parts []string
 	if s.ElectionID != "" {
 		p := "electionId " + s.ElectionID
@@ -418,14 +424,14 @@ func (m *foMember) state() string {
 	b.WriteString(l.Address)
 	b.WriteString(" is ")
 	switch l.Kind {
-	case srvKindRSPrimary:
+	case sdam.KindRSPrimary:
 		b.WriteString("primary" + electionText(l.Server))
 		return b.String()
-	case srvKindRSSecondary:
+	case sdam.KindRSSecondary:
 		b.WriteString("secondary")
-	case srvKindRSArbiter:
+	case sdam.KindRSArbiter:
 		b.WriteString("an arbiter")
-	case srvKindRSOther:
+	case sdam.KindRSOther:
 		if l.Hidden {
 			b.WriteString("hidden")
 		} else {
@@ -472,7 +478,7 @@ func (a *foAnalysis) majorityText() string {
 // the missing primary) or topology.no-primary. It returns nil when the
 // servers are not a replica set, no member answered, or the connection
 // is direct (the other members, the primary among them, were not asked).
-func (x *run) failoverStage(ctx context.Context, servers []Server) *foAnalysis {
+func (x *run) failoverStage(ctx context.Context, servers []report.Server) *foAnalysis {
 	if x.t.DirectConnection != nil && *x.t.DirectConnection {
 		return nil
 	}
@@ -495,7 +501,7 @@ func (x *run) failoverStage(ctx context.Context, servers []Server) *foAnalysis {
 	tookSecond := false
 	hasPrimary := false
 	for _, s := range first {
-		if s.Reachable && s.Kind == srvKindRSPrimary {
+		if s.Reachable && s.Kind == sdam.KindRSPrimary {
 			hasPrimary = true
 		}
 	}
@@ -533,18 +539,18 @@ func foCanLook(ctx context.Context) (bool, string) {
 // latestServers returns servers with every member the second look asked
 // again replaced by what it answered then, for the stages that follow
 // (selection). A nil analysis returns servers as they are.
-func (a *foAnalysis) latestServers(servers []Server) []Server {
+func (a *foAnalysis) latestServers(servers []report.Server) []report.Server {
 	if a == nil || !a.secondLook {
 		return servers
 	}
-	again := map[string]Server{}
+	again := map[string]report.Server{}
 	for _, l := range a.again {
-		again[topoCanonical(l.Address)] = l.Server
+		again[sdam.Canonical(l.Address)] = l.Server
 	}
-	out := make([]Server, len(servers))
+	out := make([]report.Server, len(servers))
 	for i, s := range servers {
 		out[i] = s
-		if n, ok := again[topoCanonical(s.Address)]; ok {
+		if n, ok := again[sdam.Canonical(s.Address)]; ok {
 			n.Address = s.Address
 			n.Seed = s.Seed
 			if n.Version == "" {
@@ -558,10 +564,10 @@ func (a *foAnalysis) latestServers(servers []Server) []Server {
 }
 
 // foAddrs lists the distinct addresses of servers, as they were dialled.
-func foAddrs(servers []Server) []string {
+func foAddrs(servers []report.Server) []string {
 	var out []string
 	for _, s := range servers {
-		out = appendUnique(out, s.Address)
+		out = report.AppendUnique(out, s.Address)
 	}
 	return out
 }
@@ -586,22 +592,22 @@ func (x *run) rehello(ctx context.Context, addrs []string) []foLook {
 func (x *run) helloOnce(ctx context.Context, addr string) foLook {
 	pctx, cancel := context.WithTimeout(ctx, failoverProbeCap)
 	defer cancel()
-	opts := HelloOptions{Samples: 1, Verbose: true}
+	opts := wireprobe.HelloOptions{Samples: 1, Verbose: true}
 	cfg, err := x.tlsConfig(hostOf(addr))
 	if err != nil {
-		return foLook{Server: Server{Address: addr, Kind: srvKindUnknown, Error: Redact(err.Error())}}
+		return foLook{Server: report.Server{Address: addr, Kind: sdam.KindUnknown, Error: redact.Redact(err.Error())}}
 	}
 	opts.TLS = cfg
 	res := x.e.ProbeHello(pctx, addr, opts)
 	l := foLook{Server: res.Server, hello: res.Hello, at: x.now()}
 	l.Address = addr
-	var pe *ProbeError
+	var pe *wireprobe.ProbeError
 	if res.Err != nil {
 		l.Reachable = false
-		l.Kind = srvKindUnknown
+		l.Kind = sdam.KindUnknown
 		if errors.As(res.Err, &pe) {
 			l.fail = pe.Kind
-			l.Error = Redact(pe.Detail)
+			l.Error = redact.Redact(pe.Detail)
 		}
 	}
 	return l
@@ -609,7 +615,7 @@ func (x *run) helloOnce(ctx context.Context, addr string) foLook {
 
 // failoverReport adds the stage's check and finding.
 func (x *run) failoverReport(a *foAnalysis, ms float64, noLook string) {
-	c := Check{Stage: StageTopology, DurationMs: ms}
+	c := report.Check{Stage: report.StageTopology, DurationMs: ms}
 	var states []string
 	for _, m := range a.members {
 		states = append(states, m.state())
@@ -621,29 +627,29 @@ func (x *run) failoverReport(a *foAnalysis, ms float64, noLook string) {
 	prefix := fmt.Sprintf("replica set %q: ", a.setName)
 	switch a.outcome() {
 	case foHealthy:
-		c.Status = StatusPass
+		c.Status = report.StatusPass
 		c.Summary = prefix + fmt.Sprintf("primary %s%s, no election in progress; %s", a.primary.Address, electionText(a.primary.Server), a.reachText())
 		x.addCheck(c)
 	case foFailover:
 		primary := a.primary != nil
-		f := NewFailoverFinding(primary, a.evidence(x.t, true)...)
+		f := catalogue.NewFailoverFinding(primary, a.evidence(x.t, true)...)
 		f = x.failoverFixes(f, a)
 		if primary {
-			c.Status = StatusWarn
+			c.Status = report.StatusWarn
 			c.Summary = prefix + fmt.Sprintf("a failover has just happened; %s is primary now", a.primary.Address)
 		} else {
-			c.Status = StatusFail
+			c.Status = report.StatusFail
 			c.Summary = prefix + "no primary: an election is in progress (" + a.signs[0] + ")"
 		}
 		x.addCheck(c)
 		// An election explains the missing primary: one finding, not two.
-		x.foDropFinding(IDTopologyNoPrimary)
+		x.foDropFinding(catalogue.IDTopologyNoPrimary)
 		x.addFinding(f)
 	case foNoPrimary:
-		c.Status = StatusFail
+		c.Status = report.StatusFail
 		c.Summary = prefix + "no primary, and no sign of an election; " + a.majorityText()
 		x.addCheck(c)
-		if x.hasFinding(IDTopologyAdvertisedUnreachable) && a.unreachableDown == 0 {
+		if x.hasFinding(catalogue.IDTopologyAdvertisedUnreachable) && a.unreachableDown == 0 {
 			// The members are out of reach by the names the set
 			// advertises (they do not resolve, or time out): that
 			// finding explains what a client sees. Members that refuse
@@ -651,14 +657,14 @@ func (x *run) failoverReport(a *foAnalysis, ms float64, noLook string) {
 			// news.
 			return
 		}
-		f := NewFinding(IDTopologyNoPrimary, a.evidence(x.t, false)...)
+		f := catalogue.NewFinding(catalogue.IDTopologyNoPrimary, a.evidence(x.t, false)...)
 		f.Fixes = append(x.noPrimaryFixes(a), f.Fixes...)
 		x.addFinding(f)
 	}
 }
 
 // evidence lists what the analysis saw, for a finding.
-func (a *foAnalysis) evidence(t *Target, failover bool) []string {
+func (a *foAnalysis) evidence(t *connstr.Target, failover bool) []string {
 	var ev []string
 	if failover {
 		for _, s := range a.signs {
@@ -688,14 +694,14 @@ func (a *foAnalysis) evidence(t *Target, failover bool) []string {
 }
 
 // selectionTimeoutText is the target's serverSelectionTimeoutMS in words.
-func selectionTimeoutText(t *Target) string {
+func selectionTimeoutText(t *connstr.Target) string {
 	if d, set := selectionTimeoutOf(t); set {
 		return fmt.Sprintf("%d ms, from the connection string", d.Milliseconds())
 	}
 	return fmt.Sprintf("%d ms, the default", defaultSelectionTimeout.Milliseconds())
 }
 
-func selectionTimeoutOf(t *Target) (time.Duration, bool) {
+func selectionTimeoutOf(t *connstr.Target) (time.Duration, bool) {
 	if t != nil && t.Conn != nil && t.Conn.ServerSelectionTimeoutSet {
 		return t.Conn.ServerSelectionTimeout, true
 	}
@@ -704,13 +710,13 @@ func selectionTimeoutOf(t *Target) (time.Duration, bool) {
 
 // retryWritesOff reports whether the connection string turns retryable
 // writes off.
-func retryWritesOff(t *Target) bool {
+func retryWritesOff(t *connstr.Target) bool {
 	return t != nil && t.Conn != nil && t.Conn.RetryWritesSet && !t.Conn.RetryWrites
 }
 
 // uriFailoverSettings names the connection-string settings that make a
 // failover hurt more.
-func uriFailoverSettings(t *Target) []string {
+func uriFailoverSettings(t *connstr.Target) []string {
 	var out []string
 	if retryWritesOff(t) {
 		out = append(out, "the connection string sets retryWrites=false: a write interrupted by the election fails instead of being retried once on the new primary")
@@ -726,8 +732,8 @@ func uriFailoverSettings(t *Target) []string {
 
 // failoverURI is the connection string with the settings that ride out a
 // failover, or "" when it already has them.
-func failoverURI(t *Target) string {
-	if t == nil || !t.rewritable() {
+func failoverURI(t *connstr.Target) string {
+	if t == nil || !t.Rewritable() {
 		return ""
 	}
 	set := map[string]string{}
@@ -747,7 +753,7 @@ func failoverURI(t *Target) string {
 }
 
 // failoverFixes puts the fixes for this failover first.
-func (x *run) failoverFixes(f Finding, a *foAnalysis) Finding {
+func (x *run) failoverFixes(f report.Finding, a *foAnalysis) report.Finding {
 	var fixes []string
 	if a.primary == nil {
 		if a.majority() {
@@ -757,7 +763,7 @@ func (x *run) failoverFixes(f Finding, a *foAnalysis) Finding {
 		}
 	}
 	if u := failoverURI(x.t); u != "" {
-		f = suggestURI(f, u)
+		f = report.WithSuggestedURI(f, u)
 		fixes = append(fixes, "Let the driver ride out elections: retryWrites=true, retryReads=true and a serverSelectionTimeoutMS of at least 15000 (the defaults are true, true and 30000)")
 	}
 	f.Fixes = append(fixes, f.Fixes...)

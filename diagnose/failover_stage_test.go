@@ -10,7 +10,11 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
 )
 
 // foTestBudget is the whole budget of one staged run in these tests: the
@@ -20,9 +24,9 @@ const foTestBudget = 8 * time.Second
 
 // foRun runs discovery, then the failover and selection stages, as the
 // diagnose command does, against uri.
-func foRun(t *testing.T, uri string) (*Report, *foAnalysis) {
+func foRun(t *testing.T, uri string) (*report.Report, *foAnalysis) {
 	t.Helper()
-	tg, err := ParseTarget(uri)
+	tg, err := connstr.ParseTarget(uri)
 	if err != nil {
 		t.Fatalf("parse %s: %v", uri, err)
 	}
@@ -36,23 +40,23 @@ func foRun(t *testing.T, uri string) (*Report, *foAnalysis) {
 		t.Fatalf("discovery found no seed")
 	}
 	x.topoReport(v)
-	servers := append([]Server(nil), x.r.Servers...)
+	servers := append([]report.Server(nil), x.r.Servers...)
 	a := x.failoverStage(ctx, servers)
 	x.selectionStage(ctx, a.latestServers(servers))
 	return x.finish("healthy"), a
 }
 
-func foFinding(r *Report, id string) (Finding, bool) {
+func foFinding(r *report.Report, id string) (report.Finding, bool) {
 	for _, f := range r.Findings {
 		if f.ID == id {
 			return f, true
 		}
 	}
-	return Finding{}, false
+	return report.Finding{}, false
 }
 
-func foChecks(r *Report, stage Stage) []Check {
-	var out []Check
+func foChecks(r *report.Report, stage report.Stage) []report.Check {
+	var out []report.Check
 	for _, c := range r.Checks {
 		if c.Stage == stage {
 			out = append(out, c)
@@ -63,15 +67,15 @@ func foChecks(r *Report, stage Stage) []Check {
 
 // foCheck returns the failover stage's check (the topology check whose
 // summary starts with the set's name).
-func foCheck(t *testing.T, r *Report) Check {
+func foCheck(t *testing.T, r *report.Report) report.Check {
 	t.Helper()
-	for _, c := range foChecks(r, StageTopology) {
+	for _, c := range foChecks(r, report.StageTopology) {
 		if strings.HasPrefix(c.Summary, "replica set ") {
 			return c
 		}
 	}
 	t.Fatalf("no failover check among %+v", r.Checks)
-	return Check{}
+	return report.Check{}
 }
 
 // foSpec is one member of a scripted replica set.
@@ -155,16 +159,16 @@ func TestFailoverStageHealthySet(t *testing.T) {
 		t.Errorf("a healthy set was asked twice")
 	}
 	c := foCheck(t, r)
-	if c.Status != StatusPass || !strings.Contains(c.Summary, "primary "+rs.Addrs()[0]) || !strings.Contains(c.Summary, "term 1") {
+	if c.Status != report.StatusPass || !strings.Contains(c.Summary, "primary "+rs.Addrs()[0]) || !strings.Contains(c.Summary, "term 1") {
 		t.Errorf("check = %+v", c)
 	}
-	for _, id := range []string{IDTopologyFailover, IDTopologyNoPrimary, IDSelectTimeout} {
+	for _, id := range []string{catalogue.IDTopologyFailover, catalogue.IDTopologyNoPrimary, catalogue.IDSelectTimeout} {
 		if _, ok := foFinding(r, id); ok {
 			t.Errorf("unexpected %s in %+v", id, r.Findings)
 		}
 	}
-	sel := foChecks(r, StageSelection)
-	if len(sel) != 2 || sel[0].Status != StatusPass || sel[1].Status != StatusPass {
+	sel := foChecks(r, report.StageSelection)
+	if len(sel) != 2 || sel[0].Status != report.StatusPass || sel[1].Status != report.StatusPass {
 		t.Fatalf("selection checks = %+v", sel)
 	}
 	if !strings.Contains(sel[0].Summary, "read with readPreference=primary: "+rs.Addrs()[0]) || !strings.Contains(sel[1].Summary, "write: "+rs.Addrs()[0]) {
@@ -183,13 +187,13 @@ func TestFailoverStageDirectConnection(t *testing.T) {
 	if a != nil {
 		t.Errorf("analysis of a direct connection: %+v", a)
 	}
-	for _, id := range []string{IDTopologyFailover, IDTopologyNoPrimary} {
+	for _, id := range []string{catalogue.IDTopologyFailover, catalogue.IDTopologyNoPrimary} {
 		if _, ok := foFinding(r, id); ok {
 			t.Errorf("unexpected %s: %+v", id, r.Findings)
 		}
 	}
-	sel := foChecks(r, StageSelection)
-	if len(sel) != 2 || sel[0].Status != StatusPass || sel[1].Status != StatusWarn || !strings.Contains(sel[1].Summary, "NotWritablePrimary") {
+	sel := foChecks(r, report.StageSelection)
+	if len(sel) != 2 || sel[0].Status != report.StatusPass || sel[1].Status != report.StatusWarn || !strings.Contains(sel[1].Summary, "NotWritablePrimary") {
 		t.Errorf("selection checks = %+v", sel)
 	}
 }
@@ -203,11 +207,11 @@ func TestFailoverStageElectionDuringProbe(t *testing.T) {
 	if a == nil || !a.secondLook || a.outcome() != foFailover || a.primary == nil || a.primary.Address != rs.Addrs()[2] {
 		t.Fatalf("analysis = %+v", a)
 	}
-	f, ok := foFinding(r, IDTopologyFailover)
-	if !ok || f.Severity != SeverityWarning {
+	f, ok := foFinding(r, catalogue.IDTopologyFailover)
+	if !ok || f.Severity != report.SeverityWarning {
 		t.Fatalf("findings = %+v", r.Findings)
 	}
-	if _, ok := foFinding(r, IDTopologyNoPrimary); ok {
+	if _, ok := foFinding(r, catalogue.IDTopologyNoPrimary); ok {
 		t.Errorf("topology.no-primary kept beside topology.failover")
 	}
 	ev := strings.Join(f.Evidence, "\n")
@@ -216,12 +220,12 @@ func TestFailoverStageElectionDuringProbe(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if c := foCheck(t, r); c.Status != StatusWarn {
+	if c := foCheck(t, r); c.Status != report.StatusWarn {
 		t.Errorf("check = %+v", c)
 	}
 	// Selection works on the second look: the new primary takes writes.
-	sel := foChecks(r, StageSelection)
-	if len(sel) != 2 || sel[1].Status != StatusPass || !strings.Contains(sel[1].Summary, rs.Addrs()[2]) {
+	sel := foChecks(r, report.StageSelection)
+	if len(sel) != 2 || sel[1].Status != report.StatusPass || !strings.Contains(sel[1].Summary, rs.Addrs()[2]) {
 		t.Errorf("selection checks = %+v", sel)
 	}
 	if !r.OK {
@@ -235,18 +239,18 @@ func TestFailoverStageNoPrimary(t *testing.T) {
 	if a == nil || !a.secondLook || a.outcome() != foNoPrimary {
 		t.Fatalf("analysis = %+v", a)
 	}
-	if _, ok := foFinding(r, IDTopologyFailover); ok {
+	if _, ok := foFinding(r, catalogue.IDTopologyFailover); ok {
 		t.Errorf("topology.failover without a sign of an election")
 	}
 	n := 0
-	var f Finding
+	var f report.Finding
 	for _, g := range r.Findings {
-		if g.ID == IDTopologyNoPrimary {
+		if g.ID == catalogue.IDTopologyNoPrimary {
 			n++
 			f = g
 		}
 	}
-	if n != 1 || f.Severity != SeverityError {
+	if n != 1 || f.Severity != report.SeverityError {
 		t.Fatalf("want one topology.no-primary: %+v", r.Findings)
 	}
 	ev := strings.Join(f.Evidence, "\n")
@@ -255,11 +259,11 @@ func TestFailoverStageNoPrimary(t *testing.T) {
 			t.Errorf("evidence lacks %q:\n%s", want, ev)
 		}
 	}
-	if _, ok := foFinding(r, IDSelectTimeout); ok {
+	if _, ok := foFinding(r, catalogue.IDSelectTimeout); ok {
 		t.Errorf("select.timeout repeats topology.no-primary: %+v", r.Findings)
 	}
-	sel := foChecks(r, StageSelection)
-	if len(sel) != 2 || sel[0].Status != StatusFail || sel[1].Status != StatusFail {
+	sel := foChecks(r, report.StageSelection)
+	if len(sel) != 2 || sel[0].Status != report.StatusFail || sel[1].Status != report.StatusFail {
 		t.Errorf("selection checks = %+v", sel)
 	}
 	if r.OK {
@@ -272,20 +276,20 @@ func TestFailoverStageScripted(t *testing.T) {
 		name     string
 		specs    []foSpec
 		id       string
-		severity Severity
+		severity report.Severity
 		evidence []string
 	}{
 		{name: "the primary is down and the members still name it",
 			specs: []foSpec{{state: "down"}, {state: "secondary", names: 0}, {state: "secondary", names: 0}},
-			id:    IDTopologyFailover, severity: SeverityError,
+			id:    catalogue.IDTopologyFailover, severity: report.SeverityError,
 			evidence: []string{"refuses connections: the primary is down", "2 of 3 listed members answer from here: a majority"}},
 		{name: "a recovering member beside a primary",
 			specs: []foSpec{{state: "primary", names: 0}, {state: "secondary", names: 0}, {state: "recovering", names: 0}},
-			id:    IDTopologyFailover, severity: SeverityWarning,
+			id:    catalogue.IDTopologyFailover, severity: report.SeverityWarning,
 			evidence: []string{"neither primary nor secondary (RECOVERING, STARTUP2 or ROLLBACK)"}},
 		{name: "the only member left cannot elect itself",
 			specs: []foSpec{{state: "secondary", names: -1}, {state: "down"}, {state: "down"}},
-			id:    IDTopologyNoPrimary, severity: SeverityError,
+			id:    catalogue.IDTopologyNoPrimary, severity: report.SeverityError,
 			evidence: []string{"1 of 3 listed members answer from here: not a majority (2 needed), so no election can succeed", "2 refuse connections"}},
 	}
 	for _, tc := range cases {
@@ -314,35 +318,35 @@ func TestSelectionStage(t *testing.T) {
 		name     string
 		specs    []foSpec
 		extra    string
-		status   Status // of the read check
-		finding  bool   // select.timeout
+		status   report.Status // of the read check
+		finding  bool          // select.timeout
 		evidence []string
 		suggest  string // in the suggested URI
 	}{
 		{name: "tags nobody has",
 			specs: []foSpec{{state: "primary", names: 0, tags: map[string]string{"dc": "west"}}, {state: "secondary", names: 0, tags: map[string]string{"dc": "west"}}, {state: "secondary", names: 0, tags: map[string]string{"dc": "north"}}},
-			extra: "&readPreference=nearest&readPreferenceTags=dc:east", status: StatusFail, finding: true,
+			extra: "&readPreference=nearest&readPreferenceTags=dc:east", status: report.StatusFail, finding: true,
 			evidence: []string{`no member carries tags {dc: "east"}`, `has {dc: "north"}`, "serverSelectionTimeoutMS (30000 ms, the default)"},
 			suggest:  "readPreferenceTags=dc:east&readPreferenceTags="},
 		{name: "tags a secondary has",
 			specs: []foSpec{{state: "primary", names: 0, tags: map[string]string{"dc": "west"}}, {state: "secondary", names: 0, tags: map[string]string{"dc": "east"}}},
-			extra: "&readPreference=secondary&readPreferenceTags=dc:east", status: StatusPass},
+			extra: "&readPreference=secondary&readPreferenceTags=dc:east", status: report.StatusPass},
 		{name: "every secondary stale",
 			specs: []foSpec{{state: "primary", names: 0}, {state: "secondary", names: 0, lag: 300 * time.Second}, {state: "secondary", names: 0, lag: 400 * time.Second}},
-			extra: "&readPreference=secondary&maxStalenessSeconds=90", status: StatusFail, finding: true,
+			extra: "&readPreference=secondary&maxStalenessSeconds=90", status: report.StatusFail, finding: true,
 			evidence: []string{"every candidate lags more than maxStalenessSeconds=90", "estimated staleness: ", "310 s"},
 			suggest:  "maxStalenessSeconds=31"},
 		{name: "fresh enough secondaries",
 			specs: []foSpec{{state: "primary", names: 0}, {state: "secondary", names: 0, lag: 5 * time.Second}},
-			extra: "&readPreference=secondary&maxStalenessSeconds=90", status: StatusPass},
+			extra: "&readPreference=secondary&maxStalenessSeconds=90", status: report.StatusPass},
 		{name: "maxStalenessSeconds below 90",
 			specs: []foSpec{{state: "primary", names: 0}, {state: "secondary", names: 0}},
-			extra: "&readPreference=secondary&maxStalenessSeconds=30", status: StatusFail, finding: true,
+			extra: "&readPreference=secondary&maxStalenessSeconds=30", status: report.StatusFail, finding: true,
 			evidence: []string{"below the smallest allowed value"},
 			suggest:  "maxStalenessSeconds=90"},
 		{name: "secondary mode with no secondary",
 			specs: []foSpec{{state: "primary", names: 0}, {state: "down"}},
-			extra: "&readPreference=secondary", status: StatusFail, finding: true,
+			extra: "&readPreference=secondary", status: report.StatusFail, finding: true,
 			evidence: []string{"no member is a secondary"},
 			suggest:  "readPreference=secondaryPreferred"},
 	}
@@ -350,17 +354,17 @@ func TestSelectionStage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			uri, _ := startScriptedSet(t, tc.extra, tc.specs...)
 			r, _ := foRun(t, uri)
-			sel := foChecks(r, StageSelection)
+			sel := foChecks(r, report.StageSelection)
 			if len(sel) != 2 {
 				t.Fatalf("selection checks = %+v", sel)
 			}
 			if sel[0].Status != tc.status {
 				t.Errorf("read check = %+v, want %s", sel[0], tc.status)
 			}
-			if sel[1].Status != StatusPass {
+			if sel[1].Status != report.StatusPass {
 				t.Errorf("write check = %+v", sel[1])
 			}
-			f, ok := foFinding(r, IDSelectTimeout)
+			f, ok := foFinding(r, catalogue.IDSelectTimeout)
 			if ok != tc.finding {
 				t.Fatalf("select.timeout = %v, want %v; findings %+v", ok, tc.finding, r.Findings)
 			}
@@ -376,7 +380,7 @@ func TestSelectionStage(t *testing.T) {
 			if !strings.Contains(f.SuggestedURI, tc.suggest) {
 				t.Errorf("suggested URI %q lacks %q", f.SuggestedURI, tc.suggest)
 			}
-			if _, err := ParseTarget(f.SuggestedURI); err != nil {
+			if _, err := connstr.ParseTarget(f.SuggestedURI); err != nil {
 				t.Errorf("suggested URI %q does not parse: %v", f.SuggestedURI, err)
 			}
 		})
@@ -385,21 +389,21 @@ func TestSelectionStage(t *testing.T) {
 
 func TestSelectionStageNothingAnswered(t *testing.T) {
 	addr := mongotest.ClosedPort(t)
-	tg, err := ParseTarget(fmt.Sprintf("mongodb://%s/?replicaSet=rs0", addr))
+	tg, err := connstr.ParseTarget(fmt.Sprintf("mongodb://%s/?replicaSet=rs0", addr))
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := NewEngine()
 	x := e.newRun("diagnose", tg)
-	sel := x.selectionStage(context.Background(), []Server{{Address: addr, Kind: srvKindUnknown}})
+	sel := x.selectionStage(context.Background(), []report.Server{{Address: addr, Kind: sdam.KindUnknown}})
 	if sel.Read.Op != "" {
 		t.Errorf("selection ran on nothing: %+v", sel)
 	}
-	if a := x.failoverStage(context.Background(), []Server{{Address: addr, Kind: srvKindUnknown}}); a != nil {
+	if a := x.failoverStage(context.Background(), []report.Server{{Address: addr, Kind: sdam.KindUnknown}}); a != nil {
 		t.Errorf("failover analysed nothing: %+v", a)
 	}
 	r := x.finish("")
-	if len(r.Checks) != 1 || r.Checks[0].Status != StatusSkip || r.Checks[0].Stage != StageSelection {
+	if len(r.Checks) != 1 || r.Checks[0].Status != report.StatusSkip || r.Checks[0].Stage != report.StageSelection {
 		t.Errorf("checks = %+v", r.Checks)
 	}
 }

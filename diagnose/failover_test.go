@@ -3,36 +3,41 @@ package diagnose
 import (
 	"strings"
 	"testing"
+
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // Members for failover tables: every one of set rs0 with hosts h0..h2.
 var foHosts = []string{"h0:27017", "h1:27017", "h2:27017"}
 
-func foPrim(addr, election string) Server {
-	return Server{Address: addr, Me: addr, Kind: srvKindRSPrimary, SetName: "rs0", Hosts: foHosts, Primary: addr,
+func foPrim(addr, election string) report.Server {
+	return report.Server{Address: addr, Me: addr, Kind: sdam.KindRSPrimary, SetName: "rs0", Hosts: foHosts, Primary: addr,
 		ElectionID: election, SetVersion: 1, Reachable: true}
 }
 
-func foSec(addr, names string) Server {
-	return Server{Address: addr, Me: addr, Kind: srvKindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: names,
+func foSec(addr, names string) report.Server {
+	return report.Server{Address: addr, Me: addr, Kind: sdam.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: names,
 		SetVersion: 1, Reachable: true}
 }
 
-func foOther(addr string, hidden bool) Server {
-	return Server{Address: addr, Me: addr, Kind: srvKindRSOther, SetName: "rs0", Hosts: foHosts, Hidden: hidden,
+func foOther(addr string, hidden bool) report.Server {
+	return report.Server{Address: addr, Me: addr, Kind: sdam.KindRSOther, SetName: "rs0", Hosts: foHosts, Hidden: hidden,
 		SetVersion: 1, Reachable: true}
 }
 
-func foGone(addr string) Server {
-	return Server{Address: addr, Kind: srvKindUnknown, Error: "connection refused: nothing listens on this port"}
+func foGone(addr string) report.Server {
+	return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "connection refused: nothing listens on this port"}
 }
 
-func foLooks(ss ...Server) []foLook {
+func foLooks(ss ...report.Server) []foLook {
 	out := make([]foLook, len(ss))
 	for i, s := range ss {
 		out[i] = foLook{Server: s}
 		if !s.Reachable {
-			out[i].fail = ProbeRefused
+			out[i].fail = wireprobe.ProbeRefused
 		}
 	}
 	return out
@@ -46,7 +51,7 @@ const (
 func TestAnalyzeFailover(t *testing.T) {
 	cases := []struct {
 		name      string
-		first     []Server
+		first     []report.Server
 		second    []foLook
 		outcome   failoverOutcome
 		primary   string // primary at the end
@@ -56,70 +61,70 @@ func TestAnalyzeFailover(t *testing.T) {
 		majority  bool
 		text      string // in the majority text
 	}{
-		{name: "healthy", first: []Server{foPrim("h0:27017", foTerm1), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "h0:27017")},
+		{name: "healthy", first: []report.Server{foPrim("h0:27017", foTerm1), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "h0:27017")},
 			outcome: foHealthy, primary: "h0:27017", reachable: 3, voting: 3, majority: true},
-		{name: "healthy with a hidden member and one down", first: []Server{foPrim("h0:27017", foTerm1), foOther("hid:27017", true), foGone("h2:27017")},
+		{name: "healthy with a hidden member and one down", first: []report.Server{foPrim("h0:27017", foTerm1), foOther("hid:27017", true), foGone("h2:27017")},
 			outcome: foHealthy, primary: "h0:27017", reachable: 1, voting: 3, majority: false},
 		{name: "the primary stepped down: a member still names it",
-			first:   []Server{foSec("h0:27017", ""), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "")},
+			first:   []report.Server{foSec("h0:27017", ""), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "")},
 			second:  foLooks(foSec("h0:27017", ""), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "")),
 			outcome: foFailover, signs: []string{"h1:27017 still names h0:27017 as primary, but h0:27017 answers as RSSecondary"},
 			reachable: 3, voting: 3, majority: true},
 		{name: "the primary is down: members still name it",
-			first:   []Server{foGone("h0:27017"), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "h0:27017")},
+			first:   []report.Server{foGone("h0:27017"), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "h0:27017")},
 			second:  foLooks(foGone("h0:27017"), foSec("h1:27017", "h0:27017"), foSec("h2:27017", "h0:27017")),
 			outcome: foFailover, signs: []string{"h0:27017 refuses connections: the primary is down"},
 			reachable: 2, voting: 3, majority: true, text: "a majority (2 needed)"},
 		{name: "a primary unreachable only from here is no sign",
-			first:   []Server{{Address: "h0:27017", Kind: srvKindUnknown, Error: "no such host"}, foSec("h1:27017", "h0:27017")},
-			second:  []foLook{{Server: Server{Address: "h0:27017", Kind: srvKindUnknown}, fail: ProbeUnresolved}, {Server: foSec("h1:27017", "h0:27017")}},
+			first:   []report.Server{{Address: "h0:27017", Kind: sdam.KindUnknown, Error: "no such host"}, foSec("h1:27017", "h0:27017")},
+			second:  []foLook{{Server: report.Server{Address: "h0:27017", Kind: sdam.KindUnknown}, fail: wireprobe.ProbeUnresolved}, {Server: foSec("h1:27017", "h0:27017")}},
 			outcome: foNoPrimary, reachable: 1, voting: 3, text: "unless the others are up"},
 		{name: "no primary, nobody names one, a majority answers",
-			first:   []Server{foSec("h0:27017", ""), foSec("h1:27017", ""), foSec("h2:27017", "")},
+			first:   []report.Server{foSec("h0:27017", ""), foSec("h1:27017", ""), foSec("h2:27017", "")},
 			second:  foLooks(foSec("h0:27017", ""), foSec("h1:27017", ""), foSec("h2:27017", "")),
 			outcome: foNoPrimary, reachable: 3, voting: 3, majority: true, text: "so an election can succeed"},
 		{name: "no primary and two of three members down: no election can succeed",
-			first:   []Server{foSec("h0:27017", ""), foGone("h1:27017"), foGone("h2:27017")},
+			first:   []report.Server{foSec("h0:27017", ""), foGone("h1:27017"), foGone("h2:27017")},
 			second:  foLooks(foSec("h0:27017", ""), foGone("h1:27017"), foGone("h2:27017")),
 			outcome: foNoPrimary, reachable: 1, voting: 3, text: "not a majority (2 needed), so no election can succeed unless the others are up and only out of reach from this machine; 2 refuse connections"},
 		{name: "a primary appeared during the probe window",
-			first:   []Server{foSec("h0:27017", ""), foSec("h1:27017", ""), foSec("h2:27017", "")},
+			first:   []report.Server{foSec("h0:27017", ""), foSec("h1:27017", ""), foSec("h2:27017", "")},
 			second:  foLooks(foSec("h0:27017", "h1:27017"), foPrim("h1:27017", foTerm2), foSec("h2:27017", "h1:27017")),
 			outcome: foFailover, primary: "h1:27017", signs: []string{"h1:27017 became primary during the probe window (electionId 7fffffff0000000000000002, term 2, setVersion 1)"},
 			reachable: 3, voting: 3, majority: true},
 		{name: "the electionId changed between the looks",
-			first:   []Server{foPrim("h0:27017", foTerm1), foSec("h1:27017", "h0:27017")},
+			first:   []report.Server{foPrim("h0:27017", foTerm1), foSec("h1:27017", "h0:27017")},
 			second:  foLooks(foSec("h0:27017", "h1:27017"), foPrim("h1:27017", foTerm2)),
 			outcome: foFailover, primary: "h1:27017", signs: []string{"the electionId changed between the looks: h0:27017 (electionId 7fffffff0000000000000001, term 1"},
 			reachable: 2, voting: 3, majority: true},
 		{name: "the primary went away between the looks",
-			first:   []Server{foPrim("h0:27017", foTerm1), foSec("h1:27017", "h0:27017")},
+			first:   []report.Server{foPrim("h0:27017", foTerm1), foSec("h1:27017", "h0:27017")},
 			second:  foLooks(foGone("h0:27017"), foSec("h1:27017", "")),
 			outcome: foFailover, signs: []string{"h0:27017 was primary at the first look and no member is primary"},
 			reachable: 1, voting: 3},
 		{name: "two members say they are primary: the older election is stale",
-			first:   []Server{foPrim("h0:27017", foTerm1), foPrim("h1:27017", foTerm2), foSec("h2:27017", "h1:27017")},
+			first:   []report.Server{foPrim("h0:27017", foTerm1), foPrim("h1:27017", foTerm2), foSec("h2:27017", "h1:27017")},
 			outcome: foFailover, primary: "h1:27017", signs: []string{"h0:27017 (electionId 7fffffff0000000000000001, term 1, setVersion 1) say they are primary: h0:27017 is stale"},
 			reachable: 3, voting: 3, majority: true},
 		{name: "a member still naming the old primary after the election",
-			first:   []Server{foPrim("h1:27017", foTerm2), foSec("h0:27017", "h1:27017"), foSec("h2:27017", "h0:27017")},
+			first:   []report.Server{foPrim("h1:27017", foTerm2), foSec("h0:27017", "h1:27017"), foSec("h2:27017", "h0:27017")},
 			outcome: foFailover, primary: "h1:27017", signs: []string{"h2:27017 still names h0:27017 as primary, but h0:27017 answers as RSSecondary", "the members disagree about the primary"},
 			reachable: 3, voting: 3, majority: true},
 		{name: "a recovering member is a sign; a hidden one is not",
-			first:   []Server{foSec("h0:27017", ""), foOther("h1:27017", false), foOther("hid:27017", true)},
+			first:   []report.Server{foSec("h0:27017", ""), foOther("h1:27017", false), foOther("hid:27017", true)},
 			second:  foLooks(foSec("h0:27017", ""), foOther("h1:27017", false), foOther("hid:27017", true)),
 			outcome: foFailover, signs: []string{"h1:27017 answers as neither primary nor secondary"},
 			reachable: 2, voting: 3, majority: true},
 		{name: "a seed known to the set by another name is the same member",
-			first: []Server{
-				{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: srvKindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true},
-				{Address: "h0:27017", Kind: srvKindUnknown, Error: "timed out"},
-				{Address: "h1:27017", Kind: srvKindUnknown, Error: "timed out"},
+			first: []report.Server{
+				{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: sdam.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true},
+				{Address: "h0:27017", Kind: sdam.KindUnknown, Error: "timed out"},
+				{Address: "h1:27017", Kind: sdam.KindUnknown, Error: "timed out"},
 			},
 			second: []foLook{
-				{Server: Server{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: srvKindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true}},
-				{Server: Server{Address: "h0:27017", Kind: srvKindUnknown}, fail: ProbeTimeout},
-				{Server: Server{Address: "h1:27017", Kind: srvKindUnknown}, fail: ProbeTimeout},
+				{Server: report.Server{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: sdam.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true}},
+				{Server: report.Server{Address: "h0:27017", Kind: sdam.KindUnknown}, fail: wireprobe.ProbeTimeout},
+				{Server: report.Server{Address: "h1:27017", Kind: sdam.KindUnknown}, fail: wireprobe.ProbeTimeout},
 			},
 			outcome: foNoPrimary, reachable: 1, voting: 3},
 	}
@@ -167,9 +172,9 @@ func TestAnalyzeFailover(t *testing.T) {
 func TestFailoverMembersOf(t *testing.T) {
 	other := foSec("o:27017", "")
 	other.SetName = "other"
-	standalone := Server{Address: "s:27017", Kind: srvKindStandalone, Reachable: true}
+	standalone := report.Server{Address: "s:27017", Kind: sdam.KindStandalone, Reachable: true}
 	stray := foGone("stray:27017")
-	in := []Server{foPrim("h0:27017", foTerm1), other, standalone, foGone("h2:27017"), stray}
+	in := []report.Server{foPrim("h0:27017", foTerm1), other, standalone, foGone("h2:27017"), stray}
 	got := foMembersOf("rs0", in)
 	var addrs []string
 	for _, s := range got {
@@ -184,7 +189,7 @@ func TestFailoverMembersOf(t *testing.T) {
 	if set := foSetName("want", in); set != "want" {
 		t.Errorf("set name = %q", set)
 	}
-	if set := foSetName("", []Server{standalone}); set != "" {
+	if set := foSetName("", []report.Server{standalone}); set != "" {
 		t.Errorf("set name of a standalone = %q", set)
 	}
 }
@@ -212,13 +217,13 @@ func TestElectionTerm(t *testing.T) {
 
 func TestNewerElection(t *testing.T) {
 	cases := []struct {
-		a, b Server
+		a, b report.Server
 		want bool
 	}{
-		{Server{ElectionID: foTerm2}, Server{ElectionID: foTerm1}, true},
-		{Server{ElectionID: foTerm1}, Server{ElectionID: foTerm2}, false},
-		{Server{ElectionID: foTerm1, SetVersion: 3}, Server{ElectionID: foTerm1, SetVersion: 2}, true},
-		{Server{ElectionID: strings.ToUpper(foTerm1), SetVersion: 2}, Server{ElectionID: foTerm1, SetVersion: 2}, false},
+		{report.Server{ElectionID: foTerm2}, report.Server{ElectionID: foTerm1}, true},
+		{report.Server{ElectionID: foTerm1}, report.Server{ElectionID: foTerm2}, false},
+		{report.Server{ElectionID: foTerm1, SetVersion: 3}, report.Server{ElectionID: foTerm1, SetVersion: 2}, true},
+		{report.Server{ElectionID: strings.ToUpper(foTerm1), SetVersion: 2}, report.Server{ElectionID: foTerm1, SetVersion: 2}, false},
 	}
 	for i, tc := range cases {
 		if got := newerElection(tc.a, tc.b); got != tc.want {
@@ -239,7 +244,7 @@ func TestFailoverURISettings(t *testing.T) {
 		{"mongodb://h0:27017/?replicaSet=rs0&serverSelectionTimeoutMS=20000", 0, nil},
 	}
 	for _, tc := range cases {
-		tg, err := ParseTarget(tc.uri)
+		tg, err := connstr.ParseTarget(tc.uri)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.uri, err)
 		}
@@ -256,7 +261,7 @@ func TestFailoverURISettings(t *testing.T) {
 			}
 		}
 		if u != "" {
-			if _, err := ParseTarget(u); err != nil {
+			if _, err := connstr.ParseTarget(u); err != nil {
 				t.Errorf("suggested %q does not parse: %v", u, err)
 			}
 		}

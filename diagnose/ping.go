@@ -8,6 +8,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/netpath"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -32,7 +38,7 @@ type PingRequest struct {
 // finding, rather than inside a server-selection timeout. The driver runs
 // in parallel and is cancelled as soon as the raw stages find a problem
 // it would hit: a healthy ping costs little more than the driver alone.
-func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report, error) {
+func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (*report.Report, error) {
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("ping", t)
@@ -40,7 +46,7 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok {
-		x.skip(StageTCP, "no seed address resolved")
+		x.skip(report.StageTCP, "no seed address resolved")
 		return x.finish(""), nil
 	}
 	dctx, cancelDriver := context.WithCancel(ctx)
@@ -49,10 +55,10 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 	dreq := req
 	dreq.knownVersion = true // the raw probes read it with buildInfo
 	go func() { driver <- x.driverPing(dctx, dreq) }()
-	stop := func(why string) (*Report, error) {
+	stop := func(why string) (*report.Report, error) {
 		cancelDriver()
 		<-driver
-		x.skip(StagePing, why)
+		x.skip(report.StagePing, why)
 		return x.finish(""), nil
 	}
 
@@ -91,7 +97,7 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 	out := <-driver
 	if out.res.version == "" {
 		out.res.version = pingVersion(v, out.res.address, member)
-		if out.check.Status == StatusPass && out.res.version != "" {
+		if out.check.Status == report.StatusPass && out.res.version != "" {
 			out.check.Summary += ", MongoDB " + out.res.version
 		}
 	}
@@ -101,8 +107,8 @@ func (e *Engine) Ping(ctx context.Context, t *Target, req PingRequest) (*Report,
 
 // pingVersion is the version the raw probes read from the server that
 // answered the driver's ping (or from the member they would pick).
-func pingVersion(v *topologyView, addr string, member Server) string {
-	for _, s := range v.selectable() {
+func pingVersion(v *sdam.View, addr string, member report.Server) string {
+	for _, s := range v.Selectable() {
 		if s.Address == addr && s.Version != "" {
 			return s.Version
 		}
@@ -119,21 +125,21 @@ const pingHelloSamples = 1
 // --primary a missing primary is no finding (its check is a warning);
 // with --primary the member that would answer must be writable, even
 // through directConnection=true.
-func (x *run) pingTopology(ctx context.Context, v *topologyView, req PingRequest) {
-	fs, cs := topoFindings(v, topoURIs{given: x.t.Raw, resolved: x.driverURI()})
-	var kept []Finding
+func (x *run) pingTopology(ctx context.Context, v *sdam.View, req PingRequest) {
+	fs, cs := TopoFindings(v, TopoURIs{Given: x.t.Raw, resolved: x.driverURI()})
+	var kept []report.Finding
 	dropped, blocking := false, false
 	for _, f := range fs {
-		if f.ID == IDTopologyNoPrimary && !req.RequirePrimary {
+		if f.ID == catalogue.IDTopologyNoPrimary && !req.RequirePrimary {
 			dropped = true
 			continue
 		}
-		blocking = blocking || f.Severity == SeverityError
+		blocking = blocking || f.Severity == report.SeverityError
 		kept = append(kept, f)
 	}
 	for _, c := range cs {
-		if dropped && !blocking && c.Status == StatusFail {
-			c.Status = StatusWarn
+		if dropped && !blocking && c.Status == report.StatusFail {
+			c.Status = report.StatusWarn
 			c.Summary += " (ping needs no primary: a secondary answers it; --primary requires one)"
 		}
 		x.addCheck(c)
@@ -141,27 +147,27 @@ func (x *run) pingTopology(ctx context.Context, v *topologyView, req PingRequest
 	for _, f := range kept {
 		x.addFinding(f)
 	}
-	if !req.RequirePrimary || x.hasFinding(IDTopologyNoPrimary) {
+	if !req.RequirePrimary || x.hasFinding(catalogue.IDTopologyNoPrimary) {
 		return
 	}
-	if v.opts.direct {
+	if v.Opts.Direct {
 		x.tunnelDirectTrap(ctx, v) // a direct connection to a member that is not the primary
 		return
 	}
 	var ev []string
-	for _, m := range v.members {
+	for _, m := range v.Members {
 		if !m.Reachable {
 			continue
 		}
 		switch m.Kind {
-		case srvKindRSPrimary, srvKindStandalone, srvKindMongos, srvKindLoadBalancer:
+		case sdam.KindRSPrimary, sdam.KindStandalone, sdam.KindMongos, sdam.KindLoadBalancer:
 			return
 		}
-		ev = append(ev, fmt.Sprintf("%s is a %s: it takes no writes", m.Address, topoKindPhrase(m.Kind)))
+		ev = append(ev, fmt.Sprintf("%s is a %s: it takes no writes", m.Address, sdam.KindPhrase(m.Kind)))
 	}
 	if len(ev) > 0 {
-		x.addCheck(Check{Stage: StageTopology, Status: StatusFail, Summary: "no writable primary among the members that answered"})
-		x.addFinding(NewFinding(IDTopologyNoPrimary, ev...))
+		x.addCheck(report.Check{Stage: report.StageTopology, Status: report.StatusFail, Summary: "no writable primary among the members that answered"})
+		x.addFinding(catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...))
 	}
 }
 
@@ -169,8 +175,8 @@ func (x *run) pingTopology(ctx context.Context, v *topologyView, req PingRequest
 // report until the raw probes have spoken: their findings are more precise.
 type driverOutcome struct {
 	res      pingResult
-	check    Check
-	findings []Finding
+	check    report.Check
+	findings []report.Finding
 	desc     event.TopologyDescription
 }
 
@@ -183,7 +189,7 @@ func (x *run) apply(out driverOutcome, driverView bool) {
 	}
 	x.addCheck(out.check)
 	x.addFindings(out.findings...)
-	if out.check.Status != StatusPass {
+	if out.check.Status != report.StatusPass {
 		return
 	}
 	x.mu.Lock()
@@ -207,7 +213,7 @@ type pingResult struct {
 }
 
 func (p pingResult) verdict() string {
-	s := fmt.Sprintf("ping answered in %s", fmtDuration(Millis(p.rtt)))
+	s := fmt.Sprintf("ping answered in %s", report.FormatMs(report.Millis(p.rtt)))
 	if p.address != "" {
 		s += " by " + p.address
 	}
@@ -223,26 +229,26 @@ func (p pingResult) verdict() string {
 // uriStage records the connection-string check and its findings (already
 // added by newRun).
 func (x *run) uriStage() {
-	c := Check{Stage: StageURI, Status: StatusPass, Summary: "connection string parsed"}
+	c := report.Check{Stage: report.StageURI, Status: report.StatusPass, Summary: "connection string parsed"}
 	for _, f := range x.t.Findings {
 		switch f.Severity {
-		case SeverityError:
-			c.Status = StatusFail
-		case SeverityWarning:
-			if c.Status == StatusPass {
-				c.Status = StatusWarn
+		case report.SeverityError:
+			c.Status = report.StatusFail
+		case report.SeverityWarning:
+			if c.Status == report.StatusPass {
+				c.Status = report.StatusWarn
 			}
 		}
 	}
-	if c.Status != StatusPass {
+	if c.Status != report.StatusPass {
 		c.Summary = fmt.Sprintf("connection string parsed with %d finding(s)", len(x.t.Findings))
 	}
 	x.addCheck(c)
 }
 
 // skip records that stage could not run and why.
-func (x *run) skip(stage Stage, why string) {
-	x.addCheck(Check{Stage: stage, Status: StatusSkip, Summary: why})
+func (x *run) skip(stage report.Stage, why string) {
+	x.addCheck(report.Check{Stage: stage, Status: report.StatusSkip, Summary: why})
 }
 
 // driverPing connects with the driver under what is left of the budget,
@@ -260,10 +266,10 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	conns := &closingDialer{d: x.e.dialer()}
 	defer context.AfterFunc(ctx, conns.closeAll)()
 	client, err := x.connect(ctx, uri, topo, conns)
-	out.check = Check{Stage: StagePing}
+	out.check = report.Check{Stage: report.StagePing}
 	if err != nil {
-		out.check.Status = StatusFail
-		out.check.Summary = Redact(err.Error())
+		out.check.Status = report.StatusFail
+		out.check.Summary = redact.Redact(err.Error())
 		out.check.DurationMs = x.since(start)
 		out.findings = x.e.classifyDriverError(err, x.t)
 		return out
@@ -293,11 +299,11 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	out.res.topology = out.desc.Kind
 	if err != nil {
 		out.check.DurationMs = x.since(start)
-		out.check.Status = StatusFail
-		out.check.Summary = "ping failed: " + firstLine(Redact(err.Error()))
+		out.check.Status = report.StatusFail
+		out.check.Summary = "ping failed: " + firstLine(redact.Redact(err.Error()))
 		out.findings = x.e.classifyDriverError(err, x.t)
 		if req.RequirePrimary && !hasPrimary(out.desc) && len(out.desc.Servers) > 0 {
-			out.findings = append([]Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
+			out.findings = append([]report.Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
 		}
 		return out
 	}
@@ -313,8 +319,8 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	if len(out.desc.Servers) == 1 {
 		out.res.address = out.desc.Servers[0].Addr.String()
 	}
-	out.check.Status = StatusPass
-	out.check.Summary = fmt.Sprintf("ping %s", fmtDuration(Millis(out.res.rtt)))
+	out.check.Status = report.StatusPass
+	out.check.Summary = fmt.Sprintf("ping %s", report.FormatMs(report.Millis(out.res.rtt)))
 	if out.res.version != "" {
 		out.check.Summary += ", MongoDB " + out.res.version
 	}
@@ -324,7 +330,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	return out
 }
 
-func (x *run) addFindings(fs ...Finding) {
+func (x *run) addFindings(fs ...report.Finding) {
 	for _, f := range fs {
 		x.addFinding(f)
 	}
@@ -332,7 +338,7 @@ func (x *run) addFindings(fs ...Finding) {
 
 // connect builds a driver client for the target with timeouts taken from
 // the budget, never the driver's 30 s defaults.
-func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d Dialer) (*mongo.Client, error) {
+func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d netpath.Dialer) (*mongo.Client, error) {
 	left := remaining(ctx)
 	o := options.Client().ApplyURI(uri).
 		SetServerSelectionTimeout(left).
@@ -393,7 +399,7 @@ func (x *run) setServers(desc event.TopologyDescription) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, s := range desc.Servers {
-		srv := Server{
+		srv := report.Server{
 			Address:        s.Addr.String(),
 			Kind:           s.Kind,
 			SetName:        s.SetName,
@@ -429,12 +435,12 @@ func hasPrimary(desc event.TopologyDescription) bool {
 	return false
 }
 
-func driverNoPrimaryFinding(desc event.TopologyDescription) Finding {
+func driverNoPrimaryFinding(desc event.TopologyDescription) report.Finding {
 	var ev []string
 	for _, s := range desc.Servers {
 		ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
 	}
-	return NewFinding(IDTopologyNoPrimary, ev...)
+	return catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)
 }
 
 func firstLine(s string) string {
@@ -448,7 +454,7 @@ func firstLine(s string) string {
 // end them: the driver's monitor may be blocked reading a hello from a
 // silent server, and Disconnect waits for it, up to connectTimeoutMS.
 type closingDialer struct {
-	d Dialer
+	d netpath.Dialer
 
 	mu     sync.Mutex
 	conns  []net.Conn

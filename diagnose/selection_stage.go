@@ -7,6 +7,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
 )
 
 // selectionStage applies server selection to the servers discovery saw
@@ -17,7 +22,7 @@ import (
 // exactly why. With maxStalenessSeconds on a replica set it asks the data-
 // bearing members for one more hello to read their lastWrite. Run it after
 // failoverStage, whose findings it defers to.
-func (x *run) selectionStage(ctx context.Context, servers []Server) Selection {
+func (x *run) selectionStage(ctx context.Context, servers []report.Server) sdam.Selection {
 	start := x.now()
 	answered := false
 	for _, s := range servers {
@@ -26,42 +31,42 @@ func (x *run) selectionStage(ctx context.Context, servers []Server) Selection {
 		}
 	}
 	if !answered {
-		x.skip(StageSelection, "no server answered hello: nothing to select from")
-		return Selection{}
+		x.skip(report.StageSelection, "no server answered hello: nothing to select from")
+		return sdam.Selection{}
 	}
 	kind := x.selectionTopology(servers)
-	rp := ReadPrefOf(x.t)
+	rp := sdam.ReadPrefOf(x.t)
 	threshold := x.t.LocalThreshold
-	o := SelectOptions{Topology: kind}
+	o := sdam.SelectOptions{Topology: kind}
 	var progressNotes []string
-	if rp.MaxStaleness > 0 && (kind == TopologyReplicaSetNoPrimary || kind == TopologyReplicaSetWithPrimary) {
+	if rp.MaxStaleness > 0 && (kind == sdam.TopologyReplicaSetNoPrimary || kind == sdam.TopologyReplicaSetWithPrimary) {
 		o.Progress, progressNotes = x.selectionProgress(ctx, servers)
 	}
-	sel := SelectWith(servers, rp, threshold, o)
+	sel := sdam.SelectWith(servers, rp, threshold, o)
 	x.selectionReport(sel, x.since(start), progressNotes)
 	return sel
 }
 
 // selectionTopology is the topology kind selection works with: Single for
 // a direct connection, else what discovery found, else inferred.
-func (x *run) selectionTopology(servers []Server) TopologyKind {
+func (x *run) selectionTopology(servers []report.Server) sdam.TopologyKind {
 	if x.t.DirectConnection != nil && *x.t.DirectConnection {
-		return TopologySingle
+		return sdam.TopologySingle
 	}
 	if x.t.LoadBalanced {
-		return TopologyLoadBalanced
+		return sdam.TopologyLoadBalanced
 	}
 	x.mu.Lock()
-	k := topologyKindOf(x.r.Topology)
+	k := sdam.KindOf(x.r.Topology)
 	x.mu.Unlock()
 	// Discovery may have settled on a kind before every member answered;
 	// what the servers say now decides between the replica-set kinds.
-	inferred := InferTopology(servers)
+	inferred := sdam.InferTopology(servers)
 	switch {
-	case k == "" || k == TopologyUnknown:
+	case k == "" || k == sdam.TopologyUnknown:
 		return inferred
-	case (k == TopologyReplicaSetNoPrimary || k == TopologyReplicaSetWithPrimary) &&
-		(inferred == TopologyReplicaSetNoPrimary || inferred == TopologyReplicaSetWithPrimary):
+	case (k == sdam.TopologyReplicaSetNoPrimary || k == sdam.TopologyReplicaSetWithPrimary) &&
+		(inferred == sdam.TopologyReplicaSetNoPrimary || inferred == sdam.TopologyReplicaSetWithPrimary):
 		return inferred
 	}
 	return k
@@ -74,10 +79,10 @@ const selectionProbeCap = 2 * time.Second
 
 // selectionProgress asks the primary and secondaries for one more hello and
 // reads lastWrite.lastWriteDate from each reply.
-func (x *run) selectionProgress(ctx context.Context, servers []Server) (map[string]Progress, []string) {
+func (x *run) selectionProgress(ctx context.Context, servers []report.Server) (map[string]sdam.Progress, []string) {
 	var addrs []string
 	for _, s := range servers {
-		if s.Reachable && (s.Kind == srvKindRSPrimary || s.Kind == srvKindRSSecondary) {
+		if s.Reachable && (s.Kind == sdam.KindRSPrimary || s.Kind == sdam.KindRSSecondary) {
 			addrs = append(addrs, s.Address)
 		}
 	}
@@ -93,14 +98,14 @@ func (x *run) selectionProgress(ctx context.Context, servers []Server) (map[stri
 		}()
 	}
 	wg.Wait()
-	out := map[string]Progress{}
+	out := map[string]sdam.Progress{}
 	var notes []string
 	for _, l := range looks {
 		if !l.Reachable || l.hello == nil {
 			notes = append(notes, fmt.Sprintf("%s: no lastWrite (the hello for maxStalenessSeconds failed: %s)", l.Address, l.Error))
 			continue
 		}
-		p, ok := ProgressFromHello(l.hello, l.at)
+		p, ok := sdam.ProgressFromHello(l.hello, l.at)
 		if !ok {
 			notes = append(notes, l.Address+": its hello carries no lastWrite.lastWriteDate")
 			continue
@@ -112,37 +117,37 @@ func (x *run) selectionProgress(ctx context.Context, servers []Server) (map[stri
 }
 
 // selectionReport adds the read and write checks and the findings.
-func (x *run) selectionReport(sel Selection, ms float64, progressNotes []string) {
+func (x *run) selectionReport(sel sdam.Selection, ms float64, progressNotes []string) {
 	readWhat := "read with " + sel.ReadPref.String()
-	if sel.Topology == TopologySingle {
+	if sel.Topology == sdam.TopologySingle {
 		readWhat = "read (direct connection: the read preference does not choose the server)"
 	}
 	x.addCheck(x.choiceCheck(sel, sel.Read, readWhat, ms, progressNotes))
 	x.addCheck(x.choiceCheck(sel, sel.Write, "write", 0, nil))
 
-	for _, c := range []Choice{sel.Read, sel.Write} {
+	for _, c := range []sdam.Choice{sel.Read, sel.Write} {
 		if f, ok := x.selectionFinding(sel, c); ok {
 			x.addFinding(f)
 		}
 	}
 }
 
-func (x *run) choiceCheck(sel Selection, c Choice, what string, ms float64, notes []string) Check {
-	ck := Check{Stage: StageSelection, DurationMs: ms}
+func (x *run) choiceCheck(sel sdam.Selection, c sdam.Choice, what string, ms float64, notes []string) report.Check {
+	ck := report.Check{Stage: report.StageSelection, DurationMs: ms}
 	switch {
 	case c.OK() && c.Caveat != "":
-		ck.Status = StatusWarn
+		ck.Status = report.StatusWarn
 		ck.Summary = what + ": " + c.Describe() + "; " + c.Caveat
 	case c.OK():
-		ck.Status = StatusPass
+		ck.Status = report.StatusPass
 		ck.Summary = what + ": " + c.Describe()
 	default:
-		ck.Status = StatusFail
+		ck.Status = report.StatusFail
 		ck.Summary = what + ": no server qualifies: " + c.Describe()
 	}
-	if len(c.Window) > 0 && sel.Topology != TopologySingle && sel.Topology != TopologyLoadBalanced {
+	if len(c.Window) > 0 && sel.Topology != sdam.TopologySingle && sel.Topology != sdam.TopologyLoadBalanced {
 		ck.Detail = append(ck.Detail, fmt.Sprintf("latency window: %s to %s (fastest + localThresholdMS %s)",
-			fmtDuration(c.Fastest), fmtDuration(c.Fastest+float64(sel.Threshold)/float64(time.Millisecond)), fmtThreshold(sel.Threshold)))
+			report.FormatMs(c.Fastest), report.FormatMs(c.Fastest+float64(sel.Threshold)/float64(time.Millisecond)), sdam.FormatThreshold(sel.Threshold)))
 	}
 	for _, e := range c.Excluded {
 		ck.Detail = append(ck.Detail, e.Address+" "+e.Why)
@@ -155,25 +160,25 @@ func (x *run) choiceCheck(sel Selection, c Choice, what string, ms float64, note
 // selectionFinding explains an operation with no server, unless another
 // stage's finding already does (no primary, a failover, members out of
 // reach).
-func (x *run) selectionFinding(sel Selection, c Choice) (Finding, bool) {
-	var se *SelectError
+func (x *run) selectionFinding(sel sdam.Selection, c sdam.Choice) (report.Finding, bool) {
+	var se *sdam.SelectError
 	if c.Err == nil {
-		return Finding{}, false
+		return report.Finding{}, false
 	}
-	if e, ok := c.Err.(*SelectError); ok {
+	if e, ok := c.Err.(*sdam.SelectError); ok {
 		se = e
 	} else {
-		return Finding{}, false
+		return report.Finding{}, false
 	}
 	switch se.Reason {
-	case SelectNoPrimary:
-		if x.hasFinding(IDTopologyNoPrimary) || x.hasFinding(IDTopologyFailover) ||
-			x.hasFinding(IDTopologyAdvertisedUnreachable) || x.hasFinding(IDTopologyReplSetNotInitiated) {
-			return Finding{}, false
+	case sdam.SelectNoPrimary:
+		if x.hasFinding(catalogue.IDTopologyNoPrimary) || x.hasFinding(catalogue.IDTopologyFailover) ||
+			x.hasFinding(catalogue.IDTopologyAdvertisedUnreachable) || x.hasFinding(catalogue.IDTopologyReplSetNotInitiated) {
+			return report.Finding{}, false
 		}
-	case SelectNoServers, SelectNoMongos:
-		if x.hasFinding(IDTopologyAdvertisedUnreachable) || x.hasFinding(IDTopologyReplSetNameMismatch) {
-			return Finding{}, false
+	case sdam.SelectNoServers, sdam.SelectNoMongos:
+		if x.hasFinding(catalogue.IDTopologyAdvertisedUnreachable) || x.hasFinding(catalogue.IDTopologyReplSetNameMismatch) {
+			return report.Finding{}, false
 		}
 	}
 	what := "a write"
@@ -182,15 +187,15 @@ func (x *run) selectionFinding(sel Selection, c Choice) (Finding, bool) {
 	}
 	ev := []string{fmt.Sprintf("%s would wait serverSelectionTimeoutMS (%s) and then fail with a server selection timeout: %s", what, selectionTimeoutText(x.t), se.Detail)}
 	for _, e := range c.Excluded {
-		if !e.byFilter {
+		if !e.ByFilter {
 			ev = append(ev, e.Address+" "+e.Why)
 		}
 	}
 	ev = append(ev, c.Notes...)
-	f := NewFinding(IDSelectTimeout, ev...)
+	f := catalogue.NewFinding(catalogue.IDSelectTimeout, ev...)
 	fixes, uri := x.selectionFixes(sel, se)
 	if uri != "" {
-		f = suggestURI(f, uri)
+		f = report.WithSuggestedURI(f, uri)
 	}
 	f.Fixes = append(fixes, f.Fixes...)
 	return f, true
@@ -198,10 +203,10 @@ func (x *run) selectionFinding(sel Selection, c Choice) (Finding, bool) {
 
 // selectionFixes are the fixes for one reason, with the corrected
 // connection string where there is one.
-func (x *run) selectionFixes(sel Selection, se *SelectError) ([]string, string) {
+func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string, string) {
 	t := x.t
 	switch se.Reason {
-	case SelectNoTagMatch:
+	case sdam.SelectNoTagMatch:
 		fixes := []string{}
 		if tags := x.memberTagSets(); len(tags) > 0 {
 			fixes = append(fixes, "Ask for tags the members carry: "+strings.Join(tags, " or "))
@@ -210,7 +215,7 @@ func (x *run) selectionFixes(sel Selection, se *SelectError) ([]string, string) 
 		}
 		fixes = append(fixes, "End the tag sets with an empty one (…&readPreferenceTags=) so that any eligible member serves the read when no tagged member does")
 		return fixes, tagFallbackURI(t, sel.ReadPref)
-	case SelectAllStale:
+	case sdam.SelectAllStale:
 		need := x.neededStaleness(sel)
 		fixes := []string{
 			"Find out why the secondaries lag: rs.printSecondaryReplicationInfo() in mongosh (network, disk, an index build, a long operation on the secondary)",
@@ -220,28 +225,28 @@ func (x *run) selectionFixes(sel Selection, se *SelectError) ([]string, string) 
 			fixes = append(fixes, fmt.Sprintf("Or accept older data: maxStalenessSeconds=%d or more, or remove maxStalenessSeconds", need))
 			uri = t.WithOptions(map[string]string{"maxStalenessSeconds": strconv.FormatInt(need, 10)})
 		}
-		if sel.ReadPref.mode() == ReadSecondary {
+		if sel.ReadPref.EffectiveMode() == sdam.ReadSecondary {
 			fixes = append(fixes, "Or let reads fall back to the primary: readPreference=secondaryPreferred")
 		}
 		return fixes, uri
-	case SelectInvalidReadPref:
+	case sdam.SelectInvalidReadPref:
 		if sel.ReadPref.MaxStaleness > 0 {
-			floor := max(SmallestMaxStaleness, sel.ReadPref.heartbeat()+IdleWritePeriod)
+			floor := max(sdam.SmallestMaxStaleness, sel.ReadPref.Heartbeat()+sdam.IdleWritePeriod)
 			n := int64((floor + time.Second - 1) / time.Second)
 			return []string{fmt.Sprintf("Use maxStalenessSeconds=%d or more (at least 90, and at least heartbeatFrequencyMS/1000 + 10)", n)},
 				t.WithOptions(map[string]string{"maxStalenessSeconds": strconv.FormatInt(n, 10)})
 		}
 		return []string{"Remove readPreferenceTags, or choose a mode that reads from secondaries (readPreference=secondaryPreferred)"}, ""
-	case SelectNoSecondary:
-		if sel.ReadPref.mode() == ReadSecondary {
+	case sdam.SelectNoSecondary:
+		if sel.ReadPref.EffectiveMode() == sdam.ReadSecondary {
 			return []string{"Let reads fall back to the primary when no secondary qualifies: readPreference=secondaryPreferred"},
-				t.WithOptions(map[string]string{"readPreference": string(ReadSecondaryPreferred)})
+				t.WithOptions(map[string]string{"readPreference": string(sdam.ReadSecondaryPreferred)})
 		}
 		return []string{"Bring the secondaries back, or read from the primary: readPreference=primaryPreferred"},
-			t.WithOptions(map[string]string{"readPreference": string(ReadPrimaryPreferred)})
-	case SelectNoPrimary:
+			t.WithOptions(map[string]string{"readPreference": string(sdam.ReadPrimaryPreferred)})
+	case sdam.SelectNoPrimary:
 		return []string{"For reads that may go to a secondary while there is no primary: readPreference=primaryPreferred"},
-			t.WithOptions(map[string]string{"readPreference": string(ReadPrimaryPreferred)})
+			t.WithOptions(map[string]string{"readPreference": string(sdam.ReadPrimaryPreferred)})
 	}
 	return nil, ""
 }
@@ -250,12 +255,12 @@ func (x *run) selectionFixes(sel Selection, se *SelectError) ([]string, string) 
 // members, in connection-string spelling.
 func (x *run) memberTagSets() []string {
 	x.mu.Lock()
-	servers := append([]Server(nil), x.r.Servers...)
+	servers := append([]report.Server(nil), x.r.Servers...)
 	x.mu.Unlock()
 	var out []string
 	for _, s := range servers {
-		if s.Reachable && len(s.Tags) > 0 && (s.Kind == srvKindRSPrimary || s.Kind == srvKindRSSecondary) {
-			out = appendUnique(out, "readPreferenceTags="+tagSetURI(s.Tags))
+		if s.Reachable && len(s.Tags) > 0 && (s.Kind == sdam.KindRSPrimary || s.Kind == sdam.KindRSSecondary) {
+			out = report.AppendUnique(out, "readPreferenceTags="+sdam.TagSetURI(s.Tags))
 		}
 	}
 	return out
@@ -263,8 +268,8 @@ func (x *run) memberTagSets() []string {
 
 // tagFallbackURI is the connection string with the same tag sets followed
 // by an empty one, which matches any member.
-func tagFallbackURI(t *Target, rp ReadPref) string {
-	if t == nil || !t.rewritable() {
+func tagFallbackURI(t *connstr.Target, rp sdam.ReadPref) string {
+	if t == nil || !t.Rewritable() {
 		return ""
 	}
 	base := t.WithOptions(nil, "readPreferenceTags")
@@ -273,7 +278,7 @@ func tagFallbackURI(t *Target, rp ReadPref) string {
 		if len(ts) == 0 {
 			return "" // it already ends with a catch-all
 		}
-		pairs = append(pairs, "readPreferenceTags="+escapeQueryValue(tagSetURI(ts)))
+		pairs = append(pairs, "readPreferenceTags="+connstr.EscapeQueryValue(sdam.TagSetURI(ts)))
 	}
 	pairs = append(pairs, "readPreferenceTags=")
 	sep := "?"
@@ -285,7 +290,7 @@ func tagFallbackURI(t *Target, rp ReadPref) string {
 
 // neededStaleness is the smallest maxStalenessSeconds under which some
 // secondary would qualify, in whole seconds, or 0 when unknown.
-func (x *run) neededStaleness(sel Selection) int64 {
+func (x *run) neededStaleness(sel sdam.Selection) int64 {
 	best := time.Duration(-1)
 	for _, e := range sel.Read.Excluded {
 		if e.Staleness > 0 && (best < 0 || e.Staleness < best) {
@@ -296,5 +301,5 @@ func (x *run) neededStaleness(sel Selection) int64 {
 		return 0
 	}
 	n := int64((best + time.Second - 1) / time.Second)
-	return max(n, int64(SmallestMaxStaleness/time.Second))
+	return max(n, int64(sdam.SmallestMaxStaleness/time.Second))
 }

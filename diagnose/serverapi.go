@@ -10,7 +10,11 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/wire"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // Stable API check limits.
@@ -54,31 +58,31 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 	if strict {
 		declared += " and apiStrict: true"
 	}
-	check := Check{Stage: StageHello, Address: addr}
-	done := func(st Status, summary string) {
+	check := report.Check{Stage: report.StageHello, Address: addr}
+	done := func(st report.Status, summary string) {
 		check.Status, check.Summary, check.DurationMs = st, "Stable API: "+summary, x.since(start)
 		x.addCheck(check)
 	}
 
-	res := x.e.ProbeHello(ctx, addr, HelloOptions{TLS: tlsCfg, APIVersion: version, APIStrict: strict, Samples: 1})
-	var refused *CommandError
+	res := x.e.ProbeHello(ctx, addr, wireprobe.HelloOptions{TLS: tlsCfg, APIVersion: version, APIStrict: strict, Samples: 1})
+	var refused *wireprobe.CommandError
 	switch {
 	case res.APIError != nil && errors.As(res.APIError, &refused):
 		x.addFinding(apiRefusedFinding(addr, "hello", declared, refused, res.Server.Version, strict))
-		done(StatusFail, "hello with "+declared+" refused: "+refused.Error())
+		done(report.StatusFail, "hello with "+declared+" refused: "+refused.Error())
 		return
 	case res.APIError != nil:
-		x.addFinding(NewFinding(IDAPIStrictUnsupported, fmt.Sprintf("%s: hello with %s was refused: %s", addr, declared, Redact(res.APIError.Error()))))
-		done(StatusFail, "hello with "+declared+" refused")
+		x.addFinding(catalogue.NewFinding(catalogue.IDAPIStrictUnsupported, fmt.Sprintf("%s: hello with %s was refused: %s", addr, declared, redact.Redact(res.APIError.Error()))))
+		done(report.StatusFail, "hello with "+declared+" refused")
 		return
 	case res.Err != nil:
-		done(StatusSkip, "not checked: "+Redact(res.Err.Error()))
+		done(report.StatusSkip, "not checked: "+redact.Redact(res.Err.Error()))
 		return
 	}
 
 	conn, err := x.apiDial(ctx, addr, tlsCfg)
 	if err != nil {
-		done(StatusSkip, "not checked: "+Redact(unwrapOp(err).Error()))
+		done(report.StatusSkip, "not checked: "+redact.Redact(unwrapOp(err).Error()))
 		return
 	}
 	defer conn.Close()
@@ -87,21 +91,21 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 		api = append(api, bson.E{Key: "apiStrict", Value: true})
 	}
 	if cerr, err := apiCommand(ctx, conn, 1, "ping", api); err != nil {
-		done(StatusSkip, "ping not answered: "+Redact(err.Error()))
+		done(report.StatusSkip, "ping not answered: "+redact.Redact(err.Error()))
 		return
 	} else if cerr != nil {
 		x.addFinding(apiRefusedFinding(addr, "ping", declared, cerr, res.Server.Version, strict))
-		done(StatusFail, "ping with "+declared+" refused: "+cerr.Error())
+		done(report.StatusFail, "ping with "+declared+" refused: "+cerr.Error())
 		return
 	}
 	if !strict {
-		done(StatusPass, fmt.Sprintf("hello and ping accepted with %s", declared))
+		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s", declared))
 		return
 	}
 	cerr, err := apiCommand(ctx, conn, 2, "buildInfo", api)
 	switch {
 	case err != nil:
-		done(StatusPass, fmt.Sprintf("hello and ping accepted with %s (enforcement not checked: %v)", declared, Redact(err.Error())))
+		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s (enforcement not checked: %v)", declared, redact.Redact(err.Error())))
 	case cerr == nil:
 		// Not a failure: strict mode is accepted, so applications connect;
 		// but what passes here may fail against MongoDB. A warning check,
@@ -110,17 +114,17 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 		if res.Server.Version != "" {
 			check.Detail = append(check.Detail, fmt.Sprintf("%s: the server reports version %s", addr, res.Server.Version))
 		}
-		done(StatusWarn, fmt.Sprintf("hello and ping accepted with %s, but strict mode is not enforced (buildInfo succeeded under apiStrict)", declared))
+		done(report.StatusWarn, fmt.Sprintf("hello and ping accepted with %s, but strict mode is not enforced (buildInfo succeeded under apiStrict)", declared))
 	case cerr.Code == apiCodeStrictError:
-		done(StatusPass, fmt.Sprintf("hello and ping accepted with %s; strict mode enforced (buildInfo refused with APIStrictError)", declared))
+		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s; strict mode enforced (buildInfo refused with APIStrictError)", declared))
 	default:
-		done(StatusPass, fmt.Sprintf("hello and ping accepted with %s (buildInfo: %s)", declared, cerr.Error()))
+		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s (buildInfo: %s)", declared, cerr.Error()))
 	}
 }
 
 // apiRefusedFinding explains a command refused because of its Stable API
 // fields.
-func apiRefusedFinding(addr, command, declared string, cerr *CommandError, version string, strict bool) Finding {
+func apiRefusedFinding(addr, command, declared string, cerr *wireprobe.CommandError, version string, strict bool) report.Finding {
 	ev := fmt.Sprintf("%s: %s with %s was refused: %s", addr, command, declared, cerr.Error())
 	var why string
 	switch cerr.Code {
@@ -138,7 +142,7 @@ func apiRefusedFinding(addr, command, declared string, cerr *CommandError, versi
 	if version != "" {
 		why += fmt.Sprintf(" (the server reports version %s)", version)
 	}
-	f := NewFinding(IDAPIStrictUnsupported, ev, addr+": "+why)
+	f := catalogue.NewFinding(catalogue.IDAPIStrictUnsupported, ev, addr+": "+why)
 	if !strict {
 		// The catalogue entry speaks of strict mode; this server refuses
 		// the Stable API itself.
@@ -165,7 +169,7 @@ func (x *run) apiDial(ctx context.Context, addr string, tlsCfg *tls.Config) (net
 	}
 	cfg := tlsCfg.Clone()
 	if cfg.ServerName == "" {
-		cfg.ServerName = tlsHost(addr)
+		cfg.ServerName = hostOf(addr)
 	}
 	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
@@ -178,7 +182,7 @@ func (x *run) apiDial(ctx context.Context, addr string, tlsCfg *tls.Config) (net
 // apiCommand runs {name: 1, <api fields>, $db: "admin"} over OP_MSG on
 // conn. It returns the server's refusal as a *CommandError, and an error
 // when no valid reply came.
-func apiCommand(ctx context.Context, conn net.Conn, id int32, name string, api bson.D) (*CommandError, error) {
+func apiCommand(ctx context.Context, conn net.Conn, id int32, name string, api bson.D) (*wireprobe.CommandError, error) {
 	d := append(bson.D{{Key: name, Value: int32(1)}}, api...)
 	d = append(d, bson.E{Key: "$db", Value: "admin"})
 	body, err := bson.Marshal(d)
@@ -196,14 +200,14 @@ func apiCommand(ctx context.Context, conn net.Conn, id int32, name string, api b
 }
 
 // apiReplyError is the refusal in reply, nil when it says ok: 1.
-func apiReplyError(command string, reply bson.Raw) *CommandError {
+func apiReplyError(command string, reply bson.Raw) *wireprobe.CommandError {
 	if ok, isNum := reply.Lookup("ok").AsFloat64OK(); isNum && ok == 1 {
 		return nil
 	}
 	if b, isBool := reply.Lookup("ok").BooleanOK(); isBool && b {
 		return nil
 	}
-	e := &CommandError{Command: command}
+	e := &wireprobe.CommandError{Command: command}
 	if c, ok := reply.Lookup("code").AsInt64OK(); ok {
 		e.Code = int32(c)
 	}

@@ -4,7 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 func TestServerAPIStage(t *testing.T) {
@@ -19,27 +21,27 @@ func TestServerAPIStage(t *testing.T) {
 		addr        func(t *testing.T) string
 		version     string
 		strict      bool
-		wantStatus  Status // "" for no check at all
+		wantStatus  report.Status // "" for no check at all
 		wantSummary string
 		want        []wantFinding
 	}{
 		{name: "strict accepted and enforced", addr: fake(mongotest.APIStable, ""), version: "1", strict: true,
-			wantStatus: StatusPass, wantSummary: "strict mode enforced"},
+			wantStatus: report.StatusPass, wantSummary: "strict mode enforced"},
 		{name: "version without strict", addr: fake(mongotest.APIStable, ""), version: "1",
-			wantStatus: StatusPass, wantSummary: `hello and ping accepted with apiVersion "1"`},
+			wantStatus: report.StatusPass, wantSummary: `hello and ping accepted with apiVersion "1"`},
 		{name: "server that rejects strict", addr: fake(mongotest.APIRejectStrict, ""), version: "1", strict: true,
-			wantStatus: StatusFail, wantSummary: "refused",
-			want: []wantFinding{{id: IDAPIStrictUnsupported, sev: SeverityError, evidence: []string{"APIStrictError, code 323", "refuses strict mode"}}}},
+			wantStatus: report.StatusFail, wantSummary: "refused",
+			want: []wantFinding{{id: catalogue.IDAPIStrictUnsupported, sev: report.SeverityError, evidence: []string{"APIStrictError, code 323", "refuses strict mode"}}}},
 		{name: "server that rejects strict, strict not asked", addr: fake(mongotest.APIRejectStrict, ""), version: "1",
-			wantStatus: StatusPass},
+			wantStatus: report.StatusPass},
 		{name: "server older than 5.0", addr: fake(mongotest.APIUnknown, "4.4.29"), version: "1", strict: true,
-			wantStatus: StatusFail,
-			want:       []wantFinding{{id: IDAPIStrictUnsupported, sev: SeverityError, evidence: []string{"code 40415", "needs MongoDB 5.0", "4.4.29"}}}},
+			wantStatus: report.StatusFail,
+			want:       []wantFinding{{id: catalogue.IDAPIStrictUnsupported, sev: report.SeverityError, evidence: []string{"code 40415", "needs MongoDB 5.0", "4.4.29"}}}},
 		{name: "unknown API version", addr: fake(mongotest.APIStable, ""), version: "2",
-			wantStatus: StatusFail,
-			want:       []wantFinding{{id: IDAPIStrictUnsupported, sev: SeverityError, evidence: []string{"code 322", `the only one is "1"`}}}},
+			wantStatus: report.StatusFail,
+			want:       []wantFinding{{id: catalogue.IDAPIStrictUnsupported, sev: report.SeverityError, evidence: []string{"code 322", `the only one is "1"`}}}},
 		{name: "FerretDB accepts strict without enforcing it", addr: func(*testing.T) string { return ferret.Addr }, version: "1", strict: true,
-			wantStatus: StatusWarn, wantSummary: "not enforced"}, // a warning check, no finding
+			wantStatus: report.StatusWarn, wantSummary: "not enforced"}, // a warning check, no finding
 		{name: "no version declared", addr: fake(mongotest.APIStable, "")},
 	}
 	for _, tt := range tests {
@@ -49,7 +51,7 @@ func TestServerAPIStage(t *testing.T) {
 			x.e.ServerAPI, x.e.ServerAPIStrict = tt.version, tt.strict
 			x.serverAPIStage(tlsTestCtx(t), addr, nil)
 			r := x.finish("ok")
-			cs := stageChecks(r, StageHello)
+			cs := stageChecks(r, report.StageHello)
 			if tt.wantStatus == "" {
 				if len(r.Checks) != 0 || len(r.Findings) != 0 {
 					t.Fatalf("checks or findings without a declared version:%s", findingsText(r))
@@ -73,13 +75,13 @@ func TestServerAPIStageTLS(t *testing.T) {
 	db := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
 	x := tlsTestRun(t, "mongodb://"+db.Addr+"/?tls=true&tlsCAFile="+certs.CAFile)
 	x.e.ServerAPI = "1"
-	cfg, err := x.tlsConfig(tlsHost(db.Addr))
+	cfg, err := x.tlsConfig(hostOf(db.Addr))
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.serverAPIStage(tlsTestCtx(t), db.Addr, cfg)
 	r := x.finish("ok")
-	if cs := stageChecks(r, StageHello); len(cs) != 1 || cs[0].Status != StatusPass {
+	if cs := stageChecks(r, report.StageHello); len(cs) != 1 || cs[0].Status != report.StatusPass {
 		t.Fatalf("checks %+v, want one pass over TLS%s", cs, findingsText(r))
 	}
 }

@@ -5,6 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // ErrNoTarget is returned by engine entry points given a nil target.
@@ -26,7 +31,7 @@ func SRVTarget(arg string) string {
 // (in parallel), and the resulting seed list, options and equivalent
 // mongodb:// string (in the report's SRV section). For a mongodb://
 // string it resolves and dials the hosts, without SRV.
-func (e *Engine) SRV(ctx context.Context, t *Target) (*Report, error) {
+func (e *Engine) SRV(ctx context.Context, t *connstr.Target) (*report.Report, error) {
 	if t == nil {
 		return nil, ErrNoTarget
 	}
@@ -40,17 +45,17 @@ func (e *Engine) SRV(ctx context.Context, t *Target) (*Report, error) {
 
 	res := x.dnsStage(ctx)
 	if len(res.usable) == 0 {
-		x.skip(StageTCP, "no target to dial")
+		x.skip(report.StageTCP, "no target to dial")
 		return x.finish(""), nil
 	}
 	reachable := x.tcpStage(ctx, res.usable)
-	if isAtlas(res.usable) && x.hasFinding(IDTCPTimeout) && !x.hasFinding(IDAtlasAccessList) {
-		x.addFinding(NewFinding(IDAtlasAccessList, "every target is an Atlas host (.mongodb.net) and a TCP connection timed out"))
+	if resolve.IsAtlas(res.usable) && x.hasFinding(catalogue.IDTCPTimeout) && !x.hasFinding(catalogue.IDAtlasAccessList) {
+		x.addFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, "every target is an Atlas host (.mongodb.net) and a TCP connection timed out"))
 	}
 	return x.finish(srvVerdict(t, res, len(reachable))), nil
 }
 
-func srvVerdict(t *Target, res *seedResolution, reachable int) string {
+func srvVerdict(t *connstr.Target, res *seedResolution, reachable int) string {
 	n := len(res.seeds)
 	if !t.SRV {
 		return fmt.Sprintf("no SRV lookup for a mongodb:// string; %d of %d hosts resolve and accept TCP", reachable, n)

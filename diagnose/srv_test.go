@@ -11,7 +11,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // dnsListener accepts and closes connections on 127.0.0.1 until the test
@@ -67,11 +69,11 @@ func TestEngineSRV(t *testing.T) {
 			s.AddSRV("_mongodb._tcp.c0.example.test", 60, 0, 0, uint16(down), "b.c0.example.test")
 			_ = s.AddHost("a.c0.example.test", 60, "127.0.0.1")
 			_ = s.AddHost("b.c0.example.test", 60, "127.0.0.1")
-		}, "mongodb+srv://c0.example.test/", false, []string{IDTCPRefused},
+		}, "mongodb+srv://c0.example.test/", false, []string{catalogue.IDTCPRefused},
 			[]string{"a.c0.example.test:" + strconv.Itoa(int(up))}, "", true},
 		{"rules broken: nothing dialled", func(s *mongotest.DNSServer) {
 			s.AddSRV("_mongodb._tcp.c0.example.test", 60, 0, 0, up, "a.evil.test")
-		}, "mongodb+srv://c0.example.test/", false, []string{IDSRVDomainMismatch}, nil, "", true},
+		}, "mongodb+srv://c0.example.test/", false, []string{catalogue.IDSRVDomainMismatch}, nil, "", true},
 		{"mongodb:// string: no SRV", func(s *mongotest.DNSServer) {
 			_ = s.AddHost("db.example.test", 60, "127.0.0.1")
 		}, "mongodb://db.example.test:" + strconv.Itoa(int(up)) + "/", true, nil,
@@ -94,7 +96,7 @@ func TestEngineSRV(t *testing.T) {
 			}
 			var pass []string
 			for _, ch := range r.Checks {
-				if ch.Stage == StageTCP && ch.Status == StatusPass {
+				if ch.Stage == report.StageTCP && ch.Status == report.StatusPass {
 					pass = append(pass, ch.Address)
 				}
 			}
@@ -155,16 +157,16 @@ func TestEngineSRVDNSServerFails(t *testing.T) {
 		verdict  string // after "dns stage failed: the DNS server ADDR"
 		evidence string // after "the DNS server ADDR (named with --dns-server)"
 	}{
-		{"nothing listens: SRV", nil, true, "mongodb+srv://c0.example.test/", IDSRVNoRecords,
+		{"nothing listens: SRV", nil, true, "mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords,
 			" refused the connection (nothing listens there): the SRV query got no answer", " refused the connection"},
-		{"nothing listens: host name", nil, true, "mongodb://db.example.test/", IDDNSNoSuchHost,
+		{"nothing listens: host name", nil, true, "mongodb://db.example.test/", catalogue.IDDNSNoSuchHost,
 			" refused the connection (nothing listens there): the A/AAAA query got no answer", " refused the connection"},
 		{"REFUSED", func(s *mongotest.DNSServer) { s.SetRcode("_mongodb._tcp.c0.example.test", dns.RcodeRefused) }, false,
-			"mongodb+srv://c0.example.test/", IDSRVNoRecords, " refused the SRV query", " answered REFUSED instead of records"},
+			"mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords, " refused the SRV query", " answered REFUSED instead of records"},
 		{"SERVFAIL", func(s *mongotest.DNSServer) { s.SetRcode("_mongodb._tcp.c0.example.test", dns.RcodeServerFailure) }, false,
-			"mongodb+srv://c0.example.test/", IDSRVNoRecords, " answered the SRV query with SERVFAIL", " answered SERVFAIL instead of records"},
+			"mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords, " answered the SRV query with SERVFAIL", " answered SERVFAIL instead of records"},
 		{"NXDOMAIN keeps the catalogue's words", func(*mongotest.DNSServer) {}, false,
-			"mongodb+srv://c0.example.test/", IDSRVNoRecords, "", ""},
+			"mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,8 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // tcpResult is what dialing one seed showed.
@@ -41,10 +46,10 @@ func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
 func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 	start := x.now()
 	conn, err := x.e.dialer().DialContext(ctx, "tcp", addr)
-	c := Check{Stage: StageTCP, Address: addr, DurationMs: x.since(start)}
+	c := report.Check{Stage: report.StageTCP, Address: addr, DurationMs: x.since(start)}
 	if err == nil {
 		_ = conn.Close()
-		c.Status = StatusPass
+		c.Status = report.StatusPass
 		c.Summary = "connected"
 		if ra := conn.RemoteAddr(); ra != nil && ra.String() != addr {
 			c.Summary = "connected to " + ra.String()
@@ -53,39 +58,39 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 		return tcpResult{addr: addr, ok: true}
 	}
 	if interrupted(ctx) {
-		c.Status = StatusSkip
+		c.Status = report.StatusSkip
 		c.Summary = "interrupted"
 		x.addCheck(c)
 		return tcpResult{addr: addr}
 	}
-	c.Status = StatusFail
+	c.Status = report.StatusFail
 	f := x.dialFinding(ctx, addr, err)
 	c.Summary = f.Evidence[0]
-	if f.ID == IDDNSNoSuchHost {
-		c.Stage = StageDNS
+	if f.ID == catalogue.IDDNSNoSuchHost {
+		c.Stage = report.StageDNS
 	}
 	x.addCheck(c)
 	x.addFinding(f)
-	if f.ID == IDTCPTimeout && isAtlas([]string{hostOf(addr)}) {
-		x.addFinding(NewFinding(IDAtlasAccessList, addr+": the connection attempt timed out"))
+	if f.ID == catalogue.IDTCPTimeout && resolve.IsAtlas([]string{hostOf(addr)}) {
+		x.addFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, addr+": the connection attempt timed out"))
 	}
 	return tcpResult{addr: addr}
 }
 
 // dialFinding explains why dialing addr failed.
-func (x *run) dialFinding(ctx context.Context, addr string, err error) Finding {
+func (x *run) dialFinding(ctx context.Context, addr string, err error) report.Finding {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return NewFinding(IDTCPRefused, fmt.Sprintf("%s: connection refused: nothing listens on port %s", addr, portOf(addr)))
+		return catalogue.NewFinding(catalogue.IDTCPRefused, fmt.Sprintf("%s: connection refused: nothing listens on port %s", addr, portOf(addr)))
 	case errors.As(err, &dnsErr) && (dnsErr.IsNotFound || !dnsErr.IsTimeout && !dnsErr.IsTemporary):
-		return NewFinding(IDDNSNoSuchHost, fmt.Sprintf("%s: host %q does not resolve: %s", addr, hostOf(addr), dnsErr.Err))
+		return catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s: host %q does not resolve: %s", addr, hostOf(addr), dnsErr.Err))
 	case isTimeout(err) || ctx.Err() != nil:
-		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: no answer to the TCP connection attempt within %s", addr, fmtDuration(x.since(x.started))))
+		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: no answer to the TCP connection attempt within %s", addr, report.FormatMs(x.since(x.started))))
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: %v (no route to the host from this machine)", addr, unwrapOp(err)))
+		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: %v (no route to the host from this machine)", addr, unwrapOp(err)))
 	default:
-		return NewFinding(IDTCPTimeout, fmt.Sprintf("%s: %v", addr, unwrapOp(err)))
+		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: %v", addr, unwrapOp(err)))
 	}
 }
 
@@ -113,10 +118,12 @@ func unwrapOp(err error) error {
 }
 
 // hostOf is the host part of host:port (addr itself when it has no port).
+// hostOf is the host of a host:port address, or addr itself (without
+// IPv6 brackets) when it has no port.
 func hostOf(addr string) string {
 	h, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return addr
+		return strings.Trim(addr, "[]")
 	}
 	return h
 }
@@ -127,16 +134,4 @@ func portOf(addr string) string {
 		return "27017"
 	}
 	return p
-}
-
-// fmtDuration formats milliseconds for people: "0.4 ms", "12 ms", "1.2 s".
-func fmtDuration(ms float64) string {
-	switch {
-	case ms >= 1000:
-		return fmt.Sprintf("%.1f s", ms/1000)
-	case ms >= 10:
-		return fmt.Sprintf("%.0f ms", ms)
-	default:
-		return fmt.Sprintf("%.1f ms", ms)
-	}
 }

@@ -16,6 +16,11 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // TLS stage timeouts.
@@ -59,7 +64,7 @@ func (x *run) tlsStage(ctx context.Context, addrs []string) map[string]bool {
 		for _, a := range addrs {
 			ok[a] = true
 		}
-		x.addCheck(Check{Stage: StageTLS, Status: StatusSkip, Summary: "TLS is off: the connection string does not ask for it (no tls=true)"})
+		x.addCheck(report.Check{Stage: report.StageTLS, Status: report.StatusSkip, Summary: "TLS is off: the connection string does not ask for it (no tls=true)"})
 		return ok
 	}
 	var (
@@ -83,18 +88,18 @@ func (x *run) tlsStage(ctx context.Context, addrs []string) map[string]bool {
 // tlsProbe handshakes with one address and records what it saw.
 func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	start := x.now()
-	host := tlsHost(addr)
-	c := Check{Stage: StageTLS, Address: addr}
-	done := func(st Status, summary string) bool {
+	host := hostOf(addr)
+	c := report.Check{Stage: report.StageTLS, Address: addr}
+	done := func(st report.Status, summary string) bool {
 		c.Status, c.Summary, c.DurationMs = st, summary, x.since(start)
 		x.addCheck(c)
-		return st != StatusFail
+		return st != report.StatusFail
 	}
 
 	cfg, err := s.config(host)
 	if err != nil {
 		x.addFinding(tlsFileFinding(x.t, err))
-		return done(StatusFail, "cannot build the TLS configuration: "+Redact(err.Error()))
+		return done(report.StatusFail, "cannot build the TLS configuration: "+redact.Redact(err.Error()))
 	}
 	probe := cfg.Clone()
 	probe.InsecureSkipVerify = true
@@ -113,7 +118,7 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	conn, err := x.e.dialer().DialContext(hctx, "tcp", addr)
 	if err != nil {
 		x.tlsDialFailed(addr, err)
-		return done(StatusFail, "cannot connect: "+Redact(unwrapOp(err).Error()))
+		return done(report.StatusFail, "cannot connect: "+redact.Redact(unwrapOp(err).Error()))
 	}
 	tc := tls.Client(conn, probe)
 	defer tc.Close()
@@ -124,7 +129,7 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 		_ = conn.Close()
 		summary, f := x.handshakeFailure(ctx, s, addr, err)
 		x.addFinding(f)
-		return done(StatusFail, summary)
+		return done(report.StatusFail, summary)
 	}
 	st := tc.ConnectionState()
 	chain := st.PeerCertificates
@@ -133,9 +138,9 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	}
 	summary := fmt.Sprintf("%s, %s", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))
 	if len(chain) == 0 {
-		f := NewFinding(IDTLSUnknownAuthority, addr+": the server sent no certificate")
+		f := catalogue.NewFinding(catalogue.IDTLSUnknownAuthority, addr+": the server sent no certificate")
 		x.addFinding(f)
-		return done(StatusFail, summary+"; no certificate")
+		return done(report.StatusFail, summary+"; no certificate")
 	}
 	summary += "; " + chainSummary(chain)
 
@@ -145,29 +150,29 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 			findings = append(findings, f)
 		}
 	}
-	status := StatusPass
+	status := report.StatusPass
 	var waived []string
 	for _, f := range findings {
-		if f.Severity != SeverityError {
+		if f.Severity != report.SeverityError {
 			// A problem the options waive: drivers that honour them
 			// connect, so it is no finding (whose severity the catalogue
 			// fixes at error) but a loud warning on the check.
 			waived = append(waived, f.ID)
 			c.Detail = append(c.Detail, fmt.Sprintf("WAIVED %s: %s: %s", f.ID, f.Title, strings.Join(f.Evidence, "; ")))
-			if status == StatusPass {
-				status = StatusWarn
+			if status == report.StatusPass {
+				status = report.StatusWarn
 			}
 			continue
 		}
 		x.addFinding(f)
-		status = StatusFail
+		status = report.StatusFail
 	}
 	if len(waived) > 0 {
 		summary += "; waived by the options: " + strings.Join(waived, ", ")
 	}
 	if by := s.disabledBy(); by != "" {
-		if status == StatusPass {
-			status = StatusWarn
+		if status == report.StatusPass {
+			status = report.StatusWarn
 		}
 		warn := fmt.Sprintf("WARNING: %s turns certificate checks off: anyone on the network path can impersonate this server; remove it once the certificate is fixed", by)
 		if !s.insecure {
@@ -179,37 +184,28 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	return done(status, summary)
 }
 
-// tlsHost is the host part of addr, without brackets.
-func tlsHost(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return strings.Trim(addr, "[]")
-	}
-	return h
-}
-
 // tlsDialFailed adds the TCP finding when the TCP stage has not already
 // explained why addr cannot be reached.
 func (x *run) tlsDialFailed(addr string, err error) {
-	var f Finding
+	var f report.Finding
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		if x.hasFinding(IDTCPRefused) {
+		if x.hasFinding(catalogue.IDTCPRefused) {
 			return
 		}
-		f = NewFinding(IDTCPRefused, addr+": connection refused")
+		f = catalogue.NewFinding(catalogue.IDTCPRefused, addr+": connection refused")
 	default:
-		if x.hasFinding(IDTCPTimeout) || x.hasFinding(IDTCPRefused) || x.hasFinding(IDDNSNoSuchHost) {
+		if x.hasFinding(catalogue.IDTCPTimeout) || x.hasFinding(catalogue.IDTCPRefused) || x.hasFinding(catalogue.IDDNSNoSuchHost) {
 			return
 		}
-		f = NewFinding(IDTCPTimeout, addr+": "+Redact(unwrapOp(err).Error()))
+		f = catalogue.NewFinding(catalogue.IDTCPTimeout, addr+": "+redact.Redact(unwrapOp(err).Error()))
 	}
 	x.addFinding(f)
 }
 
 // tlsFileFinding explains an unusable file named by a TLS option.
-func tlsFileFinding(t *Target, err error) Finding {
-	f := NewFinding(IDURIInvalid, Redact(err.Error()))
+func tlsFileFinding(t *connstr.Target, err error) report.Finding {
+	f := catalogue.NewFinding(catalogue.IDURIInvalid, redact.Redact(err.Error()))
 	var fe *TLSFileError
 	if errors.As(err, &fe) {
 		switch {
@@ -226,7 +222,7 @@ func tlsFileFinding(t *Target, err error) Finding {
 
 // handshakeFailure explains a failed handshake: the server answered plain
 // bytes, closed the connection, stayed silent, or sent a TLS alert.
-func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, err error) (string, Finding) {
+func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, err error) (string, report.Finding) {
 	var rec tls.RecordHeaderError
 	if errors.As(err, &rec) {
 		got := fmt.Sprintf("% x", rec.RecordHeader[:])
@@ -236,7 +232,7 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 		}
 		if looksHTTP(rec.RecordHeader[:]) {
 			return "the server answered the TLS ClientHello with HTTP",
-				NewFinding(IDServerNotMongoDB, fmt.Sprintf("%s: the server answered the TLS ClientHello with HTTP (%q): this port serves a web server, not MongoDB", addr, string(rec.RecordHeader[:])))
+				catalogue.NewFinding(catalogue.IDServerNotMongoDB, fmt.Sprintf("%s: the server answered the TLS ClientHello with HTTP (%q): this port serves a web server, not MongoDB", addr, string(rec.RecordHeader[:])))
 		}
 		return "the server answered the TLS ClientHello with bytes that are not TLS",
 			tlsNotTLSFinding(x.t, fmt.Sprintf("%s: the server answered the TLS ClientHello with bytes that are not a TLS record (%s): first record does not look like a TLS handshake", addr, got))
@@ -249,33 +245,33 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 	if closed || silent {
 		what := "closed the connection when it received the TLS ClientHello"
 		if silent {
-			what = fmt.Sprintf("did not answer the TLS ClientHello within %s", fmtMillis(x.since(x.started)))
+			what = fmt.Sprintf("did not answer the TLS ClientHello within %s", report.FormatMs(x.since(x.started)))
 		}
 		if plain, perr := x.plainHello(ctx, addr); perr == nil {
 			return "the server " + what + " but " + plain + ": it does not speak TLS",
 				tlsNotTLSFinding(x.t, fmt.Sprintf("%s: the server %s, but %s: TLS is not enabled on this port", addr, what, plain))
 		} else if silent {
-			return "the server " + what, NewFinding(IDServerNotResponding,
-				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, Redact(unwrapOp(perr).Error())))
+			return "the server " + what, catalogue.NewFinding(catalogue.IDServerNotResponding,
+				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, redact.Redact(unwrapOp(perr).Error())))
 		} else {
-			return "the server " + what, NewFinding(IDServerNotMongoDB,
-				fmt.Sprintf("%s: the server %s, and a plain MongoDB hello failed too (%v)", addr, what, Redact(unwrapOp(perr).Error())))
+			return "the server " + what, catalogue.NewFinding(catalogue.IDServerNotMongoDB,
+				fmt.Sprintf("%s: the server %s, and a plain MongoDB hello failed too (%v)", addr, what, redact.Redact(unwrapOp(perr).Error())))
 		}
 	}
-	msg := Redact(unwrapOp(err).Error())
-	return "TLS handshake failed: " + msg, NewFinding(IDTLSUnknownAuthority,
+	msg := redact.Redact(unwrapOp(err).Error())
+	return "TLS handshake failed: " + msg, catalogue.NewFinding(catalogue.IDTLSUnknownAuthority,
 		fmt.Sprintf("%s: the TLS handshake failed: %s", addr, msg))
 }
 
 // alertFailure explains a fatal alert the server sent during the handshake.
-func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, Finding) {
+func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, report.Finding) {
 	name := alertName(code)
 	hasCert := s.certKeyFile != "" || s.certFile != ""
 	switch code {
 	case alertCertificateRequired, alertHandshakeFailure, alertBadCertificate, alertUnknownCA,
 		alertCertificateExpired, alertCertificateRevoked, alertCertificateUnknown:
 		ev := fmt.Sprintf("%s: the server ended the handshake with the TLS alert %q", addr, name)
-		f := NewFinding(IDTLSUnknownAuthority)
+		f := catalogue.NewFinding(catalogue.IDTLSUnknownAuthority)
 		// The catalogue entry speaks of the server's certificate; here
 		// the server judges this machine's: say so in the title.
 		if hasCert {
@@ -285,16 +281,16 @@ func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, Find
 		} else {
 			f.Title = "The server requires a client certificate"
 			ev += ": the server requires a client certificate and the connection string gives none"
-			f = suggestURI(f, uriWithOptions(x.t.Raw, "tls", "true", "tlsCertificateKeyFile", "/path/to/client.pem"))
+			f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "tls", "true", "tlsCertificateKeyFile", "/path/to/client.pem"))
 			f.Fixes = append([]string{"Pass a client certificate and key the server trusts: &tlsCertificateKeyFile=/path/to/client.pem"}, f.Fixes...)
 		}
-		f.Evidence = []string{Redact(ev)}
+		f.Evidence = []string{redact.Redact(ev)}
 		return "the server rejected the handshake: TLS alert " + name, f
 	case alertProtocolVersion:
-		return "the server rejected the TLS version", NewFinding(IDTLSUnknownAuthority,
+		return "the server rejected the TLS version", catalogue.NewFinding(catalogue.IDTLSUnknownAuthority,
 			fmt.Sprintf("%s: the server ended the handshake with the TLS alert %q: it accepts no TLS version this tool offers (1.2 and 1.3); TLS 1.0 and 1.1 are obsolete, so upgrade the server's TLS settings (net.tls.disabledProtocols)", addr, name))
 	}
-	return "the server ended the handshake with the TLS alert " + name, NewFinding(IDTLSUnknownAuthority,
+	return "the server ended the handshake with the TLS alert " + name, catalogue.NewFinding(catalogue.IDTLSUnknownAuthority,
 		fmt.Sprintf("%s: the server ended the handshake with the TLS alert %q", addr, name))
 }
 
@@ -302,11 +298,11 @@ func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, Find
 // whether a server that asked for a client certificate during the
 // handshake insists on one. TLS 1.3 servers say so only after the client
 // thinks the handshake is done.
-func (x *run) clientCertRequired(ctx context.Context, tc *tls.Conn, addr string) (Finding, bool) {
+func (x *run) clientCertRequired(ctx context.Context, tc *tls.Conn, addr string) (report.Finding, bool) {
 	_, err := helloRoundTrip(ctx, tc, tlsConfirmTimeout)
 	code, ok := remoteAlert(err)
 	if !ok {
-		return Finding{}, false
+		return report.Finding{}, false
 	}
 	_, f := x.alertFailure(tlsSettingsOf(x.t), addr, code)
 	return f, true
@@ -354,10 +350,10 @@ func looksHTTP(b []byte) bool {
 }
 
 // tlsNotTLSFinding is tls.server-not-tls with the corrected string.
-func tlsNotTLSFinding(t *Target, ev ...string) Finding {
-	f := NewFinding(IDTLSServerNotTLS, ev...)
+func tlsNotTLSFinding(t *connstr.Target, ev ...string) report.Finding {
+	f := catalogue.NewFinding(catalogue.IDTLSServerNotTLS, ev...)
 	if t != nil && !t.SRV {
-		f = suggestURI(f, uriWithoutTLS(t.Raw))
+		f = report.WithSuggestedURI(f, connstr.WithoutTLS(t.Raw))
 	}
 	return f
 }
@@ -366,12 +362,12 @@ func tlsNotTLSFinding(t *Target, ev ...string) Finding {
 // problem on its own (validity, name, trust), and returns one finding per
 // problem. Findings the options waive are warnings, which the TLS stage
 // reports on its check rather than as findings.
-func verifyServerChain(t *Target, s tlsSettings, addr, host string, chain []*x509.Certificate, now time.Time) []Finding {
+func verifyServerChain(t *connstr.Target, s tlsSettings, addr, host string, chain []*x509.Certificate, now time.Time) []report.Finding {
 	leaf := chain[0]
-	var out []Finding
-	waive := func(f Finding, waived bool) Finding {
+	var out []report.Finding
+	waive := func(f report.Finding, waived bool) report.Finding {
 		if waived {
-			f.Severity = SeverityWarning
+			f.Severity = report.SeverityWarning
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s turns this check off, so drivers that honour it connect anyway", addr, s.disabledBy()))
 		}
 		return f
@@ -392,7 +388,7 @@ func verifyServerChain(t *Target, s tlsSettings, addr, host string, chain []*x50
 		}
 	}
 	if len(expired) > 0 {
-		out = append(out, waive(NewFinding(IDTLSExpired, expired...), s.skipVerify()))
+		out = append(out, waive(catalogue.NewFinding(catalogue.IDTLSExpired, expired...), s.skipVerify()))
 	}
 
 	// Host name.
@@ -402,14 +398,14 @@ func verifyServerChain(t *Target, s tlsSettings, addr, host string, chain []*x50
 		if len(names) == 0 {
 			ev = fmt.Sprintf("%s: the certificate names no host (no subject alternative names), so it is valid for no host, not %q", addr, host)
 		}
-		f := NewFinding(IDTLSHostnameMismatch, ev)
+		f := catalogue.NewFinding(catalogue.IDTLSHostnameMismatch, ev)
 		if alt := suggestHost(leaf); alt != "" && t != nil && !t.SRV && len(t.Hosts) == 1 {
 			port := "27017"
 			if _, p, err := net.SplitHostPort(addr); err == nil {
 				port = p
 			}
-			if u, ok := uriWithHost(t.Raw, net.JoinHostPort(alt, port)); ok {
-				f = suggestURI(f, u)
+			if u, ok := connstr.WithHost(t.Raw, net.JoinHostPort(alt, port)); ok {
+				f = report.WithSuggestedURI(f, u)
 			}
 			f.Fixes = append([]string{fmt.Sprintf("Connect with the name the certificate gives, %s (through a tunnel: map %s to 127.0.0.1 in /etc/hosts)", alt, alt)}, f.Fixes...)
 		}
@@ -472,9 +468,9 @@ func verifyServerChain(t *Target, s tlsSettings, addr, host string, chain []*x50
 	default:
 		ev = fmt.Sprintf("%s: the chain cannot be verified against %s: %v", addr, trusted, err)
 	}
-	f := NewFinding(IDTLSUnknownAuthority, ev)
+	f := catalogue.NewFinding(catalogue.IDTLSUnknownAuthority, ev)
 	if t != nil {
-		f = suggestURI(f, uriWithOptions(t.Raw, "tls", "true", "tlsCAFile", "/path/to/ca.pem"))
+		f = report.WithSuggestedURI(f, connstr.WithOptions(t.Raw, "tls", "true", "tlsCAFile", "/path/to/ca.pem"))
 		f.Fixes = append([]string{fmt.Sprintf("Get the certificate of the CA %q (from whoever runs the server) and pass it with tlsCAFile", nameOf(top.Issuer))}, f.Fixes...)
 	}
 	out = append(out, waive(f, s.skipVerify()))
@@ -574,11 +570,4 @@ func fmtAge(d time.Duration) string {
 		return fmt.Sprintf("%d minutes", int(d/time.Minute))
 	}
 	return fmt.Sprintf("%d seconds", int(d/time.Second))
-}
-
-func fmtMillis(ms float64) string {
-	if ms >= 1000 {
-		return fmt.Sprintf("%.1fs", ms/1000)
-	}
-	return fmt.Sprintf("%.0fms", ms)
 }

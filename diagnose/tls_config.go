@@ -11,6 +11,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/youmark/pkcs8"
 )
 
@@ -40,7 +41,7 @@ type tlsSettings struct {
 // tlsSettingsOf reads the TLS options of t. mongodb+srv:// turns TLS on
 // unless tls=false or ssl=false says otherwise (initial-dns-seedlist-
 // discovery spec).
-func tlsSettingsOf(t *Target) tlsSettings {
+func tlsSettingsOf(t *connstr.Target) tlsSettings {
 	var s tlsSettings
 	if t == nil || t.Conn == nil {
 		return s

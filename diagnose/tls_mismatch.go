@@ -12,7 +12,11 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/wire"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // maxConfirmReply bounds the reply of a confirmation hello: a hello reply
@@ -78,7 +82,7 @@ func (x *run) tlsHandshakeAnswers(ctx context.Context, addr string) (tls.Connect
 	if dl, ok := cctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	tc := tls.Client(conn, &tls.Config{ServerName: tlsHost(addr), InsecureSkipVerify: true})
+	tc := tls.Client(conn, &tls.Config{ServerName: hostOf(addr), InsecureSkipVerify: true})
 	if err := tc.HandshakeContext(cctx); err != nil {
 		return tls.ConnectionState{}, err
 	}
@@ -93,14 +97,14 @@ const tlsRecordTypeAlert = 0x15
 // plain client: it sends a TLS alert record, closes, or resets. It also
 // says whether the TLS alert was seen (which needs no confirmation).
 func plainRejected(err error) (rejected, alert bool) {
-	var pe *ProbeError
+	var pe *wireprobe.ProbeError
 	if errors.As(err, &pe) {
 		switch {
-		case pe.Peer == PeerTLS:
+		case pe.Peer == wireprobe.PeerTLS:
 			return true, true
-		case pe.Kind == ProbeClosed:
+		case pe.Kind == wireprobe.ProbeClosed:
 			return true, false
-		case pe.Kind != ProbeNotMongoDB:
+		case pe.Kind != wireprobe.ProbeNotMongoDB:
 			return false, false
 		}
 	}
@@ -145,12 +149,12 @@ func (x *run) tlsRequiredAfterHello(ctx context.Context, addr string, helloErr e
 	default:
 		return false
 	}
-	f := NewFinding(IDTLSServerRequiresTLS, ev)
+	f := catalogue.NewFinding(catalogue.IDTLSServerRequiresTLS, ev)
 	if x.t != nil && !x.t.SRV {
-		f = suggestURI(f, uriWithOptions(x.t.Raw, "tls", "true"))
+		f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "tls", "true"))
 	}
 	x.addFinding(f)
-	x.addCheck(Check{Stage: StageTLS, Address: addr, Status: StatusFail, DurationMs: x.since(start),
+	x.addCheck(report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, DurationMs: x.since(start),
 		Summary: "the server requires TLS; the connection string does not enable it"})
 	return true
 }

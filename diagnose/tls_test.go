@@ -10,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // tlsTestBudget is the whole-command budget of the tests in this file: far
@@ -23,9 +28,9 @@ const tlsSilentBudget = 300 * time.Millisecond
 
 func tlsTestRun(t *testing.T, uri string) *run {
 	t.Helper()
-	tgt, err := ParseTarget(uri)
+	tgt, err := connstr.ParseTarget(uri)
 	if err != nil {
-		t.Fatalf("ParseTarget(%q): %v", Redact(uri), err)
+		t.Fatalf("ParseTarget(%q): %v", redact.Redact(uri), err)
 	}
 	e := NewEngine()
 	e.Timeout = tlsTestBudget
@@ -44,14 +49,14 @@ func tlsTestCtx(t *testing.T) context.Context {
 // its evidence (all lines joined) and suggested URI must contain.
 type wantFinding struct {
 	id        string
-	sev       Severity
+	sev       report.Severity
 	evidence  []string
 	suggested string
 }
 
-func checkFindings(t *testing.T, r *Report, want []wantFinding, ignore ...string) {
+func checkFindings(t *testing.T, r *report.Report, want []wantFinding, ignore ...string) {
 	t.Helper()
-	got := map[string]Finding{}
+	got := map[string]report.Finding{}
 	for _, f := range r.Findings {
 		got[f.ID] = f
 	}
@@ -91,7 +96,7 @@ func checkFindings(t *testing.T, r *Report, want []wantFinding, ignore ...string
 	}
 }
 
-func findingsText(r *Report) string {
+func findingsText(r *report.Report) string {
 	var b strings.Builder
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "\n  %s (%s): %s", f.ID, f.Severity, strings.Join(f.Evidence, " | "))
@@ -102,8 +107,8 @@ func findingsText(r *Report) string {
 	return b.String()
 }
 
-func stageChecks(r *Report, st Stage) []Check {
-	var out []Check
+func stageChecks(r *report.Report, st report.Stage) []report.Check {
+	var out []report.Check
 	for _, c := range r.Checks {
 		if c.Stage == st {
 			out = append(out, c)
@@ -120,41 +125,41 @@ func TestTLSStageCertificates(t *testing.T) {
 		cert       mongotest.CertKind
 		host       string // "" for 127.0.0.1
 		query      string
-		wantStatus Status
+		wantStatus report.Status
 		wantOK     bool
 		want       []wantFinding
 		detail     string // a Detail line must contain it
 	}{
-		{name: "valid with tlsCAFile", cert: mongotest.CertValid, query: "tls=true&" + ca, wantStatus: StatusPass, wantOK: true},
-		{name: "valid by name", cert: mongotest.CertValid, host: "localhost", query: "tls=true&" + ca, wantStatus: StatusPass, wantOK: true},
-		{name: "private CA without tlsCAFile", cert: mongotest.CertValid, query: "tls=true", wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSUnknownAuthority, sev: SeverityError,
+		{name: "valid with tlsCAFile", cert: mongotest.CertValid, query: "tls=true&" + ca, wantStatus: report.StatusPass, wantOK: true},
+		{name: "valid by name", cert: mongotest.CertValid, host: "localhost", query: "tls=true&" + ca, wantStatus: report.StatusPass, wantOK: true},
+		{name: "private CA without tlsCAFile", cert: mongotest.CertValid, query: "tls=true", wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSUnknownAuthority, sev: report.SeverityError,
 				evidence: []string{mongotest.CAName, "system trust store"}, suggested: "tlsCAFile=/path/to/ca.pem"}}},
-		{name: "unknown CA", cert: mongotest.CertUnknownCA, query: "tls=true&" + ca, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSUnknownAuthority, sev: SeverityError,
+		{name: "unknown CA", cert: mongotest.CertUnknownCA, query: "tls=true&" + ca, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSUnknownAuthority, sev: report.SeverityError,
 				evidence: []string{mongotest.UnknownCAName, "tlsCAFile " + certs.CAFile, mongotest.CAName}}}},
-		{name: "wrong host", cert: mongotest.CertWrongHost, query: "tls=true&" + ca, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSHostnameMismatch, sev: SeverityError,
+		{name: "wrong host", cert: mongotest.CertWrongHost, query: "tls=true&" + ca, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSHostnameMismatch, sev: report.SeverityError,
 				evidence: []string{"DNS:" + mongotest.WrongHostName, `not "127.0.0.1"`}, suggested: "mongodb://" + mongotest.WrongHostName + ":"}}},
-		{name: "expired", cert: mongotest.CertExpired, query: "tls=true&" + ca, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSExpired, sev: SeverityError, evidence: []string{"expired on", "24 hours ago"}}}},
-		{name: "not yet valid", cert: mongotest.CertNotYetValid, query: "tls=true&" + ca, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSExpired, sev: SeverityError, evidence: []string{"is not valid before", "clock says"}}}},
-		{name: "expired and unknown CA both named", cert: mongotest.CertExpired, query: "tls=true", wantStatus: StatusFail,
+		{name: "expired", cert: mongotest.CertExpired, query: "tls=true&" + ca, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSExpired, sev: report.SeverityError, evidence: []string{"expired on", "24 hours ago"}}}},
+		{name: "not yet valid", cert: mongotest.CertNotYetValid, query: "tls=true&" + ca, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSExpired, sev: report.SeverityError, evidence: []string{"is not valid before", "clock says"}}}},
+		{name: "expired and unknown CA both named", cert: mongotest.CertExpired, query: "tls=true", wantStatus: report.StatusFail,
 			want: []wantFinding{
-				{id: IDTLSExpired, sev: SeverityError, evidence: []string{"expired on"}},
-				{id: IDTLSUnknownAuthority, sev: SeverityError, evidence: []string{mongotest.CAName}},
+				{id: catalogue.IDTLSExpired, sev: report.SeverityError, evidence: []string{"expired on"}},
+				{id: catalogue.IDTLSUnknownAuthority, sev: report.SeverityError, evidence: []string{mongotest.CAName}},
 			}},
-		{name: "tlsInsecure waives an unknown CA, loudly", cert: mongotest.CertUnknownCA, query: "tls=true&tlsInsecure=true", wantStatus: StatusWarn, wantOK: true,
+		{name: "tlsInsecure waives an unknown CA, loudly", cert: mongotest.CertUnknownCA, query: "tls=true&tlsInsecure=true", wantStatus: report.StatusWarn, wantOK: true,
 			detail: "WAIVED tls.unknown-authority"}, // a warning check, no finding
-		{name: "tlsInsecure on a valid certificate still warns", cert: mongotest.CertValid, query: "tls=true&tlsInsecure=true&" + ca, wantStatus: StatusWarn, wantOK: true,
+		{name: "tlsInsecure on a valid certificate still warns", cert: mongotest.CertValid, query: "tls=true&tlsInsecure=true&" + ca, wantStatus: report.StatusWarn, wantOK: true,
 			detail: "WARNING: tlsInsecure=true"},
-		{name: "tlsAllowInvalidCertificates waives expiry", cert: mongotest.CertExpired, query: "tls=true&tlsAllowInvalidCertificates=true&" + ca, wantStatus: StatusWarn, wantOK: true,
+		{name: "tlsAllowInvalidCertificates waives expiry", cert: mongotest.CertExpired, query: "tls=true&tlsAllowInvalidCertificates=true&" + ca, wantStatus: report.StatusWarn, wantOK: true,
 			detail: "WAIVED tls.expired"},
-		{name: "tlsAllowInvalidHostnames waives the name only", cert: mongotest.CertWrongHost, query: "tls=true&tlsAllowInvalidHostnames=true&" + ca, wantStatus: StatusWarn, wantOK: true,
+		{name: "tlsAllowInvalidHostnames waives the name only", cert: mongotest.CertWrongHost, query: "tls=true&tlsAllowInvalidHostnames=true&" + ca, wantStatus: report.StatusWarn, wantOK: true,
 			detail: "WAIVED tls.hostname-mismatch"},
-		{name: "tlsAllowInvalidHostnames does not waive an unknown CA", cert: mongotest.CertUnknownCA, query: "tls=true&tlsAllowInvalidHostnames=true&" + ca, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSUnknownAuthority, sev: SeverityError}}},
+		{name: "tlsAllowInvalidHostnames does not waive an unknown CA", cert: mongotest.CertUnknownCA, query: "tls=true&tlsAllowInvalidHostnames=true&" + ca, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSUnknownAuthority, sev: report.SeverityError}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -169,7 +174,7 @@ func TestTLSStageCertificates(t *testing.T) {
 			if ok[addr] != tt.wantOK {
 				t.Errorf("ok[%s] = %v, want %v%s", addr, ok[addr], tt.wantOK, findingsText(r))
 			}
-			cs := stageChecks(r, StageTLS)
+			cs := stageChecks(r, report.StageTLS)
 			if len(cs) != 1 {
 				t.Fatalf("%d tls checks, want 1%s", len(cs), findingsText(r))
 			}
@@ -197,22 +202,22 @@ func TestTLSStageClientCertificates(t *testing.T) {
 	tests := []struct {
 		name       string
 		query      string
-		wantStatus Status
+		wantStatus report.Status
 		want       []wantFinding
 	}{
-		{name: "client certificate given", query: base + "&tlsCertificateKeyFile=" + certs.Client.PEMFile, wantStatus: StatusPass},
-		{name: "separate certificate and key files", query: base + "&tlsCertificateFile=" + certs.Client.CertFile + "&tlsPrivateKeyFile=" + certs.Client.KeyFile, wantStatus: StatusPass},
-		{name: "encrypted key with its password", query: base + "&tlsCertificateKeyFile=" + certs.ClientEncryptedFile + "&tlsCertificateKeyFilePassword=" + mongotest.ClientKeyPassword, wantStatus: StatusPass},
-		{name: "client certificate missing", query: base, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDTLSUnknownAuthority, sev: SeverityError, evidence: []string{"certificate required", "requires a client certificate"}, suggested: "tlsCertificateKeyFile=/path/to/client.pem"}}},
-		{name: "encrypted key without password", query: base + "&tlsCertificateKeyFile=" + certs.ClientEncryptedFile, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDURIInvalid, sev: SeverityError, evidence: []string{"tlsCertificateKeyFile", "encrypted"}}}},
-		{name: "encrypted key, wrong password", query: base + "&tlsCertificateKeyFile=" + certs.ClientEncryptedFile + "&tlsCertificateKeyFilePassword=nope", wantStatus: StatusFail,
-			want: []wantFinding{{id: IDURIInvalid, sev: SeverityError, evidence: []string{"cannot decrypt"}}}},
-		{name: "missing CA file", query: "tls=true&tlsCAFile=" + certs.Dir + "/absent.pem", wantStatus: StatusFail,
-			want: []wantFinding{{id: IDURIInvalid, sev: SeverityError, evidence: []string{"tlsCAFile", "absent.pem"}}}},
-		{name: "CA file that is not PEM", query: "tls=true&tlsCAFile=" + certs.Client.KeyFile, wantStatus: StatusFail,
-			want: []wantFinding{{id: IDURIInvalid, sev: SeverityError, evidence: []string{"no PEM CERTIFICATE"}}}},
+		{name: "client certificate given", query: base + "&tlsCertificateKeyFile=" + certs.Client.PEMFile, wantStatus: report.StatusPass},
+		{name: "separate certificate and key files", query: base + "&tlsCertificateFile=" + certs.Client.CertFile + "&tlsPrivateKeyFile=" + certs.Client.KeyFile, wantStatus: report.StatusPass},
+		{name: "encrypted key with its password", query: base + "&tlsCertificateKeyFile=" + certs.ClientEncryptedFile + "&tlsCertificateKeyFilePassword=" + mongotest.ClientKeyPassword, wantStatus: report.StatusPass},
+		{name: "client certificate missing", query: base, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDTLSUnknownAuthority, sev: report.SeverityError, evidence: []string{"certificate required", "requires a client certificate"}, suggested: "tlsCertificateKeyFile=/path/to/client.pem"}}},
+		{name: "encrypted key without password", query: base + "&tlsCertificateKeyFile=" + certs.ClientEncryptedFile, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDURIInvalid, sev: report.SeverityError, evidence: []string{"tlsCertificateKeyFile", "encrypted"}}}},
+		{name: "encrypted key, wrong password", query: base + "&tlsCertificateKeyFile=" + certs.ClientEncryptedFile + "&tlsCertificateKeyFilePassword=nope", wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDURIInvalid, sev: report.SeverityError, evidence: []string{"cannot decrypt"}}}},
+		{name: "missing CA file", query: "tls=true&tlsCAFile=" + certs.Dir + "/absent.pem", wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDURIInvalid, sev: report.SeverityError, evidence: []string{"tlsCAFile", "absent.pem"}}}},
+		{name: "CA file that is not PEM", query: "tls=true&tlsCAFile=" + certs.Client.KeyFile, wantStatus: report.StatusFail,
+			want: []wantFinding{{id: catalogue.IDURIInvalid, sev: report.SeverityError, evidence: []string{"no PEM CERTIFICATE"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -224,7 +229,7 @@ func TestTLSStageClientCertificates(t *testing.T) {
 			x := tlsTestRun(t, "mongodb://"+addr+"/?"+tt.query)
 			x.tlsStage(tlsTestCtx(t), []string{addr})
 			r := x.finish("ok")
-			cs := stageChecks(r, StageTLS)
+			cs := stageChecks(r, report.StageTLS)
 			if len(cs) != 1 || cs[0].Status != tt.wantStatus {
 				t.Fatalf("tls checks %+v, want one %s%s", cs, tt.wantStatus, findingsText(r))
 			}
@@ -244,8 +249,8 @@ func TestTLSStageOff(t *testing.T) {
 	x := tlsTestRun(t, "mongodb://127.0.0.1:1/")
 	ok := x.tlsStage(tlsTestCtx(t), []string{"127.0.0.1:1"})
 	r := x.finish("ok")
-	cs := stageChecks(r, StageTLS)
-	if len(cs) != 1 || cs[0].Status != StatusSkip || !strings.Contains(cs[0].Summary, "TLS is off") {
+	cs := stageChecks(r, report.StageTLS)
+	if len(cs) != 1 || cs[0].Status != report.StatusSkip || !strings.Contains(cs[0].Summary, "TLS is off") {
 		t.Fatalf("checks %+v, want one skip", cs)
 	}
 	if !ok["127.0.0.1:1"] || len(r.Findings) != 0 {
@@ -263,19 +268,19 @@ func TestTLSStageMismatch(t *testing.T) {
 		want   []wantFinding
 	}{
 		{name: "TLS client, silent server", addr: func(t *testing.T) string { return mongotest.SilentListener(t) }, budget: tlsSilentBudget,
-			want: []wantFinding{{id: IDServerNotResponding, sev: SeverityError, evidence: []string{"did not answer the TLS ClientHello", "a plain hello got no answer either"}}}},
+			want: []wantFinding{{id: catalogue.IDServerNotResponding, sev: report.SeverityError, evidence: []string{"did not answer the TLS ClientHello", "a plain hello got no answer either"}}}},
 		{name: "TLS client, plain MongoDB server", addr: func(*testing.T) string { return ferret.Addr },
-			want: []wantFinding{{id: IDTLSServerNotTLS, sev: SeverityError, evidence: []string{"a plain MongoDB hello on the same port got an answer"}, suggested: "tls=false"}}},
+			want: []wantFinding{{id: catalogue.IDTLSServerNotTLS, sev: report.SeverityError, evidence: []string{"a plain MongoDB hello on the same port got an answer"}, suggested: "tls=false"}}},
 		{name: "TLS client, server answering plain bytes", addr: func(t *testing.T) string { return mongotest.ServeBytes(t, []byte{0x3a, 0x01, 0, 0, 0x10, 0, 0, 0}) },
-			want: []wantFinding{{id: IDTLSServerNotTLS, sev: SeverityError, evidence: []string{"not a TLS record", "3a 01 00 00 10"}, suggested: "tls=false"}}},
+			want: []wantFinding{{id: catalogue.IDTLSServerNotTLS, sev: report.SeverityError, evidence: []string{"not a TLS record", "3a 01 00 00 10"}, suggested: "tls=false"}}},
 		{name: "TLS client, HTTP server", addr: func(t *testing.T) string {
 			return mongotest.ServeBytes(t, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
 		},
-			want: []wantFinding{{id: IDServerNotMongoDB, sev: SeverityError, evidence: []string{"HTTP"}}}},
+			want: []wantFinding{{id: catalogue.IDServerNotMongoDB, sev: report.SeverityError, evidence: []string{"HTTP"}}}},
 		{name: "TLS client, server that sends a TLS alert", addr: func(t *testing.T) string {
 			return mongotest.ServeTLS(t, mongotest.TLSServer{Cert: certs.Server(mongotest.CertValid).TLS, ClientCAs: certs.Pool()})
 		},
-			want: []wantFinding{{id: IDTLSUnknownAuthority, sev: SeverityError, evidence: []string{"TLS alert"}}}},
+			want: []wantFinding{{id: catalogue.IDTLSUnknownAuthority, sev: report.SeverityError, evidence: []string{"TLS alert"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -292,7 +297,7 @@ func TestTLSStageMismatch(t *testing.T) {
 			if ok[addr] {
 				t.Errorf("ok[%s] is true%s", addr, findingsText(r))
 			}
-			if cs := stageChecks(r, StageTLS); len(cs) != 1 || cs[0].Status != StatusFail {
+			if cs := stageChecks(r, report.StageTLS); len(cs) != 1 || cs[0].Status != report.StatusFail {
 				t.Errorf("tls checks %+v, want one fail", cs)
 			}
 			checkFindings(t, r, tt.want)
@@ -332,7 +337,7 @@ func TestTLSRequiredAfterHello(t *testing.T) {
 				ctx := tlsTestCtx(t)
 				helloErr := plainHelloErr(ctx, t, addr)
 				if src == "ProbeHello" {
-					helloErr = x.e.ProbeHello(ctx, addr, HelloOptions{}).Err
+					helloErr = x.e.ProbeHello(ctx, addr, wireprobe.HelloOptions{}).Err
 				}
 				got := x.tlsRequiredAfterHello(ctx, addr, helloErr)
 				r := x.finish("ok")
@@ -345,8 +350,8 @@ func TestTLSRequiredAfterHello(t *testing.T) {
 					}
 					return
 				}
-				checkFindings(t, r, []wantFinding{{id: IDTLSServerRequiresTLS, sev: SeverityError, evidence: []string{tt.evidence}, suggested: "tls=true"}})
-				if cs := stageChecks(r, StageTLS); len(cs) != 1 || cs[0].Status != StatusFail {
+				checkFindings(t, r, []wantFinding{{id: catalogue.IDTLSServerRequiresTLS, sev: report.SeverityError, evidence: []string{tt.evidence}, suggested: "tls=true"}})
+				if cs := stageChecks(r, report.StageTLS); len(cs) != 1 || cs[0].Status != report.StatusFail {
 					t.Errorf("tls checks %+v, want one fail", cs)
 				}
 			})
@@ -375,11 +380,11 @@ func TestPlainRejected(t *testing.T) {
 		{io.EOF, true, false},
 		{fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF), true, false},
 		{context.DeadlineExceeded, false, false},
-		{&ProbeError{Kind: ProbeClosed, Err: io.EOF}, true, false},
-		{&ProbeError{Kind: ProbeNotMongoDB, Peer: PeerTLS}, true, true},
-		{&ProbeError{Kind: ProbeNotMongoDB, Peer: PeerHTTP}, false, false},
-		{&ProbeError{Kind: ProbeNotResponding, Err: context.DeadlineExceeded}, false, false},
-		{&ProbeError{Kind: ProbeRefused}, false, false},
+		{&wireprobe.ProbeError{Kind: wireprobe.ProbeClosed, Err: io.EOF}, true, false},
+		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotMongoDB, Peer: wireprobe.PeerTLS}, true, true},
+		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotMongoDB, Peer: wireprobe.PeerHTTP}, false, false},
+		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotResponding, Err: context.DeadlineExceeded}, false, false},
+		{&wireprobe.ProbeError{Kind: wireprobe.ProbeRefused}, false, false},
 		{nil, false, false},
 	}
 	for _, tt := range tests {
@@ -398,9 +403,9 @@ func TestTLSStageFerretDB(t *testing.T) {
 		wantID string // "" for a pass
 	}{
 		{mongotest.CertValid, ""},
-		{mongotest.CertUnknownCA, IDTLSUnknownAuthority},
-		{mongotest.CertWrongHost, IDTLSHostnameMismatch},
-		{mongotest.CertExpired, IDTLSExpired},
+		{mongotest.CertUnknownCA, catalogue.IDTLSUnknownAuthority},
+		{mongotest.CertWrongHost, catalogue.IDTLSHostnameMismatch},
+		{mongotest.CertExpired, catalogue.IDTLSExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {
@@ -417,7 +422,7 @@ func TestTLSStageFerretDB(t *testing.T) {
 				checkFindings(t, r, nil)
 				// The configuration the stage verified carries a real
 				// conversation with the server.
-				cfg, err := x.tlsConfig(tlsHost(db.Addr))
+				cfg, err := x.tlsConfig(hostOf(db.Addr))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -435,7 +440,7 @@ func TestTLSStageFerretDB(t *testing.T) {
 				}
 				return
 			}
-			checkFindings(t, r, []wantFinding{{id: tt.wantID, sev: SeverityError}})
+			checkFindings(t, r, []wantFinding{{id: tt.wantID, sev: report.SeverityError}})
 		})
 	}
 }
@@ -498,16 +503,16 @@ func TestURIRewrites(t *testing.T) {
 	tests := []struct {
 		name, got, want string
 	}{
-		{"add to bare host", uriWithOptions("mongodb://h:1", "tls", "true"), "mongodb://h:1/?tls=true"},
-		{"replace synonym", uriWithOptions("mongodb://h/?ssl=false&w=1", "tls", "true"), "mongodb://h/?w=1&tls=true"},
-		{"case-insensitive", uriWithOptions("mongodb://h/db?TLSCAFile=/a&x=1", "tlsCAFile", "/b c"), "mongodb://h/db?x=1&tlsCAFile=/b%20c"},
-		{"redacts password", uriWithOptions("mongodb://u:secret@h/?authSource=x", "authSource", "admin"), "mongodb://u:****@h/?authSource=admin"},
-		{"masks key password", uriWithOptions("mongodb://h/?tlsCertificateKeyFilePassword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFilePassword=****&tls=true"},
-		{"without TLS", uriWithoutTLS("mongodb://h:1/?tls=true&tlsCAFile=/a&replicaSet=rs"), "mongodb://h:1/?replicaSet=rs&tls=false"},
-		{"percent-encoded keys", uriWithoutTLS("mongodb://h:1/?t%6Cs=true&tlsCertificateKeyFile%50assword=pw&w=1"), "mongodb://h:1/?w=1&tls=false"},
-		{"masks percent-encoded key password", uriWithOptions("mongodb://h/?tlsCertificateKeyFile%50assword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFile%50assword=****&tls=true"},
-		{"without option", uriWithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1&w=1", "authmechanism"), "mongodb://h/?w=1"},
-		{"without last option", uriWithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1", "authMechanism"), "mongodb://h/"},
+		{"add to bare host", connstr.WithOptions("mongodb://h:1", "tls", "true"), "mongodb://h:1/?tls=true"},
+		{"replace synonym", connstr.WithOptions("mongodb://h/?ssl=false&w=1", "tls", "true"), "mongodb://h/?w=1&tls=true"},
+		{"case-insensitive", connstr.WithOptions("mongodb://h/db?TLSCAFile=/a&x=1", "tlsCAFile", "/b c"), "mongodb://h/db?x=1&tlsCAFile=/b%20c"},
+		{"redacts password", connstr.WithOptions("mongodb://u:secret@h/?authSource=x", "authSource", "admin"), "mongodb://u:****@h/?authSource=admin"},
+		{"masks key password", connstr.WithOptions("mongodb://h/?tlsCertificateKeyFilePassword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFilePassword=****&tls=true"},
+		{"without TLS", connstr.WithoutTLS("mongodb://h:1/?tls=true&tlsCAFile=/a&replicaSet=rs"), "mongodb://h:1/?replicaSet=rs&tls=false"},
+		{"percent-encoded keys", connstr.WithoutTLS("mongodb://h:1/?t%6Cs=true&tlsCertificateKeyFile%50assword=pw&w=1"), "mongodb://h:1/?w=1&tls=false"},
+		{"masks percent-encoded key password", connstr.WithOptions("mongodb://h/?tlsCertificateKeyFile%50assword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFile%50assword=****&tls=true"},
+		{"without option", connstr.WithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1&w=1", "authmechanism"), "mongodb://h/?w=1"},
+		{"without last option", connstr.WithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1", "authMechanism"), "mongodb://h/"},
 		{"host", mustHost(t, "mongodb://u:p@127.0.0.1:27017/db?tls=true", "db.example:27017"), "mongodb://u:****@db.example:27017/db?tls=true"},
 	}
 	for _, tt := range tests {
@@ -515,14 +520,14 @@ func TestURIRewrites(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
 		}
 	}
-	if _, ok := uriWithHost("mongodb://a:1,b:2/", "c:3"); ok {
+	if _, ok := connstr.WithHost("mongodb://a:1,b:2/", "c:3"); ok {
 		t.Errorf("uriWithHost rewrote a seed list")
 	}
 }
 
 func mustHost(t *testing.T, raw, hp string) string {
 	t.Helper()
-	s, ok := uriWithHost(raw, hp)
+	s, ok := connstr.WithHost(raw, hp)
 	if !ok {
 		t.Fatalf("uriWithHost(%q) declined", raw)
 	}

@@ -5,6 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
 )
 
 // TunnelCheck finds the SSH-tunnel trap: the seed answers (through a
@@ -15,7 +21,7 @@ import (
 // directConnection=true. It also finds the reverse trap: directConnection=true
 // to a member that is not the primary, where writes fail. A blocked network
 // yields a Report, not an error.
-func (e *Engine) TunnelCheck(ctx context.Context, t *Target) (*Report, error) {
+func (e *Engine) TunnelCheck(ctx context.Context, t *connstr.Target) (*report.Report, error) {
 	if t == nil {
 		return nil, errors.New("tunnel-check: no target")
 	}
@@ -27,61 +33,61 @@ func (e *Engine) TunnelCheck(ctx context.Context, t *Target) (*Report, error) {
 		return x.finish(""), nil
 	}
 	x.topoReport(v)
-	if v.opts.direct {
+	if v.Opts.Direct {
 		x.tunnelDirectTrap(ctx, v)
 	}
 	x.wireFindings(v, false)
-	return x.finish(tunnelVerdict(v)), nil
+	return x.finish(TunnelVerdict(v)), nil
 }
 
 // tunnelDirectTrap looks behind a direct connection to a replica set
 // member that is not the primary: it probes the members that member
 // advertises, and reports that writes fail through this connection string,
 // with the string that reaches the primary when one is reachable.
-func (x *run) tunnelDirectTrap(ctx context.Context, v *topologyView) {
-	if len(v.members) != 1 {
+func (x *run) tunnelDirectTrap(ctx context.Context, v *sdam.View) {
+	if len(v.Members) != 1 {
 		return
 	}
-	m := v.members[0]
-	if !m.Reachable || m.Kind == srvKindRSPrimary || !topoIsRSMember(m.Kind) {
+	m := v.Members[0]
+	if !m.Reachable || m.Kind == sdam.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
 		return
 	}
-	seed := topoDisplayAddr(v, m.Address)
+	seed := sdam.DisplayAddr(v, m.Address)
 	var addrs []string
-	for _, a := range append(topoMembersOf(m), topoCanonical(m.Primary)) {
+	for _, a := range append(sdam.MembersOf(m), sdam.Canonical(m.Primary)) {
 		if a != "" && a != m.Address {
-			addrs = appendUnique(addrs, a)
+			addrs = report.AppendUnique(addrs, a)
 		}
 	}
-	p := newTopoProber(x, nil, v.opts)
-	results := probeAll(ctx, addrs, nil, p.probe)
+	p := newTopoProber(x, nil, v.Opts)
+	results := sdam.ProbeAll(ctx, addrs, nil, p.probe)
 	p.report(addrs)
 
-	var prim Server
+	var prim report.Server
 	found := false
 	x.mu.Lock()
 	for i, r := range results {
 		r.Address = addrs[i]
 		x.r.Servers = append(x.r.Servers, r)
-		if r.Reachable && r.Kind == srvKindRSPrimary && r.SetName == m.SetName && !found {
+		if r.Reachable && r.Kind == sdam.KindRSPrimary && r.SetName == m.SetName && !found {
 			prim, found = r, true
 		}
 	}
 	x.mu.Unlock()
 
 	trap := fmt.Sprintf("directConnection=true connects only to %s, a %s of replica set %q: reads work there, writes fail with NotWritablePrimary", seed, topoRole(m.Kind), m.SetName)
-	x.addCheck(Check{Stage: StageTopology, Address: seed, Status: StatusFail, Summary: trap})
+	x.addCheck(report.Check{Stage: report.StageTopology, Address: seed, Status: report.StatusFail, Summary: trap})
 	switch {
 	case found:
 		x.addFinding(tunnelSecondaryFinding(x.t.Raw, seed, m, prim, trap))
 	case m.Primary != "":
 		why := "did not answer"
 		for i, a := range addrs {
-			if a == topoCanonical(m.Primary) && results[i].Error != "" {
+			if a == sdam.Canonical(m.Primary) && results[i].Error != "" {
 				why = results[i].Error
 			}
 		}
-		f := NewFinding(IDTopologyAdvertisedUnreachable, trap,
+		f := catalogue.NewFinding(catalogue.IDTopologyAdvertisedUnreachable, trap,
 			fmt.Sprintf("the primary %s that %s advertises is not reachable from here: %s", m.Primary, seed, why))
 		f.Fixes = append([]string{
 			fmt.Sprintf("Forward a port to the primary instead (for example ssh -L 27017:%s bastion) and connect to that port with directConnection=true", m.Primary),
@@ -89,43 +95,43 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *topologyView) {
 		}, f.Fixes...)
 		x.addFinding(f)
 	default:
-		x.addFinding(NewFinding(IDTopologyNoPrimary, trap,
+		x.addFinding(catalogue.NewFinding(catalogue.IDTopologyNoPrimary, trap,
 			fmt.Sprintf("no member of %q reports a primary: the set has none right now", m.SetName)))
 	}
 }
 
-// tunnelVerdict is tunnel-check's sentence when nothing is wrong.
-func tunnelVerdict(v *topologyView) string {
-	if v.opts.direct && len(v.members) == 1 {
-		m := v.members[0]
-		return fmt.Sprintf("directConnection=true reaches %s, a %s: nothing is hidden behind it", topoDisplayAddr(v, m.Address), topoKindPhrase(m.Kind))
+// TunnelVerdict is tunnel-check's sentence when nothing is wrong.
+func TunnelVerdict(v *sdam.View) string {
+	if v.Opts.Direct && len(v.Members) == 1 {
+		m := v.Members[0]
+		return fmt.Sprintf("directConnection=true reaches %s, a %s: nothing is hidden behind it", sdam.DisplayAddr(v, m.Address), sdam.KindPhrase(m.Kind))
 	}
-	if v.isReplicaSet() {
-		if u := v.unreachableMembers(); len(u) > 0 {
-			p, _ := v.primary()
+	if v.IsReplicaSet() {
+		if u := v.UnreachableMembers(); len(u) > 0 {
+			p, _ := v.Primary()
 			return fmt.Sprintf("replica set %q works from here through primary %s, but %d advertised member(s) are not reachable: %s",
-				v.setName, p.Address, len(u), topoJoinAddrs(u))
+				v.SetName, p.Address, len(u), topoJoinAddrs(u))
 		}
-		return fmt.Sprintf("every member replica set %q advertises is reachable from here (%d of %d)", v.setName, topoCountReachable(v.members), len(v.members))
+		return fmt.Sprintf("every member replica set %q advertises is reachable from here (%d of %d)", v.SetName, topoCountReachable(v.Members), len(v.Members))
 	}
-	return topoVerdict(v) + ": no other members advertised"
+	return TopoVerdict(v) + ": no other members advertised"
 }
 
 // topoRole names a replica set member's role in a few words.
 func topoRole(kind string) string {
 	switch kind {
-	case srvKindRSPrimary:
+	case sdam.KindRSPrimary:
 		return "primary"
-	case srvKindRSSecondary:
+	case sdam.KindRSSecondary:
 		return "secondary"
-	case srvKindRSArbiter:
+	case sdam.KindRSArbiter:
 		return "arbiter"
-	case srvKindRSOther:
+	case sdam.KindRSOther:
 		return "hidden, starting or recovering member"
-	case srvKindRSGhost:
+	case sdam.KindRSGhost:
 		return "member without a configuration"
 	}
-	return topoKindPhrase(kind)
+	return sdam.KindPhrase(kind)
 }
 
 // tunnelSecondaryFinding is the reverse trap with a healthy set: the
@@ -134,13 +140,13 @@ func topoRole(kind string) string {
 // it; topology.no-primary is the nearest (this connection string sees no
 // primary), so the finding keeps that id with a title, cause and fixes
 // that say what is wrong: not the set, the string.
-func tunnelSecondaryFinding(raw, seed string, m, prim Server, trap string) Finding {
+func tunnelSecondaryFinding(raw, seed string, m, prim report.Server, trap string) report.Finding {
 	role := topoRole(m.Kind)
 	works := "reads work there, but every write fails with NotWritablePrimary (formerly \"not master\")"
-	if m.Kind == srvKindRSArbiter {
+	if m.Kind == sdam.KindRSArbiter {
 		works = "an arbiter holds no data, so reads and writes both fail there"
 	}
-	f := NewFinding(IDTopologyNoPrimary,
+	f := catalogue.NewFinding(catalogue.IDTopologyNoPrimary,
 		fmt.Sprintf("this connection string reaches %s, %s, never the primary: writes fail through it; the primary of %q is %s", seed, withArticle(role), m.SetName, prim.Address),
 		trap,
 		fmt.Sprintf("the primary of %q is %s, and it is reachable from here, but this connection string never uses it", m.SetName, prim.Address))
@@ -149,15 +155,15 @@ func tunnelSecondaryFinding(raw, seed string, m, prim Server, trap string) Findi
 		"role, and never discover the other members. %s is %s of replica set %q: %s. The set has a primary, %s, "+
 		"reachable from here: this connection string never uses it.", seed, withArticle(role), m.SetName, works, prim.Address)
 	f.Fixes = nil
-	if u, err := rewriteURI(raw, uriEdit{set: map[string]string{"replicaSet": m.SetName}, drop: []string{"directConnection"}}); err == nil {
-		f.SuggestedURI = Redact(u)
+	if u, err := connstr.Rewrite(raw, connstr.Edit{Set: map[string]string{"replicaSet": m.SetName}, Drop: []string{"directConnection"}}); err == nil {
+		f.SuggestedURI = redact.Redact(u)
 		f.Fixes = append(f.Fixes, fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName))
 	}
 	f.Fixes = append(f.Fixes,
 		fmt.Sprintf("Or connect to the primary %s directly, knowing that after an election it is a secondary and writes fail again", prim.Address),
 		"Keep the direct connection only for read-only work on this member",
 	)
-	f.Docs = []string{docGoTargets, docPyTargets, docReplSet}
+	f.Docs = []string{catalogue.DocGoTargets, catalogue.DocPyTargets, catalogue.DocReplSet}
 	return f
 }
 

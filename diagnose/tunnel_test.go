@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
@@ -32,7 +33,7 @@ func TestTunnelCheck(t *testing.T) {
 		{
 			name: "internal names behind a tunnel to the primary", opts: mongotest.ReplSetOptions{Advertise: internal},
 			via: 0, query: "replicaSet=rs0&authSource=admin",
-			id:       IDTopologyAdvertisedUnreachable,
+			id:       catalogue.IDTopologyAdvertisedUnreachable,
 			evidence: []string{"calls itself mongo-0.internal:27017", "advertised member mongo-2.internal:27017 is not reachable from here: the host name mongo-2.internal does not resolve"},
 			try: func(seed string) string {
 				return "mongodb://alice:****@" + seed + "/?authSource=admin&directConnection=true"
@@ -40,7 +41,7 @@ func TestTunnelCheck(t *testing.T) {
 		},
 		{
 			name: "direct connection to a secondary, primary reachable", via: -1, query: "directConnection=true",
-			id:       IDTopologyNoPrimary,
+			id:       catalogue.IDTopologyNoPrimary,
 			evidence: []string{"directConnection=true connects only to", "writes fail with NotWritablePrimary", "is reachable from here"},
 			try:      func(seed string) string { return "mongodb://alice:****@" + seed + "/?replicaSet=rs0" },
 			verdict:  "topology stage failed: this connection reaches a secondary, not the primary 127.0.0.1:",
@@ -49,7 +50,7 @@ func TestTunnelCheck(t *testing.T) {
 		{
 			name: "direct connection through a tunnel to a secondary", opts: mongotest.ReplSetOptions{Advertise: internal},
 			via: 1, query: "directConnection=true",
-			id:       IDTopologyAdvertisedUnreachable,
+			id:       catalogue.IDTopologyAdvertisedUnreachable,
 			evidence: []string{"the primary mongo-0.internal:27017 that", "is not reachable from here"},
 		},
 		{
@@ -65,7 +66,7 @@ func TestTunnelCheck(t *testing.T) {
 			if c.via >= 0 {
 				seed = mongotest.StartForwarder(t, rs.Addrs()[c.via]).Addr()
 			}
-			if c.id == IDTopologyNoPrimary {
+			if c.id == catalogue.IDTopologyNoPrimary {
 				seed = rs.Addrs()[1] // a secondary
 			}
 			raw := "mongodb://alice:s3cret@" + seed + "/?" + c.query
@@ -96,7 +97,7 @@ func TestTunnelCheck(t *testing.T) {
 			if c.try != nil && f.SuggestedURI != c.try(seed) {
 				t.Errorf("suggested %q, want %q", f.SuggestedURI, c.try(seed))
 			}
-			if !strings.HasPrefix(r.Verdict, c.verdict) || strings.Contains(r.Verdict, "no primary") && f.ID != IDTopologyNoPrimary {
+			if !strings.HasPrefix(r.Verdict, c.verdict) || strings.Contains(r.Verdict, "no primary") && f.ID != catalogue.IDTopologyNoPrimary {
 				t.Errorf("verdict %q, want it to begin %q", r.Verdict, c.verdict)
 			}
 			if c.lead[0] != "" {

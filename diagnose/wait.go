@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // Backoff between readiness attempts: start small so a server that comes
@@ -22,7 +24,7 @@ const (
 type Attempt struct {
 	N       int
 	Elapsed time.Duration
-	Report  *Report
+	Report  *report.Report
 	// Next is the pause before the next attempt (zero after the last).
 	Next time.Duration
 }
@@ -40,7 +42,7 @@ type Waiter struct {
 
 // Run calls check until it reports OK, the wait ends, or ctx is cancelled,
 // and returns the last report.
-func (w Waiter) Run(ctx context.Context, e *Engine, check func(context.Context) (*Report, error)) (*Report, error) {
+func (w Waiter) Run(ctx context.Context, e *Engine, check func(context.Context) (*report.Report, error)) (*report.Report, error) {
 	now := e.now
 	start := now()
 	deadline := start.Add(w.Wait)
@@ -101,7 +103,7 @@ func (e *Engine) now() time.Time {
 
 // gaveUp says, in the verdict of a failed last attempt, how long the wait
 // lasted: the report itself describes only that attempt.
-func gaveUp(r *Report, a Attempt) *Report {
+func gaveUp(r *report.Report, a Attempt) *report.Report {
 	if !r.OK && a.N > 1 && r.Verdict != "" {
 		r.Verdict = fmt.Sprintf("%s (still failing after %d attempts in %s)", r.Verdict, a.N, a.Elapsed.Round(time.Millisecond))
 	}

@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+	"github.com/mongoconn/mongoconn/wireprobe"
 	"go.mongodb.org/mongo-driver/v2/version"
 )
 
@@ -14,7 +19,7 @@ import (
 // servers before 3.6), and says for each one whether this tool's Go driver
 // can talk to it and which releases of the Go, PyMongo, Node.js and Java
 // drivers can. A blocked network yields a Report, not an error.
-func (e *Engine) WireCheck(ctx context.Context, t *Target) (*Report, error) {
+func (e *Engine) WireCheck(ctx context.Context, t *connstr.Target) (*report.Report, error) {
 	if t == nil {
 		return nil, errors.New("wire-check: no target")
 	}
@@ -27,21 +32,21 @@ func (e *Engine) WireCheck(ctx context.Context, t *Target) (*Report, error) {
 	}
 	n := x.wireFindings(v, true)
 	if n == 0 {
-		x.skip(StageWire, "no server answered hello")
+		x.skip(report.StageWire, "no server answered hello")
 		return x.finish(""), nil
 	}
-	drv := LinkedDriverWire()
+	drv := wireprobe.LinkedDriverWire()
 	return x.finish(fmt.Sprintf("all %d server(s) speak a wire version this tool's Go driver %s supports (%s)", n, version.Driver, drv)), nil
 }
 
 // wireServers are the servers that answered, in probe order: members of
 // the topology and servers SDAM dropped alike (the driver checks every
 // server it monitors).
-func wireServers(v *topologyView) []Server {
-	var out []Server
-	for _, a := range v.order {
-		if s := v.probed[a]; s.Reachable && !v.aliasOfMember(s) {
-			s.Address = topoDisplayAddr(v, a)
+func wireServers(v *sdam.View) []report.Server {
+	var out []report.Server
+	for _, a := range v.Order {
+		if s := v.Probed[a]; s.Reachable && !v.AliasOfMember(s) {
+			s.Address = sdam.DisplayAddr(v, a)
 			out = append(out, s)
 		}
 	}
@@ -53,25 +58,25 @@ func wireServers(v *topologyView) []Server {
 // driver's own wording as evidence. With all, every server gets a wire
 // check naming the driver releases that can talk to it; without, only the
 // incompatible ones do. It returns how many servers were checked.
-func (x *run) wireFindings(v *topologyView, all bool) int {
-	drv := LinkedDriverWire()
+func (x *run) wireFindings(v *sdam.View, all bool) int {
+	drv := wireprobe.LinkedDriverWire()
 	servers := wireServers(v)
-	var tooOld, tooNew []Server
+	var tooOld, tooNew []report.Server
 	for _, s := range servers {
-		r := WireRange{s.MinWireVersion, s.MaxWireVersion}
-		compat := CheckWire(r, drv)
+		r := wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion}
+		compat := wireprobe.CheckWire(r, drv)
 		switch compat {
-		case WireServerTooOld:
+		case wireprobe.WireServerTooOld:
 			tooOld = append(tooOld, s)
-		case WireServerTooNew:
+		case wireprobe.WireServerTooNew:
 			tooNew = append(tooNew, s)
 		}
-		if !all && compat == WireCompatible {
+		if !all && compat == wireprobe.WireCompatible {
 			continue
 		}
-		c := Check{Stage: StageWire, Address: s.Address, Status: StatusPass, Summary: wireSummary(s, compat, drv)}
-		if compat != WireCompatible {
-			c.Status = StatusFail
+		c := report.Check{Stage: report.StageWire, Address: s.Address, Status: report.StatusPass, Summary: wireSummary(s, compat, drv)}
+		if compat != wireprobe.WireCompatible {
+			c.Status = report.StatusFail
 		}
 		x.addCheck(c)
 	}
@@ -86,11 +91,11 @@ func (x *run) wireFindings(v *topologyView, all bool) int {
 
 // wireSummary is one line about a server's wire range: its version, what
 // this tool's driver makes of it, and which driver releases can talk to it.
-func wireSummary(s Server, compat WireCompat, drv WireRange) string {
-	r := WireRange{s.MinWireVersion, s.MaxWireVersion}
+func wireSummary(s report.Server, compat wireprobe.WireCompat, drv wireprobe.WireRange) string {
+	r := wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion}
 	ver := s.Version
 	if ver == "" {
-		ver = ServerVersionForWire(s.MaxWireVersion)
+		ver = wireprobe.ServerVersionForWire(s.MaxWireVersion)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "MongoDB %s, wire %s", ver, r)
@@ -98,16 +103,16 @@ func wireSummary(s Server, compat WireCompat, drv WireRange) string {
 		b.WriteString(" (answered isMaster over OP_QUERY only)")
 	}
 	switch compat {
-	case WireServerTooOld:
-		fmt.Fprintf(&b, ": too old for this tool's Go driver %s (needs wire %d+, MongoDB %s+)", version.Driver, drv.Min, LinkedDriverMinServer())
-	case WireServerTooNew:
+	case wireprobe.WireServerTooOld:
+		fmt.Fprintf(&b, ": too old for this tool's Go driver %s (needs wire %d+, MongoDB %s+)", version.Driver, drv.Min, wireprobe.LinkedDriverMinServer())
+	case wireprobe.WireServerTooNew:
 		fmt.Fprintf(&b, ": too new for this tool's Go driver %s (speaks wire up to %d)", version.Driver, drv.Max)
 	default:
 		fmt.Fprintf(&b, ": compatible with this tool's Go driver %s (wire %s)", version.Driver, drv)
 	}
 	var support []string
-	for _, d := range DriverNames() {
-		support = append(support, d+" "+DriverSupport(d, r))
+	for _, d := range wireprobe.DriverNames() {
+		support = append(support, d+" "+wireprobe.DriverSupport(d, r))
 	}
 	fmt.Fprintf(&b, "; releases that can talk to it: %s", strings.Join(support, ", "))
 	return b.String()
@@ -116,30 +121,30 @@ func wireSummary(s Server, compat WireCompat, drv WireRange) string {
 // wireTooOldFinding explains servers below the driver's minimum, with the
 // driver's own error text as evidence and both fixes: upgrade the server,
 // or pin driver releases that still speak its wire version.
-func wireTooOldFinding(servers []Server, drv WireRange) Finding {
+func wireTooOldFinding(servers []report.Server, drv wireprobe.WireRange) report.Finding {
 	var ev []string
 	oldest := servers[0]
 	for _, s := range servers {
 		ev = append(ev, fmt.Sprintf("server at %s reports wire version %d, but this version of the Go driver requires at least %d (MongoDB %s)",
-			s.Address, s.MaxWireVersion, drv.Min, LinkedDriverMinServer()))
+			s.Address, s.MaxWireVersion, drv.Min, wireprobe.LinkedDriverMinServer()))
 		if s.MaxWireVersion < oldest.MaxWireVersion {
 			oldest = s
 		}
 	}
-	f := NewFinding(IDWireServerTooOld, ev...)
+	f := catalogue.NewFinding(catalogue.IDWireServerTooOld, ev...)
 	ver := oldest.Version
 	if ver == "" {
-		ver = ServerVersionForWire(oldest.MaxWireVersion)
+		ver = wireprobe.ServerVersionForWire(oldest.MaxWireVersion)
 	}
-	upgrade := fmt.Sprintf("Upgrade the server to MongoDB %s or newer (it runs %s)", LinkedDriverMinServer(), ver)
+	upgrade := fmt.Sprintf("Upgrade the server to MongoDB %s or newer (it runs %s)", wireprobe.LinkedDriverMinServer(), ver)
 	if path := upgradePath(oldest.MaxWireVersion, drv.Min); len(path) > 1 {
 		upgrade += "; upgrade one release at a time: " + strings.Join(path, " → ")
 	}
 	fixes := []string{upgrade}
-	r := WireRange{oldest.MinWireVersion, oldest.MaxWireVersion}
+	r := wireprobe.WireRange{Min: oldest.MinWireVersion, Max: oldest.MaxWireVersion}
 	var pins []string
-	for _, d := range DriverNames() {
-		if rel, ok := NewestSupporting(d, r); ok {
+	for _, d := range wireprobe.DriverNames() {
+		if rel, ok := wireprobe.NewestSupporting(d, r); ok {
 			pins = append(pins, fmt.Sprintf("%s %s (%s)", d, rel.Last, rel.Install()))
 		}
 	}
@@ -154,7 +159,7 @@ func wireTooOldFinding(servers []Server, drv WireRange) Finding {
 
 // wireTooNewFinding explains servers that require more than the driver
 // speaks.
-func wireTooNewFinding(servers []Server, drv WireRange) Finding {
+func wireTooNewFinding(servers []report.Server, drv wireprobe.WireRange) report.Finding {
 	var ev []string
 	newest := servers[0]
 	for _, s := range servers {
@@ -164,11 +169,11 @@ func wireTooNewFinding(servers []Server, drv WireRange) Finding {
 			newest = s
 		}
 	}
-	f := NewFinding(IDWireServerTooNew, ev...)
-	r := WireRange{newest.MinWireVersion, newest.MaxWireVersion}
+	f := catalogue.NewFinding(catalogue.IDWireServerTooNew, ev...)
+	r := wireprobe.WireRange{Min: newest.MinWireVersion, Max: newest.MaxWireVersion}
 	var pins []string
-	for _, d := range DriverNames() {
-		if rel, ok := NewestSupporting(d, r); ok {
+	for _, d := range wireprobe.DriverNames() {
+		if rel, ok := wireprobe.NewestSupporting(d, r); ok {
 			pins = append(pins, fmt.Sprintf("%s %s (%s)", d, rel.Last, rel.Install()))
 		}
 	}
@@ -178,7 +183,7 @@ func wireTooNewFinding(servers []Server, drv WireRange) Finding {
 	} else {
 		fixes = append(fixes, fmt.Sprintf("Upgrade the driver: no release known to this tool speaks wire %d yet; check the driver's compatibility table", newest.MinWireVersion))
 	}
-	fixes = append(fixes, fmt.Sprintf("Or run a server release this driver speaks: MongoDB %s or older (wire %d)", ServerVersionForWire(drv.Max), drv.Max))
+	fixes = append(fixes, fmt.Sprintf("Or run a server release this driver speaks: MongoDB %s or older (wire %d)", wireprobe.ServerVersionForWire(drv.Max), drv.Max))
 	f.Fixes = fixes // specific to these servers; they replace the catalogue's generic ones
 	return f
 }
@@ -194,11 +199,11 @@ func upgradePath(from, to int32) []string {
 	var out []string
 	for _, w := range upgradeStops {
 		if w > from && w <= to {
-			out = append(out, ServerVersionForWire(w))
+			out = append(out, wireprobe.ServerVersionForWire(w))
 		}
 	}
-	if len(out) == 0 || out[len(out)-1] != ServerVersionForWire(to) {
-		out = append(out, ServerVersionForWire(to))
+	if len(out) == 0 || out[len(out)-1] != wireprobe.ServerVersionForWire(to) {
+		out = append(out, wireprobe.ServerVersionForWire(to))
 	}
 	return out
 }

@@ -6,11 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 func TestWireCheck(t *testing.T) {
-	drv := LinkedDriverWire()
+	drv := wireprobe.LinkedDriverWire()
 	cases := []struct {
 		name     string
 		opts     mongotest.Options
@@ -27,15 +30,15 @@ func TestWireCheck(t *testing.T) {
 		{
 			name:     "MongoDB 3.6 (wire 6)",
 			opts:     mongotest.Options{Version: "3.6.23"},
-			id:       IDWireServerTooOld,
+			id:       catalogue.IDWireServerTooOld,
 			summary:  []string{"MongoDB 3.6.23, wire 0–6", "too old for this tool's Go driver", "Go 1.0–2.1", "Java 3.0–5.1"},
-			evidence: fmt.Sprintf("reports wire version 6, but this version of the Go driver requires at least %d (MongoDB %s)", drv.Min, LinkedDriverMinServer()),
-			fixes:    []string{"Upgrade the server to MongoDB " + LinkedDriverMinServer(), "one release at a time: 4.0 → 4.2 → 4.4", "go get go.mongodb.org/mongo-driver/v2@v2.1"},
+			evidence: fmt.Sprintf("reports wire version 6, but this version of the Go driver requires at least %d (MongoDB %s)", drv.Min, wireprobe.LinkedDriverMinServer()),
+			fixes:    []string{"Upgrade the server to MongoDB " + wireprobe.LinkedDriverMinServer(), "one release at a time: 4.0 → 4.2 → 4.4", "go get go.mongodb.org/mongo-driver/v2@v2.1"},
 		},
 		{
 			name:     "MongoDB 3.4 over OP_QUERY only (wire 5)",
 			opts:     mongotest.Options{Version: "3.4.24", OpQueryOnly: true},
-			id:       IDWireServerTooOld,
+			id:       catalogue.IDWireServerTooOld,
 			summary:  []string{"MongoDB 3.4.24, wire 0–5", "OP_QUERY only", "Go 1.0–1.10", "Node.js 3.3–4.1"},
 			evidence: "reports wire version 5, but this version of the Go driver requires at least",
 			fixes:    []string{"go get go.mongodb.org/mongo-driver@v1.10", `pip install "pymongo==3.13.*"`, "npm install mongodb@4.1", "org.mongodb:mongodb-driver-sync:4.7.x"},
@@ -43,7 +46,7 @@ func TestWireCheck(t *testing.T) {
 		{
 			name:     "a wire range newer than the driver",
 			opts:     mongotest.Options{Version: "99.0.0", MinWire: drv.Max + 1, MaxWire: drv.Max + 2},
-			id:       IDWireServerTooNew,
+			id:       catalogue.IDWireServerTooNew,
 			summary:  []string{fmt.Sprintf("wire %d–%d", drv.Max+1, drv.Max+2), "too new", "Go none"},
 			evidence: fmt.Sprintf("requires wire version %d, but this version of the Go driver only supports up to %d", drv.Max+1, drv.Max),
 			fixes:    []string{"Or run a server release this driver speaks"},
@@ -56,9 +59,9 @@ func TestWireCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wc *Check
+			var wc *report.Check
 			for i := range r.Checks {
-				if r.Checks[i].Stage == StageWire && r.Checks[i].Address == s.Addr() {
+				if r.Checks[i].Stage == report.StageWire && r.Checks[i].Address == s.Addr() {
 					wc = &r.Checks[i]
 				}
 			}
@@ -71,12 +74,12 @@ func TestWireCheck(t *testing.T) {
 				}
 			}
 			if c.id == "" {
-				if !r.OK || len(r.Findings) != 0 || wc.Status != StatusPass {
+				if !r.OK || len(r.Findings) != 0 || wc.Status != report.StatusPass {
 					t.Errorf("ok=%v findings=%v status=%s", r.OK, topoFindingIDs(r), wc.Status)
 				}
 				return
 			}
-			if r.OK || !r.HasFinding(c.id) || wc.Status != StatusFail || !strings.HasPrefix(r.Verdict, "wire stage failed") {
+			if r.OK || !r.HasFinding(c.id) || wc.Status != report.StatusFail || !strings.HasPrefix(r.Verdict, "wire stage failed") {
 				t.Fatalf("ok=%v findings=%v status=%s verdict=%q", r.OK, topoFindingIDs(r), wc.Status, r.Verdict)
 			}
 			f := r.Findings[0]
@@ -115,11 +118,11 @@ func TestWireCheckEveryMember(t *testing.T) {
 	}
 	n := 0
 	for _, c := range r.Checks {
-		if c.Stage == StageWire {
+		if c.Stage == report.StageWire {
 			n++
 		}
 	}
-	if n != 3 || !r.HasFinding(IDWireServerTooOld) {
+	if n != 3 || !r.HasFinding(catalogue.IDWireServerTooOld) {
 		t.Fatalf("%d wire checks, findings %v", n, topoFindingIDs(r))
 	}
 	ev := strings.Join(r.Findings[0].Evidence, "\n")

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // expectation is what a scenario's report must show.
@@ -32,7 +32,7 @@ type outcome struct {
 	// exit is its exit status.
 	exit int
 	// report is its JSON report, nil when none could be read.
-	report *diagnose.Report
+	report *report.Report
 	// reportErr says why report is nil.
 	reportErr error
 	// output is everything it wrote (stdout then stderr), to look for
@@ -45,17 +45,17 @@ type outcome struct {
 const maxReportBytes = 4 << 20
 
 // decodeReport reads mongoconn's JSON report.
-func decodeReport(stdout []byte) (*diagnose.Report, error) {
+func decodeReport(stdout []byte) (*report.Report, error) {
 	if len(stdout) > maxReportBytes {
 		return nil, fmt.Errorf("the report is %d bytes, more than %d", len(stdout), maxReportBytes)
 	}
-	var r diagnose.Report
+	var r report.Report
 	dec := json.NewDecoder(bytes.NewReader(stdout))
 	if err := dec.Decode(&r); err != nil {
 		return nil, fmt.Errorf("no JSON report on stdout: %w", err)
 	}
-	if r.SchemaVersion != diagnose.SchemaVersion {
-		return nil, fmt.Errorf("report schemaVersion %d, want %d", r.SchemaVersion, diagnose.SchemaVersion)
+	if r.SchemaVersion != report.SchemaVersion {
+		return nil, fmt.Errorf("report schemaVersion %d, want %d", r.SchemaVersion, report.SchemaVersion)
 	}
 	return &r, nil
 }
@@ -105,7 +105,7 @@ func (w expectation) verify(o outcome, secrets []string) []string {
 
 // hasSuggested reports whether a finding among ids (any finding when ids
 // is empty) suggests a connection string containing part.
-func hasSuggested(r *diagnose.Report, ids []string, part string) bool {
+func hasSuggested(r *report.Report, ids []string, part string) bool {
 	for _, f := range r.Findings {
 		if len(ids) > 0 && !slices.Contains(ids, f.ID) {
 			continue
@@ -118,7 +118,7 @@ func hasSuggested(r *diagnose.Report, ids []string, part string) bool {
 }
 
 // foundIDs lists the report's finding ids, for messages.
-func foundIDs(r *diagnose.Report) string {
+func foundIDs(r *report.Report) string {
 	if len(r.Findings) == 0 {
 		return "none"
 	}

@@ -13,25 +13,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/report"
 )
 
-func report(ok bool, findings ...diagnose.Finding) *diagnose.Report {
-	r := diagnose.NewReport("diagnose", "mongodb://127.0.0.1:27017/")
+func newReport(ok bool, findings ...report.Finding) *report.Report {
+	r := report.NewReport("diagnose", "mongodb://127.0.0.1:27017/")
 	r.OK = ok
 	r.Findings = append(r.Findings, findings...)
 	return r
 }
 
 func TestVerify(t *testing.T) {
-	tunnel := diagnose.Finding{ID: diagnose.IDTopologyAdvertisedUnreachable, Severity: diagnose.SeverityError,
+	tunnel := report.Finding{ID: catalogue.IDTopologyAdvertisedUnreachable, Severity: report.SeverityError,
 		SuggestedURI: "mongodb://127.0.0.1:40001/?directConnection=true"}
-	refused := diagnose.Finding{ID: diagnose.IDTCPRefused, Severity: diagnose.SeverityError}
-	unknownOption := diagnose.Finding{ID: diagnose.IDURIUnknownOption, Severity: diagnose.SeverityWarning,
+	refused := report.Finding{ID: catalogue.IDTCPRefused, Severity: report.SeverityError}
+	unknownOption := report.Finding{ID: catalogue.IDURIUnknownOption, Severity: report.SeverityWarning,
 		SuggestedURI: "mongodb://127.0.0.1:40001/?directConnection=true"}
-	withSRV := func(seeds ...string) *diagnose.Report {
-		r := report(true)
-		r.SRV = &diagnose.SRVInfo{Seeds: seeds}
+	withSRV := func(seeds ...string) *report.Report {
+		r := newReport(true)
+		r.SRV = &report.SRVInfo{Seeds: seeds}
 		return r
 	}
 	tests := []struct {
@@ -45,41 +46,41 @@ func TestVerify(t *testing.T) {
 		{
 			name: "healthy as expected",
 			want: expectation{exit: 0, ok: true},
-			got:  outcome{exit: 0, report: report(true)},
+			got:  outcome{exit: 0, report: newReport(true)},
 		},
 		{
 			name:     "healthy but exit 1",
 			want:     expectation{exit: 0, ok: true},
-			got:      outcome{exit: 1, report: report(false, refused)},
+			got:      outcome{exit: 1, report: newReport(false, refused)},
 			problems: []string{"exited 1, want 0", "ok is false, want true"},
 		},
 		{
 			name: "finding and suggested URI present",
 			want: expectation{exit: 1, ids: []string{tunnel.ID}, suggested: "directConnection=true"},
-			got:  outcome{exit: 1, report: report(false, tunnel)},
+			got:  outcome{exit: 1, report: newReport(false, tunnel)},
 		},
 		{
 			name:     "finding missing",
-			want:     expectation{exit: 1, ids: []string{diagnose.IDAuthFailed}},
-			got:      outcome{exit: 1, report: report(false, refused)},
+			want:     expectation{exit: 1, ids: []string{catalogue.IDAuthFailed}},
+			got:      outcome{exit: 1, report: newReport(false, refused)},
 			problems: []string{"no auth.failed finding (found: tcp.refused)"},
 		},
 		{
 			name:     "no findings at all",
-			want:     expectation{exit: 1, ids: []string{diagnose.IDWireServerTooOld}},
-			got:      outcome{exit: 1, report: report(false)},
+			want:     expectation{exit: 1, ids: []string{catalogue.IDWireServerTooOld}},
+			got:      outcome{exit: 1, report: newReport(false)},
 			problems: []string{"no wire.server-too-old finding (found: none)"},
 		},
 		{
 			name:     "suggested URI only on another finding",
 			want:     expectation{exit: 1, ids: []string{tunnel.ID}, suggested: "directConnection=true"},
-			got:      outcome{exit: 1, report: report(false, diagnose.Finding{ID: tunnel.ID, Severity: diagnose.SeverityError}, unknownOption)},
+			got:      outcome{exit: 1, report: newReport(false, report.Finding{ID: tunnel.ID, Severity: report.SeverityError}, unknownOption)},
 			problems: []string{"no suggested connection string with directConnection=true"},
 		},
 		{
 			name:     "password in the output",
 			want:     expectation{exit: 1, ids: []string{refused.ID}},
-			got:      outcome{exit: 1, report: report(false, refused), output: "mongodb://alice:hunter2hunter2@host/"},
+			got:      outcome{exit: 1, report: newReport(false, refused), output: "mongodb://alice:hunter2hunter2@host/"},
 			secrets:  []string{"", "hunter2hunter2"},
 			problems: []string{"a password appears in mongoconn's output"},
 		},
@@ -92,7 +93,7 @@ func TestVerify(t *testing.T) {
 		{
 			name: "explain: exit 0 with error findings",
 			want: expectation{exit: 0, ok: false, ids: []string{tunnel.ID}},
-			got:  outcome{exit: 0, report: report(false, tunnel)},
+			got:  outcome{exit: 0, report: newReport(false, tunnel)},
 		},
 		{
 			name: "srv seeds",
@@ -102,7 +103,7 @@ func TestVerify(t *testing.T) {
 		{
 			name:     "srv seeds missing",
 			want:     expectation{exit: 0, ok: true, srvSeeds: 2},
-			got:      outcome{exit: 0, report: report(true)},
+			got:      outcome{exit: 0, report: newReport(true)},
 			problems: []string{"no srv section"},
 		},
 		{
@@ -150,7 +151,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestDecodeReport(t *testing.T) {
-	good, err := json.Marshal(report(false, diagnose.Finding{ID: diagnose.IDTCPRefused}))
+	good, err := json.Marshal(newReport(false, report.Finding{ID: catalogue.IDTCPRefused}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestDecodeReport(t *testing.T) {
 		id    string
 		okVal bool
 	}{
-		{name: "report", in: good, id: diagnose.IDTCPRefused},
+		{name: "report", in: good, id: catalogue.IDTCPRefused},
 		{name: "empty", in: nil, err: "no JSON report"},
 		{name: "text", in: []byte("FAIL tcp stage failed\n"), err: "no JSON report"},
 		{name: "other schema", in: []byte(`{"schemaVersion": 2}`), err: "schemaVersion 2"},

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/cmd"
-	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // asMongoconnEnv makes the test binary run as mongoconn: the scenarios then
@@ -64,12 +65,12 @@ func TestScenarios(t *testing.T) {
 		suggested string
 	}{
 		{name: "healthy", exit: 0, ok: true},
-		{name: "tunnel", exit: 1, ids: []string{diagnose.IDTopologyAdvertisedUnreachable}, suggested: "directConnection=true"},
-		{name: "old-server", exit: 1, ids: []string{diagnose.IDWireServerTooOld}},
-		{name: "wrong-password", exit: 1, ids: []string{diagnose.IDAuthFailed}},
-		{name: "refused", exit: 1, ids: []string{diagnose.IDTCPRefused}},
+		{name: "tunnel", exit: 1, ids: []string{catalogue.IDTopologyAdvertisedUnreachable}, suggested: "directConnection=true"},
+		{name: "old-server", exit: 1, ids: []string{catalogue.IDWireServerTooOld}},
+		{name: "wrong-password", exit: 1, ids: []string{catalogue.IDAuthFailed}},
+		{name: "refused", exit: 1, ids: []string{catalogue.IDTCPRefused}},
 		{name: "srv", exit: 0, ok: true},
-		{name: "explain", exit: 0, ids: []string{diagnose.IDTopologyAdvertisedUnreachable}},
+		{name: "explain", exit: 0, ids: []string{catalogue.IDTopologyAdvertisedUnreachable}},
 	}
 	if len(tests) != len(scenarios()) {
 		t.Fatalf("%d cases for %d scenarios", len(tests), len(scenarios()))
@@ -136,7 +137,7 @@ func TestScenarios(t *testing.T) {
 func TestScenarioMismatch(t *testing.T) {
 	bin := mongoconnBinary(t)
 	sc := selectScenarios([]string{"refused"})[0]
-	sc.want = expectation{exit: 1, ids: []string{diagnose.IDTCPTimeout}}
+	sc.want = expectation{exit: 1, ids: []string{catalogue.IDTCPTimeout}}
 	var out bytes.Buffer
 	d := newTestDemo(t, bin, &out, &out)
 	res := d.runScenario(context.Background(), sc, 1, 1)
@@ -203,15 +204,15 @@ func TestProgram(t *testing.T) {
 			t.Fatalf("exit %d, want 0\n%s%s", code, out.String(), errOut.String())
 		}
 		dec := json.NewDecoder(&out)
-		var reports []diagnose.Report
+		var reports []report.Report
 		for dec.More() {
-			var r diagnose.Report
+			var r report.Report
 			if err := dec.Decode(&r); err != nil {
 				t.Fatalf("stdout is not a stream of JSON reports: %v", err)
 			}
 			reports = append(reports, r)
 		}
-		if len(reports) != 2 || !reports[0].HasFinding(diagnose.IDWireServerTooOld) || !reports[1].HasFinding(diagnose.IDTCPRefused) {
+		if len(reports) != 2 || !reports[0].HasFinding(catalogue.IDWireServerTooOld) || !reports[1].HasFinding(catalogue.IDTCPRefused) {
 			t.Errorf("got %d reports, want wire.server-too-old then tcp.refused", len(reports))
 		}
 		if !strings.Contains(errOut.String(), "=== 1/2 old-server: ") || !strings.Contains(errOut.String(), "$ mongoconn -o json --dns-server 127.0.0.1:") {
@@ -281,7 +282,7 @@ func TestInterruptStopsMongoconn(t *testing.T) {
 			}()
 			return invocation{args: []string{"diagnose", "mongodb://" + l.Addr() + "/"}}, nil
 		},
-		want: expectation{exit: 1, ids: []string{diagnose.IDServerNotResponding}},
+		want: expectation{exit: 1, ids: []string{catalogue.IDServerNotResponding}},
 	}
 	var out bytes.Buffer
 	d := newTestDemo(t, bin, &out, &out)

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/redact"
 )
 
 // Time limits of the demo's own processes.
@@ -325,7 +325,7 @@ func (d *demo) footer(sc scenario, res result) {
 	} else {
 		fmt.Fprintf(d.notes, "%s want %s\n", d.paint(ansiRed, "--- NOT as expected:"), sc.want.describe())
 		for _, p := range res.problems {
-			fmt.Fprintf(d.notes, "    %s\n", diagnose.Redact(p))
+			fmt.Fprintf(d.notes, "    %s\n", redact.Redact(p))
 		}
 	}
 	if d.markdown {
@@ -366,7 +366,7 @@ func commandLine(args []string, stdin string, secrets []string) string {
 	if stdin != "" {
 		line += " <<'EOF'\n" + strings.TrimRight(stdin, "\n") + "\nEOF"
 	}
-	return diagnose.RedactSecrets(line, secrets...)
+	return redact.RedactSecrets(line, secrets...)
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

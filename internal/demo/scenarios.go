@@ -9,7 +9,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
@@ -108,7 +108,7 @@ func scenarios() []scenario {
 			about: "The seed answers through the tunnel, but the members it names (mongo-N.internal:27017) resolve only inside their own network; the fix is directConnection=true.",
 			doc:   "Three fake members of replica set `rs0` advertise `mongo-0.internal:27017`, `mongo-1.internal:27017` and `mongo-2.internal:27017`, names that resolve only inside their own network; the connection string reaches member 0 through a TCP forwarder on 127.0.0.1, as `ssh -L` or `kubectl port-forward` would. The seed answers, but a driver drops it and waits for the advertised names until server selection times out. The report shows the names that do not resolve (`dns` checks), the finding `topology.advertised-unreachable`, and on its `try:` line the connection string that works: the forwarded address with `directConnection=true`.",
 			setup: setupTunnel,
-			want:  expectation{exit: 1, ids: []string{diagnose.IDTopologyAdvertisedUnreachable}, suggested: "directConnection=true"},
+			want:  expectation{exit: 1, ids: []string{catalogue.IDTopologyAdvertisedUnreachable}, suggested: "directConnection=true"},
 		},
 		{
 			name:  "old-server",
@@ -116,7 +116,7 @@ func scenarios() []scenario {
 			about: "The server answers hello, but its wire versions end below what the Go driver v2 requires.",
 			doc:   "A fake `mongod` reporting MongoDB 3.6.23, wire versions 0–6. It still answers the legacy `isMaster` over OP_QUERY, so the report can say what it runs, but the Go driver v2 needs wire version 9 (MongoDB 4.4) and refuses every operation: `wire.server-too-old`, with the upgrade path and the last release of each driver that still speaks wire 6.",
 			setup: setupOldServer,
-			want:  expectation{exit: 1, ids: []string{diagnose.IDWireServerTooOld}},
+			want:  expectation{exit: 1, ids: []string{catalogue.IDWireServerTooOld}},
 		},
 		{
 			name:  "wrong-password",
@@ -124,7 +124,7 @@ func scenarios() []scenario {
 			about: "The user exists and has SCRAM-SHA-256 credentials; the password in the connection string is not theirs (and is never printed).",
 			doc:   "A fake `mongod` with user `alice` in `admin`, holding SCRAM-SHA-256 credentials only; the connection string carries another password. `saslSupportedMechs` shows, without sending a password, that the user exists and which mechanism the driver negotiates; the real SCRAM conversation then fails, so the finding `auth.failed` can say the password is wrong rather than the user missing. The password appears as `****` everywhere, the command line included.",
 			setup: setupWrongPassword,
-			want:  expectation{exit: 1, ids: []string{diagnose.IDAuthFailed}},
+			want:  expectation{exit: 1, ids: []string{catalogue.IDAuthFailed}},
 		},
 		{
 			name:  "refused",
@@ -132,7 +132,7 @@ func scenarios() []scenario {
 			about: "The connection is refused at once, and the verdict comes at once, where a driver would wait for server selection to time out.",
 			doc:   "A port on 127.0.0.1 where nothing listens. The TCP stage fails at once with `tcp.refused`, and every later stage is skipped with the reason, where a driver would have waited 30 seconds for server selection before saying anything.",
 			setup: setupRefused,
-			want:  expectation{exit: 1, ids: []string{diagnose.IDTCPRefused}},
+			want:  expectation{exit: 1, ids: []string{catalogue.IDTCPRefused}},
 		},
 		{
 			name:  "srv",
@@ -149,7 +149,7 @@ func scenarios() []scenario {
 			offline: true,
 			doc:     "`mongoconn explain` works offline on an error text pasted from an application log: here the `ServerSelectionTimeoutError` PyMongo raises after 30 seconds in the SSH-tunnel case of scenario 2. It recognises the names that do not resolve, the advertised members and the server-selection timeout, and says what to run next. It exits 0 because it recognised the error (exit 1 means it did not), while the findings themselves are errors, so the report's `ok` is false.",
 			setup:   setupExplain,
-			want:    expectation{exit: 0, ids: []string{diagnose.IDTopologyAdvertisedUnreachable}},
+			want:    expectation{exit: 0, ids: []string{catalogue.IDTopologyAdvertisedUnreachable}},
 		},
 	}
 }

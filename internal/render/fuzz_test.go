@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // FuzzRender puts arbitrary text and numbers, as a peer or a DNS server
@@ -20,24 +20,24 @@ func FuzzRender(f *testing.F) {
 	f.Add("\x1b[2J", "\xff\xfe", "a\nb\r\nc", "", math.NaN(), int32(-1))
 	f.Add(strings.Repeat("w ", 200), "\u202e", "\x00", "mongodb://u:p@h", math.Inf(-1), int32(math.MaxInt32))
 	f.Fuzz(func(t *testing.T, s1, s2, s3, uri string, ms float64, wire int32) {
-		r := &diagnose.Report{
+		r := &report.Report{
 			Command: s1, Target: uri, Verdict: s3, DurationMs: ms, Topology: s2,
-			Checks: []diagnose.Check{
-				{Stage: diagnose.Stage(s1), Address: s2, Status: diagnose.Status(s3), DurationMs: ms, Summary: s3, Detail: []string{s1, s2}},
-				{Stage: diagnose.StageTCP, Address: s1, Status: diagnose.StatusFail, DurationMs: -ms, Summary: s2},
+			Checks: []report.Check{
+				{Stage: report.Stage(s1), Address: s2, Status: report.Status(s3), DurationMs: ms, Summary: s3, Detail: []string{s1, s2}},
+				{Stage: report.StageTCP, Address: s1, Status: report.StatusFail, DurationMs: -ms, Summary: s2},
 			},
-			Servers: []diagnose.Server{
+			Servers: []report.Server{
 				{Address: s1, Kind: s2, SetName: s3, Version: s2, MinWireVersion: wire, MaxWireVersion: wire,
 					Me: s3, Tags: map[string]string{s1: s2}, RTTMs: ms, Reachable: wire%2 == 0, Error: s3},
 				{Address: s2, Kind: "", RTTMs: -ms},
 			},
-			SRV: &diagnose.SRVInfo{Name: s1, Server: s2, TXT: []string{s3},
-				Records: []diagnose.SRVRecord{{Target: s2, Port: uint16(wire), TTLSeconds: uint32(wire)}},
+			SRV: &report.SRVInfo{Name: s1, Server: s2, TXT: []string{s3},
+				Records: []report.SRVRecord{{Target: s2, Port: uint16(wire), TTLSeconds: uint32(wire)}},
 				Seeds:   []string{s1, s2}, Options: map[string]string{s1: s3}, URI: uri},
-			Findings: []diagnose.Finding{
-				{ID: s1, Severity: diagnose.Severity(s2), Title: s3, Evidence: []string{s1, s3}, Cause: s3 + " " + s2,
+			Findings: []report.Finding{
+				{ID: s1, Severity: report.Severity(s2), Title: s3, Evidence: []string{s1, s3}, Cause: s3 + " " + s2,
 					Fixes: []string{s2, s3}, SuggestedURI: uri, Docs: []string{s1}},
-				{ID: s2, Severity: diagnose.SeverityError, Title: s1},
+				{ID: s2, Severity: report.SeverityError, Title: s1},
 			},
 		}
 		for _, o := range []TextOptions{{}, {Verbose: true}, {Quiet: true}} {

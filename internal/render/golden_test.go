@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -38,14 +38,14 @@ func TestGolden(t *testing.T) {
 	variants := []struct {
 		suffix string
 		only   map[string]bool // nil: every fixture
-		render func(*bytes.Buffer, *diagnose.Report) error
+		render func(*bytes.Buffer, *report.Report) error
 	}{
-		{".json.golden", nil, func(b *bytes.Buffer, r *diagnose.Report) error { return JSON(b, r) }},
-		{".txt.golden", nil, func(b *bytes.Buffer, r *diagnose.Report) error { return Text(b, r, TextOptions{}) }},
+		{".json.golden", nil, func(b *bytes.Buffer, r *report.Report) error { return JSON(b, r) }},
+		{".txt.golden", nil, func(b *bytes.Buffer, r *report.Report) error { return Text(b, r, TextOptions{}) }},
 		{".verbose.txt.golden", map[string]bool{"healthy-standalone": true, "replset-unreachable": true},
-			func(b *bytes.Buffer, r *diagnose.Report) error { return Text(b, r, TextOptions{Verbose: true}) }},
+			func(b *bytes.Buffer, r *report.Report) error { return Text(b, r, TextOptions{Verbose: true}) }},
 		{".color.txt.golden", map[string]bool{"refused-port": true, "srv": true},
-			func(b *bytes.Buffer, r *diagnose.Report) error { return Text(b, r, TextOptions{Color: true}) }},
+			func(b *bytes.Buffer, r *report.Report) error { return Text(b, r, TextOptions{Color: true}) }},
 	}
 	for _, fx := range fixtures {
 		for _, v := range variants {

@@ -6,23 +6,24 @@ import (
 	"io"
 	"math"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // JSON writes r as the JSON report of DESIGN.md §3: schemaVersion 1,
 // two-space indent, a trailing newline, empty lists as [] and never null.
 // URIs keep their & and = unescaped. r itself is not modified.
-func JSON(w io.Writer, r *diagnose.Report) error {
+func JSON(w io.Writer, r *report.Report) error {
 	return writeJSON(w, r, "  ")
 }
 
 // JSONLines writes r as one compact JSON line ending in a newline, for
 // streams of reports (one per target).
-func JSONLines(w io.Writer, r *diagnose.Report) error {
+func JSONLines(w io.Writer, r *report.Report) error {
 	return writeJSON(w, r, "")
 }
 
-func writeJSON(w io.Writer, r *diagnose.Report, indent string) error {
+func writeJSON(w io.Writer, r *report.Report, indent string) error {
 	if r == nil {
 		return ErrNilReport
 	}
@@ -42,28 +43,28 @@ func writeJSON(w io.Writer, r *diagnose.Report, indent string) error {
 // normalize returns a copy of r that satisfies the JSON contract whatever
 // state r is in: the schema version, ok derived from the findings, lists
 // that are [] rather than null, numbers JSON can carry, and URIs passed
-// through diagnose.Redact once more.
-func normalize(r *diagnose.Report) *diagnose.Report {
+// through redact.Redact once more.
+func normalize(r *report.Report) *report.Report {
 	c := *r
-	c.SchemaVersion = diagnose.SchemaVersion
+	c.SchemaVersion = report.SchemaVersion
 	c.OK = ok(r)
-	c.Target = diagnose.Redact(r.Target)
+	c.Target = redact.Redact(r.Target)
 	c.DurationMs = finite(r.DurationMs)
 
-	c.Checks = make([]diagnose.Check, len(r.Checks))
+	c.Checks = make([]report.Check, len(r.Checks))
 	for i, k := range r.Checks {
 		k.DurationMs = finite(k.DurationMs)
 		c.Checks[i] = k
 	}
-	c.Servers = make([]diagnose.Server, len(r.Servers))
+	c.Servers = make([]report.Server, len(r.Servers))
 	for i, s := range r.Servers {
 		s.RTTMs = finite(s.RTTMs)
 		s.Hosts = nonNil(s.Hosts)
 		c.Servers[i] = s
 	}
-	c.Findings = make([]diagnose.Finding, len(r.Findings))
+	c.Findings = make([]report.Finding, len(r.Findings))
 	for i, f := range r.Findings {
-		f.SuggestedURI = diagnose.Redact(f.SuggestedURI)
+		f.SuggestedURI = redact.Redact(f.SuggestedURI)
 		f.Evidence = nonNil(f.Evidence)
 		f.Fixes = nonNil(f.Fixes)
 		f.Docs = nonNil(f.Docs)
@@ -71,9 +72,9 @@ func normalize(r *diagnose.Report) *diagnose.Report {
 	}
 	if r.SRV != nil {
 		s := *r.SRV
-		s.URI = diagnose.Redact(s.URI)
+		s.URI = redact.Redact(s.URI)
 		if s.Records == nil {
-			s.Records = []diagnose.SRVRecord{}
+			s.Records = []report.SRVRecord{}
 		}
 		if s.TXT == nil {
 			s.TXT = []string{}

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 func decode(t *testing.T, b []byte) map[string]any {
@@ -24,14 +25,14 @@ func decode(t *testing.T, b []byte) map[string]any {
 // TestJSONContract checks DESIGN.md §3 on every fixture and on reports
 // that were never finished or filled in.
 func TestJSONContract(t *testing.T) {
-	reports := map[string]*diagnose.Report{
+	reports := map[string]*report.Report{
 		"zero value":        {},
-		"nil lists and srv": {Command: "srv", SRV: &diagnose.SRVInfo{Name: "_mongodb._tcp.example.net"}},
-		"ok left false": {Command: "ping", Findings: []diagnose.Finding{
-			{ID: diagnose.IDURIUnknownOption, Severity: diagnose.SeverityWarning},
+		"nil lists and srv": {Command: "srv", SRV: &report.SRVInfo{Name: "_mongodb._tcp.example.net"}},
+		"ok left false": {Command: "ping", Findings: []report.Finding{
+			{ID: catalogue.IDURIUnknownOption, Severity: report.SeverityWarning},
 		}},
-		"ok left true": {OK: true, Findings: []diagnose.Finding{
-			{ID: diagnose.IDTCPRefused, Severity: diagnose.SeverityError},
+		"ok left true": {OK: true, Findings: []report.Finding{
+			{ID: catalogue.IDTCPRefused, Severity: report.SeverityError},
 		}},
 	}
 	for _, fx := range fixtures {
@@ -173,12 +174,12 @@ func TestJSONLines(t *testing.T) {
 // TestJSONLeavesReportAlone checks that normalising for output does not
 // write through to the caller's report.
 func TestJSONLeavesReportAlone(t *testing.T) {
-	r := &diagnose.Report{
+	r := &report.Report{
 		Target:     "mongodb://u:secret@h",
 		DurationMs: math.NaN(),
-		Checks:     []diagnose.Check{{Stage: diagnose.StageTCP, DurationMs: math.Inf(1)}},
-		Findings:   []diagnose.Finding{{ID: "x", SuggestedURI: "mongodb://u:secret@h/?directConnection=true"}},
-		SRV:        &diagnose.SRVInfo{URI: "mongodb://u:secret@h"},
+		Checks:     []report.Check{{Stage: report.StageTCP, DurationMs: math.Inf(1)}},
+		Findings:   []report.Finding{{ID: "x", SuggestedURI: "mongodb://u:secret@h/?directConnection=true"}},
+		SRV:        &report.SRVInfo{URI: "mongodb://u:secret@h"},
 	}
 	before := *r
 	beforeCheck, beforeFinding, beforeSRV := r.Checks[0], r.Findings[0], *r.SRV

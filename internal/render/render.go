@@ -1,4 +1,4 @@
-// Package render turns a diagnose.Report into what a person or a program
+// Package render turns a report.Report into what a person or a program
 // reads: aligned, optionally coloured text (DESIGN.md §5) or JSON
 // (DESIGN.md §3). Renderers write only to the io.Writer they are given,
 // never to os.Stdout, and keep no state between calls.
@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // ErrNilReport is returned when a renderer is given no report.
@@ -47,7 +47,7 @@ func ParseFormat(s string) (Format, error) {
 }
 
 // Render writes r to w in format f; o applies to FormatText only.
-func Render(w io.Writer, r *diagnose.Report, f Format, o TextOptions) error {
+func Render(w io.Writer, r *report.Report, f Format, o TextOptions) error {
 	switch f {
 	case FormatText:
 		return Text(w, r, o)
@@ -62,4 +62,4 @@ func Render(w io.Writer, r *diagnose.Report, f Format, o TextOptions) error {
 // ok is the report's outcome as DESIGN.md §3 defines it: true exactly when
 // no finding has severity error. Renderers derive it rather than trust a
 // report whose Finish was never called.
-func ok(r *diagnose.Report) bool { return !r.HasErrors() }
+func ok(r *report.Report) bool { return !r.HasErrors() }

@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/fatih/color"
-
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // TextOptions shape the text report. The caller decides Color from the
@@ -42,7 +42,7 @@ const (
 // Text writes r as the human-readable report of DESIGN.md §5: the verdict
 // line, the checks, the servers, the SRV records, then every finding with
 // its cause and fixes. With o.Quiet only the verdict line is written.
-func Text(w io.Writer, r *diagnose.Report, o TextOptions) error {
+func Text(w io.Writer, r *report.Report, o TextOptions) error {
 	if r == nil {
 		return ErrNilReport
 	}
@@ -62,7 +62,7 @@ func Text(w io.Writer, r *diagnose.Report, o TextOptions) error {
 // Progress writes one line for a check that has just finished, for a
 // terminal watching a diagnosis run. Its columns have fixed widths, so
 // successive lines line up. It writes nothing when o.Quiet.
-func Progress(w io.Writer, c diagnose.Check, o TextOptions) {
+func Progress(w io.Writer, c report.Check, o TextOptions) {
 	if o.Quiet {
 		return
 	}
@@ -133,7 +133,7 @@ func (t *textWriter) section(title string) {
 	t.line(paint(t.p.bold, title))
 }
 
-func (t *textWriter) verdict(r *diagnose.Report) {
+func (t *textWriter) verdict(r *report.Report) {
 	v := clean(r.Verdict)
 	word := paint(t.p.okWord, "OK")
 	if !ok(r) {
@@ -163,9 +163,9 @@ func (t *textWriter) verdict(r *diagnose.Report) {
 	t.line(word, " ", v)
 }
 
-func firstErrorTitle(fs []diagnose.Finding) string {
+func firstErrorTitle(fs []report.Finding) string {
 	for _, f := range fs {
-		if f.Severity == diagnose.SeverityError {
+		if f.Severity == report.SeverityError {
 			return f.Title
 		}
 	}
@@ -174,7 +174,7 @@ func firstErrorTitle(fs []diagnose.Finding) string {
 
 // header is the line under the verdict: what was checked, by which
 // command, in how long.
-func (t *textWriter) header(r *diagnose.Report) {
+func (t *textWriter) header(r *report.Report) {
 	var facts []string
 	if r.Command != "" {
 		facts = append(facts, clean(r.Command))
@@ -185,7 +185,7 @@ func (t *textWriter) header(r *diagnose.Report) {
 	if r.DurationMs > 0 {
 		facts = append(facts, millis(r.DurationMs))
 	}
-	target := clean(diagnose.Redact(r.Target))
+	target := clean(redact.Redact(r.Target))
 	if target == "" && len(facts) == 0 {
 		return
 	}
@@ -248,27 +248,27 @@ func tableLines(indent string, rows [][]cell) []string {
 
 // --- checks -------------------------------------------------------------
 
-func (t *textWriter) statusMark(s diagnose.Status) cell {
+func (t *textWriter) statusMark(s report.Status) cell {
 	switch s {
-	case diagnose.StatusPass:
+	case report.StatusPass:
 		return cell{s: "✓", c: t.p.pass}
-	case diagnose.StatusWarn:
+	case report.StatusWarn:
 		return cell{s: "!", c: t.p.warn}
-	case diagnose.StatusFail:
+	case report.StatusFail:
 		return cell{s: "✗", c: t.p.fail}
-	case diagnose.StatusSkip:
+	case report.StatusSkip:
 		return cell{s: "–", c: t.p.skip}
 	}
 	return cell{s: "?"}
 }
 
-func (t *textWriter) checkRow(c diagnose.Check) []cell {
+func (t *textWriter) checkRow(c report.Check) []cell {
 	d := millis(c.DurationMs)
-	if c.Status == diagnose.StatusSkip && c.DurationMs == 0 {
+	if c.Status == report.StatusSkip && c.DurationMs == 0 {
 		d = ""
 	}
 	summary := cell{s: clean(c.Summary)}
-	if c.Status == diagnose.StatusSkip {
+	if c.Status == report.StatusSkip {
 		summary.c = t.p.dim
 	}
 	return []cell{
@@ -283,12 +283,12 @@ func (t *textWriter) checkRow(c diagnose.Check) []cell {
 // checks writes one line per check, in pipeline order (checks of one
 // stage keep the order they were reported in), with Detail lines under
 // each when verbose.
-func (t *textWriter) checks(cs []diagnose.Check) {
+func (t *textWriter) checks(cs []report.Check) {
 	if len(cs) == 0 {
 		return
 	}
 	sorted := slices.Clone(cs)
-	slices.SortStableFunc(sorted, func(a, b diagnose.Check) int {
+	slices.SortStableFunc(sorted, func(a, b report.Check) int {
 		return cmp.Compare(stageIndex(a.Stage), stageIndex(b.Stage))
 	})
 	t.section("checks")
@@ -312,18 +312,18 @@ func (t *textWriter) checks(cs []diagnose.Check) {
 	}
 }
 
-func stageIndex(s diagnose.Stage) int {
-	if i := slices.Index(diagnose.Stages, s); i >= 0 {
+func stageIndex(s report.Stage) int {
+	if i := slices.Index(report.Stages, s); i >= 0 {
 		return i
 	}
-	return len(diagnose.Stages)
+	return len(report.Stages)
 }
 
 // --- servers ------------------------------------------------------------
 
 // servers writes a table of every member seen, leaving out columns that
 // say nothing here (no set name anywhere, one server's latency window).
-func (t *textWriter) servers(ss []diagnose.Server) {
+func (t *textWriter) servers(ss []report.Server) {
 	if len(ss) == 0 {
 		return
 	}
@@ -381,7 +381,7 @@ func (t *textWriter) servers(ss []diagnose.Server) {
 	t.table("  ", rows)
 }
 
-func serverNotes(s diagnose.Server) string {
+func serverNotes(s report.Server) string {
 	var n []string
 	if s.Me != "" && !strings.EqualFold(s.Me, s.Address) {
 		n = append(n, "calls itself "+s.Me)
@@ -420,7 +420,7 @@ func serverNotes(s diagnose.Server) string {
 
 // --- srv ----------------------------------------------------------------
 
-func (t *textWriter) srv(s *diagnose.SRVInfo) {
+func (t *textWriter) srv(s *report.SRVInfo) {
 	if s == nil {
 		return
 	}
@@ -472,7 +472,7 @@ func (t *textWriter) srv(s *diagnose.SRVInfo) {
 		t.paragraph("  ", "options:", strings.Join(kv, " "))
 	}
 	if s.URI != "" {
-		t.field("uri:", paint(t.p.uri, clean(diagnose.Redact(s.URI))))
+		t.field("uri:", paint(t.p.uri, clean(redact.Redact(s.URI))))
 	}
 }
 
@@ -499,23 +499,23 @@ func (t *textWriter) paragraph(indent, label, text string) {
 	}
 }
 
-func (t *textWriter) severity(s diagnose.Severity) (string, *color.Color) {
+func (t *textWriter) severity(s report.Severity) (string, *color.Color) {
 	switch s {
-	case diagnose.SeverityError:
+	case report.SeverityError:
 		return "✗", t.p.fail
-	case diagnose.SeverityWarning:
+	case report.SeverityWarning:
 		return "!", t.p.warn
-	case diagnose.SeverityInfo:
+	case report.SeverityInfo:
 		return "i", t.p.info
 	}
 	return "?", nil
 }
 
-func severityRank(s diagnose.Severity) int {
+func severityRank(s report.Severity) int {
 	switch s {
-	case diagnose.SeverityError:
+	case report.SeverityError:
 		return 0
-	case diagnose.SeverityWarning:
+	case report.SeverityWarning:
 		return 1
 	}
 	return 2
@@ -523,9 +523,9 @@ func severityRank(s diagnose.Severity) int {
 
 // findings writes errors first, then warnings, then the rest, each with
 // its cause, evidence, fixes, suggested URI and documentation.
-func (t *textWriter) findings(fs []diagnose.Finding) {
+func (t *textWriter) findings(fs []report.Finding) {
 	sorted := slices.Clone(fs)
-	slices.SortStableFunc(sorted, func(a, b diagnose.Finding) int {
+	slices.SortStableFunc(sorted, func(a, b report.Finding) int {
 		return cmp.Compare(severityRank(a.Severity), severityRank(b.Severity))
 	})
 	const indent = "    "
@@ -548,7 +548,7 @@ func (t *textWriter) findings(fs []diagnose.Finding) {
 			t.paragraph(indent, "fix:", x)
 		}
 		if f.SuggestedURI != "" {
-			t.line(indent, paint(t.p.label, "try:"), strings.Repeat(" ", labelWidth-len("try:")), paint(t.p.uri, clean(diagnose.Redact(f.SuggestedURI))))
+			t.line(indent, paint(t.p.label, "try:"), strings.Repeat(" ", labelWidth-len("try:")), paint(t.p.uri, clean(redact.Redact(f.SuggestedURI))))
 		}
 		for i, d := range f.Docs {
 			l := first(i, "docs:")

@@ -9,13 +9,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/fatih/color"
-
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/report"
 )
 
 const esc = "\x1b["
 
-func text(t *testing.T, r *diagnose.Report, o TextOptions) string {
+func text(t *testing.T, r *report.Report, o TextOptions) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Text(&b, r, o); err != nil {
@@ -30,7 +29,7 @@ func text(t *testing.T, r *diagnose.Report, o TextOptions) string {
 func TestColorOnlyWhenAsked(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	globalBefore := color.NoColor
-	check := diagnose.Check{Stage: diagnose.StageTCP, Address: "127.0.0.1:1", Status: diagnose.StatusFail, DurationMs: 0.1, Summary: "refused"}
+	check := report.Check{Stage: report.StageTCP, Address: "127.0.0.1:1", Status: report.StatusFail, DurationMs: 0.1, Summary: "refused"}
 	for _, fx := range fixtures {
 		for _, o := range []TextOptions{{}, {Color: true}, {Color: true, Quiet: true}, {Verbose: true}, {Color: true, Verbose: true}} {
 			out := text(t, fx.report(), o)
@@ -91,19 +90,19 @@ func TestQuiet(t *testing.T) {
 func TestVerdictLine(t *testing.T) {
 	tests := []struct {
 		name string
-		r    *diagnose.Report
+		r    *report.Report
 		want string
 	}{
 		{"healthy", healthyStandalone(), "OK connected to a standalone MongoDB 7.0.12 in 0.4 ms"},
 		{"warnings only", warningsOnly(), "OK connected to a standalone MongoDB 6.0.16 in 0.5 ms, with 2 warnings"},
 		{"uri invalid, never finished", uriInvalid(), "FAIL the connection string cannot be parsed: port must be a number"},
-		{"no verdict, ok", &diagnose.Report{}, "OK no problems found"},
-		{"no verdict, error", &diagnose.Report{OK: true, Findings: []diagnose.Finding{
-			{Severity: diagnose.SeverityWarning, Title: "A warning"},
-			{Severity: diagnose.SeverityError, Title: "Nothing is listening"},
+		{"no verdict, ok", &report.Report{}, "OK no problems found"},
+		{"no verdict, error", &report.Report{OK: true, Findings: []report.Finding{
+			{Severity: report.SeverityWarning, Title: "A warning"},
+			{Severity: report.SeverityError, Title: "Nothing is listening"},
 		}}, "FAIL Nothing is listening"},
-		{"interrupted", &diagnose.Report{Verdict: "stopped", Interrupted: true}, "INTERRUPTED stopped before the end; what was learned so far follows"},
-		{"interrupted with a problem", &diagnose.Report{Verdict: "tcp stage failed", Interrupted: true, Findings: []diagnose.Finding{{Severity: diagnose.SeverityError, Title: "x"}}}, "INTERRUPTED tcp stage failed (stopped before the end)"},
+		{"interrupted", &report.Report{Verdict: "stopped", Interrupted: true}, "INTERRUPTED stopped before the end; what was learned so far follows"},
+		{"interrupted with a problem", &report.Report{Verdict: "tcp stage failed", Interrupted: true, Findings: []report.Finding{{Severity: report.SeverityError, Title: "x"}}}, "INTERRUPTED tcp stage failed (stopped before the end)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,7 +149,7 @@ func TestFindingLayout(t *testing.T) {
 	}
 }
 
-func countFixes(r *diagnose.Report) int {
+func countFixes(r *report.Report) int {
 	n := 0
 	for _, f := range r.Findings {
 		n += len(f.Fixes)
@@ -163,15 +162,15 @@ func countFixes(r *diagnose.Report) int {
 func TestSectionsOnlyWhenPresent(t *testing.T) {
 	tests := []struct {
 		name string
-		r    *diagnose.Report
+		r    *report.Report
 		want []string
 		not  []string
 	}{
-		{"empty", &diagnose.Report{Command: "explain"}, nil, []string{"\nchecks\n", "\nservers\n", "\nsrv", "\nfindings\n"}},
+		{"empty", &report.Report{Command: "explain"}, nil, []string{"\nchecks\n", "\nservers\n", "\nsrv", "\nfindings\n"}},
 		{"healthy", healthyStandalone(), []string{"\nchecks\n", "\nservers\n"}, []string{"\nsrv", "\nfindings\n", "WINDOW", "SET", "NOTES"}},
 		{"replset", replicaSetUnreachable(), []string{"\nchecks\n", "\nservers\n", "\nfindings\n", "WINDOW", "SET", "NOTES", "calls itself mongo-a.internal:27017", "hidden"}, []string{"\nsrv"}},
 		{"srv", srvReport(), []string{"\nsrv _mongodb._tcp.cluster0.example.net (via 127.0.0.1:5353)\n", "  txt:      authSource=admin&replicaSet=atlas-abc-shard-0\n", "3600s", "options:  authSource=admin replicaSet=atlas-abc-shard-0 tls=true\n"}, []string{"\nfindings\n"}},
-		{"srv without answers", &diagnose.Report{SRV: &diagnose.SRVInfo{Name: "_mongodb._tcp.x.example"}}, []string{"records:  none\n", "txt:      none\n", "seeds:    none\n"}, []string{"options:", "uri:"}},
+		{"srv without answers", &report.Report{SRV: &report.SRVInfo{Name: "_mongodb._tcp.x.example"}}, []string{"records:  none\n", "txt:      none\n", "seeds:    none\n"}, []string{"options:", "uri:"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,7 +202,7 @@ func TestChecksAligned(t *testing.T) {
 			col := -1
 			last := -1
 			for _, l := range lines {
-				var c diagnose.Check
+				var c report.Check
 				for _, k := range r.Checks {
 					if k.Summary != "" && strings.HasSuffix(l, "  "+k.Summary) && strings.HasPrefix(l, "  "+string(k.Stage)+" ") {
 						c = k
@@ -259,14 +258,14 @@ func TestPlaceholdersUnchanged(t *testing.T) {
 	r.Checks[3].Summary = "SCRAM-SHA-256 as alice:**** on admin"
 	r.Checks[2].Detail = []string{`saslStart {"payload": "****"}`}
 	r.Findings[0].Evidence = append(r.Findings[0].Evidence, "auth error for mongodb://alice:****@127.0.0.1:27017")
-	r.SRV = &diagnose.SRVInfo{Name: "_mongodb._tcp.x", URI: "mongodb://alice:****@a:27017,b:27017/?authSource=admin"}
+	r.SRV = &report.SRVInfo{Name: "_mongodb._tcp.x", URI: "mongodb://alice:****@a:27017,b:27017/?authSource=admin"}
 	inputs := []string{target, r.Checks[3].Summary, r.Checks[2].Detail[0], r.Findings[0].Evidence[3], r.Findings[0].SuggestedURI, r.SRV.URI}
 
 	var js bytes.Buffer
 	if err := JSON(&js, r); err != nil {
 		t.Fatal(err)
 	}
-	var back diagnose.Report
+	var back report.Report
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
@@ -291,9 +290,9 @@ func TestRedactsAgain(t *testing.T) {
 	const secret = "s3cr3t-p4ss"
 	r := healthyStandalone()
 	r.Target = "mongodb://alice:" + secret + "@127.0.0.1:27017/"
-	r.Findings = []diagnose.Finding{{ID: "x", Severity: diagnose.SeverityInfo, Title: "t",
+	r.Findings = []report.Finding{{ID: "x", Severity: report.SeverityInfo, Title: "t",
 		SuggestedURI: "mongodb://alice:" + secret + "@127.0.0.1:27017/?directConnection=true"}}
-	r.SRV = &diagnose.SRVInfo{URI: "mongodb://alice:" + secret + "@a:27017/"}
+	r.SRV = &report.SRVInfo{URI: "mongodb://alice:" + secret + "@a:27017/"}
 	outputs := map[string]string{
 		"text": text(t, r, TextOptions{Color: true, Verbose: true}),
 	}
@@ -349,18 +348,18 @@ func TestProgress(t *testing.T) {
 		return fmt.Sprintf("  %-9s  %-21s  %s  %8s  %s\n", stage, addr, mark, dur, summary)
 	}
 	tests := []struct {
-		c    diagnose.Check
+		c    report.Check
 		want string
 	}{
-		{diagnose.Check{Stage: diagnose.StageTCP, Address: "127.0.0.1:27017", Status: diagnose.StatusPass, DurationMs: 0.3, Summary: "connected"},
+		{report.Check{Stage: report.StageTCP, Address: "127.0.0.1:27017", Status: report.StatusPass, DurationMs: 0.3, Summary: "connected"},
 			line("tcp", "127.0.0.1:27017", "✓", "0.3 ms", "connected")},
-		{diagnose.Check{Stage: diagnose.StageSelection, Address: "[::1]:27017", Status: diagnose.StatusFail, DurationMs: 1500, Summary: "timed out"},
+		{report.Check{Stage: report.StageSelection, Address: "[::1]:27017", Status: report.StatusFail, DurationMs: 1500, Summary: "timed out"},
 			line("selection", "[::1]:27017", "✗", "1.50 s", "timed out")},
-		{diagnose.Check{Stage: diagnose.StageURI, Status: diagnose.StatusWarn, Summary: "unknown option"},
+		{report.Check{Stage: report.StageURI, Status: report.StatusWarn, Summary: "unknown option"},
 			line("uri", "", "!", "0.0 ms", "unknown option")},
-		{diagnose.Check{Stage: diagnose.StagePing, Status: diagnose.StatusSkip, Summary: "skipped"},
+		{report.Check{Stage: report.StagePing, Status: report.StatusSkip, Summary: "skipped"},
 			line("ping", "", "–", "", "skipped")},
-		{diagnose.Check{Stage: diagnose.StageDNS, Address: "a-very-long-host-name.example.net", Status: diagnose.StatusPass, DurationMs: 2, Summary: "1 address"},
+		{report.Check{Stage: report.StageDNS, Address: "a-very-long-host-name.example.net", Status: report.StatusPass, DurationMs: 2, Summary: "1 address"},
 			"  dns        a-very-long-host-name.example.net  ✓    2.0 ms  1 address\n"},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,139 @@
+package connstr
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/internal/ascii"
+	"github.com/mongoconn/mongoconn/redact"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+)
+
+// driverString writes the connection string the Go driver can parse:
+// options it would refuse (ignored values) are left out, values are
+// normalised, and with forParse the scheme is mongodb:// (so that the
+// driver does no DNS) without the options mongoconn applies itself.
+func (p *connParts) driverString(forParse bool) string {
+	var b strings.Builder
+	scheme := p.schemeName()
+	if forParse {
+		scheme = SchemeMongoDB
+	}
+	b.WriteString(scheme)
+	b.WriteString("://")
+	if p.hasUserinfo {
+		b.WriteString(p.raw[p.restStart:p.atPos])
+		b.WriteByte('@')
+	}
+	b.WriteString(p.hostsText())
+	b.WriteByte('/')
+	if !p.dbSpan.Empty() {
+		b.WriteString(p.raw[p.dbSpan.Start:p.dbSpan.End])
+	}
+	sep := "?"
+	for _, o := range p.options {
+		if o.drop || (forParse && o.def != nil && o.def.SRVOnly) {
+			continue
+		}
+		v := o.rawValue
+		if o.norm != "" {
+			v = o.norm
+		}
+		b.WriteString(sep)
+		b.WriteString(o.rawKey)
+		b.WriteByte('=')
+		b.WriteString(v)
+		sep = "&"
+	}
+	return b.String()
+}
+
+// DriverURI is the connection string (raw: it holds the password) in a
+// form the Go driver accepts: options drivers ignore because of invalid
+// or empty values are left out and boolean values are lower-cased. A
+// mongodb+srv string stays one (the driver resolves it).
+func (t *Target) DriverURI() string {
+	if t.parts == nil {
+		return t.Raw
+	}
+	return t.parts.driverString(false)
+}
+
+// driverParse runs the driver's parser and validation on the string
+// without DNS and completes what it cannot know (SRV defaults, options it
+// does not read).
+func (p *connParts) driverParse(l *linter) (*connstring.ConnString, error) {
+	cs, err := connstring.ParseAndValidate(p.driverString(true))
+	if err != nil {
+		return nil, p.driverError(err)
+	}
+	cs.Original = p.raw
+	tlsSet := p.live("tls") != nil
+	if p.srv {
+		cs.Scheme = SchemeMongoDBSRV
+		if !tlsSet {
+			cs.SSL = true
+			cs.SSLSet = true
+		}
+		if o := p.live("srvMaxHosts"); o != nil {
+			cs.SRVMaxHosts, _ = strconv.Atoi(o.value)
+		}
+		if o := p.live("srvServiceName"); o != nil {
+			cs.SRVServiceName = o.value
+		}
+	}
+	// Go's TLS cannot relax certificate and host-name checks separately:
+	// either option means InsecureSkipVerify, as tlsInsecure does.
+	if p.live("tlsAllowInvalidCertificates").isTrue() || p.live("tlsAllowInvalidHostnames").isTrue() {
+		cs.SSLInsecure = true
+		cs.SSLInsecureSet = true
+	}
+	return cs, nil
+}
+
+// driverError turns an error of the driver's parser into a *URIError,
+// pointing at the option it names when it names one. The text is
+// redacted: the driver may quote option values.
+func (p *connParts) driverError(err error) *URIError {
+	msg := err.Error()
+	for _, prefix := range []string{"error parsing uri: ", "error validating uri: "} {
+		msg = strings.TrimPrefix(msg, prefix)
+	}
+	var secrets []string
+	if p.hasPassword {
+		secrets = append(secrets, p.password, p.raw[p.passSpan.Start:p.passSpan.End])
+	}
+	for _, sp := range p.secretSpans {
+		secrets = append(secrets, p.raw[sp.Start:sp.End])
+	}
+	msg = redact.RedactSecrets(msg, secrets...)
+	pos := -1
+	hint := "fix the connection string as the message says"
+	lowerMsg := ascii.Lower(msg)
+	auth := strings.Contains(lowerMsg, "password") || strings.Contains(lowerMsg, "username") ||
+		strings.Contains(lowerMsg, "auth") || strings.Contains(lowerMsg, "mechanism")
+	switch {
+	case errors.Is(err, connstring.ErrLoadBalancedWithDirectConnection), errors.Is(err, connstring.ErrLoadBalancedWithMultipleHosts), errors.Is(err, connstring.ErrLoadBalancedWithReplicaSet):
+		if o := p.live("loadBalanced"); o != nil {
+			pos = o.keySpan.Start
+		}
+	case auth:
+		hint = "give the credentials the authentication mechanism needs (see the authentication docs)"
+		if o := p.live("authMechanism"); o != nil {
+			pos = o.keySpan.Start
+		} else if p.hasUserinfo {
+			pos = p.userSpan.Start
+		}
+	}
+	if pos < 0 {
+		for _, o := range p.options {
+			if o.def != nil && strings.Contains(lowerMsg, ascii.Lower(o.def.Name)) {
+				pos = o.keySpan.Start
+				break
+			}
+		}
+	}
+	return p.errAt(catalogue.IDURIInvalid, pos, msg, hint)
+}
