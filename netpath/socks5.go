@@ -71,7 +71,7 @@ func (c ProxyConfig) validate() error {
 // username/password authentication), sending the member's name for the
 // proxy to resolve, as drivers do.
 type SOCKS5 struct {
-	cfg ProxyConfig
+	cfg *ProxyConfig // behind a pointer: a struct printed with %v shows an address, not the password
 
 	// Forward opens the TCP connection to the proxy itself. Nil: Direct.
 	Forward Dialer
@@ -83,11 +83,17 @@ func NewSOCKS5(cfg ProxyConfig) (*SOCKS5, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &SOCKS5{cfg: cfg}, nil
+	return &SOCKS5{cfg: &cfg}, nil
 }
 
 // Config returns the proxy's configuration.
-func (s *SOCKS5) Config() ProxyConfig { return s.cfg }
+func (s *SOCKS5) Config() ProxyConfig { return *s.cfg }
+
+// String is Via: the dialer never prints its password.
+func (s *SOCKS5) String() string { return s.Via() }
+
+// GoString is Via too, for %#v.
+func (s *SOCKS5) GoString() string { return s.Via() }
 
 // Via is "via socks5 HOST:PORT".
 func (s *SOCKS5) Via() string { return "via socks5 " + s.cfg.Addr() }
@@ -133,8 +139,13 @@ func (s *SOCKS5) classify(ctx context.Context, err error, fwd *socksForward, tar
 		return &ProxyUnreachableError{Proxy: s.cfg.Addr(), Err: fwd.dialErr}
 	}
 	cause := err
-	if ctx.Err() != nil {
+	switch {
+	case ctx.Err() != nil:
 		cause = ctx.Err()
+	case isTimeout(err):
+		// The connection's only deadline in the handshake is the
+		// context's, which the connection saw first.
+		cause = fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
 	}
 	if fwd.tap == nil {
 		return &ProxyHandshakeError{Proxy: s.cfg.Addr(), Target: target, Err: cause}
