@@ -169,6 +169,10 @@ func (s *SOCKS5) classify(ctx context.Context, err error, fwd *socksForward, tar
 		return auth(ProxyAuthRejected)
 	case r.reply > 0:
 		return &ProxyConnectError{Proxy: s.cfg.Addr(), Target: target, Reply: ReplyCode(r.reply)}
+	case r.reply < 0 && (r.method == 0x00 || r.auth == 0):
+		// Let in, the request sent, and no reply: ssh -D closes the
+		// connection so when the far side cannot connect.
+		return &ProxyConnectError{Proxy: s.cfg.Addr(), Target: target, Err: cause}
 	}
 	return &ProxyHandshakeError{Proxy: s.cfg.Addr(), Target: target, Err: cause}
 }
@@ -350,16 +354,33 @@ func (e *ProxyAuthError) Error() string {
 	return s
 }
 
-// ProxyConnectError: the proxy answered, and could not reach the member.
+// ProxyConnectError: the proxy let us in, and could not reach the
+// member.
 type ProxyConnectError struct {
-	Proxy  string // HOST:PORT
-	Target string // the member's HOST:PORT as sent to the proxy
-	Reply  ReplyCode
+	Proxy  string    // HOST:PORT
+	Target string    // the member's HOST:PORT as sent to the proxy
+	Reply  ReplyCode // its reply code; 0 when it gave none
+	// Err is set when the proxy gave no reply to the request: it closed
+	// the connection (what ssh -D does when the far side cannot connect)
+	// or ran out of time (Timeout).
+	Err error
 }
 
 func (e *ProxyConnectError) Error() string {
+	if e.Err != nil {
+		how := "closed the connection without a reply (ssh -D does so when the far side cannot connect)"
+		if e.Timeout() {
+			how = "did not reply in time"
+		}
+		return fmt.Sprintf("socks5 proxy %s could not connect to %s: it %s: %v", e.Proxy, e.Target, how, e.Err)
+	}
 	return fmt.Sprintf("socks5 proxy %s could not connect to %s: %s (reply 0x%02x)", e.Proxy, e.Target, e.Reply, byte(e.Reply))
 }
+
+func (e *ProxyConnectError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the proxy did not reply in time.
+func (e *ProxyConnectError) Timeout() bool { return e.Err != nil && isTimeout(e.Err) }
 
 // ProxyHandshakeError: the proxy accepted the TCP connection but the
 // SOCKS5 handshake did not complete: it hung up, timed out, or answered

@@ -81,6 +81,26 @@ func TestSOCKS5ThroughSSHDashD(t *testing.T) {
 	}
 }
 
+// OpenSSH's ssh -D sends no reply code: when the far side cannot
+// connect it closes the connection after the request.
+func TestSOCKS5ThroughSSHDashDFarSideFails(t *testing.T) {
+	sshd := pathtest.StartSSHD(t, pathtest.SSHDOptions{Hosts: map[string]string{farName: "127.0.0.1"}})
+	proxy := pathtest.StartSSHSOCKS(t, sshd)
+	d := socksTo(t, proxy.Addr(), "", "")
+	_, refusing, _ := net.SplitHostPort(closedPort(t))
+	for _, target := range []string{"unknown.far.test:27017", net.JoinHostPort(farName, refusing)} {
+		c, err := d.DialContext(testContext(t), "tcp", target)
+		if err == nil {
+			c.Close()
+			t.Fatalf("%s: dial succeeded", target)
+		}
+		var e *ProxyConnectError
+		if !errors.As(err, &e) || e.Err == nil || e.Timeout() || e.Target != target {
+			t.Errorf("%s: got %T %v, want a *ProxyConnectError without a reply", target, err, err)
+		}
+	}
+}
+
 func TestSOCKS5Failures(t *testing.T) {
 	member := pathtest.StartEcho(t)
 	refusing := closedPort(t)
@@ -140,7 +160,7 @@ func TestSOCKS5Failures(t *testing.T) {
 				t.Fatalf("got %T %v, want *ProxyConnectError connection refused", err, err)
 			}
 		}},
-		{"the proxy hangs up", func(t *testing.T) string { return hangUpListener(t, false) }, "", "", farTarget(member),
+		{"the proxy hangs up at once", func(t *testing.T) string { return hangUpListener(t, false) }, "", "", farTarget(member),
 			func(t *testing.T, err error) {
 				var e *ProxyHandshakeError
 				if !errors.As(err, &e) || e.Timeout() {
@@ -171,8 +191,8 @@ func TestSOCKS5EachReplyCode(t *testing.T) {
 		t.Run(code.String(), func(t *testing.T) {
 			p := pathtest.StartSOCKS5(t, pathtest.SOCKS5Options{
 				Username: "alice", Password: proxySecret,
-				Hosts:    map[string]string{farName: "127.0.0.1"},
-				Replies:  map[string]byte{farName: byte(code)},
+				Hosts:   map[string]string{farName: "127.0.0.1"},
+				Replies: map[string]byte{farName: byte(code)},
 			})
 			_, err := socksTo(t, p.Addr(), "alice", proxySecret).DialContext(testContext(t), "tcp", farTarget(member))
 			var e *ProxyConnectError

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -118,9 +118,8 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	if err != nil {
 		return nil, &SSHUnreachableError{Bastion: b.Addr(), Err: err}
 	}
-	conn := &watchedConn{Conn: raw}
 	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
+		_ = raw.SetDeadline(dl)
 	}
 	// A cancelled context ends the handshake at once.
 	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
@@ -135,14 +134,14 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		HostKeyCallback:   check.callback,
 		HostKeyAlgorithms: check.algorithms(raw.RemoteAddr()),
 	}
-	c, chans, reqs, err := ssh.NewClientConn(conn, b.Addr(), config)
+	c, chans, reqs, err := ssh.NewClientConn(raw, b.Addr(), config)
 	stopped := stop()
 	if err != nil {
 		_ = raw.Close()
 		switch {
 		case check.err != nil:
 			return nil, check.err
-		case !check.checked || conn.failed.Load() || ctx.Err() != nil || !stopped:
+		case !check.checked || transportFailure(err) || ctx.Err() != nil || !stopped:
 			cause := err
 			if ctx.Err() != nil {
 				cause = ctx.Err()
@@ -152,7 +151,7 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		return nil, &SSHAuthError{Bastion: b.Addr(), User: login, Tried: append(ids.names, ids.notes...),
 			PublickeyAccepted: offered, Err: err}
 	}
-	_ = conn.SetDeadline(time.Time{})
+	_ = raw.SetDeadline(time.Time{})
 	return &SSH{bastion: b, user: login, hostKey: check.key, client: ssh.NewClient(c, chans, reqs)}, nil
 }
 
@@ -285,28 +284,14 @@ type pathAddr string
 func (a pathAddr) Network() string { return "tcp" }
 func (a pathAddr) String() string  { return string(a) }
 
-// watchedConn remembers whether a read or a write failed: a handshake
-// that ends without an I/O failure after the host key was accepted is a
-// refused login.
-type watchedConn struct {
-	net.Conn
-	failed atomic.Bool
-}
-
-func (c *watchedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if err != nil {
-		c.failed.Store(true)
-	}
-	return n, err
-}
-
-func (c *watchedConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if err != nil {
-		c.failed.Store(true)
-	}
-	return n, err
+// transportFailure reports an error of the connection itself (closed,
+// reset, out of time) rather than the bastion's answer: once the host
+// key is accepted, any other failure of the handshake is a refused
+// login (including OpenSSH's "too many authentication failures").
+func transportFailure(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.As(err, &ne)
 }
 
 // SSHUnreachableError: the bastion could not be reached, did not

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -87,6 +88,8 @@ func startProcess(cmd *exec.Cmd) (*process, error) {
 	p := &process{cmd: cmd, logs: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.logs, p.logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// A child that keeps the output open must not hold Wait forever.
+	cmd.WaitDelay = startTimeout
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -107,14 +110,57 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop kills the process group it leads and waits for the process.
+// stop kills the process, every process it started (sshd's session
+// processes leave its process group with setsid), and waits for it.
 func (p *process) stop() {
 	p.once.Do(func() {
-		if pid := p.cmd.Process.Pid; pid > 0 {
-			_ = syscall.Kill(-pid, syscall.SIGKILL)
+		pid := p.cmd.Process.Pid
+		for _, child := range descendants(pid) {
+			_ = syscall.Kill(child, syscall.SIGKILL)
 		}
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		<-p.done
 	})
+}
+
+// descendants lists the processes below pid, from /proc, found before
+// any is killed (a killed parent's children move to init).
+func descendants(pid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	children := map[int][]int{}
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(f[1]); err == nil {
+			children[ppid] = append(children[ppid], child)
+		}
+	}
+	var out []int
+	for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
+		for _, c := range children[queue[0]] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
 }
 
 // waitListening waits until addr accepts a TCP connection, or p ends.
