@@ -70,6 +70,7 @@ func ParseEnvProxy(name, value string) EnvProxy {
 		value = value[:maxEnvValue]
 	}
 	p := EnvProxy{Name: name, Value: maskProxyValue(value), Scheme: "http"}
+	p.HasPassword = p.Value != value
 	raw := value
 	if scheme, _, ok := splitScheme(value); ok {
 		p.Scheme = strings.ToLower(scheme)
@@ -78,7 +79,9 @@ func ParseEnvProxy(name, value string) EnvProxy {
 	}
 	p.SOCKS5 = p.Scheme == "socks5" || p.Scheme == "socks5h"
 	u, err := url.Parse(raw)
-	if err != nil || u.Hostname() == "" {
+	if err != nil || u.Hostname() == "" || p.HasPassword && u.User == nil {
+		// Unparsable, or read another way than the masking did (a
+		// password with an unescaped /): keep only the masked value.
 		return p
 	}
 	p.Host = u.Hostname()
@@ -99,10 +102,8 @@ func ParseEnvProxy(name, value string) EnvProxy {
 	}
 	if u.User != nil {
 		p.Username = u.User.Username()
-		_, p.HasPassword = u.User.Password()
-	}
-	if !p.HasPassword && p.Value != value {
-		p.HasPassword = true
+		_, hasPassword := u.User.Password()
+		p.HasPassword = p.HasPassword || hasPassword
 	}
 	return p
 }
