@@ -23,6 +23,10 @@ const (
 	// leakGrace bounds the wait for closed connections' goroutines to
 	// wind down before they count as leaked.
 	leakGrace = 3 * time.Second
+
+	// pollInterval is the pause between two looks while waiting for
+	// something to wind down.
+	pollInterval = 20 * time.Millisecond
 )
 
 func testContext(t *testing.T) context.Context {
@@ -108,7 +112,7 @@ func hangUpListener(t *testing.T, silent bool) string {
 func checkNoGoroutines(t *testing.T) {
 	t.Helper()
 	var left []string
-	for deadline := time.Now().Add(leakGrace); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(leakGrace); ; time.Sleep(pollInterval) {
 		left = pathGoroutines()
 		if len(left) == 0 || time.Now().After(deadline) {
 			break

@@ -120,7 +120,7 @@ func TestSSHConnectionsHaveDeadlines(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+	if err := c.SetReadDeadline(time.Now().Add(shortTimeout)); err != nil {
 		t.Fatalf("SetReadDeadline: %v", err)
 	}
 	var ne net.Error
@@ -439,7 +439,7 @@ func TestSSHConnectionLost(t *testing.T) {
 	sshd.Close()
 	// The loss is seen when the transport notices the closed socket.
 	var err error
-	for deadline := time.Now().Add(testTimeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(testTimeout); time.Now().Before(deadline); time.Sleep(pollInterval) {
 		var c net.Conn
 		if c, err = b.DialContext(testContext(t), "tcp", member.Addr()); err != nil {
 			break
