@@ -80,6 +80,9 @@ type SOCKS5 struct {
 // NewSOCKS5 checks cfg and returns its dialer. A bad option is a
 // *ConfigError.
 func NewSOCKS5(cfg ProxyConfig) (*SOCKS5, error) {
+	if h := cfg.Host; len(h) > 2 && h[0] == '[' && h[len(h)-1] == ']' {
+		cfg.Host = h[1 : len(h)-1] // proxyHost=[::1]
+	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

@@ -251,6 +251,9 @@ func TestSOCKS5Config(t *testing.T) {
 	if got := d.Via(); got != "via socks5 [::1]:1080" {
 		t.Errorf("Via = %q", got)
 	}
+	if d, err := NewSOCKS5(ProxyConfig{Host: "[::1]", Port: 1081}); err != nil || d.Via() != "via socks5 [::1]:1081" {
+		t.Errorf("bracketed proxyHost: %v, %v", d, err)
+	}
 	noSecret(t, proxySecret, cfg.String(), fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg),
 		fmt.Sprintf("%v %+v %#v", d, d, d), fmt.Sprintf("%v %+v", *d, *d))
 	if _, err := d.DialContext(testContext(t), "udp", "x:1"); err == nil {

@@ -151,6 +151,12 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		return nil, &SSHAuthError{Bastion: b.Addr(), User: login, Tried: append(ids.names, ids.notes...),
 			PublickeyAccepted: offered, Err: err}
 	}
+	if !stopped {
+		// The context ended as the handshake did: its deadline is
+		// already set in the past.
+		_ = c.Close()
+		return nil, &SSHUnreachableError{Bastion: b.Addr(), Handshake: true, Err: ctx.Err()}
+	}
 	_ = raw.SetDeadline(time.Time{})
 	return &SSH{bastion: b, user: login, hostKey: check.key, client: ssh.NewClient(c, chans, reqs)}, nil
 }
