@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -107,9 +108,20 @@ type hostKeyCheck struct {
 	noFile  bool
 	db      ssh.HostKeyCallback // nil when the file does not exist
 
+	// Filled by callback, which the library calls from its own
+	// goroutine; read with result.
+	mu      sync.Mutex
 	checked bool    // the bastion presented a key
 	err     error   // the typed refusal, if any
 	key     HostKey // the key presented
+}
+
+// result is what callback found: the key presented, whether one was,
+// and the refusal if any.
+func (h *hostKeyCheck) result() (HostKey, bool, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.key, h.checked, h.err
 }
 
 // newHostKeyCheck reads file; a missing file knows no host.
@@ -129,6 +141,8 @@ func newHostKeyCheck(b Bastion, file string) (*hostKeyCheck, error) {
 
 // callback is the ssh.HostKeyCallback.
 func (h *hostKeyCheck) callback(hostname string, remote net.Addr, key ssh.PublicKey) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.checked, h.key = true, hostKeyOf(key)
 	var err error
 	if h.db == nil {

@@ -136,12 +136,13 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 	}
 	c, chans, reqs, err := ssh.NewClientConn(raw, b.Addr(), config)
 	stopped := stop()
+	key, checked, refused := check.result()
 	if err != nil {
 		_ = raw.Close()
 		switch {
-		case check.err != nil:
-			return nil, check.err
-		case !check.checked || transportFailure(err) || ctx.Err() != nil || !stopped:
+		case refused != nil:
+			return nil, refused
+		case !checked || transportFailure(err) || ctx.Err() != nil || !stopped:
 			cause := err
 			if ctx.Err() != nil {
 				cause = ctx.Err()
@@ -158,7 +159,7 @@ func DialSSH(ctx context.Context, cfg SSHConfig) (*SSH, error) {
 		return nil, &SSHUnreachableError{Bastion: b.Addr(), Handshake: true, Err: ctx.Err()}
 	}
 	_ = raw.SetDeadline(time.Time{})
-	return &SSH{bastion: b, user: login, hostKey: check.key, client: ssh.NewClient(c, chans, reqs)}, nil
+	return &SSH{bastion: b, user: login, hostKey: key, client: ssh.NewClient(c, chans, reqs)}, nil
 }
 
 // Bastion is the bastion connected to, with the login name used.
