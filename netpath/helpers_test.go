@@ -107,8 +107,9 @@ func hangUpListener(t *testing.T, silent bool) string {
 	return l.Addr().String()
 }
 
-// checkNoGoroutines fails when goroutines running code of this package
-// or of golang.org/x/crypto/ssh are left once everything is closed.
+// checkNoGoroutines fails when goroutines running code of this package,
+// of golang.org/x/crypto/ssh or of the SOCKS5 client are left once
+// everything is closed.
 func checkNoGoroutines(t *testing.T) {
 	t.Helper()
 	var left []string
@@ -131,7 +132,8 @@ func pathGoroutines() []string {
 		if strings.Contains(g, "pathGoroutines") {
 			continue
 		}
-		if strings.Contains(g, "mongoconn/netpath.") || strings.Contains(g, "golang.org/x/crypto/ssh") {
+		if strings.Contains(g, "mongoconn/netpath.") || strings.Contains(g, "golang.org/x/crypto/ssh") ||
+			strings.Contains(g, "golang.org/x/net/internal/socks") {
 			out = append(out, g)
 		}
 	}

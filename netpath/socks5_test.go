@@ -180,6 +180,7 @@ func TestSOCKS5Failures(t *testing.T) {
 			noSecret(t, proxySecret, err.Error(), fmt.Sprintf("%v %+v %#v", err, err, err))
 		})
 	}
+	checkNoGoroutines(t)
 }
 
 // Each reply code a proxy can give is told apart, in words, through the
@@ -223,6 +224,7 @@ func TestSOCKS5DeadlineCoversTheHandshake(t *testing.T) {
 	if !errors.As(err, &e) || !e.Timeout() || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %T %v, want a *ProxyHandshakeError that timed out", err, err)
 	}
+	checkNoGoroutines(t)
 }
 
 func TestSOCKS5Config(t *testing.T) {
