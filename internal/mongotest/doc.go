@@ -36,4 +36,8 @@
 //
 // Every fixture registers its Close with t.Cleanup, listens on loopback
 // only, and leaves no goroutine behind once closed.
+//
+// The paths to a member (a real sshd as the bastion, ssh -D, ssh-agent, a
+// scriptable SOCKS5 proxy) are in the subpackage pathtest, which does not
+// import FerretDB.
 package mongotest
