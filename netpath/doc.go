@@ -10,6 +10,9 @@
 // gives the wording of a check that went through a path ("via socks5
 // HOST:PORT", "via ssh HOST:PORT"); it never holds a password.
 //
+// Resolving puts the engine's own resolver (and so --dns-server) in front
+// of a direct path: names resolve here, through it, before dialing.
+//
 // Beside the paths: DialEvery dials every address of a name (for
 // tcp.some-addresses-refused), and EnvProxies lists the proxies of the
 // environment that drivers ignore (for proxy.env-ignored).
@@ -35,7 +38,8 @@
 // holds, as a direct dial does. No secret (proxy password, key
 // passphrase, key material) is ever part of an error, a String or a Via.
 //
-// netpath imports no package of mongoconn: only the standard library,
-// golang.org/x/net/proxy and golang.org/x/crypto/ssh (with its knownhosts
-// and agent packages). It never prints and never exits.
+// netpath imports resolve and connstr of mongoconn's packages, beside the
+// standard library, golang.org/x/net/proxy and golang.org/x/crypto/ssh
+// (with its knownhosts and agent packages); never one that probes. It
+// never prints and never exits.
 package netpath
