@@ -11,8 +11,9 @@ import (
 	"github.com/mongoconn/mongoconn/report"
 )
 
-// designIDs is DESIGN.md §4, copied for when the design document is not
-// next to the repository. TestCatalogueMatchesDesign prefers the document.
+// designIDs is the id list of DESIGN.md (§4, then §9, then §10), copied
+// for when the design document is not next to the repository.
+// TestCatalogueMatchesDesign prefers the document.
 var designIDs = []string{
 	"uri.invalid", "uri.unescaped-credentials", "uri.unknown-option", "uri.direct-multiple-hosts",
 	"uri.srv-with-port", "dns.no-such-host", "srv.no-records", "srv.domain-mismatch",
@@ -23,17 +24,59 @@ var designIDs = []string{
 	"topology.replset-name-mismatch", "topology.replset-not-initiated", "topology.no-primary",
 	"topology.failover", "auth.failed",
 	"auth.mechanism-unsupported", "api.strict-unsupported", "select.timeout", "atlas.access-list",
+	"uri.invalid-value", "driver.refused", "local.resources",
+	// §9
+	"proxy.unreachable", "proxy.auth-failed", "proxy.connect-failed", "ssh.unreachable",
+	"ssh.auth-failed", "ssh.host-key-unknown", "ssh.host-key-mismatch", "ssh.forward-refused",
+	"proxy.env-ignored", "tcp.some-addresses-refused",
+	// §10
+	"atlas.cluster-paused", "atlas.cluster-not-found", "auth.wrong-source", "auth.x509-client-cert",
+	"auth.aws-no-credentials", "dns.resolvers-disagree", "dns.answer-unparseable", "dns.srv-truncated",
+	"topology.split-horizon", "compression.not-negotiated", "pool.connection-budget",
 }
 
-// designWarnings are the ids DESIGN.md §4 makes warnings.
-var designWarnings = []string{IDURIUnknownOption, IDAtlasAccessList}
+// designWarnings are the ids DESIGN.md makes warnings (topology.failover
+// is one only once a primary exists again: NewFailoverFinding).
+var designWarnings = []string{
+	"uri.unknown-option", "atlas.access-list", "uri.invalid-value", "proxy.env-ignored",
+	"tcp.some-addresses-refused", "dns.resolvers-disagree", "dns.srv-truncated",
+	"compression.not-negotiated", "pool.connection-budget",
+}
 
 // fixCredRE finds the password of a connection string in a fix.
 var fixCredRE = regexp.MustCompile(`://[^/\s:@]+:([^@\s]*)@`)
 
-var designIDRE = regexp.MustCompile("`?([a-z]+\\.[a-z][a-z-]*[a-z])`?")
+var designIDRE = regexp.MustCompile("`?([a-z]+\\.[a-z][a-z0-9-]*[a-z0-9])`?")
 
-// idsFromDesign reads the §4 id list of DESIGN.md, if the file is there.
+// designSection returns the text of the section of doc whose heading
+// starts with "## n.", up to the next heading.
+func designSection(doc, n string) string {
+	i := strings.Index(doc, "\n## "+n+".")
+	if i < 0 {
+		return ""
+	}
+	s := doc[i+1:]
+	s = s[strings.Index(s, "\n")+1:]
+	if j := strings.Index(s, "\n## "); j >= 0 {
+		s = s[:j]
+	}
+	return s
+}
+
+// appendIDs appends the ids written in text (backquoted or between
+// " · " separators) that ids does not hold yet.
+func appendIDs(ids []string, text string) []string {
+	for _, m := range designIDRE.FindAllStringSubmatch(text, -1) {
+		if !slices.Contains(ids, m[1]) && !strings.HasSuffix(m[1], ".md") {
+			ids = append(ids, m[1])
+		}
+	}
+	return ids
+}
+
+// idsFromDesign reads the ids of DESIGN.md, if the file is there: the
+// list of §4 (up to "and the ids of §9 and §10"), the backquoted ids of
+// §9 and the first column of §10's table, in that order.
 func idsFromDesign(t *testing.T) []string {
 	t.Helper()
 	for _, p := range []string{filepath.Join("..", "..", "shared", "DESIGN.md"), filepath.Join("..", "DESIGN.md")} {
@@ -41,24 +84,30 @@ func idsFromDesign(t *testing.T) []string {
 		if err != nil {
 			continue
 		}
-		s := string(b)
-		i := strings.Index(s, "## 4.")
-		if i < 0 {
-			t.Fatalf("%s has no section 4", p)
-		}
-		s = s[i:]
-		s = s[strings.Index(s, "\n")+1:]
-		if j := strings.Index(s, "\nEach entry"); j >= 0 {
-			s = s[:j]
-		} else if j := strings.Index(s, "\n## "); j >= 0 {
-			s = s[:j]
+		doc := string(b)
+		s4 := designSection(doc, "4")
+		if j := strings.Index(s4, "and the ids of"); j >= 0 {
+			s4 = s4[:j]
 		}
 		var ids []string
-		for _, m := range designIDRE.FindAllStringSubmatch(s, -1) {
-			ids = append(ids, m[1])
+		for _, item := range strings.Split(s4, "·") {
+			item, _, _ = strings.Cut(item, "(")
+			ids = appendIDs(ids, item)
+		}
+		for _, l := range strings.Split(designSection(doc, "9"), "\n") {
+			for _, m := range regexp.MustCompile("`([a-z]+\\.[a-z][a-z0-9-]*)`").FindAllStringSubmatch(l, -1) {
+				if strings.HasPrefix(m[1], "proxy.") || strings.HasPrefix(m[1], "ssh.") || strings.HasPrefix(m[1], "tcp.") {
+					ids = appendIDs(ids, m[1])
+				}
+			}
+		}
+		for _, l := range strings.Split(designSection(doc, "10"), "\n") {
+			if cells := strings.Split(l, "|"); len(cells) > 2 && strings.Contains(cells[1], "`") {
+				ids = appendIDs(ids, cells[1])
+			}
 		}
 		if len(ids) < 20 {
-			t.Fatalf("%s §4 lists only %d ids: %v", p, len(ids), ids)
+			t.Fatalf("%s lists only %d ids: %v", p, len(ids), ids)
 		}
 		t.Logf("ids read from %s", p)
 		return ids
@@ -70,14 +119,14 @@ func idsFromDesign(t *testing.T) []string {
 func TestCatalogueMatchesDesign(t *testing.T) {
 	want := idsFromDesign(t)
 	if !slices.Equal(want, designIDs) {
-		t.Errorf("DESIGN.md §4 lists %v, the copy in this test %v: update the copy", want, designIDs)
+		t.Errorf("DESIGN.md lists %v,\nthe copy in this test %v: update the copy", want, designIDs)
 	}
 	var got []string
 	for _, e := range Catalogue() {
 		got = append(got, e.ID)
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("catalogue ids (in order) = %v\nDESIGN.md §4            = %v", got, want)
+		t.Errorf("catalogue ids (in order) = %v\nDESIGN.md               = %v", got, want)
 	}
 }
 
