@@ -68,6 +68,12 @@ type row struct {
 	DiagnoseID string `json:"diagnoseId,omitempty"`
 	// ExplainIDs are the ids explain gives for the client's exact text.
 	ExplainIDs []string `json:"explainIds,omitempty"`
+	// TextKind is what the text can tell: "cause", "causeless" or
+	// "ambiguous" (see kindOf).
+	TextKind string `json:"textKind,omitempty"`
+	// ExplainAgrees says whether explain's answer meets rule (b) for the
+	// text's kind; absent when there was nothing to compare.
+	ExplainAgrees *bool `json:"explainAgrees,omitempty"`
 
 	text           string // the client's exact text
 	explainVerdict string
@@ -218,7 +224,7 @@ func runScenario(t *testing.T, env *suiteEnv, setup *driverrun.Setup, bin string
 		} else {
 			t.Logf("%s: ping succeeded", c)
 		}
-		checkAgreement(t, r)
+		checkAgreement(t, &r)
 		rows = append(rows, r)
 	}
 	return rows
@@ -246,7 +252,7 @@ func checkSecrets(t *testing.T, what string, r driverrun.Report, secrets []strin
 
 // checkAgreement holds r against the two rules and the tables of known
 // disagreements, which may only shrink.
-func checkAgreement(t *testing.T, r row) {
+func checkAgreement(t *testing.T, r *row) {
 	t.Helper()
 	// (a) diagnose's ok is the client's truth.
 	gap, known := knownOKGap(r.Client, r.Scenario)
@@ -262,7 +268,8 @@ func checkAgreement(t *testing.T, r row) {
 		return
 	}
 	var agree bool
-	switch kindOf(r.text) {
+	kind := kindOf(r.text)
+	switch kind {
 	case causeless:
 		agree = namesNoCause(r.ExplainIDs, r.explainVerdict)
 	case ambiguous:
@@ -270,6 +277,7 @@ func checkAgreement(t *testing.T, r row) {
 	default:
 		agree = r.explainID() == r.DiagnoseID
 	}
+	r.TextKind, r.ExplainAgrees = kind.String(), &agree
 	xgap, known := knownExplainGap(r.Client, r.Scenario)
 	switch {
 	case !agree && !known:
@@ -297,6 +305,16 @@ const (
 	// list them, diagnose's among them.
 	ambiguous
 )
+
+func (k textKind) String() string {
+	switch k {
+	case causeless:
+		return "causeless"
+	case ambiguous:
+		return "ambiguous"
+	}
+	return "cause"
+}
 
 // causelessTexts match, whole, the texts that carry no cause.
 var causelessTexts = []*regexp.Regexp{
