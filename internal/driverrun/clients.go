@@ -31,7 +31,7 @@ const (
 )
 
 // AllClients lists every client, in the order the suite runs them.
-var AllClients = []Client{Node, Mongosh, PyMongo}
+func AllClients() []Client { return []Client{Node, Mongosh, PyMongo} }
 
 // Bounds on the clients' processes and what they print.
 const (

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -24,8 +25,17 @@ type MongoconnError struct {
 	Err      error
 }
 
+// uriPassword matches the password of a connection string in an
+// argument, up to the last '@' before the host (an unescaped '@' in a
+// password is a case the suite runs).
+var uriPassword = regexp.MustCompile(`(mongodb(?:\+srv)?://[^:/@\s]*:)\S*@`)
+
 func (e *MongoconnError) Error() string {
-	s := fmt.Sprintf("mongoconn %s", strings.Join(e.Args, " "))
+	args := make([]string, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = uriPassword.ReplaceAllString(a, "${1}****@")
+	}
+	s := fmt.Sprintf("mongoconn %s", strings.Join(args, " "))
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
 	}

@@ -2,6 +2,7 @@ package driverrun
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -61,4 +62,20 @@ func FuzzParseReport(f *testing.F) {
 			t.Fatalf("FirstError %q is not among %v", id, r.IDs())
 		}
 	})
+}
+
+func TestMongoconnErrorHidesPasswords(t *testing.T) {
+	e := &MongoconnError{
+		Args:     []string{"-o", "json", "diagnose", "mongodb://alice:p@ss@127.0.0.1:27017/?authSource=admin", "mongodb+srv://bob:s3cret@c0.example.test/"},
+		ExitCode: 3,
+	}
+	got := e.Error()
+	for _, secret := range []string{"p@ss", "ss@127", "s3cret"} {
+		if strings.Contains(got, secret) {
+			t.Errorf("Error() = %q carries %q", got, secret)
+		}
+	}
+	if !strings.Contains(got, "mongodb://alice:****@127.0.0.1:27017/?authSource=admin") || !strings.Contains(got, "(exit 3)") {
+		t.Errorf("Error() = %q", got)
+	}
 }

@@ -3,6 +3,7 @@
 package drivertest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -40,6 +42,10 @@ const (
 	// ("net:[...] mnt:[...]"), which the inner process must not share.
 	envOuterNS = "MONGOCONN_DRIVERS_OUTER_NS"
 )
+
+// buildTimeout bounds building mongoconn: a cold cache compiles the driver
+// and its dependencies in a minute or two on a small machine.
+const buildTimeout = 10 * time.Minute
 
 // resolverIP is the address of the suite's DNS server: the one nameserver
 // of the namespace's resolv.conf, which cannot name a port, so it listens
@@ -98,8 +104,10 @@ func notIsolable() string {
 // buildMongoconn builds the command from the module root, before the
 // network is left behind.
 func buildMongoconn(dir string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	defer cancel()
 	bin := filepath.Join(dir, "mongoconn")
-	c := exec.Command("go", "build", "-o", bin, ".")
+	c := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
 	c.Dir = filepath.Join("..", "..")
 	c.Env = append(os.Environ(), "GOFLAGS=")
 	if out, err := c.CombinedOutput(); err != nil {

@@ -28,7 +28,7 @@ func TestKnownGapsNameRealRows(t *testing.T) {
 		s string
 	}
 	known := func(c driverrun.Client) bool {
-		for _, k := range driverrun.AllClients {
+		for _, k := range driverrun.AllClients() {
 			if k == c {
 				return true
 			}

@@ -39,6 +39,10 @@ const (
 	// clients' server selection, so that mongoconn has at least the time
 	// a client had to observe the same failure.
 	diagnoseTimeout = 5 * time.Second
+
+	// probeTimeout bounds the check that a python3 imports pymongo: an
+	// import takes a fraction of a second.
+	probeTimeout = 30 * time.Second
 )
 
 // Where the suite's files are, from this package's directory.
@@ -130,7 +134,7 @@ func TestDrivers(t *testing.T) {
 		if rows[i].scIndex != rows[j].scIndex {
 			return rows[i].scIndex < rows[j].scIndex
 		}
-		return slices.Index(driverrun.AllClients, rows[i].Client) < slices.Index(driverrun.AllClients, rows[j].Client)
+		return slices.Index(driverrun.AllClients(), rows[i].Client) < slices.Index(driverrun.AllClients(), rows[j].Client)
 	})
 	checkQueries(t, resolver)
 	checkKinds(t, rows)
@@ -164,9 +168,12 @@ func findClients(t *testing.T) *driverrun.Setup {
 		if err != nil {
 			continue
 		}
-		c := exec.Command(path, "-c", "import pymongo, dns")
+		ctx, cancel := context.WithTimeout(t.Context(), probeTimeout)
+		c := exec.CommandContext(ctx, path, "-c", "import pymongo, dns")
 		c.Env = []string{"PYTHONNOUSERSITE=1"}
-		if c.Run() == nil {
+		err = c.Run()
+		cancel()
+		if err == nil {
 			python = path
 			break
 		}
@@ -204,7 +211,7 @@ func runScenario(t *testing.T, env *suiteEnv, setup *driverrun.Setup, bin string
 	t.Logf("diagnose: ok=%v ids=%v verdict=%q", diag.OK, diag.IDs(), diag.Verdict)
 
 	var rows []row
-	for _, c := range driverrun.AllClients {
+	for _, c := range driverrun.AllClients() {
 		out, err := setup.Run(ctx, c, tg.uri)
 		if err != nil {
 			t.Errorf("%v", err)
@@ -451,7 +458,7 @@ func corpusName(c driverrun.Client, v driverrun.Versions, scenario string) strin
 
 // ownCorpusFile matches the names corpusName gives, whatever the versions.
 func ownCorpusFile(name string) bool {
-	for _, c := range driverrun.AllClients {
+	for _, c := range driverrun.AllClients() {
 		rest, ok := strings.CutPrefix(name, string(c))
 		if !ok {
 			continue
