@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 # Brief fuzzing run by `make test` (and so by CI).
 FUZZTIME_SHORT ?= 3s
 
-.PHONY: all build test unit e2e lint fuzz fuzz-short bench demo clean
+.PHONY: all build test unit e2e lint fuzz fuzz-short bench demo drivers drivers-install drivers-update clean
 
 all: build
 
@@ -27,6 +27,7 @@ e2e:
 
 lint:
 	$(GO) vet ./...
+	$(GO) vet -tags drivers ./internal/drivertest/
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
@@ -47,6 +48,30 @@ bench:
 ## demo: loopback scenarios and a diagnose report of each; no MongoDB needed.
 demo:
 	$(GO) run ./internal/demo $(ARGS)
+
+## drivers: the differential suite. Every scenario of internal/drivertest
+## against the Node.js driver, mongosh and PyMongo, checked against
+## diagnose and explain. Needs root (each client runs in a network
+## namespace of its own) and `make drivers-install`; skips otherwise.
+DRIVERS_NODE_DIR = testdata/drivers/node
+DRIVERS_TEST = MONGOCONN_BIN=$(abspath $(BIN)) $(GO) test -tags drivers -count=1 -v -timeout 15m -parallel 8 ./internal/drivertest/
+
+drivers: build
+	$(DRIVERS_TEST)
+
+## drivers-update: make drivers, then rewrite the suite's texts in
+## testdata/explain and testdata/drivers/outcomes.json.
+drivers-update: build
+	$(DRIVERS_TEST) -args -update
+
+## drivers-install: the clients, as root: Debian's python3-pymongo (and
+## python3-dnspython for mongodb+srv), and the npm packages pinned in
+## testdata/drivers/node (no install scripts: nothing is built or
+## downloaded beyond the registry's packages).
+drivers-install:
+	apt-get update -qq
+	apt-get install -y -qq python3-pymongo python3-dnspython
+	cd $(DRIVERS_NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund
 
 clean:
 	rm -rf bin
