@@ -1,0 +1,343 @@
+package probe
+
+// This file is the only one of package probe that names the engine's
+// packages: it parses connection strings, runs a probe and turns the
+// engine's Report into the plain result the metrics are built from.
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/internal/render"
+)
+
+// Dialer opens the TCP connections of a probe (the engine's and the
+// driver's). It has the shape of the driver's ContextDialer.
+type Dialer interface {
+	DialContext(ctx context.Context, network, address string) (net.Conn, error)
+}
+
+// URIError says why a connection string of the config cannot be used. Msg
+// is redacted.
+type URIError struct {
+	// ID is the catalogue id of the problem (uri.invalid, ...).
+	ID  string
+	Msg string
+}
+
+func (e *URIError) Error() string { return e.Msg }
+
+// parsedURI is a connection string the engine accepted.
+type parsedURI struct {
+	t        *diagnose.Target
+	redacted string
+	secrets  []string
+}
+
+// parseURI parses a target's connection string. password is the one put
+// in from password_file or password_env ("" when none): errors never show
+// it, whatever the parser echoes.
+func parseURI(uri, password string) (*parsedURI, error) {
+	t, err := diagnose.ParseTarget(uri)
+	if err != nil {
+		var uerr *diagnose.URIError
+		if errors.As(err, &uerr) {
+			msg := uerr.Error()
+			if uerr.Hint != "" {
+				msg += " (" + uerr.Hint + ")"
+			}
+			return nil, &URIError{ID: uerr.ID, Msg: diagnose.RedactSecrets(msg, password)}
+		}
+		return nil, &URIError{ID: diagnose.IDURIInvalid, Msg: diagnose.RedactSecrets(err.Error(), password)}
+	}
+	secrets := t.Secrets()
+	if password != "" {
+		secrets = append(secrets, password)
+	}
+	return &parsedURI{t: t, redacted: diagnose.RedactSecrets(t.Redacted, secrets...), secrets: secrets}, nil
+}
+
+// redactText replaces every secret the engine knows how to find in s
+// (connection-string passwords, key=value secrets).
+func redactText(s string) string { return diagnose.Redact(s) }
+
+// redactWith is redactText plus the literal secrets given.
+func redactWith(s string, secrets []string) string { return diagnose.RedactSecrets(s, secrets...) }
+
+// runSpec is one probe to run.
+type runSpec struct {
+	target *Target
+	module Module
+	// budget is the whole probe's time.
+	budget          time.Duration
+	dialer          Dialer
+	serverAPI       string
+	serverAPIStrict bool
+}
+
+// result is what one probe found, in plain fields: the metrics are built
+// from it alone.
+type result struct {
+	OK       bool
+	Verdict  string
+	Duration time.Duration
+	// Topology is the topology kind (Single, ReplicaSetWithPrimary, ...),
+	// "" when it was not learned.
+	Topology string
+	// ReplicaSet is true when the deployment is, or is asked to be, a
+	// replica set.
+	ReplicaSet bool
+	Stages     []stageResult
+	Findings   []findingResult
+	Servers    []serverResult
+	// SRVRecords is the number of SRV records found; HasSRV says whether
+	// they were looked up.
+	SRVRecords int
+	HasSRV     bool
+	// CertExpiry is the earliest NotAfter of the certificates seen in TLS
+	// handshakes (zero when none was seen).
+	CertExpiry time.Time
+
+	report  *diagnose.Report
+	secrets []string
+}
+
+// stageResult sums up the checks of one stage that ran.
+type stageResult struct {
+	Stage string
+	// Success is false when any check of the stage failed (a warning
+	// passes).
+	Success bool
+	// Duration is the longest check of the stage: the checks of one stage
+	// run in parallel, one per address.
+	Duration time.Duration
+}
+
+// findingResult is one finding of the report.
+type findingResult struct{ ID, Severity string }
+
+// serverResult is one server of the report.
+type serverResult struct {
+	Address        string
+	Up             bool
+	Answered       bool
+	RTT            time.Duration
+	Kind           string
+	SetName        string
+	Version        string
+	MaxWireVersion int32
+}
+
+// run probes spec.target with the engine the CLI uses.
+func run(ctx context.Context, spec runSpec) (*result, error) {
+	t := spec.target
+	e := diagnose.NewEngine()
+	e.Timeout = spec.budget
+	// Verbose keeps each certificate of a TLS chain in the tls checks,
+	// which is where probe_ssl_earliest_cert_expiry comes from.
+	e.Verbose = true
+	e.ServerAPI, e.ServerAPIStrict = spec.serverAPI, spec.serverAPIStrict
+	if spec.dialer != nil {
+		e.Dialer = spec.dialer
+	}
+	if t.DNSServer != "" {
+		e.Resolver = diagnose.NewResolver(t.DNSServer)
+	}
+	start := time.Now()
+	var (
+		r   *diagnose.Report
+		err error
+	)
+	switch spec.module {
+	case ModuleDiagnose:
+		r, err = e.Diagnose(ctx, t.parsed.t)
+	default:
+		r, err = e.Ping(ctx, t.parsed.t, diagnose.PingRequest{RequirePrimary: t.Primary})
+	}
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, &RunError{Target: t.Name, Msg: redactWith(err.Error(), t.secrets)}
+	}
+	if errors.Is(ctx.Err(), context.Canceled) { // shut down, or the scraper went away
+		r.Interrupted = true
+	}
+	redactReport(r, t.secrets)
+	return summarize(r, t.parsed.t, elapsed, t.secrets), nil
+}
+
+// RunError says the engine could not run a probe at all (as opposed to a
+// probe that ran and found a problem). Msg is redacted.
+type RunError struct {
+	Target string
+	Msg    string
+}
+
+func (e *RunError) Error() string {
+	return "target " + e.Target + ": the probe could not run: " + e.Msg
+}
+
+// summarize turns a report into the plain result.
+func summarize(r *diagnose.Report, t *diagnose.Target, elapsed time.Duration, secrets []string) *result {
+	res := &result{
+		OK:         r.OK,
+		Verdict:    r.Verdict,
+		Duration:   elapsed,
+		Topology:   r.Topology,
+		ReplicaSet: t.ReplicaSet != "" || strings.HasPrefix(r.Topology, "ReplicaSet"),
+		report:     r,
+		secrets:    secrets,
+	}
+	for _, st := range diagnose.Stages {
+		sr := stageResult{Stage: string(st), Success: true}
+		ran := false
+		for _, c := range r.Checks {
+			if c.Stage != st || c.Status == diagnose.StatusSkip {
+				continue
+			}
+			ran = true
+			if c.Status == diagnose.StatusFail {
+				sr.Success = false
+			}
+			if d := millisDuration(c.DurationMs); d > sr.Duration {
+				sr.Duration = d
+			}
+		}
+		if ran {
+			res.Stages = append(res.Stages, sr)
+		}
+	}
+	for _, f := range r.Findings {
+		res.Findings = append(res.Findings, findingResult{ID: f.ID, Severity: string(f.Severity)})
+	}
+	for _, s := range r.Servers {
+		answered := s.Reachable && s.Kind != "" && s.Kind != string(diagnose.TopologyUnknown)
+		res.Servers = append(res.Servers, serverResult{
+			Address:        s.Address,
+			Up:             s.Reachable,
+			Answered:       answered,
+			RTT:            millisDuration(s.RTTMs),
+			Kind:           s.Kind,
+			SetName:        s.SetName,
+			Version:        s.Version,
+			MaxWireVersion: s.MaxWireVersion,
+		})
+		if strings.HasPrefix(s.Kind, "RS") { // RSPrimary, RSSecondary, RSArbiter, RSOther, RSGhost
+			res.ReplicaSet = true
+		}
+	}
+	if r.SRV != nil {
+		res.HasSRV = true
+		res.SRVRecords = len(r.SRV.Records)
+	}
+	for _, c := range r.Checks {
+		if c.Stage != diagnose.StageTLS {
+			continue
+		}
+		for _, line := range c.Detail {
+			if at, ok := certNotAfter(line); ok && (res.CertExpiry.IsZero() || at.Before(res.CertExpiry)) {
+				res.CertExpiry = at
+			}
+		}
+	}
+	return res
+}
+
+// primaryAnswered reports whether a replica-set primary answered.
+func (r *result) primaryAnswered() bool {
+	for _, s := range r.Servers {
+		if s.Answered && s.Kind == "RSPrimary" {
+			return true
+		}
+	}
+	return false
+}
+
+// certLinePrefix and certTimeLayout are how the TLS stage describes each
+// certificate of a chain in verbose mode: "certificate N: subject ...,
+// valid 2006-01-02 15:04:05 UTC to 2006-01-02 15:04:05 UTC, ...".
+// TestCertExpiryFromTLSStage holds this parser to the engine's output.
+const (
+	certLinePrefix = "certificate "
+	certValidTo    = " to "
+	certTimeLayout = "2006-01-02 15:04:05 UTC"
+)
+
+// certNotAfter reads the end of validity from one verbose certificate
+// line of the tls stage.
+func certNotAfter(line string) (time.Time, bool) {
+	if !strings.HasPrefix(line, certLinePrefix) {
+		return time.Time{}, false
+	}
+	i := strings.LastIndex(line, ", valid ")
+	if i < 0 {
+		return time.Time{}, false
+	}
+	rest := line[i+len(", valid "):]
+	j := strings.Index(rest, certValidTo)
+	if j < 0 || len(rest) < j+len(certValidTo)+len(certTimeLayout) {
+		return time.Time{}, false
+	}
+	at, err := time.Parse(certTimeLayout, rest[j+len(certValidTo):j+len(certValidTo)+len(certTimeLayout)])
+	if err != nil {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+// millisDuration converts the report's milliseconds to a duration.
+func millisDuration(ms float64) time.Duration {
+	if ms != ms || ms < 0 { // NaN or negative
+		return 0
+	}
+	return time.Duration(ms * float64(time.Millisecond))
+}
+
+// redactReport replaces the target's secrets wherever the report might
+// echo them. The engine redacts already; this is the second lock on the
+// door, for secrets that came from password_file and password_env.
+func redactReport(r *diagnose.Report, secrets []string) {
+	red := func(s string) string { return redactWith(s, secrets) }
+	list := func(l []string) {
+		for i := range l {
+			l[i] = red(l[i])
+		}
+	}
+	r.Target = red(r.Target)
+	r.Verdict = red(r.Verdict)
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		c.Address, c.Summary = red(c.Address), red(c.Summary)
+		list(c.Detail)
+	}
+	for i := range r.Servers {
+		s := &r.Servers[i]
+		s.Address, s.Me, s.Error, s.Primary = red(s.Address), red(s.Me), red(s.Error), red(s.Primary)
+		s.SetName, s.Version = red(s.SetName), red(s.Version)
+		list(s.Hosts)
+		list(s.Passives)
+		list(s.Arbiters)
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.Title, f.Cause, f.SuggestedURI = red(f.Title), red(f.Cause), red(f.SuggestedURI)
+		list(f.Evidence)
+		list(f.Fixes)
+	}
+	if r.SRV != nil {
+		r.SRV.URI = red(r.SRV.URI)
+		list(r.SRV.TXT)
+		for k, v := range r.SRV.Options {
+			r.SRV.Options[k] = red(v)
+		}
+	}
+}
+
+// writeReportJSON writes the probe's report as the CLI's -o json does.
+func writeReportJSON(w io.Writer, res *result) error {
+	return render.JSON(w, res.report)
+}
