@@ -97,13 +97,16 @@ type Target struct {
 	Line int
 
 	uri     secretString
-	secrets []string
+	secrets secretList
 	parsed  *parsedURI
 }
 
-// String names the target without its connection string, so that a
-// target printed by mistake shows no secret.
-func (t *Target) String() string { return "target " + t.Name }
+// String names the target and its redacted connection string.
+func (t Target) String() string { return "target " + t.Name + " (" + t.Redacted + ")" }
+
+// Format prints what String says, whatever the verb: a target printed by
+// mistake, even with %+v, shows no secret.
+func (t Target) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, t.String()) }
 
 // secretString holds a connection string or a password. Printing it, by
 // any verb or logger, shows ****.
@@ -113,6 +116,12 @@ func (secretString) String() string               { return redactedSecret }
 func (secretString) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, redactedSecret) }
 func (secretString) MarshalText() ([]byte, error) { return []byte(redactedSecret), nil }
 func (s secretString) reveal() string             { return string(s) }
+
+// secretList holds the secrets of a connection string, for redaction.
+// Printing it shows ****.
+type secretList []string
+
+func (secretList) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "["+redactedSecret+"]") }
 
 // redactedSecret replaces secrets in everything the server writes.
 const redactedSecret = "****"
@@ -334,6 +343,10 @@ func (l *Loader) build(file, name string, line int, rt rawTarget) (*Target, erro
 			sources = append(sources, f)
 		}
 	}
+	byLine := func(fields []string) {
+		sort.SliceStable(fields, func(i, j int) bool { return rt.lines[fields[i]] < rt.lines[fields[j]] })
+	}
+	byLine(sources)
 	switch len(sources) {
 	case 0:
 		return nil, bad("", "no connection string: give uri, uri_file or uri_env")
@@ -368,6 +381,7 @@ func (l *Loader) build(file, name string, line int, rt rawTarget) (*Target, erro
 			pwSources = append(pwSources, f)
 		}
 	}
+	byLine(pwSources)
 	var password string
 	switch len(pwSources) {
 	case 0:

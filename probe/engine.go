@@ -36,7 +36,7 @@ func (e *URIError) Error() string { return e.Msg }
 type parsedURI struct {
 	t        *diagnose.Target
 	redacted string
-	secrets  []string
+	secrets  secretList
 }
 
 // parseURI parses a target's connection string. password is the one put
@@ -104,7 +104,7 @@ type result struct {
 	CertExpiry time.Time
 
 	report  *diagnose.Report
-	secrets []string
+	secrets secretList
 }
 
 // stageResult sums up the checks of one stage that ran.
@@ -182,7 +182,7 @@ func (e *RunError) Error() string {
 }
 
 // summarize turns a report into the plain result.
-func summarize(r *diagnose.Report, t *diagnose.Target, elapsed time.Duration, secrets []string) *result {
+func summarize(r *diagnose.Report, t *diagnose.Target, elapsed time.Duration, secrets secretList) *result {
 	res := &result{
 		OK:         r.OK,
 		Verdict:    r.Verdict,
