@@ -218,7 +218,7 @@ func (l *Loader) Parse(file string, data []byte) (*Config, error) {
 			targets = value
 			return nil
 		}
-		return bad(key, "", "unknown field %q: the config has one field, targets", printable(key.Value))
+		return bad(key, "", "unknown field %q: the config has one field, targets%s", printable(key.Value), didYouMean(key.Value, []string{"targets"}))
 	})
 	if err != nil {
 		return nil, fillFile(err, file)
@@ -283,7 +283,7 @@ func (l *Loader) target(file, name string, key, value *yaml.Node) (*Target, erro
 			"timeout": &rt.Timeout, "dns_server": &rt.DNSServer,
 		}[k.Value]
 		if dst == nil {
-			return bad(k.Line, "unknown field %q: a target has %s", printable(k.Value), strings.Join(targetFields, ", "))
+			return bad(k.Line, "unknown field %q%s: a target has %s", printable(k.Value), didYouMean(k.Value, targetFields), strings.Join(targetFields, ", "))
 		}
 		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
 			return bad(v.Line, "%s is a string", k.Value)
@@ -447,6 +447,47 @@ func eachField(m *yaml.Node, fn func(key, value *yaml.Node) error) error {
 		}
 	}
 	return nil
+}
+
+// didYouMean is " (did you mean X?)" for the known word closest to word,
+// when one is within two edits; "" otherwise.
+func didYouMean(word string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(word, k, bestD); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// editDistance is the Levenshtein distance of a and b, or limit when it is
+// at least limit (the words compared are short; longer ones are cut off).
+func editDistance(a, b string, limit int) int {
+	const maxLen = 64
+	if len(a) > maxLen || len(b) > maxLen {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
 }
 
 // fillFile names file in a ConfigError built without it.

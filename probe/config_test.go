@@ -116,9 +116,10 @@ func TestConfigErrors(t *testing.T) {
 		contains string
 	}{
 		{"unknown top-level field", "targets:\n  a:\n    uri: mongodb://h/\nlisten: x\n", nil, 4, `unknown field "listen"`},
-		{"unknown target field", "targets:\n  a:\n    uri: mongodb://h/\n    pasword_file: x\n", nil, 4, `unknown field "pasword_file"`},
+		{"unknown target field", "targets:\n  a:\n    uri: mongodb://h/\n    pasword_file: x\n", nil, 4, `unknown field "pasword_file" (did you mean password_file?)`},
 		{"no targets", "targets: {}\n", nil, 1, "no targets"},
-		{"targets missing", "other: 1\n", nil, 1, `unknown field "other"`},
+		{"targets missing", "other: 1\n", nil, 1, `unknown field "other": the config has one field, targets`},
+		{"targets misspelt", "target:\n  a:\n    uri: mongodb://h/\n", nil, 1, `unknown field "target": the config has one field, targets (did you mean targets?)`},
 		{"not a map", "- a\n- b\n", nil, 1, "a map"},
 		{"empty file", "", nil, 0, "empty"},
 		{"syntax", "targets:\n  a: [\n", nil, 0, "yaml"},
@@ -175,6 +176,11 @@ func TestConfigErrorsHideSecrets(t *testing.T) {
 		"targets:\n  a:\n    uri: mongodb://u@h/?authMechanism=NOPE\n    password_file: " + pw + "\n",
 		"targets:\n  \"mongodb://u:Sentinel-Zx81@h/\":\n    uri: mongodb://h/\n",
 		"targets:\n  a:\n    uri: mongodb://h/\n    module: \"mongodb://u:Sentinel-Zx81@h/\"\n",
+		"targets:\n  a:\n    uri: mongodb://u:Sentinel-Zx81@h/?authMechanism=NOPE\n",
+		"targets:\n  a:\n    uri: mongodb://u:Sentinel-Zx81@h1,h2/?directConnection=true\n",
+		"targets:\n  a:\n    uri: \"mongodb://u:Sentinel:Zx81@h/\"\n",
+		"targets:\n  a:\n    uri: \"mongodb://u:Sentinel@Zx81@h/\"\n",
+		"targets:\n  a:\n    uri: \"mongodb://u:Sentinel%zz@h/\"\n",
 	} {
 		file := writeFile(t, t.TempDir(), "probe.yml", body)
 		_, err := (&Loader{}).Load(file)

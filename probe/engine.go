@@ -45,21 +45,42 @@ type parsedURI struct {
 func parseURI(uri, password string) (*parsedURI, error) {
 	t, err := diagnose.ParseTarget(uri)
 	if err != nil {
+		// The string was refused, so its password is not known for sure:
+		// hide what stands where a password would.
+		known := []string{password, inlinePassword(uri)}
 		var uerr *diagnose.URIError
 		if errors.As(err, &uerr) {
 			msg := uerr.Error()
 			if uerr.Hint != "" {
 				msg += " (" + uerr.Hint + ")"
 			}
-			return nil, &URIError{ID: uerr.ID, Msg: diagnose.RedactSecrets(msg, password)}
+			return nil, &URIError{ID: uerr.ID, Msg: diagnose.RedactSecrets(msg, known...)}
 		}
-		return nil, &URIError{ID: diagnose.IDURIInvalid, Msg: diagnose.RedactSecrets(err.Error(), password)}
+		return nil, &URIError{ID: diagnose.IDURIInvalid, Msg: diagnose.RedactSecrets(err.Error(), known...)}
 	}
 	secrets := t.Secrets()
 	if password != "" {
 		secrets = append(secrets, password)
 	}
 	return &parsedURI{t: t, redacted: diagnose.RedactSecrets(t.Redacted, secrets...), secrets: secrets}, nil
+}
+
+// inlinePassword is what stands between the first ':' of the user
+// information and its '@' in a connection string ("" when nothing does).
+func inlinePassword(uri string) string {
+	_, rest, ok := strings.Cut(uri, "://")
+	if !ok {
+		return ""
+	}
+	at := strings.LastIndex(rest, "@")
+	if end := strings.IndexAny(rest, "/?"); end >= 0 && end < at {
+		at = strings.LastIndex(rest[:end], "@")
+	}
+	if at < 0 {
+		return ""
+	}
+	_, pw, _ := strings.Cut(rest[:at], ":")
+	return pw
 }
 
 // redactText replaces every secret the engine knows how to find in s
