@@ -121,6 +121,8 @@ func BenchmarkServe(b *testing.B) {
 	}
 
 	b.ResetTimer()
+	cpuBefore := cpuTime(b, srv.Process.Pid)
+	probes := 0
 	var p50, p99 time.Duration
 	for n := 0; n < b.N; n++ {
 		var (
@@ -154,8 +156,10 @@ func BenchmarkServe(b *testing.B) {
 			b.Fatalf("%d of %d probes failed; first: %v", len(failures), len(failures)+len(latencies), failures[0])
 		}
 		p50, p99 = quantile(latencies, 0.5), quantile(latencies, 0.99)
+		probes += len(latencies)
 	}
 	b.StopTimer()
+	cpu := cpuTime(b, srv.Process.Pid) - cpuBefore
 
 	rss := peakRSS(b, srv.Process.Pid)
 	b.ReportMetric(ms(p50), "p50-ms")
@@ -164,6 +168,36 @@ func BenchmarkServe(b *testing.B) {
 	b.ReportMetric(ms(p99)/ms(ping), "p99/ping")
 	b.ReportMetric(ms(quantile(single, 0.5)), "single-probe-ms")
 	b.ReportMetric(float64(rss)/(1<<20), "MiB-rss")
+	if probes > 0 && cpu > 0 {
+		b.ReportMetric(ms(cpu)/float64(probes), "cpu-ms/probe")
+	}
+}
+
+// clockTicks is the unit of the CPU times in /proc/PID/stat (USER_HZ,
+// 100 on Linux).
+const clockTicks = 100
+
+// cpuTime is the user and system CPU time a process has used so far, from
+// /proc/PID/stat (0 when it cannot be read).
+func cpuTime(b *testing.B, pid int) time.Duration {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses: state is
+	// the first, utime the 12th and stime the 13th.
+	_, rest, ok := strings.Cut(string(data), ") ")
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseInt(f[11], 10, 64)
+	sys, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(user+sys) * time.Second / clockTicks
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

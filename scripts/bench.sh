@@ -58,10 +58,12 @@ mt=$(metric 'BenchmarkManyTargets' ms/run); mr=$(metric 'BenchmarkManyTargets' M
 [ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 30 MiB" "$(judge "$mr" 30)"
 sp=$(metric 'BenchmarkServe' p99-ms); s5=$(metric 'BenchmarkServe' p50-ms); sg=$(metric 'BenchmarkServe' ping-ms)
 sr=$(metric 'BenchmarkServe' p99/ping); s1=$(metric 'BenchmarkServe' single-probe-ms); sm=$(metric 'BenchmarkServe' MiB-rss)
+sc=$(metric 'BenchmarkServe' cpu-ms/probe)
 if [ -n "$sp" ]; then
 	row "serve, 100 probes/s for 10 s: p99 / ping" "${sp} / ${sg} ms" "ratio < 2" "$(judge "$sr" 2)"
 	row "  ratio" "${sr}x" "" ""
 	row "  p50; one probe at a time" "${s5} ms; ${s1} ms" "" ""
+	row "  CPU per probe" "${sc} ms" "" ""
 	row "serve: peak RSS" "${sm} MiB" "< 64 MiB" "$(judge "$sm" 64)"
 fi
 exit 0
