@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/probe"
 )
 
 // Serve benchmark settings (DESIGN.md §11: 100 probes/s of a healthy
@@ -229,4 +231,30 @@ func peakRSS(b *testing.B, pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkServeProbe: one /probe of a healthy fake mongod at a time, in
+// process, with -benchmem: the allocations of a probe, which the machine's
+// load does not move.
+func BenchmarkServeProbe(b *testing.B) {
+	m := mongotest.StartFakeMongod(b, mongotest.Options{})
+	dir := b.TempDir()
+	cfg := filepath.Join(dir, "probe.yml")
+	if err := os.WriteFile(cfg, []byte("targets:\n  healthy:\n    uri: "+m.URI()+"\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	s, err := probe.New(probe.Options{ConfigFile: cfg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := s.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/probe?target=healthy", nil))
+		if w.Code != 200 || !strings.Contains(w.Body.String(), "\nprobe_success 1\n") {
+			b.Fatalf("status %d:\n%s", w.Code, w.Body)
+		}
+	}
 }

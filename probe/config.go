@@ -117,12 +117,6 @@ func (secretString) Format(f fmt.State, _ rune)   { _, _ = io.WriteString(f, red
 func (secretString) MarshalText() ([]byte, error) { return []byte(redactedSecret), nil }
 func (s secretString) reveal() string             { return string(s) }
 
-// secretList holds the secrets of a connection string, for redaction.
-// Printing it shows ****.
-type secretList []string
-
-func (secretList) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "["+redactedSecret+"]") }
-
 // redactedSecret replaces secrets in everything the server writes.
 const redactedSecret = "****"
 

@@ -58,11 +58,8 @@ func parseURI(uri, password string) (*parsedURI, error) {
 		}
 		return nil, &URIError{ID: diagnose.IDURIInvalid, Msg: diagnose.RedactSecrets(err.Error(), known...)}
 	}
-	secrets := t.Secrets()
-	if password != "" {
-		secrets = append(secrets, password)
-	}
-	return &parsedURI{t: t, redacted: diagnose.RedactSecrets(t.Redacted, secrets...), secrets: secrets}, nil
+	secrets := newSecretList(append(t.Secrets(), password)...)
+	return &parsedURI{t: t, redacted: diagnose.RedactSecrets(t.Redacted, secrets.raw...), secrets: secrets}, nil
 }
 
 // inlinePassword is what stands between the first ':' of the user
@@ -87,15 +84,25 @@ func inlinePassword(uri string) string {
 // (connection-string passwords, key=value secrets).
 func redactText(s string) string { return diagnose.Redact(s) }
 
-// redactWith is redactText plus the literal secrets given.
-func redactWith(s string, secrets []string) string { return diagnose.RedactSecrets(s, secrets...) }
+// scrub replaces the secrets of l in s, in any form. The engine redacts
+// what it reports already; this is the second lock on the door, for
+// secrets that came from password_file and password_env, cheap when no
+// secret is there.
+func scrub(l secretList, s string) string {
+	if !l.appears(s) {
+		return s
+	}
+	return diagnose.RedactSecrets(s, l.raw...)
+}
 
 // runSpec is one probe to run.
 type runSpec struct {
 	target *Target
 	module Module
 	// budget is the whole probe's time.
-	budget          time.Duration
+	budget time.Duration
+	// debug asks for the report in full (debug=true).
+	debug           bool
 	dialer          Dialer
 	serverAPI       string
 	serverAPIStrict bool
@@ -160,8 +167,9 @@ func run(ctx context.Context, spec runSpec) (*result, error) {
 	e := diagnose.NewEngine()
 	e.Timeout = spec.budget
 	// Verbose keeps each certificate of a TLS chain in the tls checks,
-	// which is where probe_ssl_earliest_cert_expiry comes from.
-	e.Verbose = true
+	// which is where probe_ssl_earliest_cert_expiry comes from; a debug
+	// report gets the raw replies too.
+	e.Verbose = t.parsed.t.TLS || spec.debug
 	e.ServerAPI, e.ServerAPIStrict = spec.serverAPI, spec.serverAPIStrict
 	if spec.dialer != nil {
 		e.Dialer = spec.dialer
@@ -182,7 +190,7 @@ func run(ctx context.Context, spec runSpec) (*result, error) {
 	}
 	elapsed := time.Since(start)
 	if err != nil {
-		return nil, &RunError{Target: t.Name, Msg: redactWith(err.Error(), t.secrets)}
+		return nil, &RunError{Target: t.Name, Msg: diagnose.RedactSecrets(err.Error(), t.secrets.raw...)}
 	}
 	if errors.Is(ctx.Err(), context.Canceled) { // shut down, or the scraper went away
 		r.Interrupted = true
@@ -318,11 +326,10 @@ func millisDuration(ms float64) time.Duration {
 	return time.Duration(ms * float64(time.Millisecond))
 }
 
-// redactReport replaces the target's secrets wherever the report might
-// echo them. The engine redacts already; this is the second lock on the
-// door, for secrets that came from password_file and password_env.
-func redactReport(r *diagnose.Report, secrets []string) {
-	red := func(s string) string { return redactWith(s, secrets) }
+// redactReport scrubs the target's secrets wherever the report might echo
+// them.
+func redactReport(r *diagnose.Report, secrets secretList) {
+	red := func(s string) string { return scrub(secrets, s) }
 	list := func(l []string) {
 		for i := range l {
 			l[i] = red(l[i])

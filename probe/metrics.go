@@ -62,7 +62,7 @@ func probeRegistry(res *result, duration time.Duration) *prometheus.Registry {
 	if res.OK {
 		success.Set(1)
 	}
-	label := func(s string) string { return redactWith(s, res.secrets) }
+	label := func(s string) string { return scrub(res.secrets, s) }
 
 	stageOK := vec(metricStageSuccess, "1 when no check of the stage failed; stages that did not run are absent.", "stage")
 	stageDur := vec(metricStageDuration, "The longest check of the stage, in seconds (its checks run in parallel).", "stage")

@@ -92,7 +92,7 @@ func TestProbeMetricsReplicaSet(t *testing.T) {
 		},
 		HasSRV: true, SRVRecords: 3,
 		CertExpiry: expiry,
-		secrets:    secretList{"unused"},
+		secrets:    newSecretList("unused"),
 	}
 	fams := gather(t, res, 1250*time.Millisecond)
 	for _, tc := range []struct {
@@ -165,7 +165,7 @@ func TestProbeMetricsAbsentWhenNotApplicable(t *testing.T) {
 func TestProbeMetricsRedactLabels(t *testing.T) {
 	res := &result{
 		Servers: []serverResult{{Address: "Sentinel-Qq81.evil:27017", Up: true, Answered: true, Kind: "Standalone", SetName: "Sentinel-Qq81"}},
-		secrets: secretList{"Sentinel-Qq81"},
+		secrets: newSecretList("Sentinel-Qq81"),
 	}
 	mfs, err := probeRegistry(res, 0).Gather()
 	if err != nil {

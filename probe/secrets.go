@@ -1,6 +1,11 @@
 package probe
 
-import "strings"
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+)
 
 // PasswordError says why a password from password_file or password_env
 // cannot be put into a connection string.
@@ -51,4 +56,62 @@ func escapePassword(s string) string {
 		b.WriteByte(hex[c&15])
 	}
 	return b.String()
+}
+
+// secretList holds the secrets of a connection string and every form in
+// which text may carry them (as written, percent-encoded in each way, with
+// upper- or lower-case hex). Printing it shows ****.
+type secretList struct {
+	raw   []string
+	forms []string
+}
+
+func newSecretList(secrets ...string) secretList {
+	var l secretList
+	seen := map[string]bool{}
+	add := func(f string) {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			l.forms = append(l.forms, f)
+		}
+	}
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		l.raw = append(l.raw, s)
+		for _, f := range []string{s, url.QueryEscape(s), url.PathEscape(s), escapePassword(s), strings.TrimPrefix(url.UserPassword("", s).String(), ":")} {
+			add(f)
+			add(lowerHex(f))
+		}
+	}
+	return l
+}
+
+// appears reports whether any form of a secret is in s.
+func (l secretList) appears(s string) bool {
+	for _, f := range l.forms {
+		if strings.Contains(s, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (secretList) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, "["+redactedSecret+"]") }
+
+// lowerHex writes the hex digits of s's percent escapes in lower case.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '%' {
+			continue
+		}
+		for j := i + 1; j <= i+2; j++ {
+			if b[j] >= 'A' && b[j] <= 'F' {
+				b[j] += 'a' - 'A'
+			}
+		}
+	}
+	return string(b)
 }

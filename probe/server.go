@@ -352,7 +352,7 @@ func (s *Server) handleProbe(w http.ResponseWriter, r *http.Request) {
 	budget := time.Until(deadlineOf(ctx, req.budget))
 	start := time.Now()
 	res, err := run(ctx, runSpec{
-		target: req.target, module: req.module, budget: budget, dialer: s.opts.Dialer,
+		target: req.target, module: req.module, budget: budget, debug: req.debug, dialer: s.opts.Dialer,
 		serverAPI: s.opts.ServerAPI, serverAPIStrict: s.opts.ServerAPIStrict,
 	})
 	elapsed := time.Since(start)
