@@ -73,8 +73,9 @@ Passwords from password_file or password_env are percent-encoded into the connec
 string; no password appears in any answer, metric or log line.
 
 The default address, ` + DefaultListen + `, is loopback only: use --listen :27917 (all
-interfaces) where Prometheus runs on another machine. Port 27917 is in no list of
-Prometheus's default port allocations and is not one of MongoDB's ports.
+interfaces) where Prometheus runs on another machine. Port 27917 lies outside
+Prometheus's default port allocations (9090-9999, all taken, and the exporters numbered
+upward from 10000), is not one of MongoDB's ports, and is below Linux's ephemeral range.
 
 At most --max-concurrent-probes probes run at once; a probe over the bound waits for a
 slot up to half its budget, then gets 503 (Prometheus records up=0 for that scrape, and
