@@ -34,6 +34,10 @@ import (
 // failure.
 const prometheusGuard = 90 * time.Second
 
+// prometheusStopGuard is how long Prometheus may take to stop after
+// SIGINT (it flushes its head block) before it is killed.
+const prometheusStopGuard = 10 * time.Second
+
 // freeLoopbackPort returns a loopback address nothing listens on now.
 func freeLoopbackPort(t *testing.T) string {
 	t.Helper()
@@ -146,7 +150,7 @@ scrape_configs:
 		_ = c.Process.Signal(os.Interrupt)
 		select {
 		case <-exited:
-		case <-time.After(10 * time.Second):
+		case <-time.After(prometheusStopGuard):
 			_ = c.Process.Kill()
 			<-exited
 		}

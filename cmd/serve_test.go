@@ -83,6 +83,10 @@ func TestServeDefaultListen(t *testing.T) {
 	}
 }
 
+// configErrorGuard bounds a serve that should stop at its config: should
+// it start serving instead, the test ends rather than hangs.
+const configErrorGuard = time.Minute
+
 // TestServeBadConfigIsUsageError: serve's real run function turns a
 // config error into a usage error (exit 2) naming file and line.
 func TestServeBadConfigIsUsageError(t *testing.T) {
@@ -93,7 +97,7 @@ func TestServeBadConfigIsUsageError(t *testing.T) {
 	ios, _, _, errOut := Test()
 	root := NewCmdRoot(NewFactory(ios, func(string) string { return "" }))
 	root.SetArgs([]string{"serve", "--config", file, "--listen", "127.0.0.1:0"})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), configErrorGuard)
 	defer cancel()
 	err := root.ExecuteContext(ctx)
 	if code := exitCode(ios, err, nil); code != ExitUsage {

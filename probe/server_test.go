@@ -339,7 +339,7 @@ func TestShutdownCancelsProbes(t *testing.T) {
 	if probeErr == nil && probeCode != http.StatusOK {
 		t.Errorf("the probe in flight got %d", probeCode)
 	}
-	if _, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), requestGuard); err == nil {
 		t.Error("still listening after Serve returned")
 	}
 }
