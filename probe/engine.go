@@ -8,19 +8,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"strings"
 	"time"
 
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/render"
 )
-
-// Dialer opens the TCP connections of a probe (the engine's and the
-// driver's). It has the shape of the driver's ContextDialer.
-type Dialer interface {
-	DialContext(ctx context.Context, network, address string) (net.Conn, error)
-}
 
 // URIError says why a connection string of the config cannot be used. Msg
 // is redacted.
@@ -103,7 +96,6 @@ type runSpec struct {
 	budget time.Duration
 	// debug asks for the report in full (debug=true).
 	debug           bool
-	dialer          Dialer
 	serverAPI       string
 	serverAPIStrict bool
 }
@@ -171,9 +163,6 @@ func run(ctx context.Context, spec runSpec) (*result, error) {
 	// report gets the raw replies too.
 	e.Verbose = t.parsed.t.TLS || spec.debug
 	e.ServerAPI, e.ServerAPIStrict = spec.serverAPI, spec.serverAPIStrict
-	if spec.dialer != nil {
-		e.Dialer = spec.dialer
-	}
 	if t.DNSServer != "" {
 		e.Resolver = diagnose.NewResolver(t.DNSServer)
 	}

@@ -81,9 +81,6 @@ type Options struct {
 	// Logger receives one line per request and the reload events (nothing
 	// is logged when nil).
 	Logger *slog.Logger
-	// Dialer opens every connection of every probe (the network when
-	// nil). Tests point it at loopback fixtures.
-	Dialer Dialer
 	// ServerAPI and ServerAPIStrict declare the Stable API in every probe
 	// (--server-api 1, --server-api-strict).
 	ServerAPI       string
@@ -352,7 +349,7 @@ func (s *Server) handleProbe(w http.ResponseWriter, r *http.Request) {
 	budget := time.Until(deadlineOf(ctx, req.budget))
 	start := time.Now()
 	res, err := run(ctx, runSpec{
-		target: req.target, module: req.module, budget: budget, debug: req.debug, dialer: s.opts.Dialer,
+		target: req.target, module: req.module, budget: budget, debug: req.debug,
 		serverAPI: s.opts.ServerAPI, serverAPIStrict: s.opts.ServerAPIStrict,
 	})
 	elapsed := time.Since(start)
