@@ -371,7 +371,7 @@ func (s *Server) handleProbe(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.debug {
 		w.Header().Set("Content-Type", "application/json")
-		if err := writeReportJSON(w, res); err != nil {
+		if err := res.writeJSON(w); err != nil {
 			s.log.Error("writing the debug report", "target", req.target.Name, "err", err.Error())
 		}
 		return
