@@ -125,3 +125,18 @@ func FuzzProbeRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCertNotAfter: any line (a certificate's names come from the peer) is
+// read or refused, never a panic, and an expiry read is one the line
+// holds.
+func FuzzCertNotAfter(f *testing.F) {
+	f.Add(`certificate 0: subject "CN=localhost", issuer "CN=ca", valid 2026-01-02 03:04:05 UTC to 2027-02-03 04:05:06 UTC, names localhost`)
+	f.Add(`certificate 1: subject "CN=\"x", issuer "", valid 2026-01-02 03:04:05 UTC to 2027-02-03 04:05:06 UTC, CA`)
+	f.Add(`certificate 0: subject "`)
+	f.Fuzz(func(t *testing.T, line string) {
+		at, ok := certNotAfter(line)
+		if ok && !strings.Contains(line, at.Format(certTimeLayout)) {
+			t.Fatalf("certNotAfter(%q) = %v, which the line does not hold", line, at)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package probe
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -70,32 +71,49 @@ func (r *result) primaryAnswered() bool {
 	return false
 }
 
-// certLinePrefix and certTimeLayout are how the TLS stage describes each
-// certificate of a chain in verbose mode: "certificate N: subject ...,
-// valid 2006-01-02 15:04:05 UTC to 2006-01-02 15:04:05 UTC, ...".
+// How the TLS stage describes each certificate of a chain in verbose mode:
+//
+//	certificate N: subject "...", issuer "...", valid T1 to T2[, names ...][, CA]
+//
+// with Go-quoted subject and issuer and times in certTimeLayout. The names
+// come from the certificate unquoted, so the line is read from the front:
+// a name crafted to look like a date cannot move the expiry.
 // TestCertExpiryFromTLSStage holds this parser to the engine's output.
 const (
-	certLinePrefix = "certificate "
-	certValidTo    = " to "
 	certTimeLayout = "2006-01-02 15:04:05 UTC"
 )
 
 // certNotAfter reads the end of validity from one verbose certificate
 // line of the tls stage.
 func certNotAfter(line string) (time.Time, bool) {
-	if !strings.HasPrefix(line, certLinePrefix) {
+	rest, ok := strings.CutPrefix(line, "certificate ")
+	if !ok {
 		return time.Time{}, false
 	}
-	i := strings.LastIndex(line, ", valid ")
-	if i < 0 {
+	_, rest, ok = strings.Cut(rest, ": subject ")
+	if !ok {
 		return time.Time{}, false
 	}
-	rest := line[i+len(", valid "):]
-	j := strings.Index(rest, certValidTo)
-	if j < 0 || len(rest) < j+len(certValidTo)+len(certTimeLayout) {
+	for _, field := range []string{"subject", "issuer"} {
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return time.Time{}, false
+		}
+		rest = rest[len(q):]
+		sep := ", issuer "
+		if field == "issuer" {
+			sep = ", valid "
+		}
+		if rest, ok = strings.CutPrefix(rest, sep); !ok {
+			return time.Time{}, false
+		}
+	}
+	// rest: "T1 to T2..."
+	n := len(certTimeLayout)
+	if len(rest) < 2*n+len(" to ") || rest[n:n+len(" to ")] != " to " {
 		return time.Time{}, false
 	}
-	at, err := time.Parse(certTimeLayout, rest[j+len(certValidTo):j+len(certValidTo)+len(certTimeLayout)])
+	at, err := time.Parse(certTimeLayout, rest[n+len(" to "):2*n+len(" to ")])
 	if err != nil {
 		return time.Time{}, false
 	}
