@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make bench: measure mongoconn against the budgets of DESIGN.md §6 and
-# print a table. BENCH_QUICK=1 skips the bare driver's 30-second defaults.
+# make bench: measure mongoconn against the budgets of DESIGN.md §6 (and
+# §11's for serve) and print a table. BENCH_QUICK=1 skips the bare driver's 30-second defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
