@@ -231,6 +231,7 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 		NewCmdTunnelCheck(f, nil),
 		NewCmdDiagnose(f, nil),
 		NewCmdExplain(f, nil),
+		NewCmdServe(f, nil),
 		NewCmdVersion(f),
 	)
 	root.InitDefaultCompletionCmd()

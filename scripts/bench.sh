@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make bench: measure mongoconn against the budgets of DESIGN.md §6 and
-# print a table. BENCH_QUICK=1 skips the bare driver's 30-second defaults.
+# make bench: measure mongoconn against the budgets of DESIGN.md §6 (and
+# §11's for serve) and print a table. BENCH_QUICK=1 skips the bare driver's 30-second defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -13,6 +13,7 @@ export MONGOCONN_BIN="$PWD/bin/mongoconn" BAREPING_BIN="$PWD/bin/bareping"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 go test -run '^$' -bench 'Ping|Verdict|DiscoverReplSet|PeakRSS|ManyTargets|Interrupt' -benchtime 10x -timeout 20m . | tee "$out" >&2
+go test -run '^$' -bench 'Serve' -benchtime 1x -timeout 10m . | tee -a "$out" >&2
 if [ "${BENCH_QUICK:-}" != 1 ]; then
 	go test -run '^$' -bench 'DriverDefaults' -benchtime 1x -timeout 5m . | tee -a "$out" >&2
 fi
@@ -55,4 +56,14 @@ it=$(metric 'BenchmarkInterrupt' ms/exit)
 row "exit after Ctrl-C during diagnose" "${it} ms" "< 200 ms" "$(judge "$it" 200)"
 mt=$(metric 'BenchmarkManyTargets' ms/run); mr=$(metric 'BenchmarkManyTargets' MiB-rss)
 [ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 30 MiB" "$(judge "$mr" 30)"
+sp=$(metric 'BenchmarkServe' p99-ms); s5=$(metric 'BenchmarkServe' p50-ms); sg=$(metric 'BenchmarkServe' ping-ms)
+sr=$(metric 'BenchmarkServe' p99/ping); s1=$(metric 'BenchmarkServe' single-probe-ms); sm=$(metric 'BenchmarkServe' MiB-rss)
+sc=$(metric 'BenchmarkServe' cpu-ms/probe)
+if [ -n "$sp" ]; then
+	row "serve, 100 probes/s for 10 s: p99 / ping" "${sp} / ${sg} ms" "ratio < 2" "$(judge "$sr" 2)"
+	row "  ratio" "${sr}x" "" ""
+	row "  p50; one probe at a time" "${s5} ms; ${s1} ms" "" ""
+	row "  CPU per probe" "${sc} ms" "" ""
+	row "serve: peak RSS" "${sm} MiB" "< 64 MiB" "$(judge "$sm" 64)"
+fi
 exit 0
