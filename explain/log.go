@@ -2,10 +2,10 @@ package explain
 
 import (
 	"bufio"
-	"fmt"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
