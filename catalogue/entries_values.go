@@ -5,13 +5,13 @@ import "github.com/mongoconn/mongoconn/report"
 // Ids of the findings about option values, the linked driver and this
 // machine (DESIGN.md §4, after atlas.access-list).
 const (
-	IDURIInvalidValue  = "uri.invalid-value"
-	IDDriverRefused    = "driver.refused"
-	IDLocalResources   = "local.resources"
-	docGoConnect       = "https://www.mongodb.com/docs/drivers/go/current/connect/mongoclient/"
-	docGoConnOptions   = "https://www.mongodb.com/docs/drivers/go/current/connect/connection-options/"
-	docProductionNotes = "https://www.mongodb.com/docs/manual/administration/production-notes/"
-	docUlimit          = "https://www.mongodb.com/docs/manual/reference/ulimit/"
+	IDURIInvalidValue      = "uri.invalid-value"
+	IDDriverRefused        = "driver.refused"
+	IDLocalResources       = "local.resources"
+	docGoMongoClient       = "https://www.mongodb.com/docs/drivers/go/current/connect/mongoclient/"
+	docGoConnectionOptions = "https://www.mongodb.com/docs/drivers/go/current/connect/connection-options/"
+	docProdNotes           = "https://www.mongodb.com/docs/manual/administration/production-notes/"
+	docUlimitSettings      = "https://www.mongodb.com/docs/manual/reference/ulimit/"
 )
 
 // valueEntries are the findings about option values and this machine
@@ -49,7 +49,7 @@ var valueEntries = []Entry{
 			"Correct the value the driver names (retryWrites=true instead of retryWrites=ture), or remove the option",
 			"Check the corrected string with: mongoconn ping '<URI>'",
 		},
-		Docs: []string{docGoConnect, docGoConnOptions, DocConnOptions},
+		Docs: []string{docGoMongoClient, docGoConnectionOptions, DocConnOptions},
 	},
 	{
 		ID:       IDLocalResources,
@@ -67,6 +67,6 @@ var valueEntries = []Entry{
 			"Lower maxPoolSize, or check for leaked connections: ss -tan state time-wait | wc -l",
 			"Widen the ephemeral port range (sysctl net.ipv4.ip_local_port_range) when ports run out",
 		},
-		Docs: []string{docUlimit, docProductionNotes},
+		Docs: []string{docUlimitSettings, docProdNotes},
 	},
 }
