@@ -11,83 +11,137 @@ import (
 	"github.com/mongoconn/mongoconn/report"
 )
 
-// maxWarnings caps the evidence lines of the uri.unknown-option finding:
-// past a few dozen problems, more lines help nobody.
+// maxWarnings caps the evidence lines of each warning finding: past a few
+// dozen problems, more lines help nobody.
 const maxWarnings = 32
 
-// linter checks option values and combinations.
-type linter struct {
-	p        *connParts
+// warnList is the evidence and fixes of one warning finding.
+type warnList struct {
 	more     int // warnings past maxWarnings
 	warnings []string
 	fixes    []string
-	renames  map[*rawOption]string
 }
 
+func (w *warnList) add(evidence, fix string) {
+	if len(w.warnings) >= maxWarnings {
+		w.more++
+		return
+	}
+	w.warnings = append(w.warnings, evidence)
+	if fix != "" {
+		w.fixes = append(w.fixes, fix)
+	}
+}
+
+// finding returns the list as one finding of id, nil when it is empty.
+func (w *warnList) finding(id, suggested string) []report.Finding {
+	if len(w.warnings) == 0 {
+		return nil
+	}
+	evidence := w.warnings
+	if w.more > 0 {
+		evidence = append(evidence, fmt.Sprintf("and %d more problems with options", w.more))
+	}
+	f := catalogue.NewFinding(id, evidence...)
+	if f.Cause == "" {
+		f.Cause = uriCause(id)
+	}
+	f.Fixes = append(append([]string(nil), w.fixes...), f.Fixes...)
+	f.SuggestedURI = suggested
+	return []report.Finding{f}
+}
+
+// linter checks option values and combinations.
+type linter struct {
+	p *connParts
+	// unknown are keys drivers do not know (uri.unknown-option); values
+	// are known options whose values drivers ignore (uri.invalid-value).
+	unknown, values warnList
+	renames         map[*rawOption]string
+}
+
+// warn records an option drivers do not know (uri.unknown-option).
 func (l *linter) warn(o *rawOption, evidence, fix string) {
 	if o != nil {
 		o.ignored = true
 	}
-	if len(l.warnings) >= maxWarnings {
-		l.more++
-		return
-	}
-	l.warnings = append(l.warnings, evidence)
-	if fix != "" {
-		l.fixes = append(l.fixes, fix)
-	}
+	l.unknown.add(evidence, fix)
 }
 
-// findings returns the warnings as one uri.unknown-option finding.
+// warnValue records a known option whose value drivers ignore
+// (uri.invalid-value), with the value that corrects it: fixed (ok) or
+// none (the pair is best left out).
+func (l *linter) warnValue(o *rawOption, evidence, fix string) {
+	if o != nil {
+		o.ignored = true
+	}
+	l.values.add(evidence, fix)
+}
+
+// findings returns the warnings: uri.unknown-option for keys drivers do
+// not know, uri.invalid-value for values they ignore, each suggesting the
+// corrected string when it differs from the input.
 func (l *linter) findings() []report.Finding {
-	if len(l.warnings) == 0 {
-		return nil
-	}
-	evidence := l.warnings
-	if l.more > 0 {
-		evidence = append(evidence, fmt.Sprintf("and %d more problems with options", l.more))
-	}
-	f := catalogue.NewFinding(catalogue.IDURIUnknownOption, evidence...)
-	if f.Cause == "" {
-		f.Cause = uriCause(catalogue.IDURIUnknownOption)
-	}
-	f.Fixes = append(append([]string(nil), l.fixes...), f.Fixes...)
+	suggested := ""
 	if l.cleanup() {
-		f.SuggestedURI = l.renamed()
+		suggested = l.corrected(true)
 	}
-	return []report.Finding{f}
+	out := l.unknown.finding(catalogue.IDURIUnknownOption, suggested)
+	return append(out, l.values.finding(catalogue.IDURIInvalidValue, suggested)...)
 }
 
-// renamed is the redacted string with misspelt keys renamed and pairs
-// with invalid or empty values (which drivers ignore) left out.
-func (l *linter) renamed() string {
+// corrected is the connection string with misspelt keys renamed, values
+// corrected where the correction is known, pairs drivers ignore (invalid
+// or empty values without a correction) and pairs mongoconn applies itself
+// (maxStalenessSeconds=-1) left out, and a '/' before the options. With
+// redacted, secrets are ****; without, it holds the password.
+func (l *linter) corrected(redacted bool) string {
 	p := l.p
+	text := func(start, end int) string {
+		if redacted {
+			return p.red(start, end)
+		}
+		return p.raw[start:end]
+	}
 	var pairs []string
 	for _, o := range p.options {
-		if o.drop {
+		if o.drop && !o.hasFix {
 			continue
 		}
-		pair := p.red(o.bspan.Start, o.bspan.End)
+		key := text(o.keySpan.Start, o.keySpan.End)
 		if name, ok := l.renames[o]; ok {
-			pair = name + p.red(o.keySpan.End, o.bspan.End)
+			key = name
 		}
-		pairs = append(pairs, pair)
+		value := text(o.valueSpan.Start, o.valueSpan.End)
+		switch {
+		case o.hasFix:
+			value = EscapeQueryValue(o.fix)
+		case o.norm != "" && !o.secret:
+			value = o.norm
+		}
+		pairs = append(pairs, key+"="+value)
 	}
-	out := p.red(0, p.qPos)
+	var b strings.Builder
+	b.WriteString(text(0, p.hostsSpan.End))
+	b.WriteByte('/')
+	if !p.dbSpan.Empty() {
+		b.WriteString(text(p.dbSpan.Start, p.dbSpan.End))
+	}
 	if len(pairs) > 0 {
-		out += "?" + strings.Join(pairs, "&")
+		b.WriteByte('?')
+		b.WriteString(strings.Join(pairs, "&"))
 	}
-	return out
+	return b.String()
 }
 
 // cleanup reports whether the suggested string differs from the input:
-// a key is renamed or an ignored pair is left out.
+// a key is renamed, a value corrected or an ignored pair left out.
 func (l *linter) cleanup() bool {
 	if len(l.renames) > 0 {
 		return true
 	}
 	for _, o := range l.p.options {
-		if o.drop && o.ignored {
+		if o.hasFix || o.ignored && o.drop {
 			return true
 		}
 	}
@@ -126,7 +180,7 @@ func (l *linter) lintOption(o *rawOption) error {
 	p := l.p
 	d := o.def
 	if d == nil {
-		if len(l.warnings) >= maxWarnings {
+		if len(l.unknown.warnings) >= maxWarnings {
 			l.warn(o, "", "")
 			return nil
 		}
@@ -160,7 +214,7 @@ func (l *linter) lintOption(o *rawOption) error {
 			return p.errAt(catalogue.IDURIInvalid, o.valueSpan.Start, "authSource is empty", "write authSource=<database> (usually admin), or remove it")
 		}
 		o.drop = true
-		l.warn(o, fmt.Sprintf("option %s %s has an empty value: drivers ignore it", o.key, l.where(o)),
+		l.warnValue(o, fmt.Sprintf("option %s %s has an empty value: drivers ignore it", o.key, l.where(o)),
 			fmt.Sprintf("give %s a value, or remove it", d.Name))
 		return nil
 	}
@@ -171,8 +225,12 @@ func (l *linter) lintOption(o *rawOption) error {
 			o.norm = ascii.Lower(o.value)
 		default:
 			o.drop = true
-			l.warn(o, fmt.Sprintf("option %s %s has the value %s: it must be true or false, so drivers ignore it", o.key, l.where(o), shown(o)),
-				fmt.Sprintf("write %s=true or %s=false", d.Name, d.Name))
+			fix := fmt.Sprintf("write %s=true or %s=false", d.Name, d.Name)
+			if v, ok := boolCorrection(o.value); ok {
+				o.correct(v)
+				fix = fmt.Sprintf("write %s=%s", d.Name, v)
+			}
+			l.warnValue(o, fmt.Sprintf("option %s %s has the value %s: it must be true or false, so drivers ignore it", o.key, l.where(o), shown(o)), fix)
 		}
 	case kindInt:
 		l.lintInt(o)
@@ -181,12 +239,13 @@ func (l *linter) lintOption(o *rawOption) error {
 		switch {
 		case err != nil || n < -1:
 			o.drop = true
-			l.warn(o, fmt.Sprintf("option %s %s has the value %s: it must be -1 (no limit) or a number of seconds of at least 90, so drivers ignore it", o.key, l.where(o), shown(o)),
+			l.warnValue(o, fmt.Sprintf("option %s %s has the value %s: it must be -1 (no limit) or a number of seconds of at least 90, so drivers ignore it", o.key, l.where(o), shown(o)),
 				fmt.Sprintf("write %s=90 or more, or remove it", d.Name))
 		case n == -1:
 			o.drop = true // -1 is the default: no limit.
 		case n < 90:
-			l.warn(nil, fmt.Sprintf("option %s %s is %d: drivers refuse a maximum staleness under 90 seconds when selecting a replica-set member", o.key, l.where(o), n),
+			o.correct("90")
+			l.warnValue(nil, fmt.Sprintf("option %s %s is %d: drivers refuse a maximum staleness under 90 seconds when selecting a replica-set member", o.key, l.where(o), n),
 				fmt.Sprintf("write %s=90 or more", d.Name))
 		}
 	case kindEnum:
@@ -195,8 +254,12 @@ func (l *linter) lintOption(o *rawOption) error {
 			return nil
 		}
 		o.drop = true
-		l.warn(o, fmt.Sprintf("option %s %s has the value %s: it must be one of %s, so drivers ignore it", o.key, l.where(o), shown(o), strings.Join(d.Enum, ", ")),
-			fmt.Sprintf("write %s=%s", d.Name, d.Enum[0]))
+		fix := fmt.Sprintf("write %s=%s", d.Name, d.Enum[0])
+		if v := nearest(o.value, d.Enum); v != "" {
+			o.correct(v)
+			fix = fmt.Sprintf("write %s=%s", d.Name, v)
+		}
+		l.warnValue(o, fmt.Sprintf("option %s %s has the value %s: it must be one of %s, so drivers ignore it", o.key, l.where(o), shown(o), strings.Join(d.Enum, ", ")), fix)
 	case kindReadPreference:
 		if _, ok := enumValue(d, o.value); !ok {
 			hint := "use one of " + strings.Join(d.Enum, ", ")
@@ -224,7 +287,7 @@ func (l *linter) lintOption(o *rawOption) error {
 			k, _, found := strings.Cut(pair, ":")
 			if !found || k == "" {
 				o.drop = true
-				l.warn(o, fmt.Sprintf("option %s %s is not a list of KEY:value pairs separated by ',' (a ',' inside a value?): drivers ignore it", o.key, l.where(o)),
+				l.warnValue(o, fmt.Sprintf("option %s %s is not a list of KEY:value pairs separated by ',' (a ',' inside a value?): drivers ignore it", o.key, l.where(o)),
 					"write authMechanismProperties=KEY:value,KEY2:value2; a value cannot contain ','")
 				return nil
 			}
@@ -233,7 +296,7 @@ func (l *linter) lintOption(o *rawOption) error {
 		for _, pair := range strings.Split(o.value, ",") {
 			if strings.Count(pair, ":") != 1 || strings.HasPrefix(pair, ":") {
 				o.drop = true
-				l.warn(o, fmt.Sprintf("option %s %s has the value %s: it must be tag:value pairs separated by ',', so drivers ignore it", o.key, l.where(o), shown(o)),
+				l.warnValue(o, fmt.Sprintf("option %s %s has the value %s: it must be tag:value pairs separated by ',', so drivers ignore it", o.key, l.where(o), shown(o)),
 					"write readPreferenceTags=dc:ny,rack:1")
 				return nil
 			}
@@ -243,14 +306,14 @@ func (l *linter) lintOption(o *rawOption) error {
 			switch c {
 			case "snappy", "zlib", "zstd", "noop":
 			default:
-				l.warn(nil, fmt.Sprintf("compressor %q %s is not one drivers know (snappy, zlib, zstd): it is ignored", shorten(c, 40), l.where(o)),
+				l.warnValue(nil, fmt.Sprintf("compressor %q %s is not one drivers know (snappy, zlib, zstd): it is ignored", shorten(c, 40), l.where(o)),
 					"list compressors from snappy, zlib and zstd")
 			}
 		}
 	case kindW:
 		if n, err := strconv.Atoi(o.value); err == nil && n < 0 {
 			o.drop = true
-			l.warn(o, fmt.Sprintf("option w %s is %d: it must be a number of at least 0 or a tag such as majority, so drivers ignore it", l.where(o), n),
+			l.warnValue(o, fmt.Sprintf("option w %s is %d: it must be a number of at least 0 or a tag such as majority, so drivers ignore it", l.where(o), n),
 				"write w=majority or w=1")
 		}
 	case kindSRVServiceName:
@@ -284,8 +347,12 @@ func (l *linter) lintInt(o *rawOption) {
 	if d.Unit != "" {
 		what += " (" + d.Unit + ")"
 	}
-	l.warn(o, fmt.Sprintf("option %s %s has the value %s: it must be %s, so drivers ignore it", o.key, l.where(o), shown(o), what),
-		fmt.Sprintf("write %s as %s, or remove it", d.Name, what))
+	fix := fmt.Sprintf("write %s as %s, or remove it", d.Name, what)
+	if v, ok := intCorrection(d, o.value, limit); ok {
+		o.correct(v)
+		fix = fmt.Sprintf("write %s=%s", d.Name, v)
+	}
+	l.warnValue(o, fmt.Sprintf("option %s %s has the value %s: it must be %s, so drivers ignore it", o.key, l.where(o), shown(o), what), fix)
 }
 
 // lintRepeats reports options given more than once.
@@ -335,7 +402,7 @@ func (l *linter) lintRepeats() error {
 				o.ignored = true
 			}
 		}
-		l.warn(nil, fmt.Sprintf("option %s is given %d times (first %s): which one wins is not defined by the connection-string specification%s", name, len(opts), l.where(opts[0]), used),
+		l.warnValue(nil, fmt.Sprintf("option %s is given %d times (first %s): which one wins is not defined by the connection-string specification%s", name, len(opts), l.where(opts[0]), used),
 			fmt.Sprintf("keep one %s", name))
 	}
 	return nil
@@ -495,8 +562,17 @@ func (l *linter) lintProxy() error {
 		}
 		return p.errAt(catalogue.IDURIInvalid, o.keySpan.Start, fmt.Sprintf("%s needs %s", o.def.Name, missing), "give both proxyUsername and proxyPassword, or neither")
 	}
+	if host != nil && !probesHonourProxy {
+		l.warn(nil, fmt.Sprintf("option proxyHost %s: %s does not read the SOCKS5 proxy options (proxyHost, proxyPort, proxyUsername, proxyPassword), so an application built with it connects to the members directly; mongoconn's probes do not go through the proxy yet either, so what they report is the direct path from this machine", l.where(host), GoDriver),
+			"read the checks as those of the direct path; drivers that read proxyHost (the specification's SOCKS5 support) go through the proxy instead")
+	}
 	return nil
 }
+
+// probesHonourProxy is false while the probes dial members directly even
+// when the string names a SOCKS5 proxy (proxyHost): ParseTarget then says
+// so in a warning rather than dropping the option silently.
+const probesHonourProxy = false
 
 // lintReadPreference applies the server-selection rule: mode primary
 // takes no tag sets and no maxStalenessSeconds.
@@ -520,7 +596,7 @@ func (l *linter) lintReadPreference() error {
 		}
 		if o.value == "" {
 			o.drop = true
-			l.warn(o, fmt.Sprintf("option %s %s (any member) does nothing with the primary mode (%s), and the Go driver refuses it", o.key, l.where(o), where),
+			l.warnValue(o, fmt.Sprintf("option %s %s (any member) does nothing with the primary mode (%s), and the Go driver refuses it", o.key, l.where(o), where),
 				"remove the empty readPreferenceTags, or set a readPreference other than primary")
 			continue
 		}

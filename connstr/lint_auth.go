@@ -107,6 +107,10 @@ func (l *linter) lintAuth() error {
 		if len(props) > 0 && !user {
 			return fail(propPos, "AWS_SESSION_TOKEN needs the access key id and secret key in the user information", "write mongodb://<access key id>:<secret key>@host, or remove the token")
 		}
+		if user && pass {
+			l.warnValue(nil, "MONGODB-AWS with an access key id and secret key in the user information: the authentication specification is removing credentials from the connection string for MONGODB-AWS, and newer drivers refuse such a string and take the credentials from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, the shared credentials file, the instance or container role)",
+				"remove the user name and password (and AWS_SESSION_TOKEN) from the string and give the credentials through the environment: mongodb://host/?authMechanism=MONGODB-AWS")
+		}
 		return external()
 	case "GSSAPI":
 		if !user {
@@ -147,7 +151,14 @@ func (l *linter) lintAuth() error {
 			}
 		}
 		switch env {
-		case "", "test", "k8s":
+		case "":
+			if p.hasOption("authMechanismProperties") {
+				// Written but ignored for its value: the warning says so.
+				break
+			}
+			return fail(propPos, "MONGODB-OIDC needs ENVIRONMENT in authMechanismProperties (azure, gcp, k8s or test) when the connection string alone configures it: the other way to get a token, a callback (OIDCMachineCallback, OIDCHumanCallback), can only be set in code, in the driver's client options",
+				"add authMechanismProperties=ENVIRONMENT:k8s (or ENVIRONMENT:azure or gcp with TOKEN_RESOURCE:<audience>), or set the callback in the application's client options")
+		case "test", "k8s":
 			if env != "" && user {
 				return fail(propPos, fmt.Sprintf("MONGODB-OIDC with ENVIRONMENT:%s takes no user name", env), "remove the user name")
 			}

@@ -50,15 +50,12 @@ func (p *connParts) driverString(forParse bool) string {
 	return b.String()
 }
 
-// DriverURI is the connection string (raw: it holds the password) in a
-// form the Go driver accepts: options drivers ignore because of invalid
-// or empty values are left out and boolean values are lower-cased. A
-// mongodb+srv string stays one (the driver resolves it).
+// DriverURI is the connection string to hand the Go driver: the user's
+// exact string (raw: it holds the password). Redaction is for output only;
+// a string the driver refuses is Target.DriverRefusal, never rewritten
+// into one it accepts.
 func (t *Target) DriverURI() string {
-	if t.parts == nil {
-		return t.Raw
-	}
-	return t.parts.driverString(false)
+	return t.Raw
 }
 
 // driverParse runs the driver's parser and validation on the string

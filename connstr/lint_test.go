@@ -1,6 +1,7 @@
 package connstr
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -71,38 +72,52 @@ func TestEditDistance(t *testing.T) {
 }
 
 func TestLintWarnings(t *testing.T) {
+	const (
+		unknown = catalogue.IDURIUnknownOption
+		value   = catalogue.IDURIInvalidValue
+	)
 	tests := []struct {
 		name     string
 		in       string
+		id       string   // the warning's id, "" for no finding at all
 		evidence []string // pieces that must appear, one per evidence line in order
-		suggest  string   // SuggestedURI, "" for none
+		suggest  string   // SuggestedURI of the warning, else of driver.refused; "" for none
+		refused  string   // a piece of driver.refused's evidence, "" when the Go driver accepts the string
 	}{
-		{"case-insensitive option is fine", "mongodb://h/?replicaset=rs0&SSL=true&AppName=x", nil, ""},
-		{"ssl alias is fine", "mongodb://h/?ssl=true", nil, ""},
-		{"tls and ssl agreeing is fine", "mongodb://h/?tls=true&ssl=true&tls=true", nil, ""},
-		{"unknown with suggestion", "mongodb://u:pw@h/?serverSelectionTimeout=5000&readPref=secondary",
+		{"case-insensitive option is fine", "mongodb://h/?replicaset=rs0&SSL=true&AppName=x", "", nil, "", ""},
+		{"ssl alias is fine", "mongodb://h/?ssl=true", "", nil, "", ""},
+		{"tls and ssl agreeing is fine", "mongodb://h/?tls=true&ssl=true&tls=true", "", nil, "", ""},
+		{"unknown with suggestion", "mongodb://u:pw@h/?serverSelectionTimeout=5000&readPref=secondary", unknown,
 			[]string{`unknown option "serverSelectionTimeout" at position 20`, `unknown option "readPref" at position 48`},
-			"mongodb://u:****@h/?serverSelectionTimeoutMS=5000&readPreference=secondary"},
-		{"unknown without suggestion", "mongodb://h/?foo=bar", []string{`unknown option "foo" at position 13: drivers ignore it`}, ""},
-		{"empty value", "mongodb://h/?replicaSet=&w=1", []string{"replicaSet at position 13 has an empty value"}, "mongodb://h/?w=1"},
-		{"invalid boolean", "mongodb://h/?retryWrites=yes", []string{`retryWrites at position 13 has the value "yes": it must be true or false`}, "mongodb://h/"},
-		{"integer too low", "mongodb://h/?heartbeatFrequencyMS=100", []string{"at least 500 (milliseconds)"}, "mongodb://h/"},
-		{"integer not a number", "mongodb://u:pw@h?connectTimeoutMS=10s&appName=x", []string{`"10s"`}, "mongodb://u:****@h?appName=x"},
-		{"integer out of range", "mongodb://h/?zlibCompressionLevel=10", []string{"from -1 to 9"}, "mongodb://h/"},
-		{"integer overflow", "mongodb://h/?maxPoolSize=99999999999", []string{"maxPoolSize"}, "mongodb://h/"},
-		{"enum", "mongodb://h/?serverMonitoringMode=fast", []string{"auto, stream, poll"}, "mongodb://h/"},
-		{"repeated", "mongodb://h/?replicaSet=a&replicaSet=b", []string{`replicaSet is given 2 times (first at position 13)`, `the Go driver uses the last one, "b"`}, ""},
-		{"repeated secret", "mongodb://h/?tlsCertificateKeyFilePassword=a1&tlsCertificateKeyFilePassword=b2", []string{"uses the last one, ****"}, ""},
-		{"repeated through an alias", "mongodb://h/?tlsCAFile=a&sslCertificateAuthorityFile=b", []string{"tlsCAFile is given 2 times"}, ""},
-		{"negative w", "mongodb://h/?w=-1", []string{"option w at position 13 is -1"}, "mongodb://h/"},
-		{"mechanism properties with a comma in a value", "mongodb://h/?authMechanism=MONGODB-OIDC&authMechanismProperties=TOKEN_RESOURCE:a%2Cb,ENVIRONMENT:azure",
-			[]string{"KEY:value pairs"}, "mongodb://h/?authMechanism=MONGODB-OIDC"},
-		{"unknown compressor", "mongodb://h/?compressors=zlib,lz4", []string{`compressor "lz4"`}, ""},
-		{"low max staleness", "mongodb://h/?readPreference=nearest&maxStalenessSeconds=30", []string{"under 90 seconds"}, ""},
-		{"empty tags with primary", "mongodb://h/?readPreferenceTags=", []string{"does nothing with the primary mode"}, "mongodb://h/"},
-		{"bad tags", "mongodb://h/?readPreferenceTags=dc", []string{"tag:value pairs"}, "mongodb://h/"},
-		{"unknown secret-looking key", "mongodb://h/?sslPEMKeyPassword=hunter2", []string{"did you mean tlsCertificateKeyFilePassword?"},
-			"mongodb://h/?tlsCertificateKeyFilePassword=****"},
+			"mongodb://u:****@h/?serverSelectionTimeoutMS=5000&readPreference=secondary", ""},
+		{"unknown without suggestion", "mongodb://h/?foo=bar", unknown, []string{`unknown option "foo" at position 13: drivers ignore it`}, "", ""},
+		{"empty value", "mongodb://h/?replicaSet=&w=1", value, []string{"replicaSet at position 13 has an empty value"}, "mongodb://h/?w=1", ""},
+		{"invalid boolean", "mongodb://h/?retryWrites=yes", value, []string{`retryWrites at position 13 has the value "yes": it must be true or false`}, "mongodb://h/?retryWrites=true", `invalid value for "retryWrites": "yes"`},
+		{"mistyped boolean", "mongodb://h/?retryWrites=ture", value, []string{`"ture"`}, "mongodb://h/?retryWrites=true", "write retryWrites=true"},
+		{"integer too low", "mongodb://h/?heartbeatFrequencyMS=100", value, []string{"at least 500 (milliseconds)"}, "mongodb://h/?heartbeatFrequencyMS=500", "minimum heartbeat interval"},
+		{"integer not a number", "mongodb://u:pw@h?connectTimeoutMS=10s&appName=x", value, []string{`"10s"`}, "mongodb://u:****@h/?connectTimeoutMS=10000&appName=x", "put a '/' between the hosts"},
+		{"integer that no correction saves", "mongodb://h/?connectTimeoutMS=abc", value, []string{`"abc"`}, "mongodb://h/", "remove connectTimeoutMS"},
+		{"integer out of range", "mongodb://h/?zlibCompressionLevel=10", value, []string{"from -1 to 9"}, "mongodb://h/?zlibCompressionLevel=9", "write zlibCompressionLevel=9"},
+		{"integer overflow", "mongodb://h/?maxPoolSize=99999999999", value, []string{"maxPoolSize"}, "mongodb://h/", ""},
+		{"enum", "mongodb://h/?serverMonitoringMode=fast", value, []string{"auto, stream, poll"}, "mongodb://h/", "remove serverMonitoringMode"},
+		{"mistyped enum", "mongodb://h/?serverMonitoringMode=strem", value, []string{"auto, stream, poll"}, "mongodb://h/?serverMonitoringMode=stream", "write serverMonitoringMode=stream"},
+		{"repeated", "mongodb://h/?replicaSet=a&replicaSet=b", value, []string{`replicaSet is given 2 times (first at position 13)`, `the Go driver uses the last one, "b"`}, "", ""},
+		{"repeated secret", "mongodb://h/?tlsCertificateKeyFilePassword=a1&tlsCertificateKeyFilePassword=b2", value, []string{"uses the last one, ****"}, "", ""},
+		{"repeated through an alias", "mongodb://h/?tlsCAFile=a&sslCertificateAuthorityFile=b", value, []string{"tlsCAFile is given 2 times"}, "", ""},
+		{"negative w", "mongodb://h/?w=-1", value, []string{"option w at position 13 is -1"}, "mongodb://h/", `invalid value for "w"`},
+		{"mechanism properties with a comma in a value", "mongodb://h/?authMechanism=MONGODB-OIDC&authMechanismProperties=TOKEN_RESOURCE:a%2Cb,ENVIRONMENT:azure", value,
+			[]string{"KEY:value pairs"}, "mongodb://h/?authMechanism=MONGODB-OIDC", "invalid authMechanism property"},
+		{"unknown compressor", "mongodb://h/?compressors=zlib,lz4", value, []string{`compressor "lz4"`}, "", ""},
+		{"low max staleness", "mongodb://h/?readPreference=nearest&maxStalenessSeconds=30", value, []string{"under 90 seconds"}, "mongodb://h/?readPreference=nearest&maxStalenessSeconds=90", ""},
+		{"empty tags with primary", "mongodb://h/?readPreferenceTags=", value, []string{"does nothing with the primary mode"}, "mongodb://h/", "unknown read preference"},
+		{"bad tags", "mongodb://h/?readPreferenceTags=dc", value, []string{"tag:value pairs"}, "mongodb://h/", `invalid value for "readPreferenceTags"`},
+		{"upper-case boolean", "mongodb://h/?journal=TRUE", "", nil, "mongodb://h/?journal=true", "write journal=true"},
+		{"no slash before the options", "mongodb://h?w=1", "", nil, "mongodb://h/?w=1", "must have a / before the query ?"},
+		{"no limit on staleness", "mongodb://h/?readPreference=nearest&maxStalenessSeconds=-1", "", nil, "mongodb://h/?readPreference=nearest", "remove maxStalenessSeconds"},
+		{"unknown secret-looking key", "mongodb://h/?sslPEMKeyPassword=hunter2", unknown, []string{"did you mean tlsCertificateKeyFilePassword?"},
+			"mongodb://h/?tlsCertificateKeyFilePassword=****", ""},
+		{"a proxy the probes do not use", "mongodb://h/?proxyHost=localhost", unknown, []string{"does not read the SOCKS5 proxy options"}, "", ""},
+		{"AWS credentials in the string", "mongodb://AKIDEXAMPLE:hunter2@h/?authMechanism=MONGODB-AWS", value, []string{"newer drivers refuse such a string"}, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,17 +125,40 @@ func TestLintWarnings(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseTarget(%q): %v", tc.in, err)
 			}
-			if len(tc.evidence) == 0 {
-				if len(tg.Findings) != 0 {
-					t.Fatalf("findings %+v, want none", tg.Findings)
+			var warning, refusal *report.Finding
+			for i, f := range tg.Findings {
+				switch {
+				case f.ID == catalogue.IDDriverRefused && f.Severity == report.SeverityError:
+					refusal = &tg.Findings[i]
+				case f.ID == tc.id && f.Severity == report.SeverityWarning:
+					warning = &tg.Findings[i]
+				default:
+					t.Errorf("unexpected finding %s/%s %q", f.ID, f.Severity, f.Evidence)
+				}
+			}
+			if (refusal != nil) != (tc.refused != "") || (refusal != nil) != (tg.DriverRefusal != nil) {
+				t.Fatalf("driver.refused %+v (DriverRefusal %+v), want one with %q", refusal, tg.DriverRefusal, tc.refused)
+			}
+			if refusal != nil {
+				all := strings.Join(append(refusal.Evidence, refusal.Fixes...), "\n")
+				if !strings.Contains(all, tc.refused) || !strings.Contains(all, GoDriver) {
+					t.Errorf("driver.refused says %q, want %q", all, tc.refused)
+				}
+				if refusal.SuggestedURI != "" && refusal.SuggestedURI != tc.suggest {
+					t.Errorf("driver.refused suggests %q, want %q", refusal.SuggestedURI, tc.suggest)
+				}
+			}
+			if tc.id == "" {
+				if warning != nil {
+					t.Errorf("warning %+v, want none", warning)
 				}
 				return
 			}
-			if len(tg.Findings) != 1 {
-				t.Fatalf("findings %+v, want one", tg.Findings)
+			if warning == nil {
+				t.Fatalf("findings %+v, want a %s warning", tg.Findings, tc.id)
 			}
-			f := tg.Findings[0]
-			if f.ID != catalogue.IDURIUnknownOption || f.Severity != report.SeverityWarning || f.Cause == "" || len(f.Fixes) == 0 {
+			f := warning
+			if f.Cause == "" || len(f.Fixes) == 0 {
 				t.Errorf("finding %s/%s cause %q fixes %q", f.ID, f.Severity, f.Cause, f.Fixes)
 			}
 			all := strings.Join(f.Evidence, "\n")
@@ -132,8 +170,10 @@ func TestLintWarnings(t *testing.T) {
 			if f.SuggestedURI != tc.suggest {
 				t.Errorf("SuggestedURI = %q, want %q", f.SuggestedURI, tc.suggest)
 			}
-			if strings.Contains(all, "hunter2") || strings.Contains(f.SuggestedURI, "hunter2") {
-				t.Errorf("a secret value is shown: %q %q", f.Evidence, f.SuggestedURI)
+			for _, g := range tg.Findings {
+				if s := fmt.Sprint(g); strings.Contains(s, "hunter2") {
+					t.Errorf("a secret value is shown: %s", s)
+				}
 			}
 		})
 	}

@@ -112,9 +112,14 @@ type Target struct {
 	// TXT options are not applied. Conn.Password holds the password: never
 	// print it.
 	Conn *connstring.ConnString
-	// Findings are warnings about the string itself (uri.unknown-option).
-	// Problems that make the string unusable are a *URIError instead.
+	// Findings are about the string itself: warnings (uri.unknown-option,
+	// uri.invalid-value) and driver.refused. Problems that make the string
+	// unusable for every driver are a *URIError instead.
 	Findings []report.Finding
+	// DriverRefusal is set when the Go driver this tool links refuses the
+	// exact string (Findings then holds driver.refused): an application
+	// built with it does not start, so the driver is not run with it.
+	DriverRefusal *DriverRefusal
 
 	parts *connParts
 }
@@ -242,7 +247,8 @@ func printable(s string) string {
 // ParseTarget parses and lints a connection string. It never does DNS or
 // network I/O: mongodb+srv strings are checked against the rules that
 // apply before DNS. A string drivers would refuse is a *URIError;
-// warnings (options drivers ignore) are in Target.Findings.
+// warnings (options drivers ignore) and driver.refused (the Go driver
+// refuses a string the specification accepts) are in Target.Findings.
 func ParseTarget(raw string) (*Target, error) {
 	p := splitConnString(raw)
 	if err := p.checkStructure(); err != nil {
@@ -265,6 +271,9 @@ func ParseTarget(raw string) (*Target, error) {
 		Findings:            l.findings(),
 		MaxStalenessSeconds: -1,
 		parts:               p,
+	}
+	if t.DriverRefusal = p.checkDriver(l); t.DriverRefusal != nil {
+		t.Findings = append(t.Findings, t.DriverRefusal.Finding())
 	}
 	t.fill(p, cs)
 	return t, nil
@@ -514,6 +523,15 @@ type rawOption struct {
 	ignored bool
 	// norm is the value passed to the driver, raw; "" means rawValue.
 	norm string
+	// fix is the value that corrects an ignored one (decoded), when
+	// hasFix; an ignored pair without one is best left out.
+	fix    string
+	hasFix bool
+}
+
+// correct records the value that corrects o's.
+func (o *rawOption) correct(v string) {
+	o.fix, o.hasFix = v, true
 }
 
 func (o *rawOption) public(p *connParts) Option {

@@ -92,6 +92,9 @@ func classifyOne(err error, addr string) (report.Finding, bool) {
 		cmdErr     mongo.CommandError
 		dnsErr     *net.DNSError
 	)
+	if f, ok := localFinding(addr, err); ok {
+		return f, true
+	}
 	switch {
 	case errors.As(err, &authErr):
 		return catalogue.NewFinding(catalogue.IDAuthFailed, msg), true

@@ -100,7 +100,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return x.finish(""), nil
 	}
 	if x.hasErrorFinding() {
-		x.skip(report.StagePing, "an earlier stage found a problem the driver would hit")
+		x.skip(report.StagePing, x.skipPingReason())
 		return x.finish(""), nil
 	}
 	out := x.driverPingURI(ctx, PingRequest{knownVersion: true}, x.diagnosePingURI(v))

@@ -92,7 +92,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		}
 	}
 	if x.hasErrorFinding() {
-		return stop("an earlier stage found a problem the driver would hit")
+		return stop(x.skipPingReason())
 	}
 	out := <-driver
 	if out.res.version == "" {
@@ -261,6 +261,12 @@ func (x *run) driverPing(ctx context.Context, req PingRequest) driverOutcome {
 // driver.
 func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) driverOutcome {
 	var out driverOutcome
+	if r := x.t.DriverRefusal; r != nil {
+		// The string an application would use goes to the driver as it
+		// is, or not at all.
+		out.check = report.Check{Stage: report.StagePing, Status: report.StatusFail, Summary: r.Error()}
+		return out
+	}
 	start := x.now()
 	topo := &topologyWatcher{}
 	conns := &closingDialer{d: x.e.dialer()}

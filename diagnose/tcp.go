@@ -79,6 +79,9 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 
 // dialFinding explains why dialing addr failed.
 func (x *run) dialFinding(ctx context.Context, addr string, err error) report.Finding {
+	if f, ok := localFinding(addr, err); ok {
+		return f
+	}
 	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):

@@ -158,6 +158,12 @@ func isTextTerminator(c byte) bool {
 func uriPasswordSpans(s string) []Span {
 	var spans []Span
 	for i := 0; i < len(s); {
+		// Every separator starts with ':' or '%': skip to the next one.
+		k := strings.IndexAny(s[i:], ":%")
+		if k < 0 {
+			break
+		}
+		i += k
 		sepLen, encoded := schemeSeparatorAt(s, i)
 		if sepLen == 0 || !schemeBefore(s, i) {
 			i++

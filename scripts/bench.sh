@@ -17,6 +17,7 @@ go test -run '^$' -bench 'Serve' -benchtime 1x -timeout 10m . | tee -a "$out" >&
 if [ "${BENCH_QUICK:-}" != 1 ]; then
 	go test -run '^$' -bench 'DriverDefaults' -benchtime 1x -timeout 5m . | tee -a "$out" >&2
 fi
+go test -run '^$' -bench 'ReadLog' -benchtime 5x -benchmem ./explain | tee -a "$out" >&2
 echo >&2
 echo "Micro-benchmarks of the parsers (ns/op, allocations):" >&2
 go test -run '^$' -bench . -benchmem ./internal/wire ./diagnose 2>/dev/null | grep -E '^Benchmark' >&2 || true
@@ -28,6 +29,7 @@ row() { # name result budget pass
 	printf '| %-44s | %-14s | %-16s | %-4s |\n' "$1" "$2" "$3" "$4"
 }
 judge() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a <= b) ? "ok" : "MISS" }'; }
+atleast() { awk -v a="$1" -v b="$2" 'BEGIN { print (a != "" && a >= b) ? "ok" : "MISS" }'; }
 
 echo
 echo "| measurement                                  | result         | budget           | met  |"
@@ -54,6 +56,9 @@ for c in ping diagnose discover wire-check tunnel-check explain; do
 done
 it=$(metric 'BenchmarkInterrupt' ms/exit)
 row "exit after Ctrl-C during diagnose" "${it} ms" "< 200 ms" "$(judge "$it" 200)"
+lt=$(metric 'BenchmarkReadLog' MB/s); lm=$(metric 'BenchmarkReadLog' B/op)
+row "explain --log, 16 MiB application log" "${lt} MB/s" ">= 50 MB/s" "$(atleast "$lt" 50)"
+[ -n "$lm" ] && row "  allocated per 16 MiB read" "$(awk -v b="$lm" 'BEGIN { printf "%.1f MiB", b / 1048576 }')" "" ""
 mt=$(metric 'BenchmarkManyTargets' ms/run); mr=$(metric 'BenchmarkManyTargets' MiB-rss)
 [ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 30 MiB" "$(judge "$mr" 30)"
 sp=$(metric 'BenchmarkServe' p99-ms); s5=$(metric 'BenchmarkServe' p50-ms); sg=$(metric 'BenchmarkServe' ping-ms)

@@ -440,6 +440,9 @@ func (p *helloProbe) hangUp() {
 
 func (p *helloProbe) dialError(ctx context.Context, err error) *ProbeError {
 	var dnsErr *net.DNSError
+	if errno, ok := netpath.LocalResourceError(err); ok {
+		return &ProbeError{Kind: ProbeUnreachable, Addr: p.addr, Detail: "the connection could not be opened: " + netpath.LocalResourceReason(errno), Err: err}
+	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return &ProbeError{Kind: ProbeRefused, Addr: p.addr, Detail: "connection refused: nothing listens on this port", Err: err}
@@ -1103,6 +1106,9 @@ func FindingForProbe(err error, addr string) (report.Finding, bool) {
 		addr = pe.Addr
 	}
 	ev := func(s string) string { return redact.Redact(addr + ": " + s) }
+	if errno, ok := netpath.LocalResourceError(pe.Err); ok {
+		return catalogue.NewFinding(catalogue.IDLocalResources, ev("the connection could not be opened: "+netpath.LocalResourceReason(errno))), true
+	}
 	switch pe.Kind {
 	case ProbeRefused:
 		return catalogue.NewFinding(catalogue.IDTCPRefused, ev("connection refused: nothing listens on this port")), true

@@ -1,0 +1,157 @@
+package diagnose
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+)
+
+// localChildEnv carries, to the child process of TestLocalResources, the
+// loopback address it must diagnose once it has no file descriptor left.
+const localChildEnv = "MONGOCONN_TEST_EXHAUSTED_TARGET"
+
+// localChildLimit is the open-file limit the child lowers itself to:
+// above what a test process holds at start, low enough to fill at once.
+const localChildLimit = 64
+
+// localChildResult is what the child prints.
+type localChildResult struct {
+	Exhausted bool     `json:"exhausted"`
+	IDs       []string `json:"ids"`
+	OK        bool     `json:"ok"`
+	Evidence  []string `json:"evidence"`
+	Err       string   `json:"err"`
+}
+
+// TestLocalResources runs diagnose in a child process that has used up
+// its file descriptors (RLIMIT_NOFILE lowered, then filled) against a
+// healthy loopback listener: the verdict must be local.resources, never a
+// network finding.
+func TestLocalResources(t *testing.T) {
+	if os.Getenv(localChildEnv) != "" {
+		t.Skip("runs in the child only as TestLocalResourcesChild")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), localChildBudget)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLocalResourcesChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), localChildEnv+"="+ln.Addr().String())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var res localChildResult
+	line := out
+	if i := slices.Index(out, '\n'); i >= 0 {
+		line = out[:i]
+	}
+	if err := json.Unmarshal(line, &res); err != nil {
+		t.Fatalf("child printed %q: %v", out, err)
+	}
+	if !res.Exhausted {
+		t.Fatalf("the child could not use up its file descriptors: %+v", res)
+	}
+	if res.Err != "" {
+		t.Fatalf("diagnose failed in the child: %s", res.Err)
+	}
+	if !slices.Contains(res.IDs, catalogue.IDLocalResources) {
+		t.Errorf("findings %v (evidence %q), want %s", res.IDs, res.Evidence, catalogue.IDLocalResources)
+	}
+	for _, id := range []string{catalogue.IDTCPTimeout, catalogue.IDTCPRefused, catalogue.IDServerNotResponding, catalogue.IDServerNotMongoDB, catalogue.IDDNSNoSuchHost} {
+		if slices.Contains(res.IDs, id) {
+			t.Errorf("findings %v: a network finding (%s) for a machine out of file descriptors", res.IDs, id)
+		}
+	}
+	if res.OK {
+		t.Error("the report is ok although nothing could be dialled")
+	}
+}
+
+// localChildBudget bounds the child process: its diagnose gives up on
+// the first dial.
+const localChildBudget = 60 * time.Second
+
+// TestLocalResourcesChild is the child of TestLocalResources; alone it
+// does nothing.
+func TestLocalResourcesChild(t *testing.T) {
+	addr := os.Getenv(localChildEnv)
+	if addr == "" {
+		t.Skip("the child of TestLocalResources")
+	}
+	res := localChild(addr)
+	b, _ := json.Marshal(res)
+	fmt.Println(string(b))
+}
+
+func localChild(addr string) localChildResult {
+	var res localChildResult
+	target, err := connstr.ParseTarget("mongodb://" + addr + "/?directConnection=true")
+	if err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	e := NewEngine()
+	e.Timeout = 5 * time.Second
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: localChildLimit, Max: old.Max}); err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	var held []*os.File
+	defer func() {
+		for _, f := range held {
+			_ = f.Close()
+		}
+	}()
+	for range localChildLimit + 1 {
+		f, err := os.Open(os.DevNull)
+		if errors.Is(err, syscall.EMFILE) {
+			res.Exhausted = true
+			break
+		}
+		if err != nil {
+			res.Err = err.Error()
+			return res
+		}
+		held = append(held, f)
+	}
+	r, err := e.Diagnose(context.Background(), target)
+	if err != nil {
+		res.Err = err.Error()
+		return res
+	}
+	res.OK = r.OK
+	for _, f := range r.Findings {
+		res.IDs = append(res.IDs, f.ID)
+		res.Evidence = append(res.Evidence, f.Evidence...)
+	}
+	return res
+}
