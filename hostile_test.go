@@ -202,6 +202,25 @@ func newMongoconnChild(t *testing.T, measure bool) *mongoconnChild {
 	return c
 }
 
+// newPlainChild is newMongoconnChild with a plain build of the command
+// always, not only under the race detector: the binary users run, with
+// its own start-up cost and resident size, for suites that judge both.
+// When the build fails it falls back to this test binary.
+func newPlainChild(t *testing.T, measure bool) *mongoconnChild {
+	t.Helper()
+	c := newMongoconnChild(t, measure)
+	if c.bin != os.Args[0] {
+		return c
+	}
+	bin, err := buildPlainCommand(t.TempDir())
+	if err != nil {
+		t.Logf("running this test binary as mongoconn: a plain build failed: %v", err)
+		return c
+	}
+	c.bin, c.env = bin, nil
+	return c
+}
+
 // raceEnabled reports whether this binary was built with -race.
 func raceEnabled() bool {
 	bi, ok := debug.ReadBuildInfo()
@@ -245,7 +264,8 @@ type childSpec struct {
 type childResult struct {
 	code           int
 	stdout, stderr []byte
-	peakRSS        int64 // bytes; 0 when not measured
+	peakRSS        int64         // bytes; 0 when not measured
+	elapsed        time.Duration // from start to exit, on the wall clock
 	why            string
 }
 
@@ -289,6 +309,7 @@ func (c *mongoconnChild) exec(spec childSpec, tmp string) (childResult, error) {
 	p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out, errOut bytes.Buffer
 	p.Stdout, p.Stderr = &out, &errOut
+	start := time.Now()
 	if err := p.Start(); err != nil {
 		return childResult{}, err
 	}
@@ -296,7 +317,7 @@ func (c *mongoconnChild) exec(spec childSpec, tmp string) (childResult, error) {
 	if err != nil {
 		return childResult{}, err
 	}
-	res := childResult{code: code, stdout: out.Bytes(), stderr: errOut.Bytes(), why: c.why}
+	res := childResult{code: code, stdout: out.Bytes(), stderr: errOut.Bytes(), elapsed: time.Since(start), why: c.why}
 	if !c.measure {
 		return res, nil
 	}
