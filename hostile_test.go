@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mongoconn/mongoconn/cmd"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
@@ -36,18 +34,7 @@ const (
 	// that only a peer able to make us buffer what it declares (a 2 GiB
 	// length, a 16 MiB hello kept twice) fails it, not allocator noise.
 	hostileRSSLimit = 64 << 20
-
-	// hugeHelloTimeout is the --timeout against ModeHugeHello: the fake
-	// needs up to a second under the race detector to build each 16 MiB
-	// reply, and only a reply's header tells the prober it is too large;
-	// with hostileTimeout the probe could give up on a fixture still busy.
-	hugeHelloTimeout = 5 * time.Second
 )
-
-// hostileCommands are the commands that talk to the target's members
-// (srv stops at DNS and TCP, which every hostile peer passes; explain is
-// offline).
-var hostileCommands = []string{"ping", "discover", "wire-check", "tunnel-check", "diagnose"}
 
 // hostileFinding is the one error-level finding each hostile mode must
 // produce, whatever the command. The probe reads a reply under a deadline
@@ -81,21 +68,23 @@ var childMarks = []string{"panic:", "goroutine ", "fatal error:", "WARNING: DATA
 // wait on their peer or their --timeout, so more than the two cores of CI.
 const hostileConcurrency = 10
 
-// TestHostilePeers: each command against each hostile mode ends with exit
-// 1 and exactly the mode's finding in the JSON report, inside --timeout
-// plus the hang guard, without crashing, within hostileRSSLimit. The 50
-// processes run hostileConcurrency at a time; each case is then judged in
-// its own subtest.
+// TestHostilePeers: each network command (ping also with --primary and
+// --wait) against each hostile mode ends with exit 1 and exactly the
+// mode's finding in the JSON report, keeps the report property, ends
+// within --timeout plus deadlineMargin, without crashing, within
+// hostileRSSLimit. The 70 processes run hostileConcurrency at a time;
+// each case is then judged in its own subtest.
 func TestHostilePeers(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 50 processes")
+		t.Skip("runs 70 processes")
 	}
 	child := newMongoconnChild(t, true)
 	type hostileCase struct {
 		mode    mongotest.Mode
-		command string
+		cl      commandLine
 		addr    string
 		want    string
+		timeout time.Duration
 	}
 	var (
 		cases []hostileCase
@@ -106,38 +95,28 @@ func TestHostilePeers(t *testing.T) {
 		if want == "" {
 			t.Fatalf("no expected finding for hostile mode %s: add it to hostileFinding", mode)
 		}
+		// The huge hello is streamed header first, so its size is known
+		// at once: every mode gets the same budget, this test's.
 		fake := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode})
 		timeout := hostileTimeout
-		if mode == mongotest.ModeHugeHello {
-			timeout = hugeHelloTimeout
-		}
-		for _, command := range hostileCommands {
-			cases = append(cases, hostileCase{mode: mode, command: command, addr: fake.Addr(), want: want})
+		for _, cl := range networkCommandLines(timeout) {
+			cases = append(cases, hostileCase{mode: mode, cl: cl, addr: fake.Addr(), want: want, timeout: timeout})
 			specs = append(specs, childSpec{
-				args:  []string{"-o", "json", "--timeout", timeout.String(), command, fake.URI()},
-				guard: timeout + hangGuard,
+				args:  cl.args("json", timeout, nil, fake.URI()),
+				guard: cl.budget(timeout) + hangGuard,
 			})
 		}
 	}
-	results := runConcurrently(t, child, specs, hostileConcurrency)
+	results, overhead := runBatch(t, child, specs, hostileConcurrency)
 	for i, tc := range cases {
-		t.Run(tc.mode.String()+"/"+tc.command, func(t *testing.T) {
+		t.Run(tc.mode.String()+"/"+tc.cl.name, func(t *testing.T) {
 			res := results[i]
 			if res.err != nil {
 				t.Fatal(res.err)
 			}
-			res.checkNoCrash(t)
-			if res.code != cmd.ExitProblem {
-				t.Errorf("exit code %d, want %d", res.code, cmd.ExitProblem)
-			}
-			var r diagnose.Report
-			if err := json.Unmarshal(res.stdout, &r); err != nil {
-				t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
-			}
-			if r.Command != tc.command || r.OK {
-				t.Errorf("report command %q ok %v, want %q and false", r.Command, r.OK, tc.command)
-			}
-			if got := errorFindingIDs(&r); !slices.Equal(got, []string{tc.want}) {
+			r := judgeJSON(t, tc.cl, res.childResult, expectation{verdict: mustFail, ids: []string{tc.want}, rssLimit: hostileRSSLimit},
+				tc.cl.budget(tc.timeout), overhead)
+			if got := errorFindingIDs(r); !slices.Equal(got, []string{tc.want}) {
 				t.Errorf("error findings %v, want exactly [%s]\nstdout:\n%s", got, tc.want, res.stdout)
 			}
 			for _, f := range r.Findings {
@@ -148,7 +127,6 @@ func TestHostilePeers(t *testing.T) {
 			if strings.Contains(string(res.stderr), "mongoconn: error:") {
 				t.Errorf("the engine could not run:\n%s", res.stderr)
 			}
-			res.checkRSS(t, hostileRSSLimit)
 		})
 	}
 }

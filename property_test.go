@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -137,6 +138,44 @@ func assertReportProperty(t testing.TB, run ranAs, r *diagnose.Report) {
 	for _, v := range reportViolations(run, r) {
 		t.Errorf("report property (DESIGN.md §3): %s\nverdict: %s", v, r.Verdict)
 	}
+}
+
+// assertOutputProperty checks the property on every JSON report a
+// command line printed (one, or JSON Lines for several targets, whose
+// exit code is the worst of all and so says nothing of one report). It
+// does nothing for text output or a command that prints no report.
+func assertOutputProperty(t testing.TB, args []string, code int, stdout []byte) {
+	t.Helper()
+	command, primary := commandOf(args)
+	if command == "" || !jsonOutput(args) || len(bytes.TrimSpace(stdout)) == 0 {
+		return
+	}
+	reports, err := jsonReports(stdout)
+	if err != nil {
+		t.Errorf("stdout is not JSON reports: %v\n%s", err, stdout)
+		return
+	}
+	if len(reports) > 1 {
+		code = -1
+	}
+	for i := range reports {
+		assertReportProperty(t, ranAs{Command: command, Primary: primary, ExitCode: code}, &reports[i])
+	}
+}
+
+// jsonOutput says whether a command line asks for JSON output.
+func jsonOutput(args []string) bool {
+	for i, a := range args {
+		switch {
+		case (a == "-o" || a == "--output") && i+1 < len(args):
+			if strings.EqualFold(args[i+1], "json") {
+				return true
+			}
+		case a == "-o=json" || a == "--output=json" || a == "-ojson":
+			return true
+		}
+	}
+	return false
 }
 
 // commandOf returns the command and --primary of a command line (global
