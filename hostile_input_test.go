@@ -413,4 +413,3 @@ func noNetworkBlame(t *testing.T, res childResult) {
 		t.Logf("stderr mentions the open-file limit:\n%s", clip(res.stderr))
 	}
 }
-
