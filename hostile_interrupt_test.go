@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/mongoconn/mongoconn/cmd"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
@@ -218,6 +220,37 @@ func interruptStages(t *testing.T) []stageCase {
 		lines:     pick("ping", "ping--primary", "diagnose"),
 		mark:      func() int { return hangPing.Count("ping") },
 		forbidden: []string{diagnose.IDSelectTimeout, diagnose.IDServerNotResponding},
+	})
+
+	// The crowded topologies of issue 9, whose Ctrl-C took over a minute:
+	// interrupted once the primary listing 5,000 members has answered a
+	// hello, and once a silent seed among 1,000 has been connected to.
+	members := mongotest.UnusedAddrs(mongotest.BlockMembers, manyMembers, 27017)
+	crowded := mongotest.StartFakeMongod(t, mongotest.Options{Hello: func() bson.D { return mongotest.ManyMembersHello(members) }})
+	cases = append(cases, stageCase{
+		stage: "5000-members", uri: crowded.URI() + "?replicaSet=" + mongotest.HostileSetName, global: dnsFlag, lines: lines,
+		mark: func() int { return crowded.Count("hello", "isMaster", "ismaster") },
+	})
+	seeds := mongotest.UnusedAddrs(mongotest.BlockSeeds, manySeeds, 27017)
+	var quiet []*mongotest.Silent
+	for i := 0; i < manySeeds; i += silentSeedEvery {
+		l, err := mongotest.NewSilentListener()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(l.Close)
+		quiet = append(quiet, l)
+		seeds[i+silentSeedEvery/2] = l.Addr()
+	}
+	cases = append(cases, stageCase{
+		stage: "1000-seeds", uri: "mongodb://" + strings.Join(seeds, ",") + "/", global: dnsFlag, lines: lines,
+		mark: func() int {
+			n := 0
+			for _, l := range quiet {
+				n += l.Connections()
+			}
+			return n
+		},
 	})
 
 	cases = append(cases, stageCase{
