@@ -104,6 +104,7 @@ type ReplSet struct {
 	answered  map[string]int // replies built so far, by Event command
 	events    []*scripted
 	eventWG   sync.WaitGroup
+	timers    []*time.Timer
 	closeOnce sync.Once
 }
 
@@ -370,6 +371,23 @@ func (rs *ReplSet) On(ev Event, f func()) {
 	rs.events = append(rs.events, &scripted{at: ev, f: f})
 }
 
+// After runs f once d has passed on the clock, unless the set is closed
+// first; Close waits for a running f. A test whose verdict depends on when
+// f runs relative to the client's requests should use On instead: on a
+// loaded machine the clock and the requests drift apart.
+func (rs *ReplSet) After(d time.Duration, f func()) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.closed {
+		return
+	}
+	rs.eventWG.Add(1)
+	rs.timers = append(rs.timers, time.AfterFunc(d, func() {
+		defer rs.eventWG.Done()
+		f()
+	}))
+}
+
 // Answered returns how many requests named command the members have
 // answered so far (see Event for "hello").
 func (rs *ReplSet) Answered(command string) int {
@@ -413,6 +431,11 @@ func (rs *ReplSet) Close() {
 		rs.mu.Lock()
 		rs.closed = true
 		rs.events = nil
+		for _, t := range rs.timers {
+			if t.Stop() {
+				rs.eventWG.Done()
+			}
+		}
 		rs.mu.Unlock()
 	})
 	rs.eventWG.Wait()

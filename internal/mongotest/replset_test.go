@@ -281,6 +281,7 @@ func TestReplSetScriptedEventsStopOnClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs.Failover(AfterHellos(1000), AfterHellos(1000), 1)
+	rs.After(never, func() { t.Errorf("a timed event outlived Close") })
 	fired := make(chan struct{})
 	rs.On(AfterHellos(1), func() { close(fired) })
 	dialRaw(t, rs.Addrs()[1]).mustMsg("admin", bson.D{{Key: "hello", Value: 1}})
@@ -292,6 +293,7 @@ func TestReplSetScriptedEventsStopOnClose(t *testing.T) {
 	}
 	rs.On(AfterHellos(0), func() { t.Errorf("an event ran after Close") })
 	rs.answer("hello")
+	rs.After(0, func() { t.Errorf("a timed event ran after Close") })
 	checkNoFixtureGoroutines(t)
 }
 
