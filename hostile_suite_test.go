@@ -55,13 +55,16 @@ type commandLine struct {
 }
 
 // networkCommandLines are the network commands of issue 9, each way: ping
-// plain, with --primary and with --wait (for as long as its --timeout),
-// and the other commands that talk to members.
+// plain, with --primary, with --wait (for as long as its --timeout) and
+// with both, as CI readiness checks run it, and the other commands that
+// talk to members.
 func networkCommandLines(timeout time.Duration) []commandLine {
+	wait := []string{"--wait", timeout.String()}
 	return []commandLine{
 		{name: "ping", command: "ping"},
 		{name: "ping--primary", command: "ping", extra: []string{"--primary"}, primary: true},
-		{name: "ping--wait", command: "ping", extra: []string{"--wait", timeout.String()}, wait: true},
+		{name: "ping--wait", command: "ping", extra: wait, wait: true},
+		{name: "ping--wait--primary", command: "ping", extra: append([]string{"--primary"}, wait...), primary: true, wait: true},
 		{name: "discover", command: "discover"},
 		{name: "wire-check", command: "wire-check"},
 		{name: "tunnel-check", command: "tunnel-check"},

@@ -68,15 +68,15 @@ var childMarks = []string{"panic:", "goroutine ", "fatal error:", "WARNING: DATA
 // wait on their peer or their --timeout, so more than the two cores of CI.
 const hostileConcurrency = 10
 
-// TestHostilePeers: each network command (ping also with --primary and
-// --wait) against each hostile mode ends with exit 1 and exactly the
-// mode's finding in the JSON report, keeps the report property, ends
+// TestHostilePeers: each network command (ping also with --primary,
+// --wait and both) against each hostile mode ends with exit 1 and exactly
+// the mode's finding in the JSON report, keeps the report property, ends
 // within --timeout plus deadlineMargin, without crashing, within
-// hostileRSSLimit. The 70 processes run hostileConcurrency at a time;
+// hostileRSSLimit. The 80 processes run hostileConcurrency at a time;
 // each case is then judged in its own subtest.
 func TestHostilePeers(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 70 processes")
+		t.Skip("runs 80 processes")
 	}
 	child := newMongoconnChild(t, true)
 	type hostileCase struct {
