@@ -117,8 +117,14 @@ func (l *liveChild) interrupt(guard time.Duration) (childResult, time.Duration, 
 		}
 		return res, took, nil
 	case <-time.After(guard):
-		l.kill()
-		return childResult{stdout: l.out.Bytes(), stderr: l.errOut.Bytes()}, guard, fmt.Errorf("still running %s after SIGINT: hung", guard)
+		_ = l.p.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-l.done:
+		case <-time.After(stackDumpWait):
+			l.kill()
+		}
+		return childResult{stdout: l.out.Bytes(), stderr: l.errOut.Bytes()}, guard,
+			fmt.Errorf("still running %s after SIGINT: hung; blocked in:\n%s", guard, stackSummary(l.errOut.Bytes()))
 	}
 }
 

@@ -334,14 +334,96 @@ func waitFor(p *exec.Cmd, guard time.Duration, out, errOut *bytes.Buffer) (int, 
 			return -1, fmt.Errorf("wait: %w", err)
 		}
 	case <-timer.C:
-		if p.SysProcAttr != nil && p.SysProcAttr.Setpgid {
-			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+		// SIGQUIT first: the Go runtime prints every goroutine's stack,
+		// which says where the command was blocked.
+		group := p.SysProcAttr != nil && p.SysProcAttr.Setpgid
+		if group {
+			_ = syscall.Kill(-p.Process.Pid, syscall.SIGQUIT)
+		} else {
+			_ = p.Process.Signal(syscall.SIGQUIT)
 		}
-		_ = p.Process.Kill()
-		<-done
-		return -1, fmt.Errorf("%s still running after %s: hung\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(p.Args, " "), guard, out, errOut)
+		select {
+		case <-done:
+		case <-time.After(stackDumpWait):
+			if group {
+				_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+			}
+			_ = p.Process.Kill()
+			<-done
+		}
+		return -1, fmt.Errorf("%s still running after %s: hung; blocked in:\n%s\nstdout:\n%s",
+			clip([]byte(strings.Join(p.Args, " "))), guard, stackSummary(errOut.Bytes()), clip(out.Bytes()))
 	}
+}
+
+// stackDumpWait is how long a hung command is given to print its
+// goroutines after SIGQUIT before it is killed.
+const stackDumpWait = 2 * time.Second
+
+// withoutArgs cuts the argument list off a frame of a goroutine dump:
+// "pkg.(*T).f(0x1, {...})" is "pkg.(*T).f".
+func withoutArgs(frame string) string {
+	if !strings.HasSuffix(frame, ")") {
+		return frame
+	}
+	depth := 0
+	for i := len(frame) - 1; i >= 0; i-- {
+		switch frame[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				return frame[:i]
+			}
+		}
+	}
+	return frame
+}
+
+// stackSummary condenses a Go goroutine dump to the places goroutines
+// wait in this module and in the driver, the most common first, with
+// their counts; the whole output when it holds no dump.
+func stackSummary(dump []byte) string {
+	blocks := strings.Split(string(dump), "\n\n")
+	counts := map[string]int{}
+	var order []string
+	for _, b := range blocks {
+		if !strings.HasPrefix(strings.TrimSpace(b), "goroutine ") {
+			continue
+		}
+		var frames []string
+		for _, line := range strings.Split(b, "\n") {
+			line = strings.TrimSpace(line)
+			if strings.HasPrefix(line, "github.com/mongoconn/") || strings.HasPrefix(line, "go.mongodb.org/") {
+				frames = append(frames, withoutArgs(line))
+				if len(frames) == 3 {
+					break
+				}
+			}
+		}
+		if len(frames) == 0 {
+			continue
+		}
+		key := strings.Join(frames, " <- ")
+		if counts[key] == 0 {
+			order = append(order, key)
+		}
+		counts[key]++
+	}
+	if len(order) == 0 {
+		return clip(dump)
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return counts[b] - counts[a] })
+	var out strings.Builder
+	for i, k := range order {
+		if i == 8 {
+			fmt.Fprintf(&out, "  ... %d more places\n", len(order)-i)
+			break
+		}
+		fmt.Fprintf(&out, "  %5d x %s\n", counts[k], k)
+	}
+	return out.String()
 }
 
 // childRun is one run of a batch, or why it could not run.
