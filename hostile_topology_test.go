@@ -174,12 +174,20 @@ func hostileTopologies(t *testing.T) []topoFixture {
 	})
 
 	// A healthy server that takes 200 ms for every reply: slow, with its
-	// RTT, never "not responding".
+	// RTT, never "not responding". With a budget of seconds it works;
+	// with one second a command may run out of time, and must say that,
+	// not that a server which answered every request did not answer.
 	slow := mongotest.StartFakeMongod(t, mongotest.Options{Delay: slowServerDelay})
 	add(topoFixture{
 		name: "slow-200ms",
 		uri:  slow.URI(),
 		want: expectation{verdict: mustPass, notIDs: []string{diagnose.IDServerNotResponding}, check: rttAtLeast(slow.Addr(), slowServerDelay)},
+	})
+	add(topoFixture{
+		name:    "slow-200ms-1s-budget",
+		uri:     slow.URI(),
+		timeout: hostileTimeout,
+		want:    expectation{verdict: anyVerdict, notIDs: []string{diagnose.IDServerNotResponding}, check: rttAtLeast(slow.Addr(), slowServerDelay)},
 	})
 
 	// A DNS server that never answers: nothing is known about the names,
