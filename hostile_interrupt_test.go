@@ -29,9 +29,16 @@ import (
 // ok, and name nothing it did not observe: an interrupt is no verdict on
 // the peer.
 
-// interruptTimeout is the --timeout of the interrupted commands: long
-// enough that only the signal can end them.
-const interruptTimeout = 60 * time.Second
+const (
+	// interruptTimeout is the --timeout of the interrupted commands: long
+	// enough that only the signal can end them.
+	interruptTimeout = 60 * time.Second
+
+	// stagePoll is how often the test looks at a fixture's counters to
+	// learn that the command reached its stage: short, so that the
+	// signal comes while the command is still there.
+	stagePoll = 2 * time.Millisecond
+)
 
 // syncBuffer is a bytes.Buffer that a process writes while the test reads.
 type syncBuffer struct {
@@ -82,7 +89,7 @@ func (l *liveChild) kill() {
 // waitFor polls ready until it holds or guard passes; false when the
 // process ended or guard passed first.
 func (l *liveChild) waitFor(ready func() bool, guard time.Duration) bool {
-	for deadline := time.Now().Add(guard); !ready(); time.Sleep(2 * time.Millisecond) {
+	for deadline := time.Now().Add(guard); !ready(); time.Sleep(stagePoll) {
 		if time.Now().After(deadline) {
 			return false
 		}

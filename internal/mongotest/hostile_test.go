@@ -19,6 +19,10 @@ import (
 	"github.com/mongoconn/mongoconn/internal/wire"
 )
 
+// fixturePoll is how often a test looks at a fixture's counters while it
+// waits for a client to reach a step: it only paces the test.
+const fixturePoll = 5 * time.Millisecond
+
 // Every claim a HelloVariant makes about the linked driver holds: the
 // driver pings through exactly the variants marked DriverWorks. The
 // variants run all at once (a refused one waits for the driver's whole
@@ -275,7 +279,7 @@ func TestBlackhole(t *testing.T) {
 		done <- err
 	}()
 	// The attempt shows as SYN_SENT while it waits.
-	for deadline := time.Now().Add(testTimeout); b.Dialing() == 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(testTimeout); b.Dialing() == 0; time.Sleep(fixturePoll) {
 		if time.Now().After(deadline) {
 			cancel()
 			t.Fatalf("no connection attempt to %s seen in /proc/net/tcp", b.Addr())
@@ -308,7 +312,7 @@ func TestTLSStallAndReset(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- tc.HandshakeContext(ctx) }()
-	for deadline := time.Now().Add(testTimeout); stall.ClientHellos() == 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(testTimeout); stall.ClientHellos() == 0; time.Sleep(fixturePoll) {
 		if time.Now().After(deadline) {
 			t.Fatal("the stall never saw the ClientHello")
 		}
