@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
-	"github.com/mongoconn/mongoconn/cmd"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -37,18 +35,7 @@ const (
 	// that only a peer able to make us buffer what it declares (a 2 GiB
 	// length, a 16 MiB hello kept twice) fails it, not allocator noise.
 	hostileRSSLimit = 64 << 20
-
-	// hugeHelloTimeout is the --timeout against ModeHugeHello: the fake
-	// needs up to a second under the race detector to build each 16 MiB
-	// reply, and only a reply's header tells the prober it is too large;
-	// with hostileTimeout the probe could give up on a fixture still busy.
-	hugeHelloTimeout = 5 * time.Second
 )
-
-// hostileCommands are the commands that talk to the target's members
-// (srv stops at DNS and TCP, which every hostile peer passes; explain is
-// offline).
-var hostileCommands = []string{"ping", "discover", "wire-check", "tunnel-check", "diagnose"}
 
 // hostileFinding is the one error-level finding each hostile mode must
 // produce, whatever the command. The probe reads a reply under a deadline
@@ -82,21 +69,23 @@ var childMarks = []string{"panic:", "goroutine ", "fatal error:", "WARNING: DATA
 // wait on their peer or their --timeout, so more than the two cores of CI.
 const hostileConcurrency = 10
 
-// TestHostilePeers: each command against each hostile mode ends with exit
-// 1 and exactly the mode's finding in the JSON report, inside --timeout
-// plus the hang guard, without crashing, within hostileRSSLimit. The 50
-// processes run hostileConcurrency at a time; each case is then judged in
-// its own subtest.
+// TestHostilePeers: each network command (ping also with --primary,
+// --wait and both) against each hostile mode ends with exit 1 and exactly
+// the mode's finding in the JSON report, keeps the report property, ends
+// within --timeout plus deadlineMargin, without crashing, within
+// hostileRSSLimit. The 80 processes run hostileConcurrency at a time;
+// each case is then judged in its own subtest.
 func TestHostilePeers(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs 50 processes")
+		t.Skip("runs 80 processes")
 	}
 	child := newMongoconnChild(t, true)
 	type hostileCase struct {
 		mode    mongotest.Mode
-		command string
+		cl      commandLine
 		addr    string
 		want    string
+		timeout time.Duration
 	}
 	var (
 		cases []hostileCase
@@ -107,38 +96,28 @@ func TestHostilePeers(t *testing.T) {
 		if want == "" {
 			t.Fatalf("no expected finding for hostile mode %s: add it to hostileFinding", mode)
 		}
+		// The huge hello is streamed header first, so its size is known
+		// at once: every mode gets the same budget, this test's.
 		fake := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode})
 		timeout := hostileTimeout
-		if mode == mongotest.ModeHugeHello {
-			timeout = hugeHelloTimeout
-		}
-		for _, command := range hostileCommands {
-			cases = append(cases, hostileCase{mode: mode, command: command, addr: fake.Addr(), want: want})
+		for _, cl := range networkCommandLines(timeout) {
+			cases = append(cases, hostileCase{mode: mode, cl: cl, addr: fake.Addr(), want: want, timeout: timeout})
 			specs = append(specs, childSpec{
-				args:  []string{"-o", "json", "--timeout", timeout.String(), command, fake.URI()},
-				guard: timeout + hangGuard,
+				args:  cl.args("json", timeout, nil, fake.URI()),
+				guard: cl.budget(timeout) + hangGuard,
 			})
 		}
 	}
-	results := runConcurrently(t, child, specs, hostileConcurrency)
+	results, overhead := runBatch(t, child, specs, hostileConcurrency)
 	for i, tc := range cases {
-		t.Run(tc.mode.String()+"/"+tc.command, func(t *testing.T) {
+		t.Run(tc.mode.String()+"/"+tc.cl.name, func(t *testing.T) {
 			res := results[i]
 			if res.err != nil {
 				t.Fatal(res.err)
 			}
-			res.checkNoCrash(t)
-			if res.code != cmd.ExitProblem {
-				t.Errorf("exit code %d, want %d", res.code, cmd.ExitProblem)
-			}
-			var r report.Report
-			if err := json.Unmarshal(res.stdout, &r); err != nil {
-				t.Fatalf("stdout is not a JSON report: %v\nstdout:\n%s\nstderr:\n%s", err, res.stdout, res.stderr)
-			}
-			if r.Command != tc.command || r.OK {
-				t.Errorf("report command %q ok %v, want %q and false", r.Command, r.OK, tc.command)
-			}
-			if got := errorFindingIDs(&r); !slices.Equal(got, []string{tc.want}) {
+			r := judgeJSON(t, tc.cl, res.childResult, expectation{verdict: mustFail, ids: []string{tc.want}, rssLimit: hostileRSSLimit},
+				tc.cl.budget(tc.timeout), overhead)
+			if got := errorFindingIDs(r); !slices.Equal(got, []string{tc.want}) {
 				t.Errorf("error findings %v, want exactly [%s]\nstdout:\n%s", got, tc.want, res.stdout)
 			}
 			for _, f := range r.Findings {
@@ -149,7 +128,6 @@ func TestHostilePeers(t *testing.T) {
 			if strings.Contains(string(res.stderr), "mongoconn: error:") {
 				t.Errorf("the engine could not run:\n%s", res.stderr)
 			}
-			res.checkRSS(t, hostileRSSLimit)
 		})
 	}
 }
@@ -203,6 +181,25 @@ func newMongoconnChild(t *testing.T, measure bool) *mongoconnChild {
 	return c
 }
 
+// newPlainChild is newMongoconnChild with a plain build of the command
+// always, not only under the race detector: the binary users run, with
+// its own start-up cost and resident size, for suites that judge both.
+// When the build fails it falls back to this test binary.
+func newPlainChild(t *testing.T, measure bool) *mongoconnChild {
+	t.Helper()
+	c := newMongoconnChild(t, measure)
+	if c.bin != os.Args[0] {
+		return c
+	}
+	bin, err := buildPlainCommand(t.TempDir())
+	if err != nil {
+		t.Logf("running this test binary as mongoconn: a plain build failed: %v", err)
+		return c
+	}
+	c.bin, c.env = bin, nil
+	return c
+}
+
 // raceEnabled reports whether this binary was built with -race.
 func raceEnabled() bool {
 	bi, ok := debug.ReadBuildInfo()
@@ -246,7 +243,8 @@ type childSpec struct {
 type childResult struct {
 	code           int
 	stdout, stderr []byte
-	peakRSS        int64 // bytes; 0 when not measured
+	peakRSS        int64         // bytes; 0 when not measured
+	elapsed        time.Duration // from start to exit, on the wall clock
 	why            string
 }
 
@@ -290,6 +288,7 @@ func (c *mongoconnChild) exec(spec childSpec, tmp string) (childResult, error) {
 	p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var out, errOut bytes.Buffer
 	p.Stdout, p.Stderr = &out, &errOut
+	start := time.Now()
 	if err := p.Start(); err != nil {
 		return childResult{}, err
 	}
@@ -297,7 +296,7 @@ func (c *mongoconnChild) exec(spec childSpec, tmp string) (childResult, error) {
 	if err != nil {
 		return childResult{}, err
 	}
-	res := childResult{code: code, stdout: out.Bytes(), stderr: errOut.Bytes(), why: c.why}
+	res := childResult{code: code, stdout: out.Bytes(), stderr: errOut.Bytes(), elapsed: time.Since(start), why: c.why}
 	if !c.measure {
 		return res, nil
 	}
@@ -336,14 +335,96 @@ func waitFor(p *exec.Cmd, guard time.Duration, out, errOut *bytes.Buffer) (int, 
 			return -1, fmt.Errorf("wait: %w", err)
 		}
 	case <-timer.C:
-		if p.SysProcAttr != nil && p.SysProcAttr.Setpgid {
-			_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+		// SIGQUIT first: the Go runtime prints every goroutine's stack,
+		// which says where the command was blocked.
+		group := p.SysProcAttr != nil && p.SysProcAttr.Setpgid
+		if group {
+			_ = syscall.Kill(-p.Process.Pid, syscall.SIGQUIT)
+		} else {
+			_ = p.Process.Signal(syscall.SIGQUIT)
 		}
-		_ = p.Process.Kill()
-		<-done
-		return -1, fmt.Errorf("%s still running after %s: hung\nstdout:\n%s\nstderr:\n%s",
-			strings.Join(p.Args, " "), guard, out, errOut)
+		select {
+		case <-done:
+		case <-time.After(stackDumpWait):
+			if group {
+				_ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL)
+			}
+			_ = p.Process.Kill()
+			<-done
+		}
+		return -1, fmt.Errorf("%s still running after %s: hung; blocked in:\n%s\nstdout:\n%s",
+			clip([]byte(strings.Join(p.Args, " "))), guard, stackSummary(errOut.Bytes()), clip(out.Bytes()))
 	}
+}
+
+// stackDumpWait is how long a hung command is given to print its
+// goroutines after SIGQUIT before it is killed.
+const stackDumpWait = 2 * time.Second
+
+// withoutArgs cuts the argument list off a frame of a goroutine dump:
+// "pkg.(*T).f(0x1, {...})" is "pkg.(*T).f".
+func withoutArgs(frame string) string {
+	if !strings.HasSuffix(frame, ")") {
+		return frame
+	}
+	depth := 0
+	for i := len(frame) - 1; i >= 0; i-- {
+		switch frame[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				return frame[:i]
+			}
+		}
+	}
+	return frame
+}
+
+// stackSummary condenses a Go goroutine dump to the places goroutines
+// wait in this module and in the driver, the most common first, with
+// their counts; the whole output when it holds no dump.
+func stackSummary(dump []byte) string {
+	blocks := strings.Split(string(dump), "\n\n")
+	counts := map[string]int{}
+	var order []string
+	for _, b := range blocks {
+		if !strings.HasPrefix(strings.TrimSpace(b), "goroutine ") {
+			continue
+		}
+		var frames []string
+		for _, line := range strings.Split(b, "\n") {
+			line = strings.TrimSpace(line)
+			if strings.HasPrefix(line, "github.com/mongoconn/") || strings.HasPrefix(line, "go.mongodb.org/") {
+				frames = append(frames, withoutArgs(line))
+				if len(frames) == 3 {
+					break
+				}
+			}
+		}
+		if len(frames) == 0 {
+			continue
+		}
+		key := strings.Join(frames, " <- ")
+		if counts[key] == 0 {
+			order = append(order, key)
+		}
+		counts[key]++
+	}
+	if len(order) == 0 {
+		return clip(dump)
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return counts[b] - counts[a] })
+	var out strings.Builder
+	for i, k := range order {
+		if i == 8 {
+			fmt.Fprintf(&out, "  ... %d more places\n", len(order)-i)
+			break
+		}
+		fmt.Fprintf(&out, "  %5d x %s\n", counts[k], k)
+	}
+	return out.String()
 }
 
 // childRun is one run of a batch, or why it could not run.

@@ -218,6 +218,7 @@ func runEntryPoints(t *testing.T, uri string, timeout, cancelAfter time.Duration
 				t.Errorf("%s: nil report and no error", ep.name)
 				return
 			}
+			assertReportProperty(t, ranAs{Command: strings.TrimSuffix(ep.name, "-primary"), Primary: ep.name == "ping-primary", ExitCode: -1}, r)
 			mu.Lock()
 			reports[ep.name] = r
 			mu.Unlock()
@@ -230,7 +231,7 @@ func runEntryPoints(t *testing.T, uri string, timeout, cancelAfter time.Duration
 // TestNoGoroutineLeakHostile: the engine leaves nothing running after any
 // entry point met any hostile peer.
 func TestNoGoroutineLeakHostile(t *testing.T) {
-	for _, mode := range mongotest.HostileModes() {
+	for _, mode := range append(mongotest.HostileModes(), mongotest.ModeJunkAfterHello) {
 		checkNoLeak(t, mode.String(), func(t *testing.T) {
 			fake := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mode})
 			reports := runEntryPoints(t, fake.URI(), leakHostileTimeout, 0, nil)

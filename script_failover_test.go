@@ -1,8 +1,8 @@
 package main
 
 import (
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -21,27 +21,26 @@ func init() {
 	}
 }
 
-// failoverset NAME STEPDOWN GAP: start a three-member fake replica set
-// whose primary (member 0) steps down after STEPDOWN (at once for 0s) and
-// whose member 1 is elected GAP later, with a new electionId. $NAME is its
-// connection string.
+// failoverset NAME COMMAND N: start a three-member fake replica set whose
+// primary (member 0) has stepped down, and whose member 1 is elected, with
+// a new electionId, once the members together have answered N requests
+// named COMMAND ("hello" counts isMaster too). The election is an event
+// in what the members are asked, never a moment on the clock, so that a
+// slow machine changes how long a transcript takes, not what it shows.
+// $NAME is its connection string.
 func cmdFailoverSet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
-		ts.Fatalf("usage: failoverset NAME STEPDOWN GAP")
+		ts.Fatalf("usage: failoverset NAME COMMAND N")
 	}
-	stepDown, err := time.ParseDuration(args[1])
-	ts.Check(err)
-	gap, err := time.ParseDuration(args[2])
-	ts.Check(err)
+	n, err := strconv.Atoi(args[2])
+	if err != nil || n < 1 {
+		ts.Fatalf("failoverset: N %q is not a positive number", args[2])
+	}
 	rs, err := mongotest.NewReplSet(mongotest.ReplSetOptions{})
 	ts.Check(err)
 	ts.Defer(rs.Close)
-	if stepDown <= 0 {
-		rs.StepDown()
-		rs.After(gap, func() { _ = rs.Elect(1) })
-	} else {
-		rs.Failover(stepDown, gap, 1)
-	}
+	rs.StepDown()
+	rs.On(mongotest.Event{Command: args[1], N: n}, func() { _ = rs.Elect(1) })
 	ts.Setenv(args[0], rs.URI())
 }
 

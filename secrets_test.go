@@ -303,6 +303,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			if tc.want != "" && !bytes.Contains(res.stdout, []byte(tc.want)) && !bytes.Contains(res.stderr, []byte(tc.want)) {
 				t.Errorf("output lacks %q: the path this case is about did not run\nstdout:\n%s\nstderr:\n%s", tc.want, res.stdout, res.stderr)
 			}
+			assertOutputProperty(t, tc.spec.args, res.code, res.stdout)
 		})
 	}
 }

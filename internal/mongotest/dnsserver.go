@@ -55,6 +55,7 @@ type DNSServer struct {
 	silent   map[string]bool     // names never answered
 	truncate bool                // UDP answers are truncated
 	garbage  bool                // answers are not DNS messages
+	deaf     bool                // no question is ever answered
 	queries  []DNSQuery
 }
 
@@ -212,6 +213,15 @@ func (s *DNSServer) SetSilent(name string, on bool) {
 	}
 }
 
+// SetUnresponsive makes the server answer no question at all, over UDP
+// or TCP, while it keeps reading and recording them: a resolver that is
+// down or firewalled, so that clients time out. false restores it.
+func (s *DNSServer) SetUnresponsive(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deaf = on
+}
+
 // SetTruncate makes every UDP answer come back truncated (TC set, no
 // records), so that clients must ask again over TCP.
 func (s *DNSServer) SetTruncate(on bool) {
@@ -278,7 +288,7 @@ func (s *DNSServer) answer(req *dns.Msg, network string) (*dns.Msg, []byte, erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queries = append(s.queries, DNSQuery{Name: k, Type: dns.TypeToString[q.Qtype], Net: network})
-	if s.silent[k] {
+	if s.silent[k] || s.deaf {
 		return nil, nil, errSilent
 	}
 	if s.garbage {

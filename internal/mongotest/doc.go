@@ -13,7 +13,11 @@
 // and it counts the requests it receives per command.
 //
 // ReplSet starts several fake members whose hello replies agree, can make
-// them advertise names this machine cannot resolve, and scripts elections.
+// them advertise names this machine cannot resolve, and scripts elections
+// by events (after the Nth hello the members answer), never by the clock.
+// HelloVariants, FlappingHello, ManyMembersHello and DuplicateMembersHello
+// are hello replies no MongoDB sends; Blackhole, StartTLSStall and
+// StartTLSReset are peers that hang or drop a connection mid-way.
 // Forwarder plays ssh -L or kubectl port-forward. ClosedPort and
 // SilentListener are addresses that refuse or never answer.
 //
@@ -31,7 +35,8 @@
 //		})
 //		fwd := mongotest.StartForwarder(t, rs.Addrs()[0]) // the SSH tunnel
 //		_ = fwd.Addr()
-//		rs.Failover(100*time.Millisecond, 200*time.Millisecond, 1)
+//		rs.StepDown()
+//		rs.On(mongotest.AfterHellos(3), func() { _ = rs.Elect(1) })
 //	}
 //
 // Every fixture registers its Close with t.Cleanup, listens on loopback

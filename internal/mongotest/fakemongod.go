@@ -1,6 +1,7 @@
 package mongotest
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -26,10 +27,16 @@ const (
 	// a second, the slow loris of issue 6.
 	DefaultDripInterval = time.Second
 
-	// HugeHelloSize is the size of the hello document in ModeHugeHello:
-	// exactly maxBsonObjectSize (16 MiB), the largest document a server
-	// may send, far beyond what any real hello needs.
+	// HugeHelloSize is the default size of the hello document in
+	// ModeHugeHello (Options.HugeHelloSize sets another): exactly
+	// maxBsonObjectSize (16 MiB), the largest document a server may send,
+	// far beyond what any real hello needs.
 	HugeHelloSize = 16 << 20
+
+	// hugeHelloChunk is how much of a huge hello's padding is written at
+	// a time: the reply is streamed, so that its header leaves at once
+	// whatever its size and the fixture never holds it whole.
+	hugeHelloChunk = 64 << 10
 
 	// HugeDeclaredLength is the length ModeHugeLength declares.
 	HugeDeclaredLength = 0x7fffffff
@@ -87,21 +94,35 @@ const (
 	// ModeWrongResponseTo sends valid replies whose responseTo is not the
 	// request's id.
 	ModeWrongResponseTo
-	// ModeHugeHello pads hello replies to HugeHelloSize bytes.
+	// ModeHugeHello pads hello replies to Options.HugeHelloSize bytes
+	// (HugeHelloSize by default). The reply is streamed: its header, which
+	// declares the whole length, is written as soon as the request is
+	// read, so a client learns the size at once however slow the machine.
 	ModeHugeHello
+	// ModeJunkAfterHello sends a valid reply to hello and isMaster, then
+	// JunkAfterHello on the same connection, before any other request:
+	// the next reply a client reads starts with bytes that are not a
+	// MongoDB message. Other commands are answered normally.
+	ModeJunkAfterHello
 )
+
+// JunkAfterHello is what ModeJunkAfterHello sends after each hello reply:
+// a declared length of -1 followed by text, no MongoDB message at all.
+const JunkAfterHello = "\xff\xff\xff\xffjunk after the hello reply\r\n"
 
 // String names the mode.
 func (m Mode) String() string {
 	names := [...]string{"normal", "silent", "http", "huge-length", "drip", "close-after-header",
-		"close-mid-message", "random-bytes", "tls-alert", "wrong-response-to", "huge-hello"}
+		"close-mid-message", "random-bytes", "tls-alert", "wrong-response-to", "huge-hello", "junk-after-hello"}
 	if m >= 0 && int(m) < len(names) {
 		return names[m]
 	}
 	return fmt.Sprintf("mode(%d)", int(m))
 }
 
-// HostileModes lists every mode but ModeNormal, for table tests.
+// HostileModes lists the modes of peers that are not MongoDB or break
+// the wire protocol mid-reply, for table tests. ModeJunkAfterHello, whose
+// hello is a valid reply, is not among them.
 func HostileModes() []Mode {
 	return []Mode{ModeSilent, ModeHTTP, ModeHugeLength, ModeDrip, ModeCloseAfterHeader,
 		ModeCloseMidMessage, ModeRandomBytes, ModeTLSAlert, ModeWrongResponseTo, ModeHugeHello}
@@ -163,6 +184,19 @@ type Options struct {
 	DripInterval time.Duration
 	// RandomSeed seeds ModeRandomBytes (DefaultRandomSeed when zero).
 	RandomSeed uint64
+	// HugeHelloSize is the size of the hello document in ModeHugeHello
+	// (HugeHelloSize when zero).
+	HugeHelloSize int
+	// SilentCommands are commands the server reads and counts but never
+	// answers, while it answers every other one: a server that hangs in
+	// one stage only (saslStart for authentication, ping for the
+	// driver's last round trip).
+	SilentCommands []string
+	// AfterReply, when set, is called with the command's name once the
+	// reply to a request is built and before it is sent (for requests
+	// that are answered): the hook of scripted events such as elections,
+	// which then change what the next replies say, never this one.
+	AfterReply func(command string)
 }
 
 // FakeMongod is a running fake server. Its methods are safe for concurrent
@@ -181,6 +215,9 @@ type FakeMongod struct {
 	exactHello   bool
 	dripInterval time.Duration
 	seed         uint64
+	hugeSize     int
+	silentCmds   map[string]bool
+	afterReply   func(string)
 	auth         *userStore
 
 	nextRequestID atomic.Int32
@@ -243,6 +280,9 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 		exactHello:   o.ExactHello,
 		dripInterval: o.DripInterval,
 		seed:         o.RandomSeed,
+		hugeSize:     o.HugeHelloSize,
+		silentCmds:   map[string]bool{},
+		afterReply:   o.AfterReply,
 		auth:         auth,
 		conns:        map[net.Conn]struct{}{},
 		hello:        o.Hello,
@@ -265,6 +305,12 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 	}
 	if s.seed == 0 {
 		s.seed = DefaultRandomSeed
+	}
+	if s.hugeSize <= 0 {
+		s.hugeSize = HugeHelloSize
+	}
+	for _, c := range o.SilentCommands {
+		s.silentCmds[c] = true
 	}
 	return s
 }
@@ -571,23 +617,33 @@ func (s *FakeMongod) handle(cc *conn, msg *wire.Message) bool {
 		return false // MongoDB 3.4 and older do not know opcode 2013 and hang up
 	}
 	st := s.settings()
-	if st.mode == ModeSilent {
+	if st.mode == ModeSilent || s.silentCmds[req.name] {
 		return true // read (and count) the next request, answer none
 	}
 	reply := s.dispatch(cc, req, st)
+	if s.afterReply != nil {
+		s.afterReply(req.name)
+	}
 	if req.noReply {
 		return true
-	}
-	doc, err := bson.Marshal(reply)
-	if err != nil {
-		doc, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", "fake mongod: "+err.Error()))
 	}
 	responseTo := req.requestID
 	if st.mode == ModeWrongResponseTo {
 		responseTo = req.requestID + 1
 	}
-	var frame []byte
 	id := s.nextRequestID.Add(1)
+	hello := isHelloCommand(req.name)
+	if st.mode == ModeHugeHello && hello {
+		if !s.wait(st.delay) {
+			return false
+		}
+		return s.sendHuge(cc.c, req.op, id, responseTo, reply)
+	}
+	doc, err := bson.Marshal(reply)
+	if err != nil {
+		doc, _ = bson.Marshal(errorReply(codeInternalError, "InternalError", "fake mongod: "+err.Error()))
+	}
+	var frame []byte
 	if req.op == wire.OpQuery {
 		frame = wire.AppendReply(nil, id, responseTo, doc)
 	} else {
@@ -596,7 +652,59 @@ func (s *FakeMongod) handle(cc *conn, msg *wire.Message) bool {
 	if !s.wait(st.delay) {
 		return false
 	}
-	return s.send(cc.c, frame, st.mode)
+	if !s.send(cc.c, frame, st.mode) {
+		return false
+	}
+	if st.mode == ModeJunkAfterHello && hello {
+		return s.send(cc.c, []byte(JunkAfterHello), ModeNormal)
+	}
+	return true
+}
+
+// isHelloCommand reports whether name is hello in any of its spellings.
+func isHelloCommand(name string) bool {
+	return name == "hello" || name == "isMaster" || name == "ismaster"
+}
+
+// sendHuge writes doc padded to the configured huge size, header first:
+// the frame is built with an empty padding string whose length fields are
+// then raised, and the padding itself is streamed in chunks.
+func (s *FakeMongod) sendHuge(nc net.Conn, op wire.OpCode, id, responseTo int32, doc bson.D) bool {
+	padded := append(append(bson.D(nil), doc...), bson.E{Key: "padding", Value: ""})
+	small, err := bson.Marshal(padded)
+	if err != nil {
+		return false
+	}
+	n := max(s.hugeSize-len(small), 0)
+	var frame []byte
+	if op == wire.OpQuery {
+		frame = wire.AppendReply(nil, id, responseTo, small)
+	} else {
+		frame = wire.AppendMsg(nil, id, responseTo, 0, small)
+	}
+	// The last two bytes are the padding string's NUL and the document's
+	// terminator; the string's length sits just before them.
+	grow := func(at int) {
+		binary.LittleEndian.PutUint32(frame[at:], binary.LittleEndian.Uint32(frame[at:])+uint32(n))
+	}
+	grow(0)                       // the message length
+	grow(len(frame) - len(small)) // the document length
+	grow(len(frame) - 2 - 4)      // the padding string's length
+	write := func(b []byte) bool {
+		_ = nc.SetWriteDeadline(time.Now().Add(connIdleTimeout))
+		_, err := nc.Write(b)
+		return err == nil
+	}
+	if !write(frame[:len(frame)-2]) {
+		return false
+	}
+	chunk := []byte(strings.Repeat("x", hugeHelloChunk))
+	for left := n; left > 0; left -= len(chunk) {
+		if !s.wait(0) || !write(chunk[:min(left, len(chunk))]) {
+			return false
+		}
+	}
+	return write(frame[len(frame)-2:])
 }
 
 // send writes a reply frame the way mode says.

@@ -198,9 +198,6 @@ func (s *FakeMongod) helloReply(cc *conn, req request, st fakeSettings) bson.D {
 		role = bson.D{{Key: "isWritablePrimary", Value: true}}
 	}
 	if s.exactHello {
-		if st.mode == ModeHugeHello {
-			return padTo(append(bson.D(nil), role...), HugeHelloSize)
-		}
 		return role
 	}
 	legacy := req.name != "hello"
@@ -251,33 +248,7 @@ func (s *FakeMongod) helloReply(cc *conn, req request, st fakeSettings) bson.D {
 		}
 	}
 	doc = append(doc, bson.E{Key: "ok", Value: okValue})
-	if st.mode == ModeHugeHello {
-		doc = padTo(doc, HugeHelloSize)
-	}
 	return doc
-}
-
-// padTo inserts a string field before the last element so that the
-// marshalled document is exactly size bytes (when it is not larger).
-func padTo(doc bson.D, size int) bson.D {
-	raw, err := bson.Marshal(doc)
-	if err != nil {
-		return doc
-	}
-	// type byte + "padding\x00" + int32 length + the string + its NUL
-	const overhead = 1 + len("padding") + 1 + 4 + 1
-	n := size - len(raw) - overhead
-	if n < 0 {
-		return doc
-	}
-	pad := bson.E{Key: "padding", Value: strings.Repeat("x", n)}
-	if len(doc) == 0 {
-		return bson.D{pad}
-	}
-	out := make(bson.D, 0, len(doc)+1)
-	out = append(out, doc[:len(doc)-1]...)
-	out = append(out, pad, doc[len(doc)-1])
-	return out
 }
 
 func (s *FakeMongod) buildInfo() bson.D {

@@ -101,9 +101,32 @@ type ReplSet struct {
 	term      int64
 	initiated bool
 	closed    bool
+	answered  map[string]int // replies built so far, by Event command
+	events    []*scripted
+	eventWG   sync.WaitGroup
 	timers    []*time.Timer
-	timerWG   sync.WaitGroup
 	closeOnce sync.Once
+}
+
+// Event is a moment in the life of a replica set, counted in the requests
+// its members answer rather than in wall-clock time, so that a slow
+// machine delays a scripted change without moving it relative to what
+// the clients see: the change happens once the members together have
+// built their reply to the Nth request named Command, after that reply
+// and before any later one. Command "hello" counts every spelling of the
+// handshake (hello, isMaster, ismaster).
+type Event struct {
+	Command string
+	N       int
+}
+
+// AfterHellos is the Event of the nth hello the set answers.
+func AfterHellos(n int) Event { return Event{Command: "hello", N: n} }
+
+// scripted is one pending change.
+type scripted struct {
+	at Event
+	f  func()
 }
 
 // StartReplSet starts the members of a fake replica set on distinct
@@ -139,6 +162,7 @@ func NewReplSet(o ReplSetOptions) (*ReplSet, error) {
 		primary:   -1,
 		term:      1,
 		initiated: !o.NotInitiated,
+		answered:  map[string]int{},
 	}
 	if rs.name == "" {
 		rs.name = "rs0"
@@ -193,11 +217,12 @@ func NewReplSet(o ReplSetOptions) (*ReplSet, error) {
 		}
 		i := i
 		rs.members[i] = serveFake(ln, Options{
-			Version: version,
-			MaxWire: maxWire,
-			Hello:   func() bson.D { return rs.hello(i) },
-			Delay:   rs.opts[i].Delay,
-			API:     o.API,
+			Version:    version,
+			MaxWire:    maxWire,
+			Hello:      func() bson.D { return rs.hello(i) },
+			Delay:      rs.opts[i].Delay,
+			API:        o.API,
+			AfterReply: rs.answer,
 		}, auth)
 	}
 	return rs, nil
@@ -324,27 +349,80 @@ func (rs *ReplSet) Initiate() {
 	}
 }
 
-// Failover scripts an election over time: the primary steps down after
-// stepDownAfter, and member next is elected gap later, with a new
-// electionId. It returns at once.
-func (rs *ReplSet) Failover(stepDownAfter, gap time.Duration, next int) {
-	rs.After(stepDownAfter, rs.StepDown)
-	rs.After(stepDownAfter+gap, func() { _ = rs.Elect(next) })
+// Failover scripts an election: the primary steps down at stepDown and
+// member next is elected, with a new electionId, at elect. It returns at
+// once; see Event for when "at" is.
+func (rs *ReplSet) Failover(stepDown, elect Event, next int) {
+	rs.On(stepDown, rs.StepDown)
+	rs.On(elect, func() { _ = rs.Elect(next) })
 }
 
-// After runs f once d has passed, unless the set is closed first. Close
-// waits for a running f to return.
+// On runs f once, at ev (see Event), unless the set is closed first; an
+// event whose moment has already passed runs after the next reply to a
+// request of its command. f runs on
+// the member's connection, before the reply that follows the moment is
+// sent. Close waits for a running f to return.
+func (rs *ReplSet) On(ev Event, f func()) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if rs.closed {
+		return
+	}
+	rs.events = append(rs.events, &scripted{at: ev, f: f})
+}
+
+// After runs f once d has passed on the clock, unless the set is closed
+// first; Close waits for a running f. A test whose verdict depends on when
+// f runs relative to the client's requests should use On instead: on a
+// loaded machine the clock and the requests drift apart.
 func (rs *ReplSet) After(d time.Duration, f func()) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if rs.closed {
 		return
 	}
-	rs.timerWG.Add(1)
+	rs.eventWG.Add(1)
 	rs.timers = append(rs.timers, time.AfterFunc(d, func() {
-		defer rs.timerWG.Done()
+		defer rs.eventWG.Done()
 		f()
 	}))
+}
+
+// Answered returns how many requests named command the members have
+// answered so far (see Event for "hello").
+func (rs *ReplSet) Answered(command string) int {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	return rs.answered[command]
+}
+
+// answer counts a reply a member built and runs the events it brings due.
+func (rs *ReplSet) answer(command string) {
+	if isHelloCommand(command) {
+		command = "hello"
+	}
+	rs.mu.Lock()
+	if rs.closed {
+		rs.mu.Unlock()
+		return
+	}
+	rs.answered[command]++
+	var due []func()
+	kept := rs.events[:0]
+	for _, e := range rs.events {
+		if e.at.Command == command && rs.answered[command] >= e.at.N {
+			due = append(due, e.f)
+			continue
+		}
+		kept = append(kept, e)
+	}
+	rs.events = kept
+	rs.eventWG.Add(len(due))
+	rs.mu.Unlock()
+	for _, f := range due {
+		f()
+		rs.eventWG.Done()
+	}
 }
 
 // Close stops every scripted event and member, and waits for them.
@@ -352,14 +430,15 @@ func (rs *ReplSet) Close() {
 	rs.closeOnce.Do(func() {
 		rs.mu.Lock()
 		rs.closed = true
+		rs.events = nil
 		for _, t := range rs.timers {
 			if t.Stop() {
-				rs.timerWG.Done()
+				rs.eventWG.Done()
 			}
 		}
 		rs.mu.Unlock()
 	})
-	rs.timerWG.Wait()
+	rs.eventWG.Wait()
 	for _, m := range rs.members {
 		if m != nil {
 			m.Close()

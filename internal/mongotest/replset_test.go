@@ -209,15 +209,11 @@ func TestElections(t *testing.T) {
 	}
 }
 
-// electionGap is how long the scripted set stays without a primary, and
-// pollInterval how often the test asks the driver what it selects; both
-// only pace the test, nothing asserts on them.
-const (
-	electionGap  = 50 * time.Millisecond
-	pollInterval = 20 * time.Millisecond
-)
+// pollInterval is how often the test asks the driver what it selects: it
+// only paces the test, nothing asserts on it.
+const pollInterval = 20 * time.Millisecond
 
-func TestFailoverOverTime(t *testing.T) {
+func TestFailoverByEvents(t *testing.T) {
 	rs := StartReplSet(t, ReplSetOptions{Members: 3})
 	c := connectDriver(t, rs.URI()+"&heartbeatFrequencyMS=500")
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
@@ -226,7 +222,11 @@ func TestFailoverOverTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	oldID := rs.ElectionID()
-	rs.Failover(0, electionGap, 1)
+	// The primary steps down at the next hello any member answers, and
+	// member 1 is elected two hellos later: the driver's monitors and the
+	// test's own hellos bring both about, whatever the machine's speed.
+	n := rs.Answered("hello")
+	rs.Failover(AfterHellos(n+1), AfterHellos(n+3), 1)
 	// The driver must find the new primary; poll what it selects.
 	for {
 		var h helloOf
@@ -244,21 +244,56 @@ func TestFailoverOverTime(t *testing.T) {
 	}
 }
 
+// An event happens exactly after the reply it counts: the Nth reply still
+// shows the old state, the next one the new.
+func TestReplSetEventOrder(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 2})
+	r := dialRaw(t, rs.Addrs()[0])
+	hello := func() helloOf {
+		var h helloOf
+		if err := bson.Unmarshal(r.mustMsg("admin", bson.D{{Key: "hello", Value: 1}}), &h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	rs.Failover(AfterHellos(2), Event{Command: "buildInfo", N: 1}, 1)
+	if h := hello(); !h.IsWritablePrimary {
+		t.Errorf("hello 1: member 0 is no longer primary before the step-down")
+	}
+	if h := hello(); !h.IsWritablePrimary {
+		t.Errorf("hello 2 already shows the step-down it brings about")
+	}
+	if h := hello(); h.IsWritablePrimary || h.Primary != "" || rs.Primary() != -1 {
+		t.Errorf("hello 3 after the step-down: %+v, Primary() %d", h, rs.Primary())
+	}
+	if rs.Term() != 1 {
+		t.Errorf("elected before its event: term %d", rs.Term())
+	}
+	r.mustMsg("admin", bson.D{{Key: "buildInfo", Value: 1}})
+	if h := hello(); h.Primary != rs.Hosts()[1] || rs.Term() != 2 || rs.Answered("hello") != 4 {
+		t.Errorf("after buildInfo 1: primary %q, term %d, %d hellos answered", h.Primary, rs.Term(), rs.Answered("hello"))
+	}
+}
+
 func TestReplSetScriptedEventsStopOnClose(t *testing.T) {
 	rs, err := NewReplSet(ReplSetOptions{Members: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs.Failover(never, never, 1)
+	rs.Failover(AfterHellos(1000), AfterHellos(1000), 1)
+	rs.After(never, func() { t.Errorf("a timed event outlived Close") })
 	fired := make(chan struct{})
-	rs.After(0, func() { close(fired) })
+	rs.On(AfterHellos(1), func() { close(fired) })
+	dialRaw(t, rs.Addrs()[1]).mustMsg("admin", bson.D{{Key: "hello", Value: 1}})
 	<-fired
 	rs.Close()
 	rs.Close()
 	if rs.Primary() != 0 {
 		t.Errorf("a scripted step-down ran after Close")
 	}
-	rs.After(0, func() { t.Errorf("an event ran after Close") })
+	rs.On(AfterHellos(0), func() { t.Errorf("an event ran after Close") })
+	rs.answer("hello")
+	rs.After(0, func() { t.Errorf("a timed event ran after Close") })
 	checkNoFixtureGoroutines(t)
 }
 
