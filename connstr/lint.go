@@ -495,6 +495,12 @@ func (l *linter) lintProxy() error {
 		}
 		return p.errAt(catalogue.IDURIInvalid, o.keySpan.Start, fmt.Sprintf("%s needs %s", o.def.Name, missing), "give both proxyUsername and proxyPassword, or neither")
 	}
+	for _, o := range []*rawOption{user, pass} {
+		// RFC 1929 gives each a one-byte length.
+		if o != nil && len(o.value) > maxSOCKS5Credential {
+			return p.errAt(catalogue.IDURIInvalid, o.keySpan.Start, fmt.Sprintf("%s is longer than the %d bytes SOCKS5 allows", o.def.Name, maxSOCKS5Credential), "use a shorter "+o.def.Name)
+		}
+	}
 	return nil
 }
 
