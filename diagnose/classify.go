@@ -79,6 +79,9 @@ func classifyOne(err error, addr string) (report.Finding, bool) {
 		prefix = addr + ": "
 	}
 	msg := prefix + firstLine(redact.Redact(err.Error()))
+	if f, ok := pathFinding(err); ok {
+		return f, true
+	}
 	var (
 		unknownCA  x509.UnknownAuthorityError
 		unknownCAP *x509.UnknownAuthorityError

@@ -62,6 +62,9 @@ func (x *run) resolveSeeds(ctx context.Context) (seeds []string, ok bool) {
 
 // dnsStage does the work of resolveSeeds and returns all it learned.
 func (x *run) dnsStage(ctx context.Context) *seedResolution {
+	if !x.openPath(ctx) {
+		return &seedResolution{addrs: map[string][]string{}}
+	}
 	if x.t.SRV {
 		return x.srvSeeds(ctx)
 	}
@@ -312,6 +315,10 @@ type hostLookup struct {
 // res.addrs and res.usable. role names the hosts in evidence ("SRV
 // target"); "" for hosts of the connection string.
 func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string) {
+	if x.path.farSide() {
+		x.farSideNames(res)
+		return
+	}
 	var names []string
 	for _, s := range res.seeds {
 		h := seedHost(s)
@@ -395,6 +402,9 @@ func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
 		r.err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
 	}
 	r.took = x.since(start)
+	if r.err == nil {
+		x.remember(host, r.ips)
+	}
 	return r
 }
 
@@ -449,8 +459,8 @@ func (e *Engine) dialer() netpath.Dialer {
 	if d == nil {
 		d = &net.Dialer{}
 	}
-	if e.Resolver == nil {
-		return d
+	if e.Resolver == nil || netpath.Via(d) != "" {
+		return d // through a proxy or a bastion, names resolve on the far side
 	}
 	if rd, ok := d.(*netpath.Resolving); ok && rd.Resolver == e.Resolver {
 		return rd

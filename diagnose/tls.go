@@ -188,6 +188,10 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 // explained why addr cannot be reached.
 func (x *run) tlsDialFailed(addr string, err error) {
 	var f report.Finding
+	if pf, ok := x.pathFinding(err); ok {
+		x.addFinding(pf)
+		return
+	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		if x.hasFinding(catalogue.IDTCPRefused) {
