@@ -449,7 +449,9 @@ func TestSomeAddressesRefused(t *testing.T) {
 	e.Timeout = pathTestBudget
 	uri := "mongodb://db.both.test:" + port + "/"
 	for name, run := range map[string]func(*connstr.Target) (*report.Report, error){
-		"ping":     func(tg *connstr.Target) (*report.Report, error) { return e.Ping(context.Background(), tg, PingRequest{}) },
+		"ping": func(tg *connstr.Target) (*report.Report, error) {
+			return e.Ping(context.Background(), tg, PingRequest{})
+		},
 		"diagnose": func(tg *connstr.Target) (*report.Report, error) { return e.Diagnose(context.Background(), tg) },
 	} {
 		r, err := run(mustTarget(t, uri))
