@@ -497,8 +497,8 @@ func TestTunnelCheckThroughBastion(t *testing.T) {
 	fixes := strings.Join(f.Fixes, "\n")
 	sshBase := fmt.Sprintf("-p %d -i %s -o UserKnownHostsFile=%s %s@127.0.0.1", sshd.Port, sshd.ClientKey, sshd.KnownHosts, sshd.User)
 	for _, want := range []string{
-		"run ssh -N -L 27017:" + rs.Hosts()[0] + " " + sshBase + " and connect with mongodb://alice:****@localhost:27017/?directConnection=true",
-		"run ssh -N -D 1080 " + sshBase + " and connect with mongodb://alice:****@" + rs.Hosts()[0] + "/?replicaSet=rs0&proxyHost=localhost&proxyPort=1080",
+		"run `ssh -N -L 27017:" + rs.Hosts()[0] + " " + sshBase + "` and connect with mongodb://alice:****@localhost:27017/?directConnection=true",
+		"run `ssh -N -D 1080 " + sshBase + "` and connect with mongodb://alice:****@" + rs.Hosts()[0] + "/?replicaSet=rs0&proxyHost=localhost&proxyPort=1080",
 	} {
 		if !strings.Contains(fixes, want) {
 			t.Errorf("fixes lack %q:\n%s", want, fixes)

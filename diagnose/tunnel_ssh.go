@@ -145,7 +145,7 @@ func (x *run) bastionFinding(v *sdam.View, s *netpath.SSH, evidence []string) re
 		u, err := connstr.Rewrite(x.t.Raw, connstr.Edit{Host: local, Set: map[string]string{"directConnection": "true"},
 			Drop: append([]string{"replicaSet"}, proxyOpts...)})
 		if err == nil {
-			fix := fmt.Sprintf("One member (%s, %s) through a local port forward, with directConnection=true: run %s and connect with %s",
+			fix := fmt.Sprintf("One member (%s, %s) through a local port forward, with directConnection=true: run `%s` and connect with %s",
 				m.Address, sdam.KindPhrase(m.Kind), x.sshCommand(s, forward), redact.Redact(u))
 			if x.t.TLS {
 				fix += " (its certificate names the member, not localhost: the TLS host name check fails unless the certificate also names localhost)"
@@ -160,7 +160,7 @@ func (x *run) bastionFinding(v *sdam.View, s *netpath.SSH, evidence []string) re
 	})
 	if err == nil {
 		suggested := redact.Redact(u)
-		fixes = append(fixes, fmt.Sprintf("Every member, through ssh's own SOCKS5 proxy, names resolved by the bastion (drivers with proxyHost: Node.js, PyMongo, Java, C#, mongosh, Compass; the Go driver takes a SOCKS5 dialer with SetDialer): run %s and connect with %s",
+		fixes = append(fixes, fmt.Sprintf("Every member, through ssh's own SOCKS5 proxy, names resolved by the bastion (drivers with proxyHost: Node.js, PyMongo, Java, C#, mongosh, Compass; the Go driver takes a SOCKS5 dialer with SetDialer): run `%s` and connect with %s",
 			x.sshCommand(s, forward), suggested))
 		f = report.WithSuggestedURI(f, suggested)
 	}
