@@ -318,6 +318,11 @@ func validateSSH(g *GlobalOptions) error {
 		}
 		return nil
 	}
+	if at := strings.LastIndexByte(g.SSH, '@'); at >= 0 && strings.Contains(strings.TrimPrefix(g.SSH[:at], "ssh://"), ":") {
+		// USER:PASSWORD@HOST: never echo it.
+		return &UsageError{Msg: "--ssh: the part before @ holds a ':', as if it carried a password; mongoconn logs in to a bastion with keys only",
+			Hint: "give --ssh USER@HOST[:PORT] and a key: --ssh-identity FILE, or one in the ssh-agent (SSH_AUTH_SOCK)"}
+	}
 	if _, err := netpath.ParseBastion(g.SSH); err != nil {
 		return &UsageError{Msg: err.Error(), Hint: "for example --ssh ops@bastion.example.net, --ssh bastion.example.net:2222 or --ssh 'ops@[2001:db8::1]:22'"}
 	}

@@ -19,11 +19,15 @@ func TestSSHFlagErrors(t *testing.T) {
 		{[]string{"--ssh", "ops@bastion:port", "version"}, `--ssh "ops@bastion:port"`},
 		{[]string{"--ssh", "two words", "version"}, `--ssh "two words": contains a space`},
 		{[]string{"version", "--ssh", "[::1"}, `--ssh "[::1"`},
+		{[]string{"--ssh", "ops:Hunter-22@bastion:99999", "version"}, "--ssh: the part before @ holds a ':'"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			code, _, errOut := run(t, nil, tc.args...)
 			if code != ExitUsage {
 				t.Errorf("exit code = %d, want %d", code, ExitUsage)
+			}
+			if strings.Contains(errOut, "Hunter-22") {
+				t.Errorf("stderr shows the password: %q", errOut)
 			}
 			if !strings.Contains(errOut, "mongoconn: error: "+tc.want) || !strings.Contains(errOut, "mongoconn: hint: ") {
 				t.Errorf("stderr = %q, want the error %q and a hint", errOut, tc.want)
