@@ -427,12 +427,12 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 		ev = append(ev, fmt.Sprintf("a client that tries only the first address connects to %s; one that picks another address (Node.js 17+ puts ::1 first for localhost) is refused", ok))
 	}
 	f := catalogue.NewFinding(catalogue.IDTCPSomeAddressesRefused, ev...)
-	f.Fixes = append([]string{fmt.Sprintf("Write the address that accepts, %s, instead of the name %s", ok, hostOf(addr))}, f.Fixes...)
 	if single {
 		if u, err := connstr.Rewrite(raw, connstr.Edit{Host: ok}); err == nil {
-			f = report.WithSuggestedURI(f, redact.Redact(u))
+			return report.WithSuggestedURI(f, redact.Redact(u))
 		}
 	}
+	f.Fixes = append([]string{fmt.Sprintf("Write the address that accepts, %s, instead of the name %s", ok, hostOf(addr))}, f.Fixes...)
 	return f
 }
 
