@@ -1,6 +1,9 @@
 package connstr
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestTargetProxy(t *testing.T) {
 	for _, tc := range []struct {
@@ -40,4 +43,28 @@ func TestProxyCredentialTooLong(t *testing.T) {
 	if _, err := ParseTarget("mongodb://db0.internal/?proxyHost=localhost&proxyUsername=bob&proxyPassword=" + string(long[:255])); err != nil {
 		t.Errorf("a 255-byte password was refused: %v", err)
 	}
+}
+
+// FuzzTargetProxy: whatever the string, the proxy password it gives is
+// masked in the redacted string, and a proxy needs a host.
+func FuzzTargetProxy(f *testing.F) {
+	f.Add("mongodb://db0/?proxyHost=127.0.0.1&proxyPort=1080&proxyUsername=bob&proxyPassword=s%40cret")
+	f.Add("mongodb://db0/?proxyHost=%5B%3A%3A1%5D&PROXYPASSWORD=x&proxyUsername=y")
+	f.Add("mongodb+srv://u:p@c.example.net/?proxyHost=h&proxyPort=99999")
+	f.Fuzz(func(t *testing.T, uri string) {
+		tg, err := ParseTarget(uri)
+		if err != nil {
+			return
+		}
+		px := tg.Proxy()
+		if px.Host == "" && px != (Proxy{}) {
+			t.Fatalf("proxy options without a host: %+v", px)
+		}
+		if px.Port < 0 || px.Port > 65535 {
+			t.Fatalf("proxyPort %d", px.Port)
+		}
+		if px.Password != "" && !strings.Contains(strings.ToLower(tg.Redacted), "proxypassword=****") {
+			t.Fatalf("proxyPassword not masked in %q", tg.Redacted)
+		}
+	})
 }
