@@ -452,15 +452,16 @@ func (x *run) driverURI() string {
 
 // dialer returns the engine's Dialer wrapped so that host names are
 // resolved through the engine's Resolver (and so --dns-server) before
-// dialing; IP addresses go straight through. Hand it to the driver and to
-// every probe.
+// dialing; IP addresses go straight through. A proxy or a bastion (a
+// Dialer with a Via) is returned as it is: names resolve on its far
+// side. Hand it to the driver and to every probe.
 func (e *Engine) dialer() netpath.Dialer {
 	d := e.Dialer
 	if d == nil {
 		d = &net.Dialer{}
 	}
 	if e.Resolver == nil || netpath.Via(d) != "" {
-		return d // through a proxy or a bastion, names resolve on the far side
+		return d
 	}
 	if rd, ok := d.(*netpath.Resolving); ok && rd.Resolver == e.Resolver {
 		return rd

@@ -131,7 +131,7 @@ func (x *run) openPath(ctx context.Context) bool {
 			p.setDown("the proxy options of the connection string cannot be used")
 			return false
 		}
-		fromHere, _ := netpath.NewSOCKS5(cfg)
+		fromHere, _ := netpath.NewSOCKS5(cfg) // cfg was just accepted
 		fromHere.Forward = base
 		p.here = fromHere
 		through.Forward = d
