@@ -18,12 +18,18 @@ import (
 	"github.com/mongoconn/mongoconn/resolve"
 )
 
-// everyAddressWait bounds the dial of each address of a name that has
-// several, in the tcp stage: a SYN on a LAN is answered in milliseconds
-// and 2 s allows for one lost packet, while an address that never
-// answers (a blackholed IPv6 route) must not hold the stage for the
-// whole budget when another address has answered.
-const everyAddressWait = 2 * time.Second
+const (
+	// everyAddressWait bounds the dial of each address of a name that
+	// has several, in the tcp stage: a SYN on a LAN is answered in
+	// milliseconds and 2 s allows for one lost packet.
+	everyAddressWait = 2 * time.Second
+
+	// everyAddressGrace is how much longer the other addresses of a name
+	// are waited for once one accepted: a refusal comes back in about
+	// the round trip the acceptance took, and an address that stays
+	// silent (a blackholed IPv6 route) must not hold a healthy check.
+	everyAddressGrace = 250 * time.Millisecond
+)
 
 // runPath is how one run reaches members: directly, through the
 // connection string's SOCKS5 proxy, through the --ssh bastion, or both
@@ -359,14 +365,17 @@ func (x *run) dialEvery(ctx context.Context, addr string) tcpResult {
 		c.DurationMs = x.since(start)
 		return x.dialFailed(ctx, c, addr, &net.OpError{Op: "dial", Net: "tcp", Err: err})
 	}
-	dctx := ctx
+	dctx, d := ctx, x.e.dialer()
 	if len(ips) > 1 {
 		var cancel context.CancelFunc
 		dctx, cancel = context.WithTimeout(ctx, min(everyAddressWait, remaining(ctx)))
 		defer cancel()
+		g := &graceDialer{d: d, cancel: cancel}
+		defer g.stop()
+		d = g
 	}
 	given := func(context.Context, string) ([]string, error) { return ips, nil }
-	results, err := netpath.DialEvery(dctx, x.e.dialer(), given, addr)
+	results, err := netpath.DialEvery(dctx, d, given, addr)
 	c.DurationMs = x.since(start)
 	if err != nil {
 		return x.dialFailed(ctx, c, addr, err)
@@ -401,6 +410,37 @@ func (x *run) dialEvery(ctx context.Context, addr string) tcpResult {
 	return tcpResult{addr: addr, ok: true}
 }
 
+// graceDialer dials with d and, once a dial succeeded, cancels the
+// others everyAddressGrace later.
+type graceDialer struct {
+	d      netpath.Dialer
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	timer *time.Timer
+}
+
+func (g *graceDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := g.d.DialContext(ctx, network, address)
+	if err == nil {
+		g.mu.Lock()
+		if g.timer == nil {
+			g.timer = time.AfterFunc(everyAddressGrace, g.cancel)
+		}
+		g.mu.Unlock()
+	}
+	return c, err
+}
+
+// stop ends the wait for the grace, once the dials are over.
+func (g *graceDialer) stop() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+}
+
 // someRefusedFinding is tcp.some-addresses-refused for addr, whose
 // results[working] accepted. With single, the connection string names
 // only this host, and the finding suggests it with the working address.
@@ -416,6 +456,8 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 			ev = append(ev, r.Address+": accepts connections")
 		case r.Refused():
 			ev = append(ev, r.Address+": connection refused: nothing listens on this address")
+		case errors.Is(r.Err, context.Canceled):
+			ev = append(ev, fmt.Sprintf("%s: no answer within %s of the address that accepted", r.Address, everyAddressGrace))
 		default:
 			ev = append(ev, r.Address+": "+redact.Redact(unwrapOp(r.Err).Error()))
 		}

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -526,5 +528,57 @@ func TestTunnelCheckThroughBastion(t *testing.T) {
 	}
 	if !ping.OK {
 		t.Errorf("the suggested ssh -D string does not work:\n%s", pathDump(ping))
+	}
+}
+
+// silentRoute dials like net.Dialer, except that the connection to one
+// address never completes, as over a route that drops packets (which
+// loopback cannot do): the dial waits for its context and keeps the
+// reason it ended.
+type silentRoute struct {
+	silent string
+
+	mu    sync.Mutex
+	ended []error
+}
+
+func (s *silentRoute) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	if address != s.silent {
+		var d net.Dialer
+		return d.DialContext(ctx, network, address)
+	}
+	<-ctx.Done()
+	s.mu.Lock()
+	s.ended = append(s.ended, context.Cause(ctx))
+	s.mu.Unlock()
+	return nil, &net.OpError{Op: "dial", Net: network, Err: ctx.Err()}
+}
+
+// TestEveryAddressSilentOne: one address of the name never answers; once
+// the other accepted, it is given up after a grace rather than waited
+// for until the dial's deadline, and it is no refusal.
+func TestEveryAddressSilentOne(t *testing.T) {
+	m := mongotest.StartFakeMongod(t, mongotest.Options{})
+	_, port, _ := net.SplitHostPort(m.Addr())
+	dns := mongotest.StartDNS(t)
+	if err := dns.AddHost("db.silent6.test", 60, "::1", "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	route := &silentRoute{silent: "[::1]:" + port}
+	e := NewEngine()
+	e.Resolver = dnsServerResolver(dns.Addr)
+	e.Dialer = route
+	e.Timeout = pathTestBudget
+	r, err := e.Ping(context.Background(), mustTarget(t, "mongodb://db.silent6.test:"+port+"/"), PingRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.OK || r.HasFinding(catalogue.IDTCPSomeAddressesRefused) || len(r.Findings) > 0 {
+		t.Errorf("want OK without findings:\n%s", pathDump(r))
+	}
+	route.mu.Lock()
+	defer route.mu.Unlock()
+	if len(route.ended) != 1 || !errors.Is(route.ended[0], context.Canceled) {
+		t.Errorf("the silent address's dial ended with %v, want it cancelled once the other accepted", route.ended)
 	}
 }
