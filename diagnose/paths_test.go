@@ -582,3 +582,47 @@ func TestEveryAddressSilentOne(t *testing.T) {
 		t.Errorf("the silent address's dial ended with %v, want it cancelled once the other accepted", route.ended)
 	}
 }
+
+// TestTLSAndAuthThroughPaths: the TLS handshake (with the member's name
+// as the server name) and SCRAM go through the proxy and through the
+// bastion too, and the name is resolved on their side.
+func TestTLSAndAuthThroughPaths(t *testing.T) {
+	backend := mongotest.StartFakeMongod(t, mongotest.Options{Users: []mongotest.User{{Name: "alice", Password: "tls-Pass"}}})
+	certs := mongotest.NewCerts(t)
+	addr := mongotest.ServeTLS(t, mongotest.TLSServer{Cert: certs.Server(mongotest.CertValid).TLS, Backend: backend.Addr()})
+	_, port, _ := net.SplitHostPort(addr)
+	uri := "mongodb://alice:tls-Pass@localhost:" + port + "/?tls=true&tlsCAFile=" + url.QueryEscape(certs.CAFile)
+	proxy := pathtest.StartSOCKS5(t, pathtest.SOCKS5Options{Hosts: map[string]string{"localhost": "127.0.0.1"}})
+	sshd := pathtest.StartSSHD(t, pathtest.SSHDOptions{})
+	for name, c := range map[string]struct {
+		e   *Engine
+		uri string
+		via string
+	}{
+		"socks5": {pathEngine(t), fmt.Sprintf("%s&proxyHost=%s&proxyPort=%d", uri, proxy.Host(), proxy.Port()), "via socks5 " + proxy.Addr()},
+		"ssh":    {bastionEngine(t, sshd), uri, "via ssh " + sshd.Addr()},
+	} {
+		r, err := c.e.Diagnose(context.Background(), mustTarget(t, c.uri))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump := pathDump(r)
+		if !r.OK {
+			t.Errorf("%s: diagnose failed:\n%s", name, dump)
+		}
+		for _, stage := range []report.Stage{report.StageTLS, report.StageAuth, report.StagePing} {
+			seen := false
+			for _, ch := range r.Checks {
+				if ch.Stage == stage && ch.Status == report.StatusPass && strings.Contains(ch.Summary, c.via) {
+					seen = true
+				}
+			}
+			if !seen {
+				t.Errorf("%s: no passing %s check %s:\n%s", name, stage, c.via, dump)
+			}
+		}
+	}
+	if n := backend.Count("saslStart", "saslContinue"); n == 0 {
+		t.Error("no authentication reached the member")
+	}
+}
