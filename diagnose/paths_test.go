@@ -626,3 +626,29 @@ func TestTLSAndAuthThroughPaths(t *testing.T) {
 		t.Error("no authentication reached the member")
 	}
 }
+
+// TestTunnelCheckBothSides: members reachable from here and through the
+// bastion alike: nothing to fix, and the verdict says both.
+func TestTunnelCheckBothSides(t *testing.T) {
+	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{Name: "rs0", Members: 2})
+	sshd := pathtest.StartSSHD(t, pathtest.SSHDOptions{})
+	r, err := bastionEngine(t, sshd).TunnelCheck(context.Background(), mustTarget(t, rs.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := pathDump(r)
+	want := `every member of replica set "rs0" answers through the bastion and is reachable from here as well (2 of 2, via ssh ` + sshd.Addr() + ")"
+	if !r.OK || r.Verdict != want || len(r.Findings) != 0 {
+		t.Errorf("want OK with %q:\n%s", want, dump)
+	}
+	for _, a := range rs.Addrs() {
+		seen := false
+		for _, c := range r.Checks {
+			seen = seen || c.Stage == report.StageTCP && c.Address == a && c.Status == report.StatusPass &&
+				strings.HasPrefix(c.Summary, "from here: connects; via ssh "+sshd.Addr()+": answers hello as RS")
+		}
+		if !seen {
+			t.Errorf("no comparison check for %s:\n%s", a, dump)
+		}
+	}
+}
