@@ -78,10 +78,10 @@ func classifyOne(err error, addr string) (report.Finding, bool) {
 	if addr != "" {
 		prefix = addr + ": "
 	}
-	msg := prefix + firstLine(redact.Redact(err.Error()))
 	if f, ok := pathFinding(err); ok {
 		return f, true
 	}
+	msg := prefix + firstLine(redact.Redact(err.Error()))
 	var (
 		unknownCA  x509.UnknownAuthorityError
 		unknownCAP *x509.UnknownAuthorityError

@@ -652,3 +652,27 @@ func TestTunnelCheckBothSides(t *testing.T) {
 		}
 	}
 }
+
+// TestDriverErrorThroughPath: the driver's own failure through a proxy
+// that cannot be reached (its error wraps ours) is proxy.unreachable too.
+func TestDriverErrorThroughPath(t *testing.T) {
+	closed := mongotest.ClosedPort(t)
+	_, port, _ := net.SplitHostPort(closed)
+	e := pathEngine(t)
+	e.Timeout = 2 * time.Second
+	x := e.newRun("ping", mustTarget(t, "mongodb://mongo-0.far.test:27017/?proxyHost=127.0.0.1&proxyPort="+port))
+	ctx, cancel := e.withBudget(context.Background())
+	defer cancel()
+	if !x.openPath(ctx) {
+		t.Fatal("the proxy's options were refused")
+	}
+	out := x.driverPingURI(ctx, PingRequest{}, x.driverURI())
+	x.finish("")
+	var ids []string
+	for _, f := range out.findings {
+		ids = append(ids, f.ID)
+	}
+	if out.check.Status != report.StatusFail || !slices.Contains(ids, catalogue.IDProxyUnreachable) {
+		t.Errorf("driver ping through an unreachable proxy: %s %q, findings %v", out.check.Status, out.check.Summary, ids)
+	}
+}
