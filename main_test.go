@@ -45,6 +45,8 @@ func TestScripts(t *testing.T) {
 			// Never inherit a target or colour settings from the developer's shell.
 			env.Setenv("MONGODB_URI", "")
 			env.Setenv("NO_COLOR", "")
+			// Fixtures written for go test (pathtest) need the script's test.
+			env.Values[scriptTBKey{}] = env.T()
 			return nil
 		},
 		RequireExplicitExec: false,

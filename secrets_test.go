@@ -262,16 +262,23 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	cases = append(cases, secretsWaitCases(refused, silent, wrong.Addr())...)
 	cases = append(cases, secretsExplainCases(have)...)
 	cases = append(cases, secretsManyCases(t, targets[0].uri, targets[2].uri, targets[5].uri)...)
+	pathCases, pathForms := secretsPathCases(t, have)
+	cases = append(cases, pathCases...)
 
 	specs := make([]childSpec, len(cases))
 	for i, tc := range cases {
 		specs[i] = tc.spec
-		specs[i].guard = secretsTimeout + hangGuard
+		if specs[i].guard == 0 {
+			specs[i].guard = secretsTimeout + hangGuard
+		}
 	}
 	results := runConcurrently(t, child, specs, secretsConcurrency)
 	forms := map[string][]string{}
 	for _, s := range []string{sentinelPlain, sentinelSpecial, sentinelToken, mongotest.ClientKeyPassword} {
 		forms[s] = leakForms(s)
+	}
+	for s, f := range pathForms {
+		forms[s] = f
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

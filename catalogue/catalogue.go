@@ -225,7 +225,7 @@ func mdEscape(s string) string {
 }
 
 // mdCommandRE recognises a fix that ends with a command to type.
-var mdCommandRE = regexp.MustCompile(`^(?:mongosh|mongoconn|mongod|db\.|rs\.|docker|nc|ss|lsof|getent|dscacheutil|nslookup|curl|date|go get|pip)\b`)
+var mdCommandRE = regexp.MustCompile(`^(?:mongosh|mongoconn|mongod|db\.|rs\.|docker|nc|ss|ssh|ssh-add|ssh-keygen|node|lsof|getent|dscacheutil|nslookup|curl|date|go get|pip)\b`)
 
 // mdTokenRE finds connection strings and option=value pairs in prose.
 var mdTokenRE = regexp.MustCompile(`\S+://\S*[^\s.,;:)]|\b[A-Za-z_.]+=[^\s,;)]*[^\s.,;:)]`)

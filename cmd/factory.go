@@ -9,6 +9,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/resolve"
 )
 
@@ -22,6 +23,12 @@ type GlobalOptions struct {
 	Verbose         bool
 	ServerAPI       string
 	ServerAPIStrict bool
+	// SSH, SSHIdentity and SSHKnownHosts are --ssh [USER@]HOST[:PORT],
+	// --ssh-identity FILE and --ssh-known-hosts FILE: the bastion every
+	// connection goes through.
+	SSH           string
+	SSHIdentity   string
+	SSHKnownHosts string
 }
 
 // Factory carries what commands share: streams, environment, global flags
@@ -59,6 +66,20 @@ func newEngine(g *GlobalOptions) (*diagnose.Engine, error) {
 	e.ServerAPI = g.ServerAPI
 	e.ServerAPIStrict = g.ServerAPIStrict
 	e.Verbose = g.Verbose
+	e.SSH = netpath.SSHConfig{Bastion: g.SSH, IdentityFile: g.SSHIdentity, KnownHostsFile: g.SSHKnownHosts}
+	return e, nil
+}
+
+// newEngine builds the engine with f.NewEngine and gives it the
+// environment, unless the builder set its own.
+func (f *Factory) newEngine() (*diagnose.Engine, error) {
+	e, err := f.NewEngine(f.Global)
+	if err != nil {
+		return nil, err
+	}
+	if e.Getenv == nil {
+		e.Getenv = f.Getenv
+	}
 	return e, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/spf13/cobra"
@@ -188,6 +189,9 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
   mongoconn ping --wait 60s mongodb://localhost:27017
   mongoconn discover 'mongodb://db1:27017,db2:27017/?replicaSet=rs0'
   mongoconn -o json diagnose "$MONGODB_URI"
+  mongoconn --ssh ops@bastion.example.net diagnose 'mongodb://mongo-0.internal:27017/?replicaSet=rs0'
+  mongoconn --ssh ops@bastion.example.net:2222 --ssh-identity ~/.ssh/ops_ed25519 tunnel-check 'mongodb://mongo-0.internal:27017/?replicaSet=rs0'
+  mongoconn ping 'mongodb://mongo-0.internal:27017/?replicaSet=rs0&proxyHost=localhost&proxyPort=1080'
   mongoconn explain 'connection() error occurred during connection handshake: EOF'`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -222,6 +226,9 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print timings and raw server replies")
 	pf.StringVar(&g.ServerAPI, "server-api", "", "declare this Stable API version (only \"1\" exists)")
 	pf.BoolVar(&g.ServerAPIStrict, "server-api-strict", false, "ask for strict Stable API (needs --server-api 1)")
+	pf.StringVar(&g.SSH, "ssh", "", "reach every member through this SSH bastion, `[USER@]HOST[:PORT]`: names resolve there (e.g. --ssh ops@bastion.example.net:2222)")
+	pf.StringVar(&g.SSHIdentity, "ssh-identity", "", "private key `FILE` for --ssh (default: the ssh-agent's keys, then ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
+	pf.StringVar(&g.SSHKnownHosts, "ssh-known-hosts", "", "known_hosts `FILE` the bastion's host key must be in (default ~/.ssh/known_hosts; unknown keys are refused)")
 
 	root.AddCommand(
 		NewCmdPing(f, nil),
@@ -292,8 +299,33 @@ func validateGlobal(f *Factory) error {
 			return err
 		}
 	}
+	if err := validateSSH(g); err != nil {
+		return err
+	}
 	if g.Quiet && g.Verbose {
 		return &UsageError{Msg: "--quiet and --verbose cannot be used together"}
+	}
+	return nil
+}
+
+// validateSSH checks --ssh and the flags that go with it before anything
+// is dialled: a value that cannot be read is a usage error.
+func validateSSH(g *GlobalOptions) error {
+	if g.SSH == "" {
+		for flag, v := range map[string]string{"--ssh-identity": g.SSHIdentity, "--ssh-known-hosts": g.SSHKnownHosts} {
+			if v != "" {
+				return &UsageError{Msg: flag + " needs --ssh", Hint: "name the bastion: --ssh [USER@]HOST[:PORT]"}
+			}
+		}
+		return nil
+	}
+	if at := strings.LastIndexByte(g.SSH, '@'); at >= 0 && strings.Contains(strings.TrimPrefix(g.SSH[:at], "ssh://"), ":") {
+		// USER:PASSWORD@HOST: never echo it.
+		return &UsageError{Msg: "--ssh: the part before @ holds a ':', as if it carried a password; mongoconn logs in to a bastion with keys only",
+			Hint: "give --ssh USER@HOST[:PORT] and a key: --ssh-identity FILE, or one in the ssh-agent (SSH_AUTH_SOCK)"}
+	}
+	if _, err := netpath.ParseBastion(g.SSH); err != nil {
+		return &UsageError{Msg: err.Error(), Hint: "for example --ssh ops@bastion.example.net, --ssh bastion.example.net:2222 or --ssh 'ops@[2001:db8::1]:22'"}
 	}
 	return nil
 }

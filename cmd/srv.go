@@ -60,7 +60,7 @@ func srvRun(opts *SRVOptions) error {
 	if err != nil {
 		return err
 	}
-	e, err := f.NewEngine(f.Global)
+	e, err := f.newEngine()
 	if err != nil {
 		return err
 	}

@@ -139,7 +139,7 @@ type checkFunc func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) 
 // concurrency) and print one report each, in the order given (JSON Lines
 // with -o json); the exit code is the worst of all.
 func (f *Factory) runTargets(ctx context.Context, command string, uris []string, concurrency int, check checkFunc) error {
-	e, err := f.NewEngine(f.Global)
+	e, err := f.newEngine()
 	if err != nil {
 		return err
 	}

@@ -30,9 +30,16 @@ with the reason, with the connection string that works: the reachable seed alone
 directConnection=true.
 
 Also detects the reverse trap: directConnection=true to a secondary of a set whose primary
-is elsewhere, where reads work and writes fail.` + manyTargetsHelp,
+is elsewhere, where reads work and writes fail.
+
+With --ssh, the members are discovered through the bastion (names resolve there) and
+each one is also dialled from here: member by member, reachable from here or only from
+the bastion, and the strings that work from here with the ssh command of each: one
+member through ssh -L with directConnection=true, or the whole set through ssh -D with
+proxyHost=localhost&proxyPort=1080.` + manyTargetsHelp,
 		Example: `  ssh -L 27017:mongo-0.internal:27017 bastion &
-  mongoconn tunnel-check 'mongodb://localhost:27017/?replicaSet=rs0'`,
+  mongoconn tunnel-check 'mongodb://localhost:27017/?replicaSet=rs0'
+  mongoconn --ssh ops@bastion.example.net tunnel-check 'mongodb://mongo-0.internal:27017/?replicaSet=rs0'`,
 	}
 	opts.bind(f, c, func() error {
 		if runF != nil {

@@ -562,17 +562,14 @@ func (l *linter) lintProxy() error {
 		}
 		return p.errAt(catalogue.IDURIInvalid, o.keySpan.Start, fmt.Sprintf("%s needs %s", o.def.Name, missing), "give both proxyUsername and proxyPassword, or neither")
 	}
-	if host != nil && !probesHonourProxy {
-		l.warn(nil, fmt.Sprintf("option proxyHost %s: %s does not read the SOCKS5 proxy options (proxyHost, proxyPort, proxyUsername, proxyPassword), so an application built with it connects to the members directly; mongoconn's probes do not go through the proxy yet either, so what they report is the direct path from this machine", l.where(host), GoDriver),
-			"read the checks as those of the direct path; drivers that read proxyHost (the specification's SOCKS5 support) go through the proxy instead")
+	for _, o := range []*rawOption{user, pass} {
+		// RFC 1929 gives each a one-byte length.
+		if o != nil && len(o.value) > maxSOCKS5Credential {
+			return p.errAt(catalogue.IDURIInvalid, o.keySpan.Start, fmt.Sprintf("%s is longer than the %d bytes SOCKS5 allows", o.def.Name, maxSOCKS5Credential), "use a shorter "+o.def.Name)
+		}
 	}
 	return nil
 }
-
-// probesHonourProxy is false while the probes dial members directly even
-// when the string names a SOCKS5 proxy (proxyHost): ParseTarget then says
-// so in a warning rather than dropping the option silently.
-const probesHonourProxy = false
 
 // lintReadPreference applies the server-selection rule: mode primary
 // takes no tag sets and no maxStalenessSeconds.

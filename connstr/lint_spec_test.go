@@ -78,12 +78,6 @@ var specDepartures = map[string]struct {
 		"as above: valid today, with a warning that newer drivers refuse credentials in a MONGODB-AWS string"},
 	"auth/connection-string.json/should use username, password and session token if specified (MONGODB-AWS)": {specWarns,
 		"as above, with a session token"},
-	"uri-options/proxy-options.json/only host present": {specWarns,
-		"the Go driver does not read the SOCKS5 proxy options and the probes do not apply them yet: mongoconn says so (uri.unknown-option) rather than test a path the application would not take"},
-	"uri-options/proxy-options.json/host and default port present":                 {specWarns, "as for \"only host present\""},
-	"uri-options/proxy-options.json/host and non-default port present":             {specWarns, "as for \"only host present\""},
-	"uri-options/proxy-options.json/replicaset, host and non-default port present": {specWarns, "as for \"only host present\""},
-	"uri-options/proxy-options.json/all options present":                           {specWarns, "as for \"only host present\""},
 }
 
 // specFiles reads every test file of testdata/spec.

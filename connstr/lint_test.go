@@ -116,7 +116,6 @@ func TestLintWarnings(t *testing.T) {
 		{"no limit on staleness", "mongodb://h/?readPreference=nearest&maxStalenessSeconds=-1", "", nil, "mongodb://h/?readPreference=nearest", "remove maxStalenessSeconds"},
 		{"unknown secret-looking key", "mongodb://h/?sslPEMKeyPassword=hunter2", unknown, []string{"did you mean tlsCertificateKeyFilePassword?"},
 			"mongodb://h/?tlsCertificateKeyFilePassword=****", ""},
-		{"a proxy the probes do not use", "mongodb://h/?proxyHost=localhost", unknown, []string{"does not read the SOCKS5 proxy options"}, "", ""},
 		{"AWS credentials in the string", "mongodb://AKIDEXAMPLE:hunter2@h/?authMechanism=MONGODB-AWS", value, []string{"newer drivers refuse such a string"}, "", ""},
 	}
 	for _, tc := range tests {

@@ -78,6 +78,9 @@ func classifyOne(err error, addr string) (report.Finding, bool) {
 	if addr != "" {
 		prefix = addr + ": "
 	}
+	if f, ok := pathFinding(err); ok {
+		return f, true
+	}
 	msg := prefix + firstLine(redact.Redact(err.Error()))
 	var (
 		unknownCA  x509.UnknownAuthorityError

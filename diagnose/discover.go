@@ -131,7 +131,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 	seed := p.seeds[ca]
 	host := hostOf(addr)
 	start := p.x.now()
-	if !seed && topoNeedsLookup(host) {
+	if !seed && !p.x.path.farSide() && topoNeedsLookup(host) {
 		if _, err := p.x.e.Resolver.LookupHost(ctx, host); err != nil {
 			why := fmt.Sprintf("the host name %s does not resolve from this machine (%s)", host, topoDNSReason(err))
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusWarn, DurationMs: p.x.since(start),
@@ -164,11 +164,17 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 		}
 		c.Stage = topoFailStage(res.Err)
 		c.Summary = topoProbeReason(res.Err, s.Error)
+		pf, throughPath := p.x.pathFinding(res.Err)
+		if throughPath {
+			c.Summary = pf.Evidence[0]
+		}
 		s.Error = c.Summary
 		var fs []report.Finding
 		if seed {
 			c.Status = report.StatusFail
-			if p.x.tlsRequiredAfterHello(ctx, addr, res.Err) {
+			if throughPath {
+				fs = append(fs, pf)
+			} else if p.x.tlsRequiredAfterHello(ctx, addr, res.Err) {
 				// tls.server-requires-tls says it all.
 			} else if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)

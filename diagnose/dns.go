@@ -62,6 +62,9 @@ func (x *run) resolveSeeds(ctx context.Context) (seeds []string, ok bool) {
 
 // dnsStage does the work of resolveSeeds and returns all it learned.
 func (x *run) dnsStage(ctx context.Context) *seedResolution {
+	if !x.openPath(ctx) {
+		return &seedResolution{addrs: map[string][]string{}}
+	}
 	if x.t.SRV {
 		return x.srvSeeds(ctx)
 	}
@@ -312,6 +315,10 @@ type hostLookup struct {
 // res.addrs and res.usable. role names the hosts in evidence ("SRV
 // target"); "" for hosts of the connection string.
 func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string) {
+	if x.path.farSide() {
+		x.farSideNames(res)
+		return
+	}
 	var names []string
 	for _, s := range res.seeds {
 		h := seedHost(s)
@@ -395,6 +402,9 @@ func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
 		r.err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
 	}
 	r.took = x.since(start)
+	if r.err == nil {
+		x.remember(host, r.ips)
+	}
 	return r
 }
 
@@ -442,14 +452,15 @@ func (x *run) driverURI() string {
 
 // dialer returns the engine's Dialer wrapped so that host names are
 // resolved through the engine's Resolver (and so --dns-server) before
-// dialing; IP addresses go straight through. Hand it to the driver and to
-// every probe.
+// dialing; IP addresses go straight through. A proxy or a bastion (a
+// Dialer with a Via) is returned as it is: names resolve on its far
+// side. Hand it to the driver and to every probe.
 func (e *Engine) dialer() netpath.Dialer {
 	d := e.Dialer
 	if d == nil {
 		d = &net.Dialer{}
 	}
-	if e.Resolver == nil {
+	if e.Resolver == nil || netpath.Via(d) != "" {
 		return d
 	}
 	if rd, ok := d.(*netpath.Resolving); ok && rd.Resolver == e.Resolver {

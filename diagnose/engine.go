@@ -62,6 +62,19 @@ type Engine struct {
 	// Progress, when set, is called as each check finishes (from any
 	// goroutine, one call at a time).
 	Progress func(report.Check)
+
+	// SSH names the bastion of --ssh, --ssh-identity and
+	// --ssh-known-hosts; an empty Bastion means none. Through a bastion,
+	// every connection of a run is a channel of one SSH connection,
+	// opened when the run starts and closed when its report is
+	// finished, and member names resolve on the bastion. Empty Dialer
+	// and Getenv take the engine's.
+	SSH netpath.SSHConfig
+
+	// Getenv reads the environment: SSH_AUTH_SOCK for the bastion, and
+	// the proxy variables drivers ignore (proxy.env-ignored). Nil reads
+	// nothing.
+	Getenv func(string) string
 }
 
 // NewEngine returns an engine with real network seams and the default
@@ -82,8 +95,15 @@ type run struct {
 	t       *connstr.Target
 	started time.Time
 
+	// path is how this run reaches members: set by openPath, which
+	// points e at a copy of the engine whose Dialer is the path.
+	path runPath
+
 	mu sync.Mutex
 	r  *report.Report
+	// resolved keeps the addresses the dns stage found, by lower-case
+	// host name, for the tcp stage to dial every one of them.
+	resolved map[string][]string
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -109,6 +129,7 @@ func (x *run) now() time.Time {
 func (x *run) since(t time.Time) float64 { return report.Millis(x.now().Sub(t)) }
 
 func (x *run) addCheck(c report.Check) {
+	c = x.path.mention(c)
 	x.mu.Lock()
 	x.r.Checks = append(x.r.Checks, c)
 	x.mu.Unlock()
@@ -132,9 +153,11 @@ func (x *run) hasFinding(id string) bool {
 }
 
 func (x *run) finish(okVerdict string) *report.Report {
+	x.closePath()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.atlasHint()
+	x.envProxyHint()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r

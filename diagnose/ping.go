@@ -248,6 +248,9 @@ func (x *run) uriStage() {
 
 // skip records that stage could not run and why.
 func (x *run) skip(stage report.Stage, why string) {
+	if down := x.path.downReason(); down != "" {
+		why = down
+	}
 	x.addCheck(report.Check{Stage: stage, Status: report.StatusSkip, Summary: why})
 }
 

@@ -44,6 +44,9 @@ func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
 }
 
 func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
+	if !x.path.farSide() && topoNeedsLookup(hostOf(addr)) {
+		return x.dialEvery(ctx, addr)
+	}
 	start := x.now()
 	conn, err := x.e.dialer().DialContext(ctx, "tcp", addr)
 	c := report.Check{Stage: report.StageTCP, Address: addr, DurationMs: x.since(start)}
@@ -51,12 +54,18 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 		_ = conn.Close()
 		c.Status = report.StatusPass
 		c.Summary = "connected"
-		if ra := conn.RemoteAddr(); ra != nil && ra.String() != addr {
+		if ra := conn.RemoteAddr(); ra != nil && ra.String() != addr && !x.path.farSide() {
 			c.Summary = "connected to " + ra.String()
 		}
 		x.addCheck(c)
 		return tcpResult{addr: addr, ok: true}
 	}
+	return x.dialFailed(ctx, c, addr, err)
+}
+
+// dialFailed records the check c of a dial of addr that failed with
+// err, and the finding that explains it.
+func (x *run) dialFailed(ctx context.Context, c report.Check, addr string, err error) tcpResult {
 	if interrupted(ctx) {
 		c.Status = report.StatusSkip
 		c.Summary = "interrupted"
@@ -80,6 +89,9 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 // dialFinding explains why dialing addr failed.
 func (x *run) dialFinding(ctx context.Context, addr string, err error) report.Finding {
 	if f, ok := localFinding(addr, err); ok {
+		return f
+	}
+	if f, ok := x.pathFinding(err); ok {
 		return f
 	}
 	var dnsErr *net.DNSError

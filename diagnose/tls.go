@@ -192,6 +192,10 @@ func (x *run) tlsDialFailed(addr string, err error) {
 		x.addFinding(lf)
 		return
 	}
+	if pf, ok := x.pathFinding(err); ok {
+		x.addFinding(pf)
+		return
+	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		if x.hasFinding(catalogue.IDTCPRefused) {

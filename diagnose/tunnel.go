@@ -20,7 +20,10 @@ import (
 // the connection string that works: the reachable seed alone with
 // directConnection=true. It also finds the reverse trap: directConnection=true
 // to a member that is not the primary, where writes fail. A blocked network
-// yields a Report, not an error.
+// yields a Report, not an error. With a bastion (Engine.SSH), discovery
+// runs through it, every member is also dialled from here, and the
+// finding gives the strings that work from here through ssh -L and
+// ssh -D, with the command of each.
 func (e *Engine) TunnelCheck(ctx context.Context, t *connstr.Target) (*report.Report, error) {
 	if t == nil {
 		return nil, errors.New("tunnel-check: no target")
@@ -37,6 +40,9 @@ func (e *Engine) TunnelCheck(ctx context.Context, t *connstr.Target) (*report.Re
 		x.tunnelDirectTrap(ctx, v)
 	}
 	x.wireFindings(v, false)
+	if verdict, ok := x.bastionCompare(ctx, v); ok {
+		return x.finish(verdict), nil
+	}
 	return x.finish(TunnelVerdict(v)), nil
 }
 

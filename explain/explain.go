@@ -461,6 +461,7 @@ func (s *exScan) derive() {
 		s.drop(func(h exHit) bool { return h.id != catalogue.IDAuthFailed })
 	}
 
+	s.derivePaths()
 	s.deriveAdvertised()
 	s.deriveAtlas()
 }

@@ -23,7 +23,8 @@ const NotInitiatedInfo = "Does not have a valid replica set config"
 // MemberOptions configures one member of a fake replica set.
 type MemberOptions struct {
 	// Host is the address the member advertises (in hosts, me, primary)
-	// instead of its real 127.0.0.1:port, e.g. "mongo-0.internal:27017".
+	// instead of its real 127.0.0.1:port, e.g. "mongo-0.internal:27017";
+	// a port of 0 is the real port.
 	Host string
 	// Tags are the member's replica set tags.
 	Tags map[string]string
@@ -56,7 +57,8 @@ type ReplSetOptions struct {
 	// Members.
 	Member []MemberOptions
 	// Advertise gives the advertised address of each member by index
-	// (overriding MemberOptions.Host); empty entries keep the real one.
+	// (overriding MemberOptions.Host); empty entries keep the real one,
+	// and a port of 0 (mongo-0.far.test:0) is the member's real port.
 	// InternalHostNames builds the usual Docker/Kubernetes names.
 	Advertise []string
 	// Primary is the index of the first primary (member 0 by default).
@@ -199,8 +201,8 @@ func NewReplSet(o ReplSetOptions) (*ReplSet, error) {
 			rs.addrs[i] = lns[i].Addr().String()
 		}
 		rs.hosts[i] = rs.addrs[i]
-		if rs.opts[i].Host != "" {
-			rs.hosts[i] = rs.opts[i].Host
+		if h := rs.opts[i].Host; h != "" {
+			rs.hosts[i] = withRealPort(h, rs.addrs[i])
 		}
 	}
 	for i, ln := range lns {
@@ -525,4 +527,19 @@ func (rs *ReplSet) hello(i int) bson.D {
 		}})
 	}
 	return doc
+}
+
+// withRealPort is the advertised address host, with the port of real
+// when host's port is 0: a name that a test's far side resolves to
+// 127.0.0.1 reaches the member there.
+func withRealPort(host, real string) string {
+	h, p, err := net.SplitHostPort(host)
+	if err != nil || p != "0" {
+		return host
+	}
+	_, rp, err := net.SplitHostPort(real)
+	if err != nil {
+		return host
+	}
+	return net.JoinHostPort(h, rp)
 }

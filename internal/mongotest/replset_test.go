@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -140,6 +142,21 @@ func TestAdvertisedNames(t *testing.T) {
 	inside := connectDriver(t, "mongodb://"+rs.Hosts()[1]+"/?replicaSet=rs0", options.Client().SetDialer(rs.Dialer()))
 	if err := inside.Ping(ctx, readpref.Primary()); err != nil {
 		t.Errorf("ping with the deployment's own names: %v", err)
+	}
+}
+
+// An advertised name with port 0 takes the member's real port, so that
+// a far side resolving the name to 127.0.0.1 reaches the member.
+func TestAdvertisedRealPort(t *testing.T) {
+	rs := StartReplSet(t, ReplSetOptions{Members: 2, Advertise: []string{"mongo-0.far.test:0", "mongo-1.far.test:0"}})
+	for i, a := range rs.Addrs() {
+		_, port, _ := net.SplitHostPort(a)
+		if want := fmt.Sprintf("mongo-%d.far.test:%s", i, port); rs.Hosts()[i] != want {
+			t.Errorf("member %d advertises %s, want %s", i, rs.Hosts()[i], want)
+		}
+	}
+	if h := memberHello(t, rs.Addrs()[1]); h.Me != rs.Hosts()[1] || !slices.Equal(h.Hosts, rs.Hosts()) {
+		t.Errorf("hello = %+v, want me %s and hosts %v", h, rs.Hosts()[1], rs.Hosts())
 	}
 }
 

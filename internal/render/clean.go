@@ -50,9 +50,10 @@ func printableASCII(s string) bool {
 func width(s string) int { return utf8.RuneCountInString(s) }
 
 // wrap breaks s into lines of at most max columns at spaces. A word
-// longer than max (a URI) gets a line of its own and is never cut.
+// longer than max (a URI) gets a line of its own and is never cut, and
+// neither is a `code span`: a command to copy stays on one line.
 func wrap(s string, max int) []string {
-	words := strings.Fields(s)
+	words := wrapWords(s)
 	if len(words) == 0 {
 		return nil
 	}
@@ -67,4 +68,34 @@ func wrap(s string, max int) []string {
 		line += " " + w
 	}
 	return append(lines, line)
+}
+
+// wrapWords splits s at white space, except inside backquotes: a
+// `code span` is one word. With an unpaired backquote, every space
+// splits.
+func wrapWords(s string) []string {
+	if strings.Count(s, "`")%2 != 0 {
+		return strings.Fields(s)
+	}
+	var out []string
+	start, code := -1, false
+	for i, r := range s {
+		switch {
+		case r == '`':
+			code = !code
+		case !code && unicode.IsSpace(r):
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
 }

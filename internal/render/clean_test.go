@@ -44,6 +44,9 @@ func TestWrap(t *testing.T) {
 			[]string{"see", "mongodb://a.example.net:27017,b.example.net:27017/?replicaSet=rs0", "now"}},
 		{"a b", 0, []string{"a", "b"}},
 		{"été été", 7, []string{"été été"}},
+		{"run `ssh -N -D 1080 ops@bastion` then connect", 12, []string{"run", "`ssh -N -D 1080 ops@bastion`", "then connect"}},
+		{"run `ssh -N` and `nc -z h 1`", 80, []string{"run `ssh -N` and `nc -z h 1`"}},
+		{"an unpaired ` quote splits", 10, []string{"an", "unpaired `", "quote", "splits"}},
 	}
 	for _, tc := range tests {
 		got := wrap(tc.in, tc.max)

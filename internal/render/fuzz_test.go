@@ -19,6 +19,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("rs0", "7.0.12", "connection refused", "mongodb://a:****@h:1/?x=y", 0.4, int32(21))
 	f.Add("\x1b[2J", "\xff\xfe", "a\nb\r\nc", "", math.NaN(), int32(-1))
 	f.Add(strings.Repeat("w ", 200), "\u202e", "\x00", "mongodb://u:p@h", math.Inf(-1), int32(math.MaxInt32))
+	f.Add("run `ssh -N -D 1080 ops@bastion` now", "`unpaired", "a `b\tc` `d", "", 1.0, int32(7))
 	f.Fuzz(func(t *testing.T, s1, s2, s3, uri string, ms float64, wire int32) {
 		r := &report.Report{
 			Command: s1, Target: uri, Verdict: s3, DurationMs: ms, Topology: s2,

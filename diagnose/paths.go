@@ -1,0 +1,550 @@
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/netpath"
+	"github.com/mongoconn/mongoconn/redact"
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
+)
+
+const (
+	// everyAddressWait bounds the dial of each address of a name that
+	// has several, in the tcp stage: a SYN on a LAN is answered in
+	// milliseconds and 2 s allows for one lost packet.
+	everyAddressWait = 2 * time.Second
+
+	// everyAddressGrace is how much longer the other addresses of a name
+	// are waited for once one accepted: a refusal comes back in about
+	// the round trip the acceptance took, and an address that stays
+	// silent (a blackholed IPv6 route) must not hold a healthy check.
+	everyAddressGrace = 250 * time.Millisecond
+)
+
+// runPath is how one run reaches members: directly, through the
+// connection string's SOCKS5 proxy, through the --ssh bastion, or both
+// (the proxy reached through the bastion). Everything but down is set by
+// openPath before any stage dials.
+type runPath struct {
+	opened, usable bool
+
+	// via is what checks through the path say ("via socks5 HOST:PORT",
+	// "via ssh HOST:PORT"); "" for the direct path.
+	via string
+	// ends are the HOST:PORT of the proxy and the bastion: a check that
+	// names one says which path it took already.
+	ends []string
+	// resolver names who resolves member names on the far side: "the
+	// bastion", "the proxy".
+	resolver string
+	// ssh is the run's one SSH connection, closed when the run ends.
+	ssh *netpath.SSH
+	// here is this machine's own way to the members, without the
+	// bastion: the connection string's proxy reached from here, or the
+	// direct path. tunnel-check --ssh compares it with the bastion.
+	here netpath.Dialer
+
+	mu sync.Mutex
+	// down says why the path cannot be used, once a failure of the
+	// proxy or the bastion itself was seen: every stage skipped after it
+	// says so.
+	down string
+}
+
+// farSide reports whether member names travel to a proxy or a bastion
+// that resolves them, rather than resolving here.
+func (p *runPath) farSide() bool { return p.via != "" }
+
+func (p *runPath) downReason() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.down
+}
+
+func (p *runPath) setDown(why string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down == "" {
+		p.down = why
+	}
+}
+
+// pathStages are the stages whose probes travel through the path.
+var pathStages = []report.Stage{report.StageDNS, report.StageTCP, report.StageTLS, report.StageHello, report.StageAuth, report.StagePing}
+
+// mention adds the path to the summary of a check whose probe went
+// through it (DESIGN.md §9: checks say "via socks5 HOST:PORT").
+func (p *runPath) mention(c report.Check) report.Check {
+	if p.via == "" || c.Status == report.StatusSkip || !slices.Contains(pathStages, c.Stage) {
+		return c
+	}
+	for _, end := range p.ends {
+		if strings.Contains(c.Summary, end) {
+			return c
+		}
+	}
+	if c.Summary == "connected" {
+		c.Summary += " " + p.via
+	} else {
+		c.Summary += ", " + p.via
+	}
+	return c
+}
+
+// openPath sets up the run's path, once: the bastion's SSH connection
+// (a check of its own, and its finding when it fails) and the SOCKS5
+// proxy of the connection string. Through either, the run's engine
+// becomes a copy whose Dialer is the path, so that every probe and the
+// driver go through it, and member names are no longer resolved here.
+// It returns false when the path cannot be used: nothing may then be
+// dialled, as the application would not dial it either.
+func (x *run) openPath(ctx context.Context) bool {
+	p := &x.path
+	if p.opened {
+		return p.usable
+	}
+	p.opened = true
+	base := x.e.dialer() // names resolve here, through --dns-server when given
+	p.here = base
+	d := base
+	var vias []string
+	if x.e.SSH.Bastion != "" {
+		s, ok := x.openSSH(ctx, base)
+		if !ok {
+			return false
+		}
+		p.ssh = s
+		d = s
+		vias = append(vias, s.Via())
+		p.ends = append(p.ends, s.Bastion().Addr())
+		p.resolver = "the bastion"
+	}
+	if px := x.t.Proxy(); px.Host != "" {
+		cfg := netpath.ProxyConfig{Host: px.Host, Port: px.Port, Username: px.Username, Password: px.Password}
+		through, err := netpath.NewSOCKS5(cfg)
+		if err != nil {
+			x.addFinding(catalogue.NewFinding(catalogue.IDURIInvalid, err.Error()))
+			p.setDown("the proxy options of the connection string cannot be used")
+			return false
+		}
+		fromHere, _ := netpath.NewSOCKS5(cfg) // cfg was just accepted
+		fromHere.Forward = base
+		p.here = fromHere
+		through.Forward = d
+		d = through
+		vias = append([]string{through.Via()}, vias...)
+		p.ends = append(p.ends, through.Config().Addr())
+		p.resolver = "the proxy"
+	}
+	p.usable = true
+	if len(vias) == 0 {
+		return true
+	}
+	p.via = strings.Join(vias, ", reached ")
+	e := *x.e
+	e.Dialer = d
+	x.e = &e
+	return true
+}
+
+// openSSH logs in to the bastion, recording a tcp check for it.
+func (x *run) openSSH(ctx context.Context, base netpath.Dialer) (*netpath.SSH, bool) {
+	cfg := x.e.SSH
+	if cfg.Dialer == nil {
+		cfg.Dialer = base
+	}
+	if cfg.Getenv == nil {
+		cfg.Getenv = x.getenv
+	}
+	addr := cfg.Bastion
+	if b, err := netpath.ParseBastion(cfg.Bastion); err == nil {
+		addr = b.Addr()
+	}
+	start := x.now()
+	s, err := netpath.DialSSH(ctx, cfg)
+	c := report.Check{Stage: report.StageTCP, Address: addr, DurationMs: x.since(start)}
+	if err != nil {
+		f, ok := x.pathFinding(err)
+		if !ok {
+			f = catalogue.NewFinding(catalogue.IDSSHUnreachable, "ssh bastion "+addr+": "+err.Error())
+			x.path.setDown(pathDownReason(f))
+		}
+		c.Status = report.StatusFail
+		c.Summary = f.Evidence[0]
+		if interrupted(ctx) {
+			c.Status, c.Summary = report.StatusSkip, "interrupted while connecting to the SSH bastion"
+			x.addCheck(c)
+			return nil, false
+		}
+		x.addCheck(c)
+		x.addFinding(f)
+		return nil, false
+	}
+	c.Status = report.StatusPass
+	c.Summary = fmt.Sprintf("SSH bastion %s: logged in, host key %s as known_hosts holds it", s.Bastion(), s.HostKey())
+	x.addCheck(c)
+	return s, true
+}
+
+// closePath ends the run's SSH connection, and every connection through
+// it.
+func (x *run) closePath() {
+	if s := x.path.ssh; s != nil {
+		x.path.ssh = nil
+		_ = s.Close()
+	}
+}
+
+// getenv reads the engine's environment; nothing without one.
+func (x *run) getenv(key string) string {
+	if x.e.Getenv == nil {
+		return ""
+	}
+	return x.e.Getenv(key)
+}
+
+// pathFinding is pathFindingOf that also remembers a failure of the
+// proxy or the bastion itself, so that the stages skipped after it say
+// why.
+func (x *run) pathFinding(err error) (report.Finding, bool) {
+	f, whole, ok := pathFindingOf(err)
+	if ok && whole {
+		x.path.setDown(pathDownReason(f))
+	}
+	return f, ok
+}
+
+// pathFinding maps a failure of the path (the netpath error types) to
+// its finding.
+func pathFinding(err error) (report.Finding, bool) {
+	f, _, ok := pathFindingOf(err)
+	return f, ok
+}
+
+// pathDownReason is what a stage skipped after a failure of the proxy or
+// the bastion says.
+func pathDownReason(f report.Finding) string {
+	what := "the SOCKS5 proxy"
+	if strings.HasPrefix(f.ID, "ssh.") {
+		what = "the SSH bastion"
+	}
+	return fmt.Sprintf("%s cannot be used (%s): nothing was sent around it", what, f.ID)
+}
+
+// pathFindingOf maps err, when a netpath error is in its chain, to its
+// finding (netpath's package comment has the table). whole is true for a
+// failure of the proxy or the bastion itself, which every member shares:
+// its evidence names no member, so that it is reported once.
+func pathFindingOf(err error) (f report.Finding, whole, ok bool) {
+	if err == nil {
+		return report.Finding{}, false, false
+	}
+	var (
+		unreachable *netpath.ProxyUnreachableError
+		handshake   *netpath.ProxyHandshakeError
+		proxyAuth   *netpath.ProxyAuthError
+		connect     *netpath.ProxyConnectError
+		unknownKey  *netpath.SSHHostKeyUnknownError
+		mismatch    *netpath.SSHHostKeyMismatchError
+		knownHosts  *netpath.KnownHostsError
+		sshAuth     *netpath.SSHAuthError
+		identity    *netpath.SSHIdentityError
+		forward     *netpath.SSHForwardError
+		sshDown     *netpath.SSHUnreachableError
+		bastion     *netpath.BastionError
+		config      *netpath.ConfigError
+	)
+	switch {
+	case errors.As(err, &unreachable):
+		return catalogue.NewFinding(catalogue.IDProxyUnreachable, unreachable.Error()), true, true
+	case errors.As(err, &handshake):
+		return catalogue.NewFinding(catalogue.IDProxyUnreachable, fmt.Sprintf(
+			"socks5 proxy %s accepted the TCP connection but did not complete a SOCKS5 handshake: %v", handshake.Proxy, handshake.Err)), true, true
+	case errors.As(err, &proxyAuth):
+		f = catalogue.NewFinding(catalogue.IDProxyAuthFailed, proxyAuth.Error())
+		if proxyAuth.Reason == netpath.ProxyAuthRequired {
+			f.Fixes = append([]string{"The proxy asks for a user name and password: add proxyUsername=<user>&proxyPassword=<password> (percent-encoded) to the connection string"}, f.Fixes...)
+		}
+		return f, true, true
+	case errors.As(err, &connect):
+		return catalogue.NewFinding(catalogue.IDProxyConnectFailed, connect.Error()), false, true
+	case errors.As(err, &unknownKey):
+		ev := []string{unknownKey.Error(), "fingerprint of the key the bastion presented: " + unknownKey.Presented.String()}
+		if unknownKey.Keyscan != "" {
+			ev = append(ev, "to list the bastion's keys and their fingerprints from here, and compare with the administrator's: "+unknownKey.Keyscan+" | ssh-keygen -lf -")
+		}
+		if unknownKey.Line != "" {
+			ev = append(ev, "once the fingerprint is verified, add this line to "+unknownKey.KnownHosts+": "+unknownKey.Line)
+		}
+		return catalogue.NewFinding(catalogue.IDSSHHostKeyUnknown, ev...), true, true
+	case errors.As(err, &mismatch):
+		return catalogue.NewFinding(catalogue.IDSSHHostKeyMismatch, mismatch.Error()), true, true
+	case errors.As(err, &knownHosts):
+		return catalogue.NewFinding(catalogue.IDSSHHostKeyUnknown, knownHosts.Error()+": no host key can be checked"), true, true
+	case errors.As(err, &sshAuth):
+		return catalogue.NewFinding(catalogue.IDSSHAuthFailed, sshAuth.Error()), true, true
+	case errors.As(err, &identity):
+		return catalogue.NewFinding(catalogue.IDSSHAuthFailed, identity.Error()), true, true
+	case errors.As(err, &forward):
+		return catalogue.NewFinding(catalogue.IDSSHForwardRefused, forward.Error()), false, true
+	case errors.As(err, &sshDown):
+		return catalogue.NewFinding(catalogue.IDSSHUnreachable, sshDown.Error()), true, true
+	case errors.As(err, &bastion):
+		return catalogue.NewFinding(catalogue.IDSSHUnreachable, bastion.Error()), true, true
+	case errors.As(err, &config):
+		return catalogue.NewFinding(catalogue.IDSSHUnreachable, config.Error()), true, true
+	}
+	return report.Finding{}, false, false
+}
+
+// farSideNames is the dns stage of host names through a proxy or a
+// bastion: they are not resolved here (a name only the far side knows
+// is the usual reason for the path), and every seed is usable.
+func (x *run) farSideNames(res *seedResolution) {
+	var names []string
+	for _, s := range res.seeds {
+		res.usable = append(res.usable, s)
+		h := seedHost(s)
+		if connstr.IsSocket(s) || connstr.IsIP(h) || slices.Contains(names, h) {
+			continue
+		}
+		names = append(names, h)
+	}
+	for _, h := range names {
+		x.addCheck(report.Check{Stage: report.StageDNS, Address: h, Status: report.StatusPass,
+			Summary: fmt.Sprintf("not resolved here: sent as written for %s to resolve, %s", x.path.resolver, x.path.via)})
+	}
+}
+
+// remember keeps the addresses host resolved to, for the tcp stage.
+func (x *run) remember(host string, ips []string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.resolved == nil {
+		x.resolved = map[string][]string{}
+	}
+	x.resolved[resolve.Normalize(host)] = ips
+}
+
+// lookupIPs returns the addresses of host: those the dns stage found,
+// else the engine's resolver's answer.
+func (x *run) lookupIPs(ctx context.Context, host string) ([]string, error) {
+	x.mu.Lock()
+	ips := x.resolved[resolve.Normalize(host)]
+	x.mu.Unlock()
+	if len(ips) > 0 {
+		return ips, nil
+	}
+	ips, err := x.resolver().LookupHost(ctx, host)
+	if err == nil && len(ips) == 0 {
+		err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
+	}
+	return ips, err
+}
+
+// dialEvery is the tcp stage of a seed named by a host name on the
+// direct path: every address of the name is dialled. The seed passes
+// when one accepts; when some refuse while others accept, the check is
+// a warning and tcp.some-addresses-refused names the address that works
+// and the clients that fail.
+func (x *run) dialEvery(ctx context.Context, addr string) tcpResult {
+	start := x.now()
+	c := report.Check{Stage: report.StageTCP, Address: addr}
+	ips, err := x.lookupIPs(ctx, hostOf(addr))
+	if err != nil {
+		c.DurationMs = x.since(start)
+		return x.dialFailed(ctx, c, addr, &net.OpError{Op: "dial", Net: "tcp", Err: err})
+	}
+	dctx, d := ctx, x.e.dialer()
+	if len(ips) > 1 {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithTimeout(ctx, min(everyAddressWait, remaining(ctx)))
+		defer cancel()
+		g := &graceDialer{d: d, cancel: cancel}
+		defer g.stop()
+		d = g
+	}
+	given := func(context.Context, string) ([]string, error) { return ips, nil }
+	results, err := netpath.DialEvery(dctx, d, given, addr)
+	c.DurationMs = x.since(start)
+	if err != nil {
+		return x.dialFailed(ctx, c, addr, err)
+	}
+	working := -1
+	for i, r := range results {
+		if r.Err == nil {
+			working = i
+			break
+		}
+	}
+	if working < 0 {
+		return x.dialFailed(ctx, c, addr, results[0].Err)
+	}
+	c.Status = report.StatusPass
+	c.Summary = "connected"
+	if a := results[working].Address; a != addr {
+		c.Summary = "connected to " + a
+	}
+	if netpath.SomeRefused(results) {
+		var refused []string
+		for _, r := range results {
+			if r.Refused() {
+				refused = append(refused, r.Address)
+			}
+		}
+		c.Status = report.StatusWarn
+		c.Summary += "; " + strings.Join(refused, ", ") + " refused"
+		x.addFinding(someRefusedFinding(x.t.Raw, len(x.t.Hosts) == 1, addr, results, working))
+	}
+	x.addCheck(c)
+	return tcpResult{addr: addr, ok: true}
+}
+
+// graceDialer dials with d and, once a dial succeeded, cancels the
+// others everyAddressGrace later.
+type graceDialer struct {
+	d      netpath.Dialer
+	cancel context.CancelFunc
+
+	mu    sync.Mutex
+	timer *time.Timer
+}
+
+func (g *graceDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := g.d.DialContext(ctx, network, address)
+	if err == nil {
+		g.mu.Lock()
+		if g.timer == nil {
+			g.timer = time.AfterFunc(everyAddressGrace, g.cancel)
+		}
+		g.mu.Unlock()
+	}
+	return c, err
+}
+
+// stop ends the wait for the grace, once the dials are over.
+func (g *graceDialer) stop() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+}
+
+// someRefusedFinding is tcp.some-addresses-refused for addr, whose
+// results[working] accepted. With single, the connection string names
+// only this host, and the finding suggests it with the working address.
+func someRefusedFinding(raw string, single bool, addr string, results []netpath.AddressResult, working int) report.Finding {
+	var all []string
+	for _, r := range results {
+		all = append(all, hostOf(r.Address))
+	}
+	ev := []string{fmt.Sprintf("%s resolves to %s, in this order", hostOf(addr), strings.Join(all, ", "))}
+	for _, r := range results {
+		switch {
+		case r.Err == nil:
+			ev = append(ev, r.Address+": accepts connections")
+		case r.Refused():
+			ev = append(ev, r.Address+": connection refused: nothing listens on this address")
+		case errors.Is(r.Err, context.Canceled):
+			ev = append(ev, fmt.Sprintf("%s: no answer within %s of the address that accepted", r.Address, everyAddressGrace))
+		default:
+			ev = append(ev, r.Address+": "+redact.Redact(unwrapOp(r.Err).Error()))
+		}
+	}
+	ok := results[working].Address
+	if working > 0 {
+		ev = append(ev, fmt.Sprintf("a client that tries only the first address (%s) fails; one that tries them in turn connects to %s", results[0].Address, ok))
+	} else {
+		ev = append(ev, fmt.Sprintf("a client that tries only the first address connects to %s; one that picks another address (Node.js 17+ puts ::1 first for localhost) is refused", ok))
+	}
+	f := catalogue.NewFinding(catalogue.IDTCPSomeAddressesRefused, ev...)
+	if single {
+		if u, err := connstr.Rewrite(raw, connstr.Edit{Host: ok}); err == nil {
+			return report.WithSuggestedURI(f, redact.Redact(u))
+		}
+	}
+	f.Fixes = append([]string{fmt.Sprintf("Write the address that accepts, %s, instead of the name %s", ok, hostOf(addr))}, f.Fixes...)
+	return f
+}
+
+// envFailureIDs are the findings that mean a member could not be reached
+// from here: the case where a proxy set in the environment may be what
+// the user expected to be used.
+var envFailureIDs = []string{
+	catalogue.IDTCPRefused, catalogue.IDTCPTimeout, catalogue.IDDNSNoSuchHost,
+	catalogue.IDTopologyAdvertisedUnreachable, catalogue.IDAtlasAccessList,
+}
+
+// envProxyHint adds proxy.env-ignored when a member failed from here on
+// the direct path while HTTP_PROXY, HTTPS_PROXY or ALL_PROXY (in either
+// case) is set: drivers never use them. The caller holds x.mu.
+func (x *run) envProxyHint() {
+	r := x.r
+	if x.path.farSide() || x.e.Getenv == nil || r.HasFinding(catalogue.IDProxyEnvIgnored) {
+		return
+	}
+	failed := ""
+	for _, id := range envFailureIDs {
+		if r.HasFinding(id) {
+			failed = id
+			break
+		}
+	}
+	if failed == "" {
+		return
+	}
+	proxies := netpath.EnvProxies(x.e.Getenv)
+	if len(proxies) == 0 {
+		return
+	}
+	var ev, fixes []string
+	suggested := ""
+	for _, p := range proxies {
+		kind := "an HTTP proxy, which cannot carry the MongoDB protocol"
+		if p.SOCKS5 {
+			kind = "a SOCKS5 proxy, which drivers can use when the connection string names it"
+		}
+		ev = append(ev, fmt.Sprintf("%s=%s is set (%s) while a member cannot be reached from here (%s): MongoDB drivers do not read it", p.Name, p.Value, kind, failed))
+		if opts := p.Options(); opts != "" && suggested == "" {
+			fixes = append(fixes, fmt.Sprintf("%s names a SOCKS5 proxy: add %s to the connection string", p.Name, opts))
+			kv := []string{"proxyHost", p.Host, "proxyPort", fmt.Sprint(p.Port)}
+			if p.Username != "" {
+				kv = append(kv, "proxyUsername", p.Username, "proxyPassword", redact.RedactedSecret)
+			}
+			if u, err := withOptionsInOrder(x.t.Raw, kv...); err == nil {
+				suggested = redact.Redact(u)
+			}
+		}
+	}
+	f := catalogue.NewFinding(catalogue.IDProxyEnvIgnored, ev...)
+	f.Fixes = append(fixes, f.Fixes...)
+	if suggested != "" {
+		f = report.WithSuggestedURI(f, suggested)
+	}
+	r.AddFinding(f)
+}
+
+// withOptionsInOrder sets each key=value pair of kv in raw, new keys
+// appended in the order given (proxyHost before proxyPort before the
+// credentials, as people write them).
+func withOptionsInOrder(raw string, kv ...string) (string, error) {
+	u := raw
+	for i := 0; i+1 < len(kv); i += 2 {
+		var err error
+		if u, err = connstr.Rewrite(u, connstr.Edit{Set: map[string]string{kv[i]: kv[i+1]}}); err != nil {
+			return "", err
+		}
+	}
+	return u, nil
+}
