@@ -170,6 +170,9 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 			c.Status = report.StatusFail
 			if p.x.tlsRequiredAfterHello(ctx, addr, res.Err) {
 				// tls.server-requires-tls says it all.
+			} else if summary, afs, ok := atlasProbeRejected(addr, res.Err); ok {
+				c.Summary, s.Error = summary, summary
+				fs = append(fs, afs...)
 			} else if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)
 			}

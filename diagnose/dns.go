@@ -139,11 +139,11 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			f.Evidence = []string{redact.Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
 			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
 		}
-		if strings.HasSuffix(host, resolve.AtlasDomain) && resolve.IsNotFound(srvErr) {
-			f.Fixes = append(f.Fixes, "This is an Atlas host name: a cluster that is paused or was deleted has no SRV records. Open the cluster in the Atlas UI, resume it if it is paused, and copy the connection string again (a typo in the cluster name gives the same answer).")
-		}
 		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
 		x.addFinding(f)
+		if nf, ok := atlasNotFound(host, qname, srvErr, txtErr); ok {
+			x.addFinding(nf)
+		}
 		x.mu.Lock()
 		x.r.SRV = &report.SRVInfo{Name: qname, Records: []report.SRVRecord{}, TXT: []string{}, Seeds: []string{}, Options: map[string]string{}}
 		x.mu.Unlock()

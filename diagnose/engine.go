@@ -9,12 +9,10 @@ package diagnose
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"sync"
 	"time"
 
-	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
@@ -134,30 +132,9 @@ func (x *run) hasFinding(id string) bool {
 func (x *run) finish(okVerdict string) *report.Report {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.atlasHint()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r
-}
-
-// atlasHint adds atlas.access-list when an Atlas deployment (every host a
-// .mongodb.net name) did not answer: a TCP timeout, or silence after the
-// connection opened (Atlas holds the TLS handshake of an address that is
-// not on the project's IP access list). The caller holds x.mu.
-func (x *run) atlasHint() {
-	r := x.r
-	if r.HasFinding(catalogue.IDAtlasAccessList) || !(r.HasFinding(catalogue.IDTCPTimeout) || r.HasFinding(catalogue.IDServerNotResponding)) {
-		return
-	}
-	hosts := append([]string(nil), x.t.Hosts...)
-	if r.SRV != nil {
-		hosts = append(hosts, r.SRV.Seeds...)
-	}
-	if !resolve.IsAtlas(hosts) {
-		return
-	}
-	r.AddFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, fmt.Sprintf(
-		"the deployment is on MongoDB Atlas (%s) and did not answer from here: Atlas drops connections from addresses that are not on the project's IP access list", hostOf(hosts[0]))))
 }
 
 // deadline returns ctx bounded by the engine's timeout.

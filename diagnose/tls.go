@@ -127,6 +127,12 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	}
 	if err := tc.HandshakeContext(hctx); err != nil {
 		_ = conn.Close()
+		if summary, fs, ok := atlasTLSRejected(addr, err); ok {
+			for _, f := range fs {
+				x.addFinding(f)
+			}
+			return done(report.StatusFail, summary)
+		}
 		summary, f := x.handshakeFailure(ctx, s, addr, err)
 		x.addFinding(f)
 		return done(report.StatusFail, summary)
@@ -341,6 +347,8 @@ func alertName(code uint8) string {
 		return "protocol version not supported"
 	case alertCertificateRequired:
 		return "certificate required"
+	case alertInternalError:
+		return "internal error"
 	}
 	return fmt.Sprintf("alert(%d)", code)
 }
