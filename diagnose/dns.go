@@ -62,6 +62,13 @@ func (x *run) resolveSeeds(ctx context.Context) (seeds []string, ok bool) {
 
 // dnsStage does the work of resolveSeeds and returns all it learned.
 func (x *run) dnsStage(ctx context.Context) *seedResolution {
+	res := x.seedStage(ctx)
+	x.startCompare(ctx, res)
+	return res
+}
+
+// seedStage resolves the seed list, with SRV for mongodb+srv.
+func (x *run) seedStage(ctx context.Context) *seedResolution {
 	if x.t.SRV {
 		return x.srvSeeds(ctx)
 	}
@@ -130,6 +137,16 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	wg.Wait()
 
 	qname := "_" + settings.Service + "._tcp." + host
+	if srvErr != nil {
+		x.dnsErrorSignatures("SRV "+qname, srvErr)
+	} else {
+		x.dnsAnswerSignatures("SRV "+qname, srvAns.DNSMeta, srvRecordsHeld(srvAns))
+	}
+	if txtErr != nil {
+		x.dnsErrorSignatures("TXT "+host, txtErr)
+	} else {
+		x.dnsAnswerSignatures("TXT "+host, txtAns.DNSMeta, txtRecordsHeld(txtAns))
+	}
 	if srvErr != nil {
 		x.addCheck(report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
 		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
@@ -341,6 +358,11 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	wg.Wait()
 	for _, r := range results {
 		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
+		if r.err != nil {
+			x.dnsErrorSignatures("A "+r.host, r.err)
+		} else if r.ans != nil {
+			x.dnsAnswerSignatures("A "+r.host, r.ans.DNSMeta, strings.Join(r.ips, ", "))
+		}
 		if r.err != nil {
 			c.Status = report.StatusFail
 			c.Summary = dnsErrSummary(r.err)
@@ -647,6 +669,8 @@ func srvDetail(a *resolve.SRVAnswer) []string {
 
 func transportNote(m resolve.DNSMeta) string {
 	switch {
+	case m.TCPFailed != nil:
+		return " (UDP answer truncated; asking again over TCP failed, so this is what fit in UDP)"
 	case m.Truncated:
 		return " (UDP answer truncated; asked again over TCP)"
 	case m.TCP:

@@ -43,6 +43,14 @@ type Engine struct {
 	// --dns-server point it at a server of their choice.
 	Resolver resolve.Resolver
 
+	// CompareResolvers are the resolvers diagnose and srv also ask the
+	// seed list's questions (SRV, TXT, the seeds' addresses), to compare
+	// their answers (dns.resolvers-disagree). The command line sets the
+	// system's (resolve.SystemSources) when --dns-server is not given, and
+	// every --dns-server when it is given more than once; fewer than two
+	// compare nothing.
+	CompareResolvers []resolve.Source
+
 	// Now is the clock used for durations in the report.
 	Now func() time.Time
 
@@ -82,6 +90,12 @@ type run struct {
 
 	mu sync.Mutex
 	r  *report.Report
+
+	// compare asks the dns stage to compare the engine's
+	// CompareResolvers (diagnose and srv); compareDone delivers the
+	// comparison started in the background.
+	compare     bool
+	compareDone chan []resolve.Disagreement
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -130,6 +144,7 @@ func (x *run) hasFinding(id string) bool {
 }
 
 func (x *run) finish(okVerdict string) *report.Report {
+	x.awaitCompare()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.r.RedactFindings(redact.RedactText)

@@ -397,7 +397,7 @@ var (
 // returned as it came, with meta.TCPFailed set. meta.GoRejected says
 // whether Go's own resolver could read the answer's bytes.
 func (r *dnsResolver) exchange(ctx context.Context, server, fqdn string, qtype uint16) (*dns.Msg, DNSMeta, error) {
-	meta := DNSMeta{Server: server}
+	meta := DNSMeta{Server: server, System: r.system}
 	q := new(dns.Msg)
 	q.SetQuestion(fqdn, qtype)
 	q.RecursionDesired = true

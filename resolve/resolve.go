@@ -66,6 +66,9 @@ type DNSMeta struct {
 	// Truncated is true when the UDP answer was truncated and the question
 	// was asked again over TCP.
 	Truncated bool
+	// System is true when Server came from the system's configuration
+	// (resolv.conf), false when it was named with --dns-server.
+	System bool
 	// RTT is the time the answering exchange took.
 	RTT time.Duration
 	// TCPFailed is set when the UDP answer was truncated and asking
