@@ -80,6 +80,8 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return skipAfter(report.StageWire, "the driver refuses to talk to a server outside its wire range")
 	}
 
+	x.compressionFindings(v)
+
 	target, hasTarget := diagnoseMember(v)
 	if hasTarget {
 		cfg, err := x.tlsConfig(hostOf(target.Address))

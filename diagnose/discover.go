@@ -33,6 +33,7 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 	}
 	x.topoReport(v)
 	x.wireFindings(v, false)
+	x.compressionFindings(v)
 	if c, ok := topoDirectTrapCheck(v); ok {
 		x.addCheck(c)
 	}

@@ -81,6 +81,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		return stop("no member of the deployment answered hello")
 	}
 	x.wireFindings(v, false)
+	x.compressionFindings(v)
 	x.pingTopology(ctx, v, req)
 	member, hasMember := diagnoseMember(v)
 	if hasMember && (x.hasAuth() || x.e.ServerAPI != "") && !x.hasErrorFinding() {

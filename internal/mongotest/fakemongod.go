@@ -1,7 +1,10 @@
 package mongotest
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sort"
@@ -12,6 +15,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/wiremessage"
 
 	"github.com/mongoconn/mongoconn/internal/wire"
 )
@@ -163,7 +168,21 @@ type Options struct {
 	DripInterval time.Duration
 	// RandomSeed seeds ModeRandomBytes (DefaultRandomSeed when zero).
 	RandomSeed uint64
+	// Compressors are the wire compressors the server accepts: a hello
+	// that offers some (its compression field) is answered with those of
+	// them the server has, as mongod does. None: the reply has no
+	// compression field, like a server with compression off (or FerretDB).
+	Compressors []string
+	// ConnectionsAvailable is what serverStatus reports in
+	// connections.available (DefaultConnectionsAvailable when zero).
+	ConnectionsAvailable int32
 }
+
+// DefaultConnectionsAvailable is serverStatus's connections.available of
+// a fake: what a mongod with the default limits reports (net.
+// maxIncomingConnections 1000000 capped by 80 % of a 1048576-descriptor
+// limit).
+const DefaultConnectionsAvailable = 838859
 
 // FakeMongod is a running fake server. Its methods are safe for concurrent
 // use.
@@ -182,6 +201,8 @@ type FakeMongod struct {
 	dripInterval time.Duration
 	seed         uint64
 	auth         *userStore
+	compressors  []string
+	available    int32
 
 	nextRequestID atomic.Int32
 	nextConnID    atomic.Int32
@@ -244,6 +265,8 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 		dripInterval: o.DripInterval,
 		seed:         o.RandomSeed,
 		auth:         auth,
+		compressors:  append([]string(nil), o.Compressors...),
+		available:    o.ConnectionsAvailable,
 		conns:        map[net.Conn]struct{}{},
 		hello:        o.Hello,
 		delay:        o.Delay,
@@ -265,6 +288,9 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 	}
 	if s.seed == 0 {
 		s.seed = DefaultRandomSeed
+	}
+	if s.available == 0 {
+		s.available = DefaultConnectionsAvailable
 	}
 	return s
 }
@@ -493,7 +519,7 @@ func (s *FakeMongod) serve(nc net.Conn) {
 			return
 		}
 		_ = nc.SetReadDeadline(time.Now().Add(connIdleTimeout))
-		msg, err := wire.ReadMessage(nc, wire.MaxMessageSize)
+		msg, err := s.readRequest(nc)
 		if err != nil {
 			return // closed, timed out, or not a frame we accept: real servers hang up too
 		}
@@ -681,4 +707,49 @@ func errorReply(code int32, codeName, msg string) bson.D {
 		{Key: "code", Value: code},
 		{Key: "codeName", Value: codeName},
 	}
+}
+
+// readRequest reads one request. A server that accepts compressors also
+// reads OP_COMPRESSED (as mongod does once a compressor is negotiated),
+// unwrapping it into the message it carries; it answers uncompressed,
+// which the protocol allows.
+func (s *FakeMongod) readRequest(nc net.Conn) (*wire.Message, error) {
+	if len(s.compressors) == 0 {
+		return wire.ReadMessage(nc, wire.MaxMessageSize)
+	}
+	var hdr [wire.HeaderLen]byte
+	if _, err := io.ReadFull(nc, hdr[:]); err != nil {
+		return nil, err
+	}
+	h, _ := wire.ParseHeader(hdr[:])
+	if h.Length < wire.HeaderLen || h.Length > wire.MaxMessageSize {
+		return nil, fmt.Errorf("declared length %d", h.Length)
+	}
+	frame := make([]byte, h.Length)
+	copy(frame, hdr[:])
+	if _, err := io.ReadFull(nc, frame[wire.HeaderLen:]); err != nil {
+		return nil, err
+	}
+	if h.OpCode != wire.OpCompressed {
+		return wire.Decode(frame)
+	}
+	p := frame[wire.HeaderLen:]
+	if len(p) < 9 {
+		return nil, errors.New("OP_COMPRESSED shorter than its preamble")
+	}
+	orig := binary.LittleEndian.Uint32(p)
+	size := int32(binary.LittleEndian.Uint32(p[4:]))
+	if size < 0 || size > wire.MaxMessageSize-wire.HeaderLen {
+		return nil, fmt.Errorf("uncompressed size %d", size)
+	}
+	body, err := driver.DecompressPayload(p[9:], driver.CompressionOpts{Compressor: wiremessage.CompressorID(p[8]), UncompressedSize: size})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, wire.HeaderLen, wire.HeaderLen+len(body))
+	binary.LittleEndian.PutUint32(out[0:], uint32(wire.HeaderLen+len(body)))
+	binary.LittleEndian.PutUint32(out[4:], uint32(h.RequestID))
+	binary.LittleEndian.PutUint32(out[8:], uint32(h.ResponseTo))
+	binary.LittleEndian.PutUint32(out[12:], orig)
+	return wire.Decode(append(out, body...))
 }

@@ -2,6 +2,7 @@ package mongotest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,6 +137,8 @@ func (s *FakeMongod) dispatch(cc *conn, req request, st fakeSettings) bson.D {
 		return s.buildInfo()
 	case "ping", "endSessions":
 		return bson.D{{Key: "ok", Value: 1.0}}
+	case "serverStatus":
+		return s.serverStatus(cc)
 	case "saslStart":
 		return s.saslStart(cc, req.db, req.body)
 	case "saslContinue":
@@ -240,6 +243,17 @@ func (s *FakeMongod) helloReply(cc *conn, req request, st fakeSettings) bson.D {
 	add("minWireVersion", s.minWire)
 	add("maxWireVersion", s.maxWire)
 	add("readOnly", false)
+	if offered, ok := req.body.Lookup("compression").ArrayOK(); ok && len(s.compressors) > 0 {
+		if vals, err := offered.Values(); err == nil {
+			shared := bson.A{}
+			for _, v := range vals {
+				if name, ok := v.StringValueOK(); ok && slices.Contains(s.compressors, name) {
+					shared = append(shared, name)
+				}
+			}
+			add("compression", shared)
+		}
+	}
 	if who, ok := req.body.Lookup("saslSupportedMechs").StringValueOK(); ok {
 		if mechs := s.auth.mechanisms(who); mechs != nil {
 			add("saslSupportedMechs", mechs)
@@ -305,4 +319,31 @@ func versionArray(v string) bson.A {
 		}
 	}
 	return out
+}
+
+// codeUnauthorized is the server's error for a command the connection's
+// user (or no user) may not run.
+const codeUnauthorized = 13
+
+// serverStatus answers the connections section of serverStatus: to any
+// connection when the server has no users, else only to an
+// authenticated one, as mongod with authorization enabled.
+func (s *FakeMongod) serverStatus(cc *conn) bson.D {
+	if !s.auth.empty() && cc.user == "" {
+		return errorReply(codeUnauthorized, "Unauthorized", "command serverStatus requires authentication")
+	}
+	s.mu.Lock()
+	current := int32(len(s.conns))
+	total := int32(s.accepted)
+	s.mu.Unlock()
+	return bson.D{
+		{Key: "host", Value: "fake-mongod"},
+		{Key: "version", Value: s.version},
+		{Key: "connections", Value: bson.D{
+			{Key: "current", Value: current},
+			{Key: "available", Value: s.available},
+			{Key: "totalCreated", Value: total},
+		}},
+		{Key: "ok", Value: 1.0},
+	}
 }

@@ -128,6 +128,13 @@ func mongoPasswordDigest(user, password string) string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
+// empty reports whether the store holds no user.
+func (s *userStore) empty() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.users) == 0
+}
+
 // mechanisms answers hello's saslSupportedMechs: "db.user" -> the user's
 // mechanisms, nil when there is no such user.
 func (s *userStore) mechanisms(who string) bson.A {
