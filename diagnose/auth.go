@@ -156,7 +156,13 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 	}
 	if err == nil {
 		check.Status = report.StatusPass
-		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", c.user, c.source, usedMechanism(c, mechs, known))
+		who := c.user
+		if who == "" && c.mechanism == mechX509 {
+			if leaf := clientLeaf(tlsCfg); leaf != nil {
+				who = subjectOf(leaf)
+			}
+		}
+		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", who, c.source, usedMechanism(c, mechs, known))
 		x.addCheck(check)
 		return
 	}
@@ -276,6 +282,11 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		}
 		return f, "the user has no credentials for " + effective
+	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == mechX509:
+		if f, ok := x509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
+			return f, "the server refused the client certificate's user: " + serverSaid
+		}
+		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):

@@ -67,6 +67,7 @@ func (x *run) tlsStage(ctx context.Context, addrs []string) map[string]bool {
 		x.addCheck(report.Check{Stage: report.StageTLS, Status: report.StatusSkip, Summary: "TLS is off: the connection string does not ask for it (no tls=true)"})
 		return ok
 	}
+	x.clientCertStage(s)
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
@@ -211,6 +212,9 @@ func (x *run) tlsDialFailed(addr string, err error) {
 
 // tlsFileFinding explains an unusable file named by a TLS option.
 func tlsFileFinding(t *connstr.Target, err error) report.Finding {
+	if f, ok := x509KeyMismatch(err); ok {
+		return f
+	}
 	f := catalogue.NewFinding(catalogue.IDURIInvalid, redact.Redact(err.Error()))
 	var fe *TLSFileError
 	if errors.As(err, &fe) {

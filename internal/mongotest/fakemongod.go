@@ -1,6 +1,7 @@
 package mongotest
 
 import (
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -176,6 +177,18 @@ type Options struct {
 	// ConnectionsAvailable is what serverStatus reports in
 	// connections.available (DefaultConnectionsAvailable when zero).
 	ConnectionsAvailable int32
+	// TLS, when set, makes the server speak TLS only, with this
+	// configuration (its ClientAuth decides whether client certificates
+	// are asked for).
+	TLS *tls.Config
+	// X509Users are the $external users MONGODB-X509 authenticates: the
+	// subjects (RFC 2253, as x509 pkix.Name.String writes them) of the
+	// client certificates the server accepts as users.
+	X509Users []string
+	// HelloSNI, when set on a TLS server, builds the role part of hello
+	// replies from the TLS server name the client sent (SNI), like a
+	// replica set member with horizons: it wins over Hello.
+	HelloSNI func(serverName string) bson.D
 }
 
 // DefaultConnectionsAvailable is serverStatus's connections.available of
@@ -203,6 +216,8 @@ type FakeMongod struct {
 	auth         *userStore
 	compressors  []string
 	available    int32
+	x509Users    []string
+	helloSNI     func(serverName string) bson.D
 
 	nextRequestID atomic.Int32
 	nextConnID    atomic.Int32
@@ -241,6 +256,9 @@ func NewFakeMongod(o Options) (*FakeMongod, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.TLS != nil {
+		ln = tls.NewListener(ln, o.TLS)
+	}
 	return serveFake(ln, o, auth), nil
 }
 
@@ -266,6 +284,8 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 		seed:         o.RandomSeed,
 		auth:         auth,
 		compressors:  append([]string(nil), o.Compressors...),
+		x509Users:    append([]string(nil), o.X509Users...),
+		helloSNI:     o.HelloSNI,
 		available:    o.ConnectionsAvailable,
 		conns:        map[net.Conn]struct{}{},
 		hello:        o.Hello,

@@ -1,6 +1,7 @@
 package mongotest
 
 import (
+	"crypto/tls"
 	"fmt"
 	"slices"
 	"strconv"
@@ -141,6 +142,8 @@ func (s *FakeMongod) dispatch(cc *conn, req request, st fakeSettings) bson.D {
 		return s.serverStatus(cc)
 	case "saslStart":
 		return s.saslStart(cc, req.db, req.body)
+	case "authenticate":
+		return s.authenticateX509(cc, req.body)
 	case "saslContinue":
 		return s.saslContinue(cc, req.body)
 	}
@@ -195,7 +198,9 @@ func checkAPI(req request, mode APIMode) bson.D {
 // helloReply builds the answer to hello or isMaster.
 func (s *FakeMongod) helloReply(cc *conn, req request, st fakeSettings) bson.D {
 	var role bson.D
-	if st.hello != nil {
+	if tc, ok := cc.c.(*tls.Conn); ok && s.helloSNI != nil {
+		role = s.helloSNI(tc.ConnectionState().ServerName)
+	} else if st.hello != nil {
 		role = st.hello()
 	} else {
 		role = bson.D{{Key: "isWritablePrimary", Value: true}}
@@ -346,4 +351,28 @@ func (s *FakeMongod) serverStatus(cc *conn) bson.D {
 		}},
 		{Key: "ok", Value: 1.0},
 	}
+}
+
+// authenticateX509 answers the authenticate command of MONGODB-X509: the
+// user is the subject of the client certificate of the TLS connection,
+// and must be one of the server's X509Users (and equal the user named, if
+// one is).
+func (s *FakeMongod) authenticateX509(cc *conn, body bson.Raw) bson.D {
+	if mech, _ := body.Lookup("mechanism").StringValueOK(); mech != "MONGODB-X509" {
+		return errorReply(codeMechanismUnavailable, "MechanismUnavailable", fmt.Sprintf("Received authentication for mechanism %s which is not enabled", mech))
+	}
+	tc, ok := cc.c.(*tls.Conn)
+	if !ok || len(tc.ConnectionState().PeerCertificates) == 0 {
+		return errorReply(codeAuthenticationFailed, "AuthenticationFailed", "No verified subject name available from client")
+	}
+	subject := tc.ConnectionState().PeerCertificates[0].Subject.String()
+	if named, ok := body.Lookup("user").StringValueOK(); ok && named != "" && named != subject {
+		return errorReply(codeAuthenticationFailed, "AuthenticationFailed",
+			fmt.Sprintf("There is no x.509 client certificate matching the user. Username %q does not match the provided client certificate user %q", named, subject))
+	}
+	if !slices.Contains(s.x509Users, subject) {
+		return authFailed()
+	}
+	s.authenticated(cc, "$external."+subject)
+	return bson.D{{Key: "dbname", Value: "$external"}, {Key: "user", Value: subject}, {Key: "ok", Value: 1.0}}
 }
