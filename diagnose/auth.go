@@ -140,6 +140,11 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 		return
 	}
 
+	if st := x.awsPlan(); st.on && st.blocked {
+		x.addCheck(report.Check{Stage: report.StageAuth, Address: addr, Status: report.StatusFail, DurationMs: x.since(start),
+			Summary: "MONGODB-AWS: no AWS credentials found here; the driver was not started, as it would ask the EC2 instance metadata service (see auth.aws-no-credentials)"})
+		return
+	}
 	mechs, known := x.userMechanisms(ctx, addr, tlsCfg, c.saslQuestion())
 	if known && len(mechs) == 0 {
 		if f, summary, ok := x.wrongSource(ctx, addr, tlsCfg, c); ok {
@@ -227,6 +232,9 @@ func (x *run) driverAuth(ctx context.Context, addr string, tlsCfg *tls.Config, c
 	if tlsCfg != nil {
 		o.SetTLSConfig(tlsCfg)
 	}
+	if err := x.prepareDriver(o); err != nil {
+		return err
+	}
 	client, err := mongo.Connect(o)
 	if err != nil {
 		return err
@@ -256,6 +264,9 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(redact.RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
 	}
 	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
+	if f, ok := x.awsDriverFindings(); ok {
+		return f, "MONGODB-AWS: the driver found no AWS credentials"
+	}
 
 	// The mechanism the driver tries: the one asked for, else what it
 	// negotiates from saslSupportedMechs (SCRAM-SHA-256 when listed,

@@ -28,6 +28,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	x := e.newRun("diagnose", t)
 	x.compare = true
 	x.uriStage()
+	x.awsStage()
 
 	skipAfter := func(stage report.Stage, why string) (*report.Report, error) {
 		skipping := false

@@ -10,6 +10,7 @@ package diagnose
 import (
 	"context"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -68,6 +69,27 @@ type Engine struct {
 	// Progress, when set, is called as each check finishes (from any
 	// goroutine, one call at a time).
 	Progress func(report.Check)
+
+	// AWSIMDS lets the driver ask the EC2 instance metadata service for
+	// MONGODB-AWS credentials (--aws-imds). Without it no metadata service
+	// is ever contacted, and a MONGODB-AWS string without a local
+	// credential source never reaches the driver.
+	AWSIMDS bool
+
+	// Getenv reads the environment (AWS credential variables, HOME); nil
+	// means os.Getenv. Tests give each case its own.
+	Getenv func(string) string
+
+	// HTTPTransport carries the driver's HTTP requests (AWS credential
+	// services) once the metadata guard let them through; nil means
+	// http.DefaultTransport. Tests record requests with it.
+	HTTPTransport http.RoundTripper
+
+	// Instances is how many application processes will use the
+	// connection string (--instances): with it, diagnose and ping weigh
+	// their connection pools against the connections the server has left
+	// (pool.connection-budget). 0 leaves the check out.
+	Instances int
 }
 
 // NewEngine returns an engine with real network seams and the default
@@ -96,6 +118,13 @@ type run struct {
 	// comparison started in the background.
 	compare     bool
 	compareDone chan []resolve.Disagreement
+
+	// aws is what the run knows of MONGODB-AWS credentials (awsPlan),
+	// httpGuard the HTTP transport of its driver clients (guard).
+	awsOnce   sync.Once
+	aws       awsState
+	guardOnce sync.Once
+	httpGuard *metadataGuard
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {

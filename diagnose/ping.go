@@ -43,6 +43,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	defer cancel()
 	x := e.newRun("ping", t)
 	x.uriStage()
+	x.awsStage()
 
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok {
@@ -303,6 +304,9 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		out.check.Status = report.StatusFail
 		out.check.Summary = "ping failed: " + firstLine(redact.Redact(err.Error()))
 		out.findings = x.e.classifyDriverError(err, x.t)
+		if f, ok := x.awsDriverFindings(); ok {
+			out.findings = []report.Finding{f}
+		}
 		if req.RequirePrimary && !hasPrimary(out.desc) && len(out.desc.Servers) > 0 {
 			out.findings = append([]report.Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
 		}
@@ -369,6 +373,9 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 			api.SetStrict(true).SetDeprecationErrors(true)
 		}
 		o.SetServerAPIOptions(api)
+	}
+	if err := x.prepareDriver(o); err != nil {
+		return nil, err
 	}
 	return mongo.Connect(o)
 }

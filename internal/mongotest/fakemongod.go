@@ -185,6 +185,11 @@ type Options struct {
 	// subjects (RFC 2253, as x509 pkix.Name.String writes them) of the
 	// client certificates the server accepts as users.
 	X509Users []string
+	// AWSAuth makes the server take MONGODB-AWS conversations: it
+	// answers the client's nonce with its own and the STS host, as mongod
+	// does, and then, having no STS to ask, refuses every signed request
+	// (AuthenticationFailed). Without it MONGODB-AWS is not enabled.
+	AWSAuth bool
 	// HelloSNI, when set on a TLS server, builds the role part of hello
 	// replies from the TLS server name the client sent (SNI), like a
 	// replica set member with horizons: it wins over Hello.
@@ -218,6 +223,7 @@ type FakeMongod struct {
 	available    int32
 	x509Users    []string
 	helloSNI     func(serverName string) bson.D
+	awsAuth      bool
 
 	nextRequestID atomic.Int32
 	nextConnID    atomic.Int32
@@ -286,6 +292,7 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 		compressors:  append([]string(nil), o.Compressors...),
 		x509Users:    append([]string(nil), o.X509Users...),
 		helloSNI:     o.HelloSNI,
+		awsAuth:      o.AWSAuth,
 		available:    o.ConnectionsAvailable,
 		conns:        map[net.Conn]struct{}{},
 		hello:        o.Hello,
