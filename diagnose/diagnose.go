@@ -90,6 +90,9 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 			x.authStage(ctx, target.Address, cfg)
 			x.serverAPIStage(ctx, target.Address, cfg)
 		}
+		if !x.hasErrorFinding() {
+			x.poolStage(ctx, v, target)
+		}
 	} else {
 		x.skip(report.StageAuth, "no data-bearing member answered")
 	}

@@ -93,6 +93,9 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 			x.serverAPIStage(ctx, member.Address, cfg)
 		}
 	}
+	if hasMember && !x.hasErrorFinding() {
+		x.poolStage(ctx, v, member)
+	}
 	if x.hasErrorFinding() {
 		return stop("an earlier stage found a problem the driver would hit")
 	}
