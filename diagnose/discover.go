@@ -98,6 +98,9 @@ func (x *run) topoReport(v *sdam.View) {
 	for _, f := range fs {
 		x.addFinding(f)
 	}
+	if f, ok := splitHorizonFinding(x.t, v, fs); ok {
+		x.addFinding(f)
+	}
 }
 
 // topoProber probes addresses for discovery and keeps the check of each
