@@ -358,9 +358,13 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	wg.Wait()
 	for _, r := range results {
 		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
-		if r.err != nil {
+		switch {
+		case strings.Contains(r.host, `\`):
+			// A name read leniently from an answer Go refuses: asking
+			// it repeats that answer's fault, nothing new.
+		case r.err != nil:
 			x.dnsErrorSignatures("A "+r.host, r.err)
-		} else if r.ans != nil {
+		case r.ans != nil:
 			x.dnsAnswerSignatures("A "+r.host, r.ans.DNSMeta, strings.Join(r.ips, ", "))
 		}
 		if r.err != nil {

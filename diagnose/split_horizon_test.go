@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -23,18 +24,20 @@ func horizonMember(t *testing.T, certs *mongotest.Certs, external string) *mongo
 	if err != nil {
 		t.Fatal(err)
 	}
-	var srv *mongotest.FakeMongod
-	srv = mongotest.StartFakeMongod(t, mongotest.Options{
+	var port atomic.Value // the member's port, known once it listens
+	port.Store("")
+	srv := mongotest.StartFakeMongod(t, mongotest.Options{
 		TLS: &tls.Config{Certificates: []tls.Certificate{pair.TLS}, MinVersion: tls.VersionTLS12},
 		HelloSNI: func(name string) bson.D {
 			me := "mongo-0.internal:27017"
 			if name == external {
-				me = fmt.Sprintf("%s:%s", external, portOf(srv.Addr()))
+				me = fmt.Sprintf("%s:%s", external, port.Load().(string))
 			}
 			return bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "setName", Value: "rs0"}, {Key: "setVersion", Value: int32(1)},
 				{Key: "hosts", Value: bson.A{me}}, {Key: "me", Value: me}, {Key: "primary", Value: me}}
 		},
 	})
+	port.Store(portOf(srv.Addr()))
 	return srv
 }
 
