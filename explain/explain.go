@@ -463,6 +463,7 @@ func (s *exScan) derive() {
 
 	s.deriveAdvertised()
 	s.deriveAtlas()
+	s.deriveSignatures()
 }
 
 func (s *exScan) hasOtherThan(id, prefix string) bool {

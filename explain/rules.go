@@ -22,7 +22,7 @@ import (
 // exRules is built on first use: compiling its patterns at start-up would
 // slow every command, not just explain.
 var exRules = sync.OnceValue(func() []exRule {
-	return []exRule{
+	return append(exSignatureRules(), []exRule{
 		// --- wire versions (all four drivers' phrasings) ---
 		{id: catalogue.IDWireServerTooOld, pattern: exRE(`(?i)server at (\S+?) (reports|requires) (?:(maximum|minimum) )?wire version "?(-?\d+)"?, but this version of (the Go driver|PyMongo|the Node\.js Driver|the driver) (requires at least|only supports up to|requires at most) (\d+)(?: \(MongoDB ([0-9.]+)\))?`), fn: exWireRule},
 
@@ -183,7 +183,7 @@ var exRules = sync.OnceValue(func() []exRule {
 			}
 			return exOutcome{id: catalogue.IDAtlasAccessList, facts: []string{"an Atlas host refused the TLS handshake"}}
 		}},
-	}
+	}...)
 })
 
 // exHostChars matches a host name, an IPv4 address or a bracketed IPv6
