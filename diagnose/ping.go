@@ -310,6 +310,9 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		if f, ok := x.awsDriverFindings(); ok {
 			out.findings = []report.Finding{f}
 		}
+		if isAWSBlocked(err) {
+			out.findings = nil // auth.aws-no-credentials, from the uri stage, says why
+		}
 		if req.RequirePrimary && !hasPrimary(out.desc) && len(out.desc.Servers) > 0 {
 			out.findings = append([]report.Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
 		}

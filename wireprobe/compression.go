@@ -5,10 +5,6 @@ import (
 	"strings"
 )
 
-// OfferedCompressors are the compressors the hello probe offers (and the
-// drivers know): the server's answer names those of them it accepts.
-func OfferedCompressors() []string { return append([]string(nil), helloCompressors...) }
-
 // NegotiateCompressors applies the handshake's rule to asked (the
 // connection string's compressors, in its order of preference) and
 // accepted (the compression field of the server's hello answer to the
