@@ -45,7 +45,13 @@ func (r *recordingTransport) seen() []string {
 
 // clearAWSEnv empties the AWS variables of the process for the test: the
 // driver reads them itself, and a developer's own must not change a case.
+// It also points HTTP_PROXY and HTTPS_PROXY at a port that refuses, so that
+// nothing could leave this machine even if the metadata guard broke.
 func clearAWSEnv(t *testing.T) {
+	refusing := "http://" + mongotest.ClosedPort(t)
+	t.Setenv("HTTP_PROXY", refusing)
+	t.Setenv("HTTPS_PROXY", refusing)
+	t.Setenv("NO_PROXY", "")
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE",
 		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
 		t.Setenv(k, "")
