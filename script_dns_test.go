@@ -30,18 +30,26 @@ func cmdSplitAddr(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0]+"_PORT", port)
 }
 
-// dnsserver [-truncate] NAME [ZONEFILE...]: start a DNS server on
-// 127.0.0.1 (UDP and TCP) serving the records of the zone files (zone-file
-// syntax, absolute names, $VARS expanded), and set $NAME to its address.
-// With -truncate every UDP answer is truncated, so clients must retry over
-// TCP.
+// dnsserver [-truncate] [-notcp] NAME [ZONEFILE...]: start a DNS server
+// on 127.0.0.1 (UDP and TCP) serving the records of the zone files
+// (zone-file syntax, absolute names, $VARS expanded), and set $NAME to its
+// address. With -truncate every UDP answer is truncated, so clients must
+// retry over TCP; with -notcp the port refuses TCP.
 func cmdDNSServer(ts *testscript.TestScript, neg bool, args []string) {
-	truncate := len(args) > 0 && args[0] == "-truncate"
-	if truncate {
+	truncate, notcp := false, false
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-truncate":
+			truncate = true
+		case "-notcp":
+			notcp = true
+		default:
+			ts.Fatalf("dnsserver: unknown flag %s", args[0])
+		}
 		args = args[1:]
 	}
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: dnsserver [-truncate] NAME [ZONEFILE...]")
+		ts.Fatalf("usage: dnsserver [-truncate] [-notcp] NAME [ZONEFILE...]")
 	}
 	s, err := mongotest.NewDNSServer()
 	ts.Check(err)
@@ -53,6 +61,9 @@ func cmdDNSServer(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	s.SetTruncate(truncate)
+	if notcp {
+		s.StopTCP()
+	}
 	ts.Setenv(args[0], s.Addr)
 }
 

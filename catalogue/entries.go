@@ -462,10 +462,11 @@ var coreEntries = []Entry{
 		ID:       IDAtlasAccessList,
 		Severity: report.SeverityWarning,
 		Title:    "This machine's IP address may not be on the Atlas access list",
-		Cause: "MongoDB Atlas only accepts connections from the addresses on the project's IP access list; from any " +
-			"other address the connection times out or is reset during the TLS handshake, with no error that says " +
-			"why. It is the most common cause of timeouts against *.mongodb.net hosts, especially after a change of " +
-			"network, VPN or cloud region, or from CI runners and serverless platforms whose address changes.",
+		Cause: "MongoDB Atlas only accepts connections from the addresses on the project's IP access list. From any " +
+			"other address its front end still accepts the TCP connection, then ends the TLS handshake with the alert " +
+			"internal_error (80; \"SSL alert number 80\", \"tlsv1 alert internal error\") or resets it, with no " +
+			"error that says why. It is the most common failure against *.mongodb.net hosts, especially after a " +
+			"change of network, VPN or cloud region, or from CI runners and serverless platforms whose address changes.",
 		Fixes: []string{
 			"Add this machine's public IP address to Network Access > IP Access List in the Atlas project (curl -s https://checkip.amazonaws.com shows it)",
 			"For CI or serverless, use private endpoints or VPC peering, or a fixed egress address; 0.0.0.0/0 works but opens the cluster to the whole internet",

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +15,9 @@ import (
 type DiagnoseOptions struct {
 	f *Factory
 	TargetArgs
+	// Instances is --instances: how many application processes use the
+	// string, for the connection budget.
+	Instances int
 }
 
 // NewCmdDiagnose builds `mongoconn diagnose`. runF replaces diagnoseRun in
@@ -32,7 +36,11 @@ a corrected connection string to try.` + manyTargetsHelp,
   mongoconn -o json diagnose "$MONGODB_URI" > report.json
   mongoconn diagnose --targets fleet.txt --concurrency 32`,
 	}
+	addInstancesFlag(c, &opts.Instances)
 	opts.bind(f, c, func() error {
+		if err := checkInstances(opts.Instances); err != nil {
+			return err
+		}
 		if runF != nil {
 			return runF(opts)
 		}
@@ -44,6 +52,29 @@ a corrected connection string to try.` + manyTargetsHelp,
 func diagnoseRun(opts *DiagnoseOptions) error {
 	return opts.f.runTargets(opts.ctx, "diagnose", opts.URIs, opts.Targets.Concurrency,
 		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
-			return e.Diagnose(ctx, t)
+			return withInstances(e, opts.Instances).Diagnose(ctx, t)
 		})
+}
+
+// addInstancesFlag gives c --instances.
+func addInstancesFlag(c *cobra.Command, n *int) {
+	c.Flags().IntVar(n, "instances", 0, "how many application processes will use this connection string: weigh their connection pools against the connections the server has left")
+}
+
+func checkInstances(n int) error {
+	if n < 0 {
+		return &UsageError{Msg: fmt.Sprintf("--instances %d must not be negative", n), Hint: "for example --instances 40"}
+	}
+	return nil
+}
+
+// withInstances is e with Instances set, a copy: the engine is shared by
+// the targets checked at once.
+func withInstances(e *diagnose.Engine, n int) *diagnose.Engine {
+	if n == 0 {
+		return e
+	}
+	c := *e
+	c.Instances = n
+	return &c
 }

@@ -15,9 +15,15 @@ import (
 
 // GlobalOptions are the persistent flags every command accepts.
 type GlobalOptions struct {
-	Output          string
-	Timeout         time.Duration
-	DNSServer       string
+	Output    string
+	Timeout   time.Duration
+	DNSServer string
+	// DNSServers are every --dns-server given: the first (DNSServer)
+	// answers the stages, and all of them are compared.
+	DNSServers []string
+	// AWSIMDS is --aws-imds: MONGODB-AWS may ask the EC2 instance
+	// metadata service.
+	AWSIMDS         bool
 	NoColor         bool
 	Quiet           bool
 	Verbose         bool
@@ -62,6 +68,8 @@ func newEngine(g *GlobalOptions) (*diagnose.Engine, error) {
 		}
 		e.Resolver = resolve.NewResolver(server)
 	}
+	e.CompareResolvers = compareSources(g)
+	e.AWSIMDS = g.AWSIMDS
 	e.Timeout = g.Timeout
 	e.ServerAPI = g.ServerAPI
 	e.ServerAPIStrict = g.ServerAPIStrict
@@ -81,6 +89,26 @@ func (f *Factory) newEngine() (*diagnose.Engine, error) {
 		e.Getenv = f.Getenv
 	}
 	return e, nil
+}
+
+// compareSources are the resolvers diagnose and srv compare: each
+// --dns-server when there are several, none when there is one (nothing
+// but the server named is asked), the system's own (the standard
+// library's resolver and each nameserver of /etc/resolv.conf) without.
+func compareSources(g *GlobalOptions) []resolve.Source {
+	switch {
+	case len(g.DNSServers) > 1:
+		var out []resolve.Source
+		for _, s := range g.DNSServers {
+			if server, err := normalizeDNSServer(s); err == nil {
+				out = append(out, resolve.Source{Name: "--dns-server " + server, Resolver: resolve.NewResolver(server)})
+			}
+		}
+		return out
+	case g.DNSServer == "":
+		return resolve.SystemSources("")
+	}
+	return nil
 }
 
 // normalizeDNSServer accepts IP:PORT, or an IP alone (port 53). A name

@@ -19,6 +19,8 @@ type PingOptions struct {
 	TargetArgs
 	Wait    time.Duration
 	Primary bool
+	// Instances is --instances (see DiagnoseOptions).
+	Instances int
 }
 
 // NewCmdPing builds `mongoconn ping`. runF replaces pingRun in tests.
@@ -45,9 +47,13 @@ for CI and containers.` + manyTargetsHelp,
 	}
 	c.Flags().DurationVar(&opts.Wait, "wait", 0, "retry until healthy or this duration ends (e.g. 60s)")
 	c.Flags().BoolVar(&opts.Primary, "primary", false, "also require a writable primary")
+	addInstancesFlag(c, &opts.Instances)
 	opts.bind(f, c, func() error {
 		if opts.Wait < 0 {
 			return &UsageError{Msg: "--wait must not be negative"}
+		}
+		if err := checkInstances(opts.Instances); err != nil {
+			return err
 		}
 		if runF != nil {
 			return runF(opts)
@@ -73,6 +79,7 @@ func pingRun(opts *PingOptions) error {
 	many := len(opts.URIs) > 1
 	return f.runTargets(opts.ctx, "ping", opts.URIs, opts.Targets.Concurrency,
 		func(ctx context.Context, e *diagnose.Engine, t *connstr.Target) (*report.Report, error) {
+			e = withInstances(e, opts.Instances)
 			if opts.Wait <= 0 {
 				return e.Ping(ctx, t, req)
 			}

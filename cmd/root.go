@@ -220,7 +220,8 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text or json")
 	pf.DurationVar(&g.Timeout, "timeout", g.Timeout, "budget for the whole command")
-	pf.StringVar(&g.DNSServer, "dns-server", "", "resolve through this DNS server (IP:PORT) instead of the system resolver")
+	pf.StringArrayVar(&g.DNSServers, "dns-server", nil, "resolve through this DNS server (IP:PORT) instead of the system resolver; given again, diagnose and srv also compare the servers' answers")
+	pf.BoolVar(&g.AWSIMDS, "aws-imds", false, "MONGODB-AWS: let the driver ask the EC2 instance metadata service for credentials (no metadata service is contacted otherwise)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print the verdict line only")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print timings and raw server replies")
@@ -293,6 +294,14 @@ func validateGlobal(f *Factory) error {
 	}
 	if g.ServerAPIStrict && g.ServerAPI == "" {
 		return &UsageError{Msg: "--server-api-strict needs --server-api 1", Hint: "use --server-api 1 --server-api-strict"}
+	}
+	for _, s := range g.DNSServers {
+		if _, err := normalizeDNSServer(s); err != nil {
+			return err
+		}
+	}
+	if len(g.DNSServers) > 0 {
+		g.DNSServer = g.DNSServers[0]
 	}
 	if g.DNSServer != "" {
 		if _, err := normalizeDNSServer(g.DNSServer); err != nil {

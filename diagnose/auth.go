@@ -140,7 +140,20 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 		return
 	}
 
+	if st := x.awsPlan(); st.on && st.blocked {
+		x.addCheck(report.Check{Stage: report.StageAuth, Address: addr, Status: report.StatusFail, DurationMs: x.since(start),
+			Summary: "MONGODB-AWS: no AWS credentials found here; the driver was not started, as it would ask the EC2 instance metadata service (see auth.aws-no-credentials)"})
+		return
+	}
 	mechs, known := x.userMechanisms(ctx, addr, tlsCfg, c.saslQuestion())
+	if known && len(mechs) == 0 {
+		if f, summary, ok := x.wrongSource(ctx, addr, tlsCfg, c); ok {
+			// The password would only be refused: it is not sent.
+			x.addCheck(report.Check{Stage: report.StageAuth, Address: addr, Status: report.StatusFail, DurationMs: x.since(start), Summary: summary})
+			x.addFinding(f)
+			return
+		}
+	}
 	err := x.driverAuth(ctx, addr, tlsCfg, c)
 	check := report.Check{Stage: report.StageAuth, Address: addr, DurationMs: x.since(start)}
 	if x.e.Verbose && known {
@@ -148,7 +161,13 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 	}
 	if err == nil {
 		check.Status = report.StatusPass
-		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", c.user, c.source, usedMechanism(c, mechs, known))
+		who := c.user
+		if who == "" && c.mechanism == mechX509 {
+			if leaf := clientLeaf(tlsCfg); leaf != nil {
+				who = subjectOf(leaf)
+			}
+		}
+		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", who, c.source, usedMechanism(c, mechs, known))
 		x.addCheck(check)
 		return
 	}
@@ -213,6 +232,9 @@ func (x *run) driverAuth(ctx context.Context, addr string, tlsCfg *tls.Config, c
 	if tlsCfg != nil {
 		o.SetTLSConfig(tlsCfg)
 	}
+	if err := x.prepareDriver(o); err != nil {
+		return err
+	}
 	client, err := mongo.Connect(o)
 	if err != nil {
 		return err
@@ -242,6 +264,9 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(redact.RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
 	}
 	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
+	if f, ok := x.awsDriverFindings(); ok {
+		return f, "MONGODB-AWS: the driver found no AWS credentials"
+	}
 
 	// The mechanism the driver tries: the one asked for, else what it
 	// negotiates from saslSupportedMechs (SCRAM-SHA-256 when listed,
@@ -268,6 +293,11 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		}
 		return f, "the user has no credentials for " + effective
+	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == mechX509:
+		if f, ok := x509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
+			return f, "the server refused the client certificate's user: " + serverSaid
+		}
+		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
@@ -277,8 +307,9 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	return report.Finding{}, "could not authenticate: " + serverSaid
 }
 
-// authFailedFinding builds auth.failed, telling a wrong password from a
-// user that lives in another database when hello can say which.
+// authFailedFinding builds auth.failed, telling a wrong password from an
+// unknown user when hello can say which (a user known in another
+// database is auth.wrong-source, found before the password is tried).
 func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, used, serverSaid string) report.Finding {
 	f := catalogue.NewFinding(catalogue.IDAuthFailed, used, addr+": the server answered: "+serverSaid)
 	switch {
@@ -287,14 +318,6 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 		f.Fixes = append([]string{fmt.Sprintf("Check the password of %q (percent-encode @ : / %% in it) or reset it: db.getSiblingDB(%q).changeUserPassword(%q, passwordPrompt())", c.user, c.source, c.user)}, f.Fixes...)
 	case known:
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
-		if c.source != "admin" {
-			if adminMechs, ok := x.userMechanisms(ctx, addr, tlsCfg, "admin."+c.user); ok && len(adminMechs) > 0 {
-				f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in \"admin\" (saslSupportedMechs: %s): authenticate against admin", addr, c.user, mechList(adminMechs)))
-				f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "authSource", "admin"))
-				f.Fixes = append([]string{"Add authSource=admin: the user was created in the admin database"}, f.Fixes...)
-				return f
-			}
-		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
 	}
 	if c.source != "admin" && f.SuggestedURI == "" {
@@ -307,4 +330,49 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 func oneLine(s string) string {
 	first, _, _ := strings.Cut(s, "\n")
 	return first
+}
+
+// wrongSourceCandidates are the other databases a user unknown in
+// c.source may live in: admin (where Atlas and most tools create users),
+// and the database in the path when authSource points elsewhere.
+func (x *run) wrongSourceCandidates(c authCreds) []string {
+	var out []string
+	if c.source != "admin" {
+		out = append(out, "admin")
+	}
+	if db := x.t.Conn.Database; db != "" && db != c.source && db != "admin" && !strings.HasPrefix(db, "$") {
+		out = append(out, db)
+	}
+	return out
+}
+
+// wrongSource asks addr, with hello's saslSupportedMechs and no password,
+// whether the user unknown in c.source exists in another database, and
+// returns auth.wrong-source naming it, with the corrected authSource.
+func (x *run) wrongSource(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds) (report.Finding, string, bool) {
+	others := x.wrongSourceCandidates(c)
+	if len(others) == 0 {
+		return report.Finding{}, "", false
+	}
+	qs := make([]string, len(others))
+	for i, db := range others {
+		qs[i] = db + "." + c.user
+	}
+	res := x.e.ProbeHello(ctx, addr, wireprobe.HelloOptions{TLS: tlsCfg, SASLSupportedMechs: qs[0], MoreSASLSupportedMechs: qs[1:], Samples: 1})
+	if res.Err != nil {
+		return report.Finding{}, "", false
+	}
+	answers := append([]wireprobe.SASLAnswer{{Question: c.saslQuestion()}}, res.SASLAnswers...)
+	found, ok := wireprobe.WrongSource(c.source, answers)
+	if !ok {
+		return report.Finding{}, "", false
+	}
+	db := found.DB()
+	f := catalogue.NewFinding(catalogue.IDAuthWrongSource,
+		fmt.Sprintf("%s: the driver authenticates %q against authSource %q (%s), and hello's saslSupportedMechs for %q is absent: no such user there", addr, c.user, c.source, c.origin, c.saslQuestion()),
+		fmt.Sprintf("%s: saslSupportedMechs for %q answers %s: the user was created in %q", addr, found.Question, mechList(found.Mechanisms), db),
+		fmt.Sprintf("%s: found without sending the password; with authSource %q the server would answer \"Authentication failed\" whatever the password", addr, c.source))
+	f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "authSource", db))
+	f.Fixes = append([]string{fmt.Sprintf("Set authSource=%s: user %q was created in the %s database", db, c.user, db)}, f.Fixes...)
+	return f, fmt.Sprintf("user %q does not exist in %q but in %q: the password was not tried", c.user, c.source, db), true
 }

@@ -26,7 +26,9 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("diagnose", t)
+	x.compare = true
 	x.uriStage()
+	x.awsStage()
 
 	skipAfter := func(stage report.Stage, why string) (*report.Report, error) {
 		skipping := false
@@ -79,12 +81,17 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return skipAfter(report.StageWire, "the driver refuses to talk to a server outside its wire range")
 	}
 
+	x.compressionFindings(v)
+
 	target, hasTarget := diagnoseMember(v)
 	if hasTarget {
 		cfg, err := x.tlsConfig(hostOf(target.Address))
 		if err == nil {
 			x.authStage(ctx, target.Address, cfg)
 			x.serverAPIStage(ctx, target.Address, cfg)
+		}
+		if !x.hasErrorFinding() {
+			x.poolStage(ctx, v, target)
 		}
 	} else {
 		x.skip(report.StageAuth, "no data-bearing member answered")

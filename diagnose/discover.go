@@ -33,6 +33,7 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 	}
 	x.topoReport(v)
 	x.wireFindings(v, false)
+	x.compressionFindings(v)
 	if c, ok := topoDirectTrapCheck(v); ok {
 		x.addCheck(c)
 	}
@@ -95,6 +96,9 @@ func (x *run) topoReport(v *sdam.View) {
 		x.addCheck(c)
 	}
 	for _, f := range fs {
+		x.addFinding(f)
+	}
+	if f, ok := splitHorizonFinding(x.t, v, fs); ok {
 		x.addFinding(f)
 	}
 }
@@ -176,6 +180,9 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 				fs = append(fs, pf)
 			} else if p.x.tlsRequiredAfterHello(ctx, addr, res.Err) {
 				// tls.server-requires-tls says it all.
+			} else if summary, afs, ok := atlasProbeRejected(addr, res.Err); ok {
+				c.Summary, s.Error = summary, summary
+				fs = append(fs, afs...)
 			} else if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)
 			}

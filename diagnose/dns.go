@@ -65,6 +65,13 @@ func (x *run) dnsStage(ctx context.Context) *seedResolution {
 	if !x.openPath(ctx) {
 		return &seedResolution{addrs: map[string][]string{}}
 	}
+	res := x.seedStage(ctx)
+	x.startCompare(ctx, res)
+	return res
+}
+
+// seedStage resolves the seed list, with SRV for mongodb+srv.
+func (x *run) seedStage(ctx context.Context) *seedResolution {
 	if x.t.SRV {
 		return x.srvSeeds(ctx)
 	}
@@ -134,6 +141,16 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 
 	qname := "_" + settings.Service + "._tcp." + host
 	if srvErr != nil {
+		x.dnsErrorSignatures("SRV "+qname, srvErr)
+	} else {
+		x.dnsAnswerSignatures("SRV "+qname, srvAns.DNSMeta, srvRecordsHeld(srvAns))
+	}
+	if txtErr != nil {
+		x.dnsErrorSignatures("TXT "+host, txtErr)
+	} else {
+		x.dnsAnswerSignatures("TXT "+host, txtAns.DNSMeta, txtRecordsHeld(txtAns))
+	}
+	if srvErr != nil {
 		x.addCheck(report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
 		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
 		if t, ok := dnsServerTrouble(srvErr, "SRV"); ok {
@@ -142,11 +159,11 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			f.Evidence = []string{redact.Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
 			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
 		}
-		if strings.HasSuffix(host, resolve.AtlasDomain) && resolve.IsNotFound(srvErr) {
-			f.Fixes = append(f.Fixes, "This is an Atlas host name: a cluster that is paused or was deleted has no SRV records. Open the cluster in the Atlas UI, resume it if it is paused, and copy the connection string again (a typo in the cluster name gives the same answer).")
-		}
 		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
 		x.addFinding(f)
+		if nf, ok := atlasNotFound(host, qname, srvErr, txtErr); ok {
+			x.addFinding(nf)
+		}
 		x.mu.Lock()
 		x.r.SRV = &report.SRVInfo{Name: qname, Records: []report.SRVRecord{}, TXT: []string{}, Seeds: []string{}, Options: map[string]string{}}
 		x.mu.Unlock()
@@ -348,6 +365,15 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	wg.Wait()
 	for _, r := range results {
 		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
+		switch {
+		case strings.Contains(r.host, `\`):
+			// A name read leniently from an answer Go refuses: asking
+			// it repeats that answer's fault, nothing new.
+		case r.err != nil:
+			x.dnsErrorSignatures("A "+r.host, r.err)
+		case r.ans != nil:
+			x.dnsAnswerSignatures("A "+r.host, r.ans.DNSMeta, strings.Join(r.ips, ", "))
+		}
 		if r.err != nil {
 			c.Status = report.StatusFail
 			c.Summary = dnsErrSummary(r.err)
@@ -658,6 +684,8 @@ func srvDetail(a *resolve.SRVAnswer) []string {
 
 func transportNote(m resolve.DNSMeta) string {
 	switch {
+	case m.TCPFailed != nil:
+		return " (UDP answer truncated; asking again over TCP failed, so this is what fit in UDP)"
 	case m.Truncated:
 		return " (UDP answer truncated; asked again over TCP)"
 	case m.TCP:

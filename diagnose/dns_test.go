@@ -114,7 +114,11 @@ b.cluster0.example.test.             60 IN A   127.0.0.1
 		{"no SRV records", okZone, nil, "mongodb+srv://cluster1.example.test/",
 			want{ids: []string{catalogue.IDSRVNoRecords}, evidence: []string{"_mongodb._tcp.cluster1.example.test", "no such host (NXDOMAIN)"}}},
 		{"no SRV records on atlas", "", nil, "mongodb+srv://cluster0.ab1cd.mongodb.net/",
-			want{ids: []string{catalogue.IDSRVNoRecords}, fix: "paused or was deleted"}},
+			want{ids: []string{catalogue.IDAtlasClusterNotFound, catalogue.IDSRVNoRecords}, fix: "(the first label)"}},
+		{"no SRV record on an atlas name that exists", "cluster0.ab1cd.mongodb.net. IN A 127.0.0.1", nil, "mongodb+srv://cluster0.ab1cd.mongodb.net/",
+			want{ids: []string{catalogue.IDSRVNoRecords}}},
+		{"NXDOMAIN on a name that is not an atlas cluster's", "", nil, "mongodb+srv://cluster0-shard-00-00.ab1cd.mongodb.net/",
+			want{ids: []string{catalogue.IDSRVNoRecords}}},
 		{"SRV server failure", okZone, func(s *mongotest.DNSServer) {
 			s.SetRcode("_mongodb._tcp.cluster0.example.test", dns.RcodeServerFailure)
 		}, "mongodb+srv://cluster0.example.test/",

@@ -9,12 +9,11 @@ package diagnose
 
 import (
 	"context"
-	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
-	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
@@ -45,6 +44,14 @@ type Engine struct {
 	// --dns-server point it at a server of their choice.
 	Resolver resolve.Resolver
 
+	// CompareResolvers are the resolvers diagnose and srv also ask the
+	// seed list's questions (SRV, TXT, the seeds' addresses), to compare
+	// their answers (dns.resolvers-disagree). The command line sets the
+	// system's (resolve.SystemSources) when --dns-server is not given, and
+	// every --dns-server when it is given more than once; fewer than two
+	// compare nothing.
+	CompareResolvers []resolve.Source
+
 	// Now is the clock used for durations in the report.
 	Now func() time.Time
 
@@ -71,10 +78,27 @@ type Engine struct {
 	// and Getenv take the engine's.
 	SSH netpath.SSHConfig
 
-	// Getenv reads the environment: SSH_AUTH_SOCK for the bastion, and
-	// the proxy variables drivers ignore (proxy.env-ignored). Nil reads
-	// nothing.
+	// AWSIMDS lets the driver ask the EC2 instance metadata service for
+	// MONGODB-AWS credentials (--aws-imds). Without it no metadata service
+	// is ever contacted, and a MONGODB-AWS string without a local
+	// credential source never reaches the driver.
+	AWSIMDS bool
+
+	// Getenv reads the environment: SSH_AUTH_SOCK for the bastion, the
+	// proxy variables drivers ignore (proxy.env-ignored), AWS credential
+	// variables and HOME; nil reads nothing. Tests give each case its own.
 	Getenv func(string) string
+
+	// HTTPTransport carries the driver's HTTP requests (AWS credential
+	// services) once the metadata guard let them through; nil means
+	// http.DefaultTransport. Tests record requests with it.
+	HTTPTransport http.RoundTripper
+
+	// Instances is how many application processes will use the
+	// connection string (--instances): with it, diagnose and ping weigh
+	// their connection pools against the connections the server has left
+	// (pool.connection-budget). 0 leaves the check out.
+	Instances int
 }
 
 // NewEngine returns an engine with real network seams and the default
@@ -104,6 +128,19 @@ type run struct {
 	// resolved keeps the addresses the dns stage found, by lower-case
 	// host name, for the tcp stage to dial every one of them.
 	resolved map[string][]string
+
+	// compare asks the dns stage to compare the engine's
+	// CompareResolvers (diagnose and srv); compareDone delivers the
+	// comparison started in the background.
+	compare     bool
+	compareDone chan []resolve.Disagreement
+
+	// aws is what the run knows of MONGODB-AWS credentials (awsPlan),
+	// httpGuard the HTTP transport of its driver clients (guard).
+	awsOnce   sync.Once
+	aws       awsState
+	guardOnce sync.Once
+	httpGuard *metadataGuard
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -153,34 +190,14 @@ func (x *run) hasFinding(id string) bool {
 }
 
 func (x *run) finish(okVerdict string) *report.Report {
+	x.awaitCompare()
 	x.closePath()
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.atlasHint()
 	x.envProxyHint()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r
-}
-
-// atlasHint adds atlas.access-list when an Atlas deployment (every host a
-// .mongodb.net name) did not answer: a TCP timeout, or silence after the
-// connection opened (Atlas holds the TLS handshake of an address that is
-// not on the project's IP access list). The caller holds x.mu.
-func (x *run) atlasHint() {
-	r := x.r
-	if r.HasFinding(catalogue.IDAtlasAccessList) || !(r.HasFinding(catalogue.IDTCPTimeout) || r.HasFinding(catalogue.IDServerNotResponding)) {
-		return
-	}
-	hosts := append([]string(nil), x.t.Hosts...)
-	if r.SRV != nil {
-		hosts = append(hosts, r.SRV.Seeds...)
-	}
-	if !resolve.IsAtlas(hosts) {
-		return
-	}
-	r.AddFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, fmt.Sprintf(
-		"the deployment is on MongoDB Atlas (%s) and did not answer from here: Atlas drops connections from addresses that are not on the project's IP access list", hostOf(hosts[0]))))
 }
 
 // deadline returns ctx bounded by the engine's timeout.

@@ -206,12 +206,7 @@ func (x *run) closePath() {
 }
 
 // getenv reads the engine's environment; nothing without one.
-func (x *run) getenv(key string) string {
-	if x.e.Getenv == nil {
-		return ""
-	}
-	return x.e.Getenv(key)
-}
+func (x *run) getenv(key string) string { return x.e.getenv(key) }
 
 // pathFinding is pathFindingOf that also remembers a failure of the
 // proxy or the bastion itself, so that the stages skipped after it say

@@ -43,6 +43,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	defer cancel()
 	x := e.newRun("ping", t)
 	x.uriStage()
+	x.awsStage()
 
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok {
@@ -81,6 +82,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		return stop("no member of the deployment answered hello")
 	}
 	x.wireFindings(v, false)
+	x.compressionFindings(v)
 	x.pingTopology(ctx, v, req)
 	member, hasMember := diagnoseMember(v)
 	if hasMember && (x.hasAuth() || x.e.ServerAPI != "") && !x.hasErrorFinding() {
@@ -90,6 +92,9 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 			}
 			x.serverAPIStage(ctx, member.Address, cfg)
 		}
+	}
+	if hasMember && !x.hasErrorFinding() {
+		x.poolStage(ctx, v, member)
 	}
 	if x.hasErrorFinding() {
 		return stop(x.skipPingReason())
@@ -311,6 +316,12 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		out.check.Status = report.StatusFail
 		out.check.Summary = "ping failed: " + firstLine(redact.Redact(err.Error()))
 		out.findings = x.e.classifyDriverError(err, x.t)
+		if f, ok := x.awsDriverFindings(); ok {
+			out.findings = []report.Finding{f}
+		}
+		if isAWSBlocked(err) {
+			out.findings = nil // auth.aws-no-credentials, from the uri stage, says why
+		}
 		if req.RequirePrimary && !hasPrimary(out.desc) && len(out.desc.Servers) > 0 {
 			out.findings = append([]report.Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
 		}
@@ -377,6 +388,9 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 			api.SetStrict(true).SetDeprecationErrors(true)
 		}
 		o.SetServerAPIOptions(api)
+	}
+	if err := x.prepareDriver(o); err != nil {
+		return nil, err
 	}
 	return mongo.Connect(o)
 }

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/report"
-	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // ErrNoTarget is returned by engine entry points given a nil target.
@@ -41,6 +39,7 @@ func (e *Engine) SRV(ctx context.Context, t *connstr.Target) (*report.Report, er
 	// The tcp stage dials through e.dialer(), which resolves the target
 	// names through our resolver, so --dns-server holds for it too.
 	x := e.newRun("srv", t)
+	x.compare = true
 	x.uriStage()
 
 	res := x.dnsStage(ctx)
@@ -49,9 +48,6 @@ func (e *Engine) SRV(ctx context.Context, t *connstr.Target) (*report.Report, er
 		return x.finish(""), nil
 	}
 	reachable := x.tcpStage(ctx, res.usable)
-	if resolve.IsAtlas(res.usable) && x.hasFinding(catalogue.IDTCPTimeout) && !x.hasFinding(catalogue.IDAtlasAccessList) {
-		x.addFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, "every target is an Atlas host (.mongodb.net) and a TCP connection timed out"))
-	}
 	return x.finish(srvVerdict(t, res, len(reachable))), nil
 }
 

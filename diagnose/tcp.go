@@ -11,13 +11,15 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/report"
-	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // tcpResult is what dialing one seed showed.
 type tcpResult struct {
 	addr string
 	ok   bool
+	// unanswered is true when the dial was refused or timed out (the
+	// address resolved; nothing took the connection).
+	unanswered bool
 }
 
 // tcpStage dials every address in parallel, adds a check per address and
@@ -35,11 +37,14 @@ func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
 	}
 	wg.Wait()
 	var ok []string
+	unanswered := true
 	for _, r := range results {
 		if r.ok {
 			ok = append(ok, r.addr)
 		}
+		unanswered = unanswered && (r.ok || r.unanswered)
 	}
+	x.atlasPaused(addrs, len(addrs)-len(ok), unanswered)
 	return ok
 }
 
@@ -80,10 +85,7 @@ func (x *run) dialFailed(ctx context.Context, c report.Check, addr string, err e
 	}
 	x.addCheck(c)
 	x.addFinding(f)
-	if f.ID == catalogue.IDTCPTimeout && resolve.IsAtlas([]string{hostOf(addr)}) {
-		x.addFinding(catalogue.NewFinding(catalogue.IDAtlasAccessList, addr+": the connection attempt timed out"))
-	}
-	return tcpResult{addr: addr}
+	return tcpResult{addr: addr, unanswered: f.ID == catalogue.IDTCPRefused || f.ID == catalogue.IDTCPTimeout}
 }
 
 // dialFinding explains why dialing addr failed.

@@ -67,6 +67,7 @@ func (x *run) tlsStage(ctx context.Context, addrs []string) map[string]bool {
 		x.addCheck(report.Check{Stage: report.StageTLS, Status: report.StatusSkip, Summary: "TLS is off: the connection string does not ask for it (no tls=true)"})
 		return ok
 	}
+	x.clientCertStage(s)
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
@@ -127,6 +128,12 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	}
 	if err := tc.HandshakeContext(hctx); err != nil {
 		_ = conn.Close()
+		if summary, fs, ok := atlasTLSRejected(addr, err); ok {
+			for _, f := range fs {
+				x.addFinding(f)
+			}
+			return done(report.StatusFail, summary)
+		}
 		summary, f := x.handshakeFailure(ctx, s, addr, err)
 		x.addFinding(f)
 		return done(report.StatusFail, summary)
@@ -213,6 +220,9 @@ func (x *run) tlsDialFailed(addr string, err error) {
 
 // tlsFileFinding explains an unusable file named by a TLS option.
 func tlsFileFinding(t *connstr.Target, err error) report.Finding {
+	if f, ok := x509KeyMismatch(err); ok {
+		return f
+	}
 	f := catalogue.NewFinding(catalogue.IDURIInvalid, redact.Redact(err.Error()))
 	var fe *TLSFileError
 	if errors.As(err, &fe) {
@@ -349,6 +359,8 @@ func alertName(code uint8) string {
 		return "protocol version not supported"
 	case alertCertificateRequired:
 		return "certificate required"
+	case alertInternalError:
+		return "internal error"
 	}
 	return fmt.Sprintf("alert(%d)", code)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/internal/clientcert"
 	"github.com/youmark/pkcs8"
 )
 
@@ -269,6 +270,7 @@ func parseCertsPEM(data []byte) []*x509.Certificate {
 // encrypted with password.
 func parseClientPEM(data []byte, password string) (tls.Certificate, error) {
 	var certPEM, keyPEM bytes.Buffer
+	var leafDER, keyDER []byte
 	for rest := data; ; {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
@@ -277,6 +279,9 @@ func parseClientPEM(data []byte, password string) (tls.Certificate, error) {
 		}
 		switch {
 		case b.Type == "CERTIFICATE":
+			if leafDER == nil {
+				leafDER = b.Bytes
+			}
 			if err := pem.Encode(&certPEM, b); err != nil {
 				return tls.Certificate{}, err
 			}
@@ -288,6 +293,7 @@ func parseClientPEM(data []byte, password string) (tls.Certificate, error) {
 			if err != nil {
 				return tls.Certificate{}, err
 			}
+			keyDER = blk.Bytes
 			if err := pem.Encode(&keyPEM, blk); err != nil {
 				return tls.Certificate{}, err
 			}
@@ -298,6 +304,15 @@ func parseClientPEM(data []byte, password string) (tls.Certificate, error) {
 	}
 	if keyPEM.Len() == 0 {
 		return tls.Certificate{}, ErrTLSNoKey
+	}
+	// A key that is not the certificate's is the file's commonest
+	// mistake: say so by type, before crypto/tls says it in words.
+	if leaf, err := x509.ParseCertificate(leafDER); err == nil {
+		if key, err := clientcert.ParseKey(keyDER); err == nil {
+			if err := clientcert.MatchKey(leaf, key); err != nil {
+				return tls.Certificate{}, err
+			}
+		}
 	}
 	return tls.X509KeyPair(certPEM.Bytes(), keyPEM.Bytes())
 }

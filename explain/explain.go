@@ -464,6 +464,7 @@ func (s *exScan) derive() {
 	s.derivePaths()
 	s.deriveAdvertised()
 	s.deriveAtlas()
+	s.deriveSignatures()
 }
 
 func (s *exScan) hasOtherThan(id, prefix string) bool {

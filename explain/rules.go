@@ -23,7 +23,7 @@ import (
 // exRules is built on first use: compiling its patterns at start-up would
 // slow every command, not just explain.
 var exRules = sync.OnceValue(func() []exRule {
-	return slices.Concat(exValueRules(), exPathRules(), []exRule{
+	return slices.Concat(exValueRules(), exPathRules(), exSignatureRules(), []exRule{
 		// --- wire versions (all four drivers' phrasings) ---
 		{id: catalogue.IDWireServerTooOld, pattern: exRE(`(?i)server at (\S+?) (reports|requires) (?:(maximum|minimum) )?wire version "?(-?\d+)"?, but this version of (the Go driver|PyMongo|the Node\.js Driver|the driver) (requires at least|only supports up to|requires at most) (\d+)(?: \(MongoDB ([0-9.]+)\))?`), fn: exWireRule},
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/mongoconn/mongoconn/internal/dnsmsg"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -124,7 +125,7 @@ func (r *dnsResolver) LookupSRV(ctx context.Context, service, proto, name string
 		}
 	}
 	if len(ans.Records) == 0 {
-		return nil, r.noData(qname, "SRV", meta.Server)
+		return nil, r.noData(qname, "SRV", meta)
 	}
 	return ans, nil
 }
@@ -142,13 +143,16 @@ func (r *dnsResolver) LookupTXT(ctx context.Context, name string) (*TXTAnswer, e
 		}
 	}
 	if len(ans.Records) == 0 {
-		return nil, r.noData(name, "TXT", meta.Server)
+		return nil, r.noData(name, "TXT", meta)
 	}
 	return ans, nil
 }
 
-func (r *dnsResolver) noData(name, typ, server string) *DNSError {
-	return &DNSError{Kind: DNSNoData, Name: strings.TrimSuffix(name, "."), Type: typ, Server: server, Rcode: -1, System: r.system}
+// noData is the error of an answer without records of the type asked,
+// carrying how the answer came (a truncated UDP answer holds none).
+func (r *dnsResolver) noData(name, typ string, meta DNSMeta) *DNSError {
+	return &DNSError{Kind: DNSNoData, Name: strings.TrimSuffix(name, "."), Type: typ, Server: meta.Server, Rcode: -1, System: r.system,
+		TCPFailed: meta.TCPFailed, GoRejected: meta.GoRejected}
 }
 
 // LookupHost implements Resolver.
@@ -274,7 +278,7 @@ func (r *dnsResolver) lookupAddrsOnce(ctx context.Context, fqdn string) (*AddrAn
 	case errAAAA != nil:
 		return nil, errAAAA
 	}
-	return nil, r.noData(fqdn, "A/AAAA", res[0].meta.Server)
+	return nil, r.noData(fqdn, "A/AAAA", res[0].meta)
 }
 
 // nameList is the absolute names to ask for host: search domains apply
@@ -333,7 +337,7 @@ func (r *dnsResolver) query(ctx context.Context, name string, qtype uint16) (*dn
 				case dns.RcodeSuccess:
 					return msg, meta, nil
 				case dns.RcodeNameError:
-					return nil, meta, &DNSError{Kind: DNSNotFound, Name: bare, Type: typ, Server: server, Rcode: msg.Rcode, System: r.system}
+					return nil, meta, &DNSError{Kind: DNSNotFound, Name: bare, Type: typ, Server: server, Rcode: msg.Rcode, System: r.system, GoRejected: meta.GoRejected}
 				default:
 					last = &DNSError{Kind: DNSServerFailure, Name: bare, Type: typ, Server: server, Rcode: msg.Rcode, System: r.system}
 					continue
@@ -389,60 +393,100 @@ var (
 
 // exchange asks one server once: over UDP with EDNS0, again over TCP when
 // the answer is truncated, and again without EDNS0 when the server does
-// not understand it (FORMERR).
+// not understand it (FORMERR). A truncated answer whose TCP retry fails is
+// returned as it came, with meta.TCPFailed set. meta.GoRejected says
+// whether Go's own resolver could read the answer's bytes.
 func (r *dnsResolver) exchange(ctx context.Context, server, fqdn string, qtype uint16) (*dns.Msg, DNSMeta, error) {
-	meta := DNSMeta{Server: server}
+	meta := DNSMeta{Server: server, System: r.system}
 	q := new(dns.Msg)
 	q.SetQuestion(fqdn, qtype)
 	q.RecursionDesired = true
 	q.SetEdns0(dnsUDPSize, false)
 
-	msg, rtt, err := r.exchangeOver(ctx, "udp", server, q)
+	msg, raw, rtt, err := r.exchangeOver(ctx, "udp", server, q)
 	meta.RTT = rtt
 	if err == nil && msg.Rcode == dns.RcodeFormatError && msg.IsEdns0() == nil {
 		q.Extra = nil
 		q.Id = dns.Id()
-		msg, rtt, err = r.exchangeOver(ctx, "udp", server, q)
+		msg, raw, rtt, err = r.exchangeOver(ctx, "udp", server, q)
 		meta.RTT += rtt
 	}
 	if err == nil && msg.Truncated {
-		meta.Truncated, meta.TCP = true, true
+		meta.Truncated = true
 		q.Id = dns.Id()
-		msg, rtt, err = r.exchangeOver(ctx, "tcp", server, q)
-		meta.RTT += rtt
+		tmsg, traw, trtt, terr := r.exchangeOver(ctx, "tcp", server, q)
+		meta.RTT += trtt
+		if terr != nil && ctx.Err() == nil {
+			// The path answers UDP only: keep what fit in the datagram.
+			meta.TCPFailed = terr
+		} else {
+			meta.TCP = true
+			msg, raw, err = tmsg, traw, terr
+			if err == nil && msg.Truncated {
+				return nil, meta, errTruncatedTCP
+			}
+		}
 	}
 	if err != nil {
 		return nil, meta, err
 	}
-	if msg.Truncated {
-		return nil, meta, errTruncatedTCP
-	}
 	if len(msg.Question) != 1 || !strings.EqualFold(msg.Question[0].Name, fqdn) || msg.Question[0].Qtype != qtype {
 		return nil, meta, errDNSMismatch
 	}
+	meta.GoRejected = dnsmsg.GoReject(raw, qtype)
 	return msg, meta, nil
 }
 
 // exchangeOver sends q to server over network and reads one reply, within
-// the per-question timeout and ctx. Replies are bounded by the DNS
-// message format itself: 64 KiB over TCP, the advertised size over UDP.
-func (r *dnsResolver) exchangeOver(ctx context.Context, network, server string, q *dns.Msg) (*dns.Msg, time.Duration, error) {
+// the per-question timeout and ctx, and returns it with its bytes as they
+// came. Replies are bounded by the DNS message format itself: 64 KiB over
+// TCP, the advertised size over UDP. Over UDP a reply to another question
+// id (a late answer to an earlier query) is skipped.
+func (r *dnsResolver) exchangeOver(ctx context.Context, network, server string, q *dns.Msg) (*dns.Msg, []byte, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.queryTimeout())
 	defer cancel()
 	c := &dns.Client{Net: network, UDPSize: dnsUDPSize, Timeout: r.queryTimeout()}
 	conn, err := c.DialContext(ctx, server)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer conn.Close()
 	// A cancelled context (an interrupt) must not wait for the deadline.
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
 	defer stop()
-	msg, rtt, err := c.ExchangeWithConnContext(ctx, q, conn)
-	if err != nil && ctx.Err() != nil {
-		return nil, rtt, ctx.Err()
+	conn.UDPSize = dnsUDPSize
+	start := time.Now()
+	deadline := start.Add(r.queryTimeout())
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
 	}
-	return msg, rtt, err
+	_ = conn.SetDeadline(deadline)
+	fail := func(err error) (*dns.Msg, []byte, time.Duration, error) {
+		if ctx.Err() != nil {
+			return nil, nil, time.Since(start), ctx.Err()
+		}
+		return nil, nil, time.Since(start), err
+	}
+	if err := conn.WriteMsg(q); err != nil {
+		return fail(err)
+	}
+	for {
+		raw, err := conn.ReadMsgHeader(nil)
+		if err != nil {
+			return fail(err)
+		}
+		m := new(dns.Msg)
+		if err := m.Unpack(raw); err != nil {
+			return fail(err)
+		}
+		if m.Id != q.Id {
+			if network == "udp" {
+				continue
+			}
+			return fail(dns.ErrId)
+		}
+		return m, raw, time.Since(start), nil
+	}
 }
 
 // hostsFile reads the hosts file once per resolver.

@@ -66,8 +66,20 @@ type DNSMeta struct {
 	// Truncated is true when the UDP answer was truncated and the question
 	// was asked again over TCP.
 	Truncated bool
+	// System is true when Server came from the system's configuration
+	// (resolv.conf), false when it was named with --dns-server.
+	System bool
 	// RTT is the time the answering exchange took.
 	RTT time.Duration
+	// TCPFailed is set when the UDP answer was truncated and asking
+	// again over TCP failed: the answer then holds only what fit in the
+	// UDP datagram (often nothing), as a client that does not retry over
+	// TCP sees it.
+	TCPFailed error
+	// GoRejected is set (a *dnsmsg.RejectError) when Go's own resolver,
+	// and so every Go program, would refuse the answer as "cannot
+	// unmarshal DNS message"; the records were read leniently.
+	GoRejected error
 }
 
 // SRVAnswer is the answer to an SRV question.
@@ -183,6 +195,12 @@ type DNSError struct {
 	// (resolv.conf), false when it went to a server named with
 	// --dns-server.
 	System bool
+	// TCPFailed is set when the server truncated its UDP answer and
+	// could not be asked again over TCP (DNSMeta.TCPFailed).
+	TCPFailed error
+	// GoRejected is set when Go's resolver would refuse the answer
+	// (DNSMeta.GoRejected).
+	GoRejected error
 	// Err is the underlying cause, when there is one.
 	Err error
 }

@@ -163,7 +163,7 @@ func CheckSRVTarget(host, target string) error {
 }
 
 // IsAtlas reports whether every host (host or host:port) is an Atlas
-// cluster host, under .mongodb.net.
+// host, under .mongodb.net (or .mongodb-dev.net).
 func IsAtlas(hosts []string) bool {
 	if len(hosts) == 0 {
 		return false
@@ -172,7 +172,7 @@ func IsAtlas(hosts []string) bool {
 		if host, _, err := net.SplitHostPort(h); err == nil {
 			h = host
 		}
-		if !strings.HasSuffix(Normalize(h), AtlasDomain) {
+		if !connstr.IsAtlasHost(h) {
 			return false
 		}
 	}

@@ -98,6 +98,10 @@ type HelloOptions struct {
 	// SASLSupportedMechs asks the server which mechanisms "<db>.<user>"
 	// may use; "" asks nothing.
 	SASLSupportedMechs string
+	// MoreSASLSupportedMechs are further "<db>.<user>" questions, each
+	// asked with one more hello on the same connection (the same user in
+	// other databases, to find where it exists).
+	MoreSASLSupportedMechs []string
 	// APIVersion and APIStrict declare the Stable API on the first hello.
 	APIVersion string
 	APIStrict  bool
@@ -123,6 +127,9 @@ type HelloResult struct {
 	// SASLSupportedMechs is the server's answer to
 	// HelloOptions.SASLSupportedMechs.
 	SASLSupportedMechs []string
+	// SASLAnswers are the answers to every saslSupportedMechs question,
+	// HelloOptions.SASLSupportedMechs first, in the order asked.
+	SASLAnswers []SASLAnswer
 	// RTTs are the timed hello round trips; Server.RTTMs is their mean.
 	RTTs []time.Duration
 	// RoundTrips counts the requests sent (each one waits for a reply).
@@ -329,8 +336,18 @@ func (p *helloProbe) run(ctx context.Context) {
 	p.res.Server.LegacyHello = p.legacy
 	p.res.Command = p.helloName()
 	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
+	if q := p.opts.SASLSupportedMechs; q != "" {
+		p.res.SASLAnswers = append(p.res.SASLAnswers, saslAnswerOf(q, reply))
+	}
 	if p.opts.Verbose {
 		p.res.Hello = reply
+	}
+	for _, q := range p.opts.MoreSASLSupportedMechs {
+		reply, err := p.saslHello(ctx, q)
+		if err != nil {
+			break
+		}
+		p.res.SASLAnswers = append(p.res.SASLAnswers, saslAnswerOf(q, reply))
 	}
 
 	if bi, _, err := p.command(ctx, "buildInfo"); err != nil {
@@ -478,6 +495,9 @@ type helloFields struct {
 	opMsg bool
 	// api adds the Stable API fields, when the options ask for them.
 	api bool
+	// sasl, when not "", asks saslSupportedMechs for this "<db>.<user>"
+	// in a hello that asks nothing else.
+	sasl string
 }
 
 // helloCommand builds the hello (or isMaster) document.
@@ -497,6 +517,9 @@ func (p *helloProbe) helloCommand(name string, f helloFields) bson.Raw {
 		if p.opts.LoadBalanced {
 			d = append(d, bson.E{Key: "loadBalanced", Value: true})
 		}
+	}
+	if f.sasl != "" && !f.questions {
+		d = append(d, bson.E{Key: "saslSupportedMechs", Value: f.sasl})
 	}
 	if f.api && p.opts.APIVersion != "" {
 		d = append(d, bson.E{Key: "apiVersion", Value: p.opts.APIVersion})
@@ -827,6 +850,31 @@ func (p *helloProbe) command(ctx context.Context, name string) (bson.Raw, time.D
 		return nil, 0, perr
 	}
 	return reply, rtt, nil
+}
+
+// saslHello asks one more saslSupportedMechs question with a hello over
+// the protocol the handshake settled on.
+func (p *helloProbe) saslHello(ctx context.Context, question string) (bson.Raw, error) {
+	if p.conn == nil {
+		return nil, &ProbeError{Kind: ProbeClosed, Addr: p.addr, Detail: "no connection"}
+	}
+	doc := p.helloCommand(p.helloName(), helloFields{opMsg: !p.legacy, sasl: question})
+	id := p.id()
+	if err := p.setDeadline(ctx, p.rtDeadline(ctx)); err != nil {
+		return nil, err
+	}
+	start := p.now()
+	if err := p.send(ctx, p.frame(id, doc), p.helloName()); err != nil {
+		return nil, err
+	}
+	reply, _, perr := p.expect(ctx, id, start)
+	if perr != nil {
+		return nil, perr
+	}
+	if cerr := replyError(reply, p.helloName()); cerr != nil {
+		return nil, cerr
+	}
+	return reply, nil
 }
 
 // firstByte waits until deadline for the first byte of a reply, without

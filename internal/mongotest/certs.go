@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"os"
@@ -112,6 +113,18 @@ type Certs struct {
 	// ClientEncryptedFile holds the client certificate and its key
 	// encrypted (PKCS#8, PBES2) with ClientKeyPassword.
 	ClientEncryptedFile string
+	// ClientExpired is a client certificate signed by the test CA that
+	// expired a day ago; ClientNoClientAuth one valid now whose extended
+	// key usage is serverAuth only. Both name ClientName.
+	ClientExpired, ClientNoClientAuth CertPair
+	// ClientKeyMismatchFile holds the client certificate with the key of
+	// another certificate.
+	ClientKeyMismatchFile string
+	// ClientSubject is the subject of the client certificates in RFC 2253
+	// form: the $external user MONGODB-X509 authenticates them as.
+	ClientSubject string
+
+	ca issuer
 	// NotBefore and NotAfter bound the valid certificates.
 	NotBefore, NotAfter time.Time
 }
@@ -170,7 +183,7 @@ func newCerts(dir string, now time.Time) (*Certs, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.CA, c.UnknownCA = ca.cert, other.cert
+	c.CA, c.UnknownCA, c.ca = ca.cert, other.cert, ca
 	if c.CAFile, err = writePEM(dir, "ca.pem", pemCert(ca.cert)); err != nil {
 		return nil, err
 	}
@@ -231,7 +244,46 @@ func newCerts(dir string, now time.Time) (*Certs, error) {
 	if c.ClientEncryptedFile, err = writePEM(dir, "client-encrypted.pem", both); err != nil {
 		return nil, err
 	}
+	c.ClientSubject = p.Leaf.Subject.String()
+
+	expired := *client
+	expired.NotBefore, expired.NotAfter = now.Add(-2*certValidity), now.Add(-certValidity)
+	if c.ClientExpired, _, err = issue(dir, "client-expired", &expired, ca); err != nil {
+		return nil, err
+	}
+	serverOnly := *client
+	serverOnly.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+	if c.ClientNoClientAuth, _, err = issue(dir, "client-server-only", &serverOnly, ca); err != nil {
+		return nil, err
+	}
+	otherKey, err := os.ReadFile(c.ClientExpired.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if c.ClientKeyMismatchFile, err = writePEM(dir, "client-wrong-key.pem", append(pemCert(p.Leaf), otherKey...)); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// IssueServer issues a server certificate signed by the test CA, valid
+// now, for the DNS names given (and 127.0.0.1), written under Dir as
+// name.crt, name.key and name.pem.
+func (c *Certs) IssueServer(name string, dnsNames ...string) (CertPair, error) {
+	if len(dnsNames) == 0 {
+		return CertPair{}, errors.New("mongotest: a server certificate needs a name")
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: dnsNames[0], Organization: []string{"mongoconn tests"}},
+		DNSNames:    dnsNames,
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:   c.NotBefore,
+		NotAfter:    c.NotAfter,
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	p, _, err := issue(c.Dir, name, tmpl, c.ca)
+	return p, err
 }
 
 func newCA(name string, notBefore, notAfter time.Time) (issuer, error) {

@@ -221,3 +221,53 @@ func startServer(handle func(net.Conn)) (string, func(), error) {
 	}
 	return ln.Addr().String(), stop, nil
 }
+
+// TLSReject is how a TLS rejecter ends every handshake.
+type TLSReject int
+
+// The ways to end a handshake.
+const (
+	// RejectAlertInternalError reads the ClientHello and answers the fatal
+	// alert internal_error (80), then closes: what MongoDB Atlas answers
+	// to an address that is not on the project's IP access list.
+	RejectAlertInternalError TLSReject = iota
+	// RejectReset reads the ClientHello and resets the connection (RST).
+	RejectReset
+	// RejectClose reads the ClientHello and closes the connection (FIN).
+	RejectClose
+)
+
+// alertInternalError is a whole TLS record: the fatal alert
+// internal_error (80), TLS 1.2 record version.
+var alertInternalError = []byte{0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50}
+
+// ServeTLSRejecter starts a listener on 127.0.0.1 that accepts TCP and
+// ends every TLS handshake as how says; it stops when the test ends.
+func ServeTLSRejecter(t testing.TB, how TLSReject) string {
+	t.Helper()
+	addr, stop, err := StartTLSRejecter(how)
+	if err != nil {
+		t.Fatalf("mongotest: %v", err)
+	}
+	t.Cleanup(stop)
+	return addr
+}
+
+// StartTLSRejecter is ServeTLSRejecter for callers without a testing.TB.
+func StartTLSRejecter(how TLSReject) (addr string, stop func(), err error) {
+	return startServer(func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(tlsFixtureHandshakeTimeout))
+		var buf [4096]byte
+		if _, err := c.Read(buf[:]); err != nil {
+			return
+		}
+		switch how {
+		case RejectAlertInternalError:
+			_, _ = c.Write(alertInternalError)
+		case RejectReset:
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+		}
+	})
+}

@@ -121,11 +121,31 @@ func listenUDPAndTCP() (net.PacketConn, net.Listener, error) {
 func (s *DNSServer) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), dnsServerStopTimeout)
 	defer cancel()
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+	s.mu.Lock()
+	servers := []*dns.Server{s.udp, s.tcp}
+	s.tcp = nil
+	s.mu.Unlock()
+	for _, srv := range servers {
 		if srv != nil {
 			_ = srv.ShutdownContext(ctx)
 		}
 	}
+}
+
+// StopTCP stops answering over TCP: the port then refuses TCP connections
+// while UDP still answers, as behind a firewall that lets only UDP port
+// 53 through. With SetTruncate, a client can then get no whole answer.
+func (s *DNSServer) StopTCP() {
+	s.mu.Lock()
+	srv := s.tcp
+	s.tcp = nil
+	s.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dnsServerStopTimeout)
+	defer cancel()
+	_ = srv.ShutdownContext(ctx)
 }
 
 func dnsKey(name string) string { return strings.ToLower(dns.Fqdn(name)) }

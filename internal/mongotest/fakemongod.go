@@ -1,8 +1,11 @@
 package mongotest
 
 import (
+	"crypto/tls"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sort"
@@ -13,6 +16,8 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/wiremessage"
 
 	"github.com/mongoconn/mongoconn/internal/wire"
 )
@@ -197,7 +202,38 @@ type Options struct {
 	// that are answered): the hook of scripted events such as elections,
 	// which then change what the next replies say, never this one.
 	AfterReply func(command string)
+	// Compressors are the wire compressors the server accepts: a hello
+	// that offers some (its compression field) is answered with those of
+	// them the server has, as mongod does. None: the reply has no
+	// compression field, like a server with compression off (or FerretDB).
+	Compressors []string
+	// ConnectionsAvailable is what serverStatus reports in
+	// connections.available (DefaultConnectionsAvailable when zero).
+	ConnectionsAvailable int32
+	// TLS, when set, makes the server speak TLS only, with this
+	// configuration (its ClientAuth decides whether client certificates
+	// are asked for).
+	TLS *tls.Config
+	// X509Users are the $external users MONGODB-X509 authenticates: the
+	// subjects (RFC 2253, as x509 pkix.Name.String writes them) of the
+	// client certificates the server accepts as users.
+	X509Users []string
+	// AWSAuth makes the server take MONGODB-AWS conversations: it
+	// answers the client's nonce with its own and the STS host, as mongod
+	// does, and then, having no STS to ask, refuses every signed request
+	// (AuthenticationFailed). Without it MONGODB-AWS is not enabled.
+	AWSAuth bool
+	// HelloSNI, when set on a TLS server, builds the role part of hello
+	// replies from the TLS server name the client sent (SNI), like a
+	// replica set member with horizons: it wins over Hello.
+	HelloSNI func(serverName string) bson.D
 }
+
+// DefaultConnectionsAvailable is serverStatus's connections.available of
+// a fake: what a mongod with the default limits reports (net.
+// maxIncomingConnections 1000000 capped by 80 % of a 1048576-descriptor
+// limit).
+const DefaultConnectionsAvailable = 838859
 
 // FakeMongod is a running fake server. Its methods are safe for concurrent
 // use.
@@ -219,6 +255,11 @@ type FakeMongod struct {
 	silentCmds   map[string]bool
 	afterReply   func(string)
 	auth         *userStore
+	compressors  []string
+	available    int32
+	x509Users    []string
+	helloSNI     func(serverName string) bson.D
+	awsAuth      bool
 
 	nextRequestID atomic.Int32
 	nextConnID    atomic.Int32
@@ -257,6 +298,9 @@ func NewFakeMongod(o Options) (*FakeMongod, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.TLS != nil {
+		ln = tls.NewListener(ln, o.TLS)
+	}
 	return serveFake(ln, o, auth), nil
 }
 
@@ -284,6 +328,11 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 		silentCmds:   map[string]bool{},
 		afterReply:   o.AfterReply,
 		auth:         auth,
+		compressors:  append([]string(nil), o.Compressors...),
+		x509Users:    append([]string(nil), o.X509Users...),
+		helloSNI:     o.HelloSNI,
+		awsAuth:      o.AWSAuth,
+		available:    o.ConnectionsAvailable,
 		conns:        map[net.Conn]struct{}{},
 		hello:        o.Hello,
 		delay:        o.Delay,
@@ -311,6 +360,9 @@ func newFake(o Options, auth *userStore) *FakeMongod {
 	}
 	for _, c := range o.SilentCommands {
 		s.silentCmds[c] = true
+	}
+	if s.available == 0 {
+		s.available = DefaultConnectionsAvailable
 	}
 	return s
 }
@@ -539,7 +591,7 @@ func (s *FakeMongod) serve(nc net.Conn) {
 			return
 		}
 		_ = nc.SetReadDeadline(time.Now().Add(connIdleTimeout))
-		msg, err := wire.ReadMessage(nc, wire.MaxMessageSize)
+		msg, err := s.readRequest(nc)
 		if err != nil {
 			return // closed, timed out, or not a frame we accept: real servers hang up too
 		}
@@ -789,4 +841,49 @@ func errorReply(code int32, codeName, msg string) bson.D {
 		{Key: "code", Value: code},
 		{Key: "codeName", Value: codeName},
 	}
+}
+
+// readRequest reads one request. A server that accepts compressors also
+// reads OP_COMPRESSED (as mongod does once a compressor is negotiated),
+// unwrapping it into the message it carries; it answers uncompressed,
+// which the protocol allows.
+func (s *FakeMongod) readRequest(nc net.Conn) (*wire.Message, error) {
+	if len(s.compressors) == 0 {
+		return wire.ReadMessage(nc, wire.MaxMessageSize)
+	}
+	var hdr [wire.HeaderLen]byte
+	if _, err := io.ReadFull(nc, hdr[:]); err != nil {
+		return nil, err
+	}
+	h, _ := wire.ParseHeader(hdr[:])
+	if h.Length < wire.HeaderLen || h.Length > wire.MaxMessageSize {
+		return nil, fmt.Errorf("declared length %d", h.Length)
+	}
+	frame := make([]byte, h.Length)
+	copy(frame, hdr[:])
+	if _, err := io.ReadFull(nc, frame[wire.HeaderLen:]); err != nil {
+		return nil, err
+	}
+	if h.OpCode != wire.OpCompressed {
+		return wire.Decode(frame)
+	}
+	p := frame[wire.HeaderLen:]
+	if len(p) < 9 {
+		return nil, errors.New("OP_COMPRESSED shorter than its preamble")
+	}
+	orig := binary.LittleEndian.Uint32(p)
+	size := int32(binary.LittleEndian.Uint32(p[4:]))
+	if size < 0 || size > wire.MaxMessageSize-wire.HeaderLen {
+		return nil, fmt.Errorf("uncompressed size %d", size)
+	}
+	body, err := driver.DecompressPayload(p[9:], driver.CompressionOpts{Compressor: wiremessage.CompressorID(p[8]), UncompressedSize: size})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, wire.HeaderLen, wire.HeaderLen+len(body))
+	binary.LittleEndian.PutUint32(out[0:], uint32(wire.HeaderLen+len(body)))
+	binary.LittleEndian.PutUint32(out[4:], uint32(h.RequestID))
+	binary.LittleEndian.PutUint32(out[8:], uint32(h.ResponseTo))
+	binary.LittleEndian.PutUint32(out[12:], orig)
+	return wire.Decode(append(out, body...))
 }

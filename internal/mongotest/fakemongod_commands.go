@@ -1,7 +1,9 @@
 package mongotest
 
 import (
+	"crypto/tls"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,8 +138,12 @@ func (s *FakeMongod) dispatch(cc *conn, req request, st fakeSettings) bson.D {
 		return s.buildInfo()
 	case "ping", "endSessions":
 		return bson.D{{Key: "ok", Value: 1.0}}
+	case "serverStatus":
+		return s.serverStatus(cc)
 	case "saslStart":
 		return s.saslStart(cc, req.db, req.body)
+	case "authenticate":
+		return s.authenticateX509(cc, req.body)
 	case "saslContinue":
 		return s.saslContinue(cc, req.body)
 	}
@@ -192,7 +198,9 @@ func checkAPI(req request, mode APIMode) bson.D {
 // helloReply builds the answer to hello or isMaster.
 func (s *FakeMongod) helloReply(cc *conn, req request, st fakeSettings) bson.D {
 	var role bson.D
-	if st.hello != nil {
+	if tc, ok := cc.c.(*tls.Conn); ok && s.helloSNI != nil {
+		role = s.helloSNI(tc.ConnectionState().ServerName)
+	} else if st.hello != nil {
 		role = st.hello()
 	} else {
 		role = bson.D{{Key: "isWritablePrimary", Value: true}}
@@ -237,6 +245,17 @@ func (s *FakeMongod) helloReply(cc *conn, req request, st fakeSettings) bson.D {
 	add("minWireVersion", s.minWire)
 	add("maxWireVersion", s.maxWire)
 	add("readOnly", false)
+	if offered, ok := req.body.Lookup("compression").ArrayOK(); ok && len(s.compressors) > 0 {
+		if vals, err := offered.Values(); err == nil {
+			shared := bson.A{}
+			for _, v := range vals {
+				if name, ok := v.StringValueOK(); ok && slices.Contains(s.compressors, name) {
+					shared = append(shared, name)
+				}
+			}
+			add("compression", shared)
+		}
+	}
 	if who, ok := req.body.Lookup("saslSupportedMechs").StringValueOK(); ok {
 		if mechs := s.auth.mechanisms(who); mechs != nil {
 			add("saslSupportedMechs", mechs)
@@ -276,4 +295,55 @@ func versionArray(v string) bson.A {
 		}
 	}
 	return out
+}
+
+// codeUnauthorized is the server's error for a command the connection's
+// user (or no user) may not run.
+const codeUnauthorized = 13
+
+// serverStatus answers the connections section of serverStatus: to any
+// connection when the server has no users, else only to an
+// authenticated one, as mongod with authorization enabled.
+func (s *FakeMongod) serverStatus(cc *conn) bson.D {
+	if !s.auth.empty() && cc.user == "" {
+		return errorReply(codeUnauthorized, "Unauthorized", "command serverStatus requires authentication")
+	}
+	s.mu.Lock()
+	current := int32(len(s.conns))
+	total := int32(s.accepted)
+	s.mu.Unlock()
+	return bson.D{
+		{Key: "host", Value: "fake-mongod"},
+		{Key: "version", Value: s.version},
+		{Key: "connections", Value: bson.D{
+			{Key: "current", Value: current},
+			{Key: "available", Value: s.available},
+			{Key: "totalCreated", Value: total},
+		}},
+		{Key: "ok", Value: 1.0},
+	}
+}
+
+// authenticateX509 answers the authenticate command of MONGODB-X509: the
+// user is the subject of the client certificate of the TLS connection,
+// and must be one of the server's X509Users (and equal the user named, if
+// one is).
+func (s *FakeMongod) authenticateX509(cc *conn, body bson.Raw) bson.D {
+	if mech, _ := body.Lookup("mechanism").StringValueOK(); mech != "MONGODB-X509" {
+		return errorReply(codeMechanismUnavailable, "MechanismUnavailable", fmt.Sprintf("Received authentication for mechanism %s which is not enabled", mech))
+	}
+	tc, ok := cc.c.(*tls.Conn)
+	if !ok || len(tc.ConnectionState().PeerCertificates) == 0 {
+		return errorReply(codeAuthenticationFailed, "AuthenticationFailed", "No verified subject name available from client")
+	}
+	subject := tc.ConnectionState().PeerCertificates[0].Subject.String()
+	if named, ok := body.Lookup("user").StringValueOK(); ok && named != "" && named != subject {
+		return errorReply(codeAuthenticationFailed, "AuthenticationFailed",
+			fmt.Sprintf("There is no x.509 client certificate matching the user. Username %q does not match the provided client certificate user %q", named, subject))
+	}
+	if !slices.Contains(s.x509Users, subject) {
+		return authFailed()
+	}
+	s.authenticated(cc, "$external."+subject)
+	return bson.D{{Key: "dbname", Value: "$external"}, {Key: "user", Value: subject}, {Key: "ok", Value: 1.0}}
 }

@@ -1,6 +1,7 @@
 package mongotest
 
 import (
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -76,6 +77,13 @@ type ReplSetOptions struct {
 	Users []User
 	// API is every member's Stable API behaviour.
 	API APIMode
+	// TLS, when set, makes every member speak TLS only, with this
+	// configuration.
+	TLS *tls.Config
+	// HostFor, when set, gives the advertised address of member i from
+	// the port it listens on (names that resolve to 127.0.0.1, as in an
+	// SRV seed list); it wins over Advertise and MemberOptions.Host.
+	HostFor func(i int, port string) string
 }
 
 // InternalHostNames returns n advertised names in the style of a Docker
@@ -203,6 +211,13 @@ func NewReplSet(o ReplSetOptions) (*ReplSet, error) {
 		rs.hosts[i] = rs.addrs[i]
 		if h := rs.opts[i].Host; h != "" {
 			rs.hosts[i] = withRealPort(h, rs.addrs[i])
+		}
+		if o.HostFor != nil {
+			_, port, _ := net.SplitHostPort(rs.addrs[i])
+			rs.hosts[i] = o.HostFor(i, port)
+		}
+		if o.TLS != nil && lns[i] != nil {
+			lns[i] = tls.NewListener(lns[i], o.TLS)
 		}
 	}
 	for i, ln := range lns {

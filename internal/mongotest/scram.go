@@ -13,11 +13,44 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// SCRAM mechanism names, as in saslStart and saslSupportedMechs.
+// SCRAM mechanism names, as in saslStart and saslSupportedMechs, and
+// MONGODB-AWS.
 const (
 	MechSCRAMSHA1   = "SCRAM-SHA-1"
 	MechSCRAMSHA256 = "SCRAM-SHA-256"
+	MechAWS         = "MONGODB-AWS"
 )
+
+// awsNonceLen is the length of each half of the MONGODB-AWS nonce.
+const awsNonceLen = 32
+
+// awsStart answers the first MONGODB-AWS message {r: client nonce, p:
+// 110} with {s: client nonce + server nonce, h: the STS host}.
+func (s *FakeMongod) awsStart(cc *conn, body bson.Raw) bson.D {
+	payload, ok := saslPayload(body)
+	if !ok {
+		return errorReply(codeProtocolError, "ProtocolError", "saslStart requires a payload")
+	}
+	_, nonce, ok := bson.Raw(payload).Lookup("r").BinaryOK()
+	if !ok || len(nonce) != awsNonceLen {
+		return errorReply(codeProtocolError, "ProtocolError", "MONGODB-AWS: the client nonce must be 32 bytes")
+	}
+	server := make([]byte, awsNonceLen)
+	if _, err := io.ReadFull(rand.Reader, server); err != nil {
+		return errorReply(codeInternalError, "InternalError", err.Error())
+	}
+	reply, err := bson.Marshal(bson.D{{Key: "s", Value: bson.Binary{Data: append(append([]byte(nil), nonce...), server...)}}, {Key: "h", Value: "sts.amazonaws.com"}})
+	if err != nil {
+		return errorReply(codeInternalError, "InternalError", err.Error())
+	}
+	cc.sasl = &saslConv{mech: MechAWS, db: "$external"}
+	return bson.D{
+		{Key: "conversationId", Value: saslConversationID},
+		{Key: "done", Value: false},
+		{Key: "payload", Value: bson.Binary{Data: reply}},
+		{Key: "ok", Value: 1.0},
+	}
+}
 
 // scramIterations is the PBKDF2 iteration count of stored credentials: the
 // minimum drivers accept (4096), so that tests under -race stay fast; real
@@ -128,6 +161,13 @@ func mongoPasswordDigest(user, password string) string {
 	return fmt.Sprintf("%x", h.Sum(nil))
 }
 
+// empty reports whether the store holds no user.
+func (s *userStore) empty() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.users) == 0
+}
+
 // mechanisms answers hello's saslSupportedMechs: "db.user" -> the user's
 // mechanisms, nil when there is no such user.
 func (s *userStore) mechanisms(who string) bson.A {
@@ -177,6 +217,9 @@ type saslConv struct {
 func (s *FakeMongod) saslStart(cc *conn, db string, body bson.Raw) bson.D {
 	cc.sasl = nil
 	mech, _ := body.Lookup("mechanism").StringValueOK()
+	if mech == MechAWS && s.awsAuth {
+		return s.awsStart(cc, body)
+	}
 	if mech != MechSCRAMSHA1 && mech != MechSCRAMSHA256 {
 		return errorReply(codeMechanismUnavailable, "MechanismUnavailable",
 			fmt.Sprintf("Received authentication for mechanism %s which is not enabled", mech))
@@ -225,6 +268,12 @@ func (s *FakeMongod) saslContinue(cc *conn, body bson.Raw) bson.D {
 	id, ok := body.Lookup("conversationId").AsInt64OK()
 	if sc == nil || !ok || int32(id) != saslConversationID {
 		return errorReply(codeProtocolError, "ProtocolError", "No SASL session state found")
+	}
+	if sc.mech == MechAWS {
+		// The signed GetCallerIdentity request would go to STS: the fake
+		// has none to ask, and accepts no signature.
+		cc.sasl = nil
+		return authFailed()
 	}
 	payload, _ := saslPayload(body)
 	if sc.verified {

@@ -1,0 +1,96 @@
+package diagnose
+
+import (
+	"crypto/tls"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/report"
+)
+
+// x509Server is a TLS fake mongod that checks client certificates
+// against the test CA and authenticates users as the subjects listed.
+func x509Server(t *testing.T, certs *mongotest.Certs, users ...string) *mongotest.FakeMongod {
+	t.Helper()
+	return mongotest.StartFakeMongod(t, mongotest.Options{
+		TLS: &tls.Config{
+			Certificates: []tls.Certificate{certs.Server(mongotest.CertValid).TLS},
+			ClientCAs:    certs.Pool(),
+			ClientAuth:   tls.VerifyClientCertIfGiven,
+			MinVersion:   tls.VersionTLS12,
+		},
+		X509Users: users,
+	})
+}
+
+func TestX509ClientCert(t *testing.T) {
+	certs := mongotest.NewCerts(t)
+	srv := x509Server(t, certs, certs.ClientSubject)
+	without := x509Server(t, certs)
+	e := NewEngine()
+	e.Timeout = tlsTestBudget
+	base := func(s *mongotest.FakeMongod, file string) string {
+		return "mongodb://" + s.Addr() + "/?tls=true&tlsCAFile=" + url.QueryEscape(certs.CAFile) + "&tlsCertificateKeyFile=" + url.QueryEscape(file)
+	}
+	x509 := "&authMechanism=MONGODB-X509"
+	cases := []struct {
+		name     string
+		uri      string
+		evidence []string // nil: no auth.x509-client-cert and a healthy report
+	}{
+		{"valid, user exists", base(srv, certs.Client.PEMFile) + x509, nil},
+		{"valid certificate, TLS only", base(without, certs.Client.PEMFile), nil},
+		{"expired", base(srv, certs.ClientExpired.PEMFile), []string{"expired on", "$external user MONGODB-X509 authenticates: " + certs.ClientSubject}},
+		{"no clientAuth usage", base(srv, certs.ClientNoClientAuth.PEMFile), []string{"allows serverAuth, not client authentication"}},
+		{"key of another certificate", base(srv, certs.ClientKeyMismatchFile), []string{"is not the key of the certificate", certs.ClientSubject}},
+		{"no such $external user", base(without, certs.Client.PEMFile) + x509, []string{"no $external user named by its subject", certs.ClientSubject, "AuthenticationFailed"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := diagnoseURI(t, e, c.uri)
+			f, ok := findingOf(r, catalogue.IDAuthX509ClientCert)
+			if c.evidence == nil {
+				if ok {
+					t.Fatalf("unexpected auth.x509-client-cert: %v", f.Evidence)
+				}
+				if !r.OK {
+					t.Errorf("not ok: %s", findingsText(r))
+				}
+				if strings.Contains(c.uri, x509) {
+					if cs := stageChecks(r, report.StageAuth); len(cs) != 1 || !strings.Contains(cs[0].Summary, "authenticated as") {
+						t.Errorf("auth checks %+v", cs)
+					}
+				}
+				return
+			}
+			if !ok || f.Severity != report.SeverityError || r.OK {
+				t.Fatalf("no auth.x509-client-cert error: %s", findingsText(r))
+			}
+			ev := strings.Join(f.Evidence, "\n")
+			for _, w := range c.evidence {
+				if !strings.Contains(ev, w) {
+					t.Errorf("evidence lacks %q:\n%s", w, ev)
+				}
+			}
+			if !strings.Contains(strings.Join(f.Fixes, "\n"), "createUser") {
+				t.Errorf("no createUser fix: %q", f.Fixes)
+			}
+		})
+	}
+}
+
+func TestX509UserNameDiffers(t *testing.T) {
+	certs := mongotest.NewCerts(t)
+	srv := x509Server(t, certs, certs.ClientSubject)
+	e := NewEngine()
+	e.Timeout = tlsTestBudget
+	uri := "mongodb://CN=someone-else@" + srv.Addr() + "/?tls=true&authMechanism=MONGODB-X509&tlsCAFile=" + url.QueryEscape(certs.CAFile) + "&tlsCertificateKeyFile=" + url.QueryEscape(certs.Client.PEMFile)
+	r := diagnoseURI(t, e, uri)
+	f, ok := findingOf(r, catalogue.IDAuthX509ClientCert)
+	if !ok || !strings.Contains(strings.Join(f.Evidence, "\n"), `names the user "CN=someone-else"`) {
+		t.Fatalf("no auth.x509-client-cert about the user name: %s", findingsText(r))
+	}
+}
