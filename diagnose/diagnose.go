@@ -26,6 +26,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("diagnose", t)
+	x.bind(ctx, false)
 	x.uriStage()
 
 	skipAfter := func(stage report.Stage, why string) (*report.Report, error) {

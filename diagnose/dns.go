@@ -130,6 +130,10 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	wg.Wait()
 
 	qname := "_" + settings.Service + "._tcp." + host
+	if srvErr != nil && interrupted(ctx) {
+		x.skipInterrupted(report.StageDNS, qname, srvTook) // no answer was awaited to the end
+		return res
+	}
 	if srvErr != nil {
 		x.addCheck(report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
 		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
@@ -341,6 +345,10 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	wg.Wait()
 	for _, r := range results {
 		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
+		if r.err != nil && interrupted(ctx) {
+			x.skipInterrupted(report.StageDNS, r.host, r.took)
+			continue
+		}
 		if r.err != nil {
 			c.Status = report.StatusFail
 			c.Summary = dnsErrSummary(r.err)

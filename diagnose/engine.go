@@ -84,6 +84,13 @@ type run struct {
 
 	mu sync.Mutex
 	r  *report.Report
+
+	// ctx is the command's context (bind): cancelled from outside, the
+	// run was interrupted. primary is ping --primary.
+	ctx     context.Context
+	primary bool
+	// stoppedIn is the stage in which a probe first saw the interrupt.
+	stoppedIn report.Stage
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -135,6 +142,7 @@ func (x *run) finish(okVerdict string) *report.Report {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.atlasHint()
+	x.enforceRule()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r

@@ -11,7 +11,6 @@ import (
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/netpath"
-	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -42,6 +41,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("ping", t)
+	x.bind(ctx, req.RequirePrimary)
 	x.uriStage()
 
 	seeds, ok := x.resolveSeeds(ctx)
@@ -49,17 +49,18 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		x.skip(report.StageTCP, "no seed address resolved")
 		return x.finish(""), nil
 	}
-	dctx, cancelDriver := context.WithCancel(ctx)
-	defer cancelDriver()
-	driver := make(chan driverOutcome, 1)
 	dreq := req
 	dreq.knownVersion = true // the raw probes read it with buildInfo
-	go func() { driver <- x.driverPing(dctx, dreq) }()
+	driver := x.newPingDriver(ctx, dreq)
+	defer driver.stop()
 	stop := func(why string) (*report.Report, error) {
-		cancelDriver()
-		<-driver
+		driver.stop()
 		x.skip(report.StagePing, why)
 		return x.finish(""), nil
+	}
+	var seedsAnswered func(bool, int)
+	if len(seeds) <= pingEarlyDriverSeeds {
+		seedsAnswered = driver.seedsAnswered
 	}
 
 	reachable := x.tcpStage(ctx, seeds)
@@ -75,7 +76,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	if len(usable) == 0 {
 		return stop("no seed completed a usable TLS handshake")
 	}
-	v := x.discoverFrom(ctx, usable, pingHelloSamples)
+	v := x.discoverWith(ctx, usable, pingHelloSamples, seedsAnswered)
 	if !topoHasReachable(v) {
 		x.topoReport(v)
 		return stop("no member of the deployment answered hello")
@@ -94,7 +95,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	if x.hasErrorFinding() {
 		return stop(x.skipPingReason())
 	}
-	out := <-driver
+	out := driver.result(ctx)
 	if out.res.version == "" {
 		out.res.version = pingVersion(v, out.res.address, member)
 		if out.check.Status == report.StatusPass && out.res.version != "" {
@@ -273,14 +274,17 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	defer context.AfterFunc(ctx, conns.closeAll)()
 	client, err := x.connect(ctx, uri, topo, conns)
 	out.check = report.Check{Stage: report.StagePing}
+	if err != nil && x.interrupted() {
+		return x.interruptedPing(out, start)
+	}
 	if err != nil {
 		out.check.Status = report.StatusFail
-		out.check.Summary = redact.Redact(err.Error())
+		out.check.Summary = driverErrorText(err)
 		out.check.DurationMs = x.since(start)
 		out.findings = x.e.classifyDriverError(err, x.t)
 		return out
 	}
-	defer func() {
+	defer disconnectBounded(func() {
 		// An already cancelled context makes Disconnect close every
 		// connection at once and skip the endSessions round trip: the
 		// verdict is known, the server expires the session by itself, and
@@ -288,7 +292,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		dctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_ = client.Disconnect(dctx)
-	}()
+	})
 
 	rp := readpref.Nearest()
 	if req.RequirePrimary {
@@ -303,10 +307,13 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	out.res.rtt = time.Since(pingStart)
 	out.desc = topo.last()
 	out.res.topology = out.desc.Kind
+	if err != nil && x.interrupted() {
+		return x.interruptedPing(out, start)
+	}
 	if err != nil {
 		out.check.DurationMs = x.since(start)
 		out.check.Status = report.StatusFail
-		out.check.Summary = "ping failed: " + firstLine(redact.Redact(err.Error()))
+		out.check.Summary = "ping failed: " + firstLine(driverErrorText(err))
 		out.findings = x.e.classifyDriverError(err, x.t)
 		if req.RequirePrimary && !hasPrimary(out.desc) && len(out.desc.Servers) > 0 {
 			out.findings = append([]report.Finding{driverNoPrimaryFinding(out.desc)}, out.findings...)
@@ -443,7 +450,11 @@ func hasPrimary(desc event.TopologyDescription) bool {
 
 func driverNoPrimaryFinding(desc event.TopologyDescription) report.Finding {
 	var ev []string
-	for _, s := range desc.Servers {
+	for i, s := range desc.Servers {
+		if i == maxDriverServers {
+			ev = append(ev, fmt.Sprintf("and %d more servers", len(desc.Servers)-i))
+			break
+		}
 		ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
 	}
 	return catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)

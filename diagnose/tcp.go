@@ -58,9 +58,7 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 		return tcpResult{addr: addr, ok: true}
 	}
 	if interrupted(ctx) {
-		c.Status = report.StatusSkip
-		c.Summary = "interrupted"
-		x.addCheck(c)
+		x.skipInterrupted(report.StageTCP, addr, c.DurationMs)
 		return tcpResult{addr: addr}
 	}
 	c.Status = report.StatusFail

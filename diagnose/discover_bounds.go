@@ -1,0 +1,24 @@
+package diagnose
+
+import (
+	"fmt"
+
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/sdam"
+)
+
+// memberCapCheck says, with a check, that discovery followed only the
+// first sdam.MaxMembers members of a server that advertises more: a
+// replica set has at most 50 members, so a longer list is broken or
+// hostile, and probing all of it would spend the budget on it.
+func (x *run) memberCapCheck(v *sdam.View) {
+	for _, a := range v.Order {
+		s := v.Probed[a]
+		n := len(s.Hosts) + len(s.Passives) + len(s.Arbiters)
+		if !s.Reachable || n <= sdam.MaxMembers {
+			continue
+		}
+		x.addCheck(report.Check{Stage: report.StageTopology, Address: sdam.DisplayAddr(v, a), Status: report.StatusWarn,
+			Summary: fmt.Sprintf("advertises %d members; a replica set has at most 50, so discovery asked only the first %d of them", n, sdam.MaxMembers)})
+	}
+}
