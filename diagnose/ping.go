@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -96,6 +97,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		return stop(x.skipPingReason())
 	}
 	out := driver.result(ctx)
+	x.slowNotSilent(&out, v)
 	if out.res.version == "" {
 		out.res.version = pingVersion(v, out.res.address, member)
 		if out.check.Status == report.StatusPass && out.res.version != "" {
@@ -179,6 +181,9 @@ type driverOutcome struct {
 	check    report.Check
 	findings []report.Finding
 	desc     event.TopologyDescription
+	// timedOut says the driver ran out of the budget (rather than being
+	// told no).
+	timedOut bool
 }
 
 // apply records the driver's outcome in the report. With driverView, the
@@ -311,6 +316,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		return x.interruptedPing(out, start)
 	}
 	if err != nil {
+		out.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err)
 		out.check.DurationMs = x.since(start)
 		out.check.Status = report.StatusFail
 		out.check.Summary = "ping failed: " + firstLine(driverErrorText(err))

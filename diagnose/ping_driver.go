@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -137,4 +138,52 @@ func disconnectBounded(disconnect func()) {
 	case <-done:
 	case <-t.C:
 	}
+}
+
+// diagnosePingShare is the share of the budget kept for the driver's
+// ping in diagnose (one part in diagnosePingShare): the raw stages run
+// before it and must not spend all of the budget on a slow server, whose
+// every reply comes, only late.
+const diagnosePingShare = 3
+
+// rawBudget is ctx with a deadline that leaves the driver's ping its
+// share of the budget.
+func rawBudget(ctx context.Context) (context.Context, context.CancelFunc) {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	left := time.Until(dl)
+	return context.WithDeadline(ctx, dl.Add(-left/diagnosePingShare))
+}
+
+// slowNotSilent rewrites the outcome of a driver that ran out of time
+// while the raw probes saw the deployment answer: the server is slow, not
+// silent, so the finding is the budget's (select.timeout with the RTTs
+// seen), never server.not-responding.
+func (x *run) slowNotSilent(out *driverOutcome, v *sdam.View) {
+	if !out.timedOut || v == nil {
+		return
+	}
+	var slowest report.Server
+	for _, m := range v.Members {
+		if m.Reachable && m.RTTMs >= slowest.RTTMs {
+			slowest = m
+		}
+	}
+	if slowest.Address == "" {
+		return
+	}
+	var kept []report.Finding
+	for _, f := range out.findings {
+		if f.ID != catalogue.IDServerNotResponding && f.ID != catalogue.IDSelectTimeout {
+			kept = append(kept, f)
+		}
+	}
+	f := catalogue.NewFinding(catalogue.IDSelectTimeout, fmt.Sprintf(
+		"the Go driver's connect and ping did not finish within --timeout (%s since the start), but %s answered every raw request, in %s: it is slow, not silent; give the command a longer --timeout",
+		report.FormatMs(x.since(x.started)), slowest.Address, report.FormatMs(slowest.RTTMs)))
+	f.Title = "The server answers, but slower than the budget allows"
+	out.findings = append(kept, f)
+	out.check.Summary = fmt.Sprintf("ran out of time: %s answers in %s, too slow for what was left of --timeout", slowest.Address, report.FormatMs(slowest.RTTMs))
 }
