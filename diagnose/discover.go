@@ -71,7 +71,7 @@ func (x *run) discoverWith(ctx context.Context, seeds []string, samples int, see
 	p.seedsLeft = len(p.seeds)
 	v := sdam.Discover(ctx, opts, seeds, p.probe)
 	p.report(v.Order)
-	x.memberCapCheck(v)
+	x.memberCapCheck(v, seeds)
 	x.mu.Lock()
 	x.r.Topology = string(v.Kind)
 	x.r.Servers = append(x.r.Servers, v.AllServers()...)

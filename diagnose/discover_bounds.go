@@ -11,7 +11,11 @@ import (
 // first sdam.MaxMembers members of a server that advertises more: a
 // replica set has at most 50 members, so a longer list is broken or
 // hostile, and probing all of it would spend the budget on it.
-func (x *run) memberCapCheck(v *sdam.View) {
+func (x *run) memberCapCheck(v *sdam.View, seeds []string) {
+	if n := len(seeds); n > sdam.MaxMembers {
+		x.addCheck(report.Check{Stage: report.StageHello, Status: report.StatusWarn,
+			Summary: fmt.Sprintf("the seed list has %d hosts; a deployment has at most 50 members, so discovery asked only the first %d of them", n, sdam.MaxMembers)})
+	}
 	for _, a := range v.Order {
 		s := v.Probed[a]
 		n := len(s.Hosts) + len(s.Passives) + len(s.Arbiters)

@@ -72,10 +72,15 @@ func (x *run) interruptedPing(out driverOutcome, start time.Time) driverOutcome 
 }
 
 // enforceRule makes the report keep the rule; the caller holds x.mu and
-// calls it before the report is redacted and finished.
+// calls it before the report is redacted and finished. Only the run of a
+// whole command (every entry point binds its run) has a success to
+// observe: a stage run alone, as its tests do, has none.
 func (x *run) enforceRule() {
 	r := x.r
-	if x.ctx != nil && interrupted(x.ctx) {
+	if x.ctx == nil {
+		return
+	}
+	if interrupted(x.ctx) {
 		stage := x.stoppedIn
 		if stage == "" {
 			stage = stageAfterLastCheck(r)

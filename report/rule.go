@@ -33,10 +33,12 @@ func WritableKind(kind string) bool {
 	return false
 }
 
-// AnsweredHello says a server answered hello: reachable, with a kind its
-// reply gave it.
+// AnsweredHello says a member answered hello: reachable, with a kind its
+// reply gave it, and kept by discovery (a seed that drivers drop, such as
+// one that is not in the member list of its own replica set, is listed
+// with the error that says why: it answered, but not as a member).
 func AnsweredHello(s Server) bool {
-	return s.Reachable && s.Kind != "" && s.Kind != "Unknown"
+	return s.Reachable && s.Kind != "" && s.Kind != "Unknown" && s.Error == ""
 }
 
 // Unobserved says which part of the success condition of the command run
@@ -58,7 +60,7 @@ func (r *Report) Unobserved(ran Ran) string {
 		if !r.hasCheck(StagePing, StatusPass) {
 			return "the driver's ping was not observed to answer"
 		}
-		if ran.Primary && !r.hasServer(func(s Server) bool { return s.Reachable && WritableKind(s.Kind) }) {
+		if ran.Primary && !r.hasServer(func(s Server) bool { return AnsweredHello(s) && WritableKind(s.Kind) }) {
 			return "--primary asks for a writable primary, and no server that answered is one"
 		}
 	case "diagnose":

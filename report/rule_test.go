@@ -31,6 +31,7 @@ func TestUnobserved(t *testing.T) {
 		{"discover, nobody answered", Ran{Command: "discover"}, nil, []Server{down}, false, "answered hello"},
 		{"wire-check, one answered", Ran{Command: "wire-check"}, nil, []Server{down, secondary}, false, ""},
 		{"tunnel-check, no servers", Ran{Command: "tunnel-check"}, nil, nil, false, "answered hello"},
+		{"discover, only a dropped seed answered", Ran{Command: "discover"}, nil, []Server{down, {Address: "d:1", Kind: "RSPrimary", Reachable: true, Error: "not a member of the topology"}}, false, "answered hello"},
 		{"srv, one host took TCP", Ran{Command: "srv"}, []Check{tcpFail, tcpPass}, nil, false, ""},
 		{"srv, no host took TCP", Ran{Command: "srv"}, []Check{tcpFail}, nil, false, "TCP"},
 		{"interrupted after the ping passed", Ran{Command: "ping"}, []Check{pingPass}, []Server{primary}, true, "interrupted"},
