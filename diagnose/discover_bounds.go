@@ -26,3 +26,16 @@ func (x *run) memberCapCheck(v *sdam.View, seeds []string) {
 			Summary: fmt.Sprintf("advertises %d members; a replica set has at most 50, so discovery asked only the first %d of them", n, sdam.MaxMembers)})
 	}
 }
+
+// boundSeeds returns the first sdam.MaxMembers seeds, and says with a
+// check how many more there were: past the 50 members a deployment may
+// have, a seed list is a mistake, and dialling all of it would spend the
+// budget and this machine's sockets on it.
+func (x *run) boundSeeds(seeds []string) []string {
+	if len(seeds) <= sdam.MaxMembers {
+		return seeds
+	}
+	x.addCheck(report.Check{Stage: report.StageTCP, Status: report.StatusSkip,
+		Summary: fmt.Sprintf("%d more seeds not dialled: a deployment has at most 50 members, so only the first %d of the %d seeds are", len(seeds)-sdam.MaxMembers, sdam.MaxMembers, len(seeds))})
+	return seeds[:sdam.MaxMembers]
+}

@@ -24,6 +24,7 @@ type tcpResult struct {
 // the finding that explains each failure. It returns the addresses that
 // accepted a connection, in the order given.
 func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
+	addrs = x.boundSeeds(addrs)
 	results := make([]tcpResult, len(addrs))
 	var wg sync.WaitGroup
 	for i, addr := range addrs {
