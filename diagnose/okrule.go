@@ -116,6 +116,9 @@ func MarkInterrupted(r *report.Report) {
 // command that finished).
 func markInterrupted(r *report.Report, stage report.Stage, missing string) {
 	r.Interrupted = true
+	if missing == "" {
+		missing = "the command was interrupted before it finished"
+	}
 	where := "interrupted"
 	if stage != "" {
 		where = fmt.Sprintf("interrupted during the %s stage", stage)
