@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/render"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -32,10 +33,7 @@ func lookupEnv(getenv func(string) string, key string) (string, bool) {
 // error exitCode understands.
 func (f *Factory) printReport(ctx context.Context, r *report.Report) error {
 	if ctx.Err() != nil { // the command's context ends only on a signal
-		r.Interrupted = true
-		if r.Verdict == "" {
-			r.Verdict = "interrupted before the end: the report holds what was learned so far"
-		}
+		diagnose.MarkInterrupted(r)
 	}
 	var err error
 	if f.Global.Output == "json" {

@@ -183,8 +183,11 @@ exactly what is wrong and what to change.
 
 The URI defaults to $MONGODB_URI, else mongodb://localhost:27017.
 
-Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
-2 usage error or unparsable connection string, 130 interrupted (143 on SIGTERM).`,
+Exit codes: 0 healthy (warnings allowed): the command observed its own success
+(ping and diagnose: the driver's ping answered; discover, wire-check, tunnel-check:
+a member answered hello; srv: a seed accepted TCP), 1 a problem was found or success
+was not observed, 2 usage error or unparsable connection string, 130 interrupted
+(143 on SIGTERM; an interrupted command is never OK).`,
 		Example: `  mongoconn diagnose
   mongoconn ping --wait 60s mongodb://localhost:27017
   mongoconn discover 'mongodb://db1:27017,db2:27017/?replicaSet=rs0'

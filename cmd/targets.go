@@ -234,10 +234,7 @@ func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri
 		return nil, ExitProblem, err.Error()
 	}
 	if ctx.Err() != nil {
-		r.Interrupted = true
-		if r.Verdict == "" {
-			r.Verdict = "interrupted before the end: the report holds what was learned so far"
-		}
+		diagnose.MarkInterrupted(r)
 	}
 	if !r.OK {
 		return r, ExitProblem, ""

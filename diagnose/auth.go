@@ -171,6 +171,10 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 		x.addCheck(check)
 		return
 	}
+	if x.interrupted() {
+		x.skipInterrupted(report.StageAuth, addr, check.DurationMs)
+		return
+	}
 	check.Status = report.StatusFail
 	f, summary := x.authFailure(ctx, addr, tlsCfg, c, mechs, known, err)
 	check.Summary = summary

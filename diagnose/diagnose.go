@@ -26,6 +26,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("diagnose", t)
+	x.bind(ctx, false)
 	x.compare = true
 	x.uriStage()
 	x.awsStage()
@@ -43,18 +44,21 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return x.finish(""), nil
 	}
 
-	seeds, ok := x.resolveSeeds(ctx)
+	// The raw stages leave the driver's ping its share of the budget.
+	raw, cancelRaw := rawBudget(ctx)
+	defer cancelRaw()
+	seeds, ok := x.resolveSeeds(raw)
 	if !ok {
 		return skipAfter(report.StageDNS, "no seed address to connect to")
 	}
-	reachable := x.tcpStage(ctx, seeds)
+	reachable := x.tcpStage(raw, seeds)
 	if len(reachable) == 0 {
 		return skipAfter(report.StageTCP, "no seed accepted a TCP connection")
 	}
 	if interrupted(ctx) {
 		return x.finish(""), nil
 	}
-	tlsOK := x.tlsStage(ctx, reachable)
+	tlsOK := x.tlsStage(raw, reachable)
 	var usable []string
 	for _, a := range reachable {
 		if tlsOK[a] {
@@ -65,7 +69,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return skipAfter(report.StageTLS, "no seed completed a usable TLS handshake")
 	}
 
-	v := x.discoverFrom(ctx, usable, diagnoseHelloSamples)
+	v := x.discoverFrom(raw, usable, diagnoseHelloSamples)
 	if !topoHasReachable(v) {
 		x.topoReport(v) // the topology says why: advertised names, set name, ...
 		return skipAfter(report.StageTopology, "no member of the deployment can be reached from here")
@@ -87,8 +91,8 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	if hasTarget {
 		cfg, err := x.tlsConfig(hostOf(target.Address))
 		if err == nil {
-			x.authStage(ctx, target.Address, cfg)
-			x.serverAPIStage(ctx, target.Address, cfg)
+			x.authStage(raw, target.Address, cfg)
+			x.serverAPIStage(raw, target.Address, cfg)
 		}
 		if !x.hasErrorFinding() {
 			x.poolStage(ctx, v, target)
@@ -99,9 +103,9 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 
 	x.topoReport(v)
 	if v.Opts.Direct {
-		x.tunnelDirectTrap(ctx, v)
+		x.tunnelDirectTrap(raw, v)
 	}
-	x.selectAndFailover(ctx, v)
+	x.selectAndFailover(raw, v)
 
 	if interrupted(ctx) {
 		return x.finish(""), nil
@@ -111,6 +115,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return x.finish(""), nil
 	}
 	out := x.driverPingURI(ctx, PingRequest{knownVersion: true}, x.diagnosePingURI(v))
+	x.slowNotSilent(&out, v)
 	if m, ok := diagnoseMember(v); ok && out.check.Status == report.StatusPass {
 		out.check.Address = m.Address
 		out.check.Summary = fmt.Sprintf("the Go driver connected to %s and ran ping in %s", m.Address, report.FormatMs(report.Millis(out.res.rtt)))

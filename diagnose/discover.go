@@ -27,6 +27,7 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("discover", t)
+	x.bind(ctx, false)
 	v, ok := x.topoDiscover(ctx)
 	if !ok {
 		return x.finish(""), nil
@@ -57,11 +58,21 @@ func (x *run) topoDiscover(ctx context.Context) (*sdam.View, bool) {
 // discoverFrom runs discovery from seeds, timing samples hellos per member
 // (0: the prober's default), and records the servers and topology kind.
 func (x *run) discoverFrom(ctx context.Context, seeds []string, samples int) *sdam.View {
+	return x.discoverWith(ctx, seeds, samples, nil)
+}
+
+// discoverWith is discoverFrom that calls seedsDone, when not nil, once
+// every seed has been probed: whether one answered hello, and the most
+// members one of them advertises.
+func (x *run) discoverWith(ctx context.Context, seeds []string, samples int, seedsDone func(answered bool, mostMembers int)) *sdam.View {
 	opts := x.topoOptions()
 	p := newTopoProber(x, seeds, opts)
 	p.samples = samples
+	p.seedsDone = seedsDone
+	p.seedsLeft = len(p.seeds)
 	v := sdam.Discover(ctx, opts, seeds, p.probe)
 	p.report(v.Order)
+	x.memberCapCheck(v, seeds)
 	x.mu.Lock()
 	x.r.Topology = string(v.Kind)
 	x.r.Servers = append(x.r.Servers, v.AllServers()...)
@@ -117,6 +128,12 @@ type topoProber struct {
 	mu     sync.Mutex
 	checks map[string][]report.Check
 	finds  map[string][]report.Finding
+
+	// seedsDone is told once every seed was probed (discoverWith).
+	seedsDone    func(answered bool, mostMembers int)
+	seedsLeft    int
+	seedAnswered bool
+	mostMembers  int
 }
 
 func newTopoProber(x *run, seeds []string, opts sdam.Options) *topoProber {
@@ -130,13 +147,20 @@ func newTopoProber(x *run, seeds []string, opts sdam.Options) *topoProber {
 // probe asks addr for its hello. A member name that does not resolve
 // through the engine's resolver is not dialled (the seeds were resolved
 // by the dns stage already).
-func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
+func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server) {
 	ca := sdam.Canonical(addr)
 	seed := p.seeds[ca]
+	if seed {
+		defer func() { p.seedProbed(out) }()
+	}
 	host := hostOf(addr)
 	start := p.x.now()
 	if !seed && !p.x.path.farSide() && topoNeedsLookup(host) {
-		if _, err := p.x.e.Resolver.LookupHost(ctx, host); err != nil {
+		if _, err := p.x.e.Resolver.LookupHost(ctx, host); err != nil && interrupted(ctx) {
+			p.x.interruptedIn(report.StageDNS)
+			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusSkip, DurationMs: p.x.since(start), Summary: "interrupted"}, nil)
+			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "interrupted"}
+		} else if err != nil {
 			why := fmt.Sprintf("the host name %s does not resolve from this machine (%s)", host, topoDNSReason(err))
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusWarn, DurationMs: p.x.since(start),
 				Summary: "advertised member: " + why}, nil)
@@ -158,6 +182,13 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 	s := res.Server
 	s.Address = addr
 	c := report.Check{Stage: report.StageHello, Address: addr, DurationMs: p.x.since(start)}
+	if res.Err != nil && interrupted(ctx) {
+		// No verdict on a peer whose answer was not awaited to the end.
+		c.Stage, c.Status, c.Summary = topoFailStage(res.Err), report.StatusSkip, "interrupted"
+		p.x.interruptedIn(c.Stage)
+		p.keep(ca, c, nil)
+		return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "interrupted"}
+	}
 	if res.Err != nil || !s.Reachable {
 		s.Reachable = false
 		s.Kind = sdam.KindUnknown
@@ -211,6 +242,26 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 	}
 	p.keep(ca, c, nil)
 	return s
+}
+
+// seedProbed counts a probed seed and calls seedsDone after the last.
+func (p *topoProber) seedProbed(s report.Server) {
+	p.mu.Lock()
+	if p.seedsDone == nil || p.seedsLeft <= 0 {
+		p.mu.Unlock()
+		return
+	}
+	p.seedsLeft--
+	if s.Reachable {
+		p.seedAnswered = true
+		p.mostMembers = max(p.mostMembers, len(s.Hosts)+len(s.Passives)+len(s.Arbiters))
+	}
+	last := p.seedsLeft == 0
+	answered, most := p.seedAnswered, p.mostMembers
+	p.mu.Unlock()
+	if last {
+		p.seedsDone(answered, most)
+	}
 }
 
 func (p *topoProber) keep(addr string, c report.Check, fs []report.Finding) {

@@ -140,6 +140,10 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	wg.Wait()
 
 	qname := "_" + settings.Service + "._tcp." + host
+	if srvErr != nil && interrupted(ctx) {
+		x.skipInterrupted(report.StageDNS, qname, srvTook) // no answer was awaited to the end
+		return res
+	}
 	if srvErr != nil {
 		x.dnsErrorSignatures("SRV "+qname, srvErr)
 	} else {
@@ -365,6 +369,10 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	wg.Wait()
 	for _, r := range results {
 		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
+		if r.err != nil && interrupted(ctx) {
+			x.skipInterrupted(report.StageDNS, r.host, r.took)
+			continue
+		}
 		switch {
 		case strings.Contains(r.host, `\`):
 			// A name read leniently from an answer Go refuses: asking

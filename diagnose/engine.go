@@ -141,6 +141,13 @@ type run struct {
 	aws       awsState
 	guardOnce sync.Once
 	httpGuard *metadataGuard
+
+	// ctx is the command's context (bind): cancelled from outside, the
+	// run was interrupted. primary is ping --primary.
+	ctx     context.Context
+	primary bool
+	// stoppedIn is the stage in which a probe first saw the interrupt.
+	stoppedIn report.Stage
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -195,6 +202,7 @@ func (x *run) finish(okVerdict string) *report.Report {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.envProxyHint()
+	x.enforceRule()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r

@@ -510,7 +510,8 @@ func (x *run) failoverStage(ctx context.Context, servers []report.Server) *foAna
 		if ok, why := foCanLook(ctx); ok {
 			if sleepCtx(ctx, failoverSecondLook) == nil {
 				second = x.rehello(ctx, foAddrs(first))
-				tookSecond = true
+				// A look the interrupt cut short saw nothing.
+				tookSecond = !x.interrupted()
 			}
 		} else {
 			noLook = why

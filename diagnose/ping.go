@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/netpath"
-	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -42,6 +42,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("ping", t)
+	x.bind(ctx, req.RequirePrimary)
 	x.uriStage()
 	x.awsStage()
 
@@ -50,17 +51,18 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		x.skip(report.StageTCP, "no seed address resolved")
 		return x.finish(""), nil
 	}
-	dctx, cancelDriver := context.WithCancel(ctx)
-	defer cancelDriver()
-	driver := make(chan driverOutcome, 1)
 	dreq := req
 	dreq.knownVersion = true // the raw probes read it with buildInfo
-	go func() { driver <- x.driverPing(dctx, dreq) }()
+	driver := x.newPingDriver(ctx, dreq)
+	defer driver.stop()
 	stop := func(why string) (*report.Report, error) {
-		cancelDriver()
-		<-driver
+		driver.stop()
 		x.skip(report.StagePing, why)
 		return x.finish(""), nil
+	}
+	var seedsAnswered func(bool, int)
+	if len(seeds) <= pingEarlyDriverSeeds {
+		seedsAnswered = driver.seedsAnswered
 	}
 
 	reachable := x.tcpStage(ctx, seeds)
@@ -76,7 +78,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	if len(usable) == 0 {
 		return stop("no seed completed a usable TLS handshake")
 	}
-	v := x.discoverFrom(ctx, usable, pingHelloSamples)
+	v := x.discoverWith(ctx, usable, pingHelloSamples, seedsAnswered)
 	if !topoHasReachable(v) {
 		x.topoReport(v)
 		return stop("no member of the deployment answered hello")
@@ -99,7 +101,8 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	if x.hasErrorFinding() {
 		return stop(x.skipPingReason())
 	}
-	out := <-driver
+	out := driver.result(ctx)
+	x.slowNotSilent(&out, v)
 	if out.res.version == "" {
 		out.res.version = pingVersion(v, out.res.address, member)
 		if out.check.Status == report.StatusPass && out.res.version != "" {
@@ -183,6 +186,9 @@ type driverOutcome struct {
 	check    report.Check
 	findings []report.Finding
 	desc     event.TopologyDescription
+	// timedOut says the driver ran out of the budget (rather than being
+	// told no).
+	timedOut bool
 }
 
 // apply records the driver's outcome in the report. With driverView, the
@@ -281,14 +287,17 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	defer context.AfterFunc(ctx, conns.closeAll)()
 	client, err := x.connect(ctx, uri, topo, conns)
 	out.check = report.Check{Stage: report.StagePing}
+	if err != nil && x.interrupted() {
+		return x.interruptedPing(out, start)
+	}
 	if err != nil {
 		out.check.Status = report.StatusFail
-		out.check.Summary = redact.Redact(err.Error())
+		out.check.Summary = driverErrorText(err)
 		out.check.DurationMs = x.since(start)
 		out.findings = x.e.classifyDriverError(err, x.t)
 		return out
 	}
-	defer func() {
+	defer disconnectBounded(func() {
 		// An already cancelled context makes Disconnect close every
 		// connection at once and skip the endSessions round trip: the
 		// verdict is known, the server expires the session by itself, and
@@ -296,7 +305,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		dctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		_ = client.Disconnect(dctx)
-	}()
+	})
 
 	rp := readpref.Nearest()
 	if req.RequirePrimary {
@@ -311,10 +320,14 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	out.res.rtt = time.Since(pingStart)
 	out.desc = topo.last()
 	out.res.topology = out.desc.Kind
+	if err != nil && x.interrupted() {
+		return x.interruptedPing(out, start)
+	}
 	if err != nil {
+		out.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err)
 		out.check.DurationMs = x.since(start)
 		out.check.Status = report.StatusFail
-		out.check.Summary = "ping failed: " + firstLine(redact.Redact(err.Error()))
+		out.check.Summary = "ping failed: " + firstLine(driverErrorText(err))
 		out.findings = x.e.classifyDriverError(err, x.t)
 		if f, ok := x.awsDriverFindings(); ok {
 			out.findings = []report.Finding{f}
@@ -460,7 +473,11 @@ func hasPrimary(desc event.TopologyDescription) bool {
 
 func driverNoPrimaryFinding(desc event.TopologyDescription) report.Finding {
 	var ev []string
-	for _, s := range desc.Servers {
+	for i, s := range desc.Servers {
+		if i == maxDriverServers {
+			ev = append(ev, fmt.Sprintf("and %d more servers", len(desc.Servers)-i))
+			break
+		}
 		ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
 	}
 	return catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)

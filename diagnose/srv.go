@@ -39,6 +39,7 @@ func (e *Engine) SRV(ctx context.Context, t *connstr.Target) (*report.Report, er
 	// The tcp stage dials through e.dialer(), which resolves the target
 	// names through our resolver, so --dns-server holds for it too.
 	x := e.newRun("srv", t)
+	x.bind(ctx, false)
 	x.compare = true
 	x.uriStage()
 

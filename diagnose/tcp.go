@@ -26,6 +26,7 @@ type tcpResult struct {
 // the finding that explains each failure. It returns the addresses that
 // accepted a connection, in the order given.
 func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
+	addrs = x.boundSeeds(addrs)
 	results := make([]tcpResult, len(addrs))
 	var wg sync.WaitGroup
 	for i, addr := range addrs {
@@ -72,9 +73,7 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 // err, and the finding that explains it.
 func (x *run) dialFailed(ctx context.Context, c report.Check, addr string, err error) tcpResult {
 	if interrupted(ctx) {
-		c.Status = report.StatusSkip
-		c.Summary = "interrupted"
-		x.addCheck(c)
+		x.skipInterrupted(report.StageTCP, addr, c.DurationMs)
 		return tcpResult{addr: addr}
 	}
 	c.Status = report.StatusFail

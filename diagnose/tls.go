@@ -117,6 +117,10 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	hctx, cancel := context.WithTimeout(ctx, min(tlsHandshakeTimeout, remaining(ctx)))
 	defer cancel()
 	conn, err := x.e.dialer().DialContext(hctx, "tcp", addr)
+	if err != nil && interrupted(ctx) {
+		x.skipInterrupted(report.StageTLS, addr, x.since(start))
+		return false
+	}
 	if err != nil {
 		x.tlsDialFailed(addr, err)
 		return done(report.StatusFail, "cannot connect: "+redact.Redact(unwrapOp(err).Error()))
@@ -128,6 +132,11 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	}
 	if err := tc.HandshakeContext(hctx); err != nil {
 		_ = conn.Close()
+		if interrupted(ctx) {
+			// "context canceled" says nothing of the certificate.
+			x.skipInterrupted(report.StageTLS, addr, x.since(start))
+			return false
+		}
 		if summary, fs, ok := atlasTLSRejected(addr, err); ok {
 			for _, f := range fs {
 				x.addFinding(f)

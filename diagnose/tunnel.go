@@ -31,6 +31,7 @@ func (e *Engine) TunnelCheck(ctx context.Context, t *connstr.Target) (*report.Re
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("tunnel-check", t)
+	x.bind(ctx, false)
 	v, ok := x.topoDiscover(ctx)
 	if !ok {
 		return x.finish(""), nil

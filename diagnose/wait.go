@@ -16,8 +16,10 @@ const (
 	WaitMaxBackoff   = 2 * time.Second
 
 	// waitMinAttempt is the least time worth a last attempt: enough for a
-	// refused port or a nearby server to answer.
-	waitMinAttempt = 100 * time.Millisecond
+	// nearby server to be dialled, say hello and answer the driver's ping
+	// on a loaded machine. An attempt given less is not started: it could
+	// only fail for want of time.
+	waitMinAttempt = 250 * time.Millisecond
 )
 
 // Attempt is one try of a Waiter.
@@ -40,36 +42,59 @@ type Waiter struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Run calls check until it reports OK, the wait ends, or ctx is cancelled,
-// and returns the last report.
+// Run calls check until it reports OK, the wait ends, or ctx is cancelled.
+// It returns the report of the attempt that succeeded, else the most
+// informative failure: the last attempt that had its full share of time
+// (--timeout, or the whole wait when that is shorter). An attempt cut
+// short by the end of the wait fails for want of time, which says nothing
+// of the deployment, so a loaded machine and an idle one give the same
+// verdict.
 func (w Waiter) Run(ctx context.Context, e *Engine, check func(context.Context) (*report.Report, error)) (*report.Report, error) {
 	now := e.now
 	start := now()
 	deadline := start.Add(w.Wait)
 	wctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
+	timeout := e.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	full := min(timeout, w.Wait)
+	var (
+		best  *report.Report
+		bestA Attempt
+	)
 	backoff := WaitFirstBackoff
 	for n := 1; ; n++ {
+		share := min(timeout, deadline.Sub(now()))
 		r, err := check(wctx)
 		if err != nil {
 			return nil, err
 		}
 		left := deadline.Sub(now())
 		a := Attempt{N: n, Elapsed: now().Sub(start), Report: r}
+		if n == 1 || share >= full {
+			best, bestA = r, a
+		}
 		// Another attempt only when it can have waitMinAttempt after the
-		// pause: one with no time at all would only fail for that.
+		// pause: one with less would only fail for that.
 		if r.OK || left <= waitMinAttempt || ctx.Err() != nil {
 			if w.OnAttempt != nil {
 				w.OnAttempt(a)
 			}
-			return gaveUp(r, a), nil
+			if r.OK {
+				return r, nil
+			}
+			bestA.N, bestA.Elapsed = a.N, a.Elapsed
+			return gaveUp(best, bestA), nil
 		}
 		a.Next = min(backoff, left-waitMinAttempt)
 		if w.OnAttempt != nil {
 			w.OnAttempt(a)
 		}
 		if err := w.sleep(wctx, a.Next); err != nil {
-			return gaveUp(r, a), nil
+			bestA.N, bestA.Elapsed = a.N, a.Elapsed
+			return gaveUp(best, bestA), nil
 		}
 		backoff = min(backoff*2, WaitMaxBackoff)
 	}

@@ -26,6 +26,7 @@ func (e *Engine) WireCheck(ctx context.Context, t *connstr.Target) (*report.Repo
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("wire-check", t)
+	x.bind(ctx, false)
 	v, ok := x.topoDiscover(ctx)
 	if !ok {
 		return x.finish(""), nil

@@ -135,7 +135,7 @@ func run(ctx context.Context, spec runSpec) (*result, error) {
 		return nil, &RunError{Target: t.Name, Msg: redact.RedactSecrets(err.Error(), t.secrets.raw...)}
 	}
 	if errors.Is(ctx.Err(), context.Canceled) { // shut down, or the scraper went away
-		r.Interrupted = true
+		diagnose.MarkInterrupted(r)
 	}
 	redactReport(r, t.secrets)
 	return summarize(r, t.parsed.t, elapsed, t.secrets), nil

@@ -214,7 +214,7 @@ func (r *Report) FirstFailure() (Check, bool) {
 // okVerdict is the sentence used when nothing is wrong.
 func (r *Report) Finish(started time.Time, now time.Time, okVerdict string) {
 	r.DurationMs = Millis(now.Sub(started))
-	r.OK = !r.HasErrors()
+	r.OK = !r.HasErrors() && !r.Interrupted
 	if r.Verdict != "" {
 		return
 	}

@@ -94,12 +94,30 @@ func Canonical(a string) string {
 // canonical form, as SDAM does.
 func MembersOf(s report.Server) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, l := range [][]string{s.Hosts, s.Passives, s.Arbiters} {
 		for _, h := range l {
-			out = report.AppendUnique(out, Canonical(h))
+			if c := Canonical(h); !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
 		}
 	}
 	return out
+}
+
+// maxListedInReason is how many member names a reason lists before it
+// says how many more there are: enough to recognise the set, few enough
+// that a list of thousands stays one line.
+const maxListedInReason = 8
+
+// listMembers joins members for a reason, the first maxListedInReason of
+// them and a count of the others.
+func listMembers(members []string) string {
+	if len(members) <= maxListedInReason {
+		return strings.Join(members, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(members[:maxListedInReason], ", "), len(members)-maxListedInReason)
 }
 
 func IsRSMember(k string) bool {
@@ -358,7 +376,7 @@ func (s *Topology) updateRSFromPrimary(srv report.Server) {
 			if d.Address == "" {
 				d.Address = a
 			}
-			s.remove(a, d, fmt.Sprintf("is not in the member list of primary %s (%s)", srv.Address, strings.Join(members, ", ")), false)
+			s.remove(a, d, fmt.Sprintf("is not in the member list of primary %s (%s)", srv.Address, listMembers(members)), false)
 		}
 	}
 	for _, m := range members {
