@@ -120,6 +120,8 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 		merr *ManyError
 	)
 	switch {
+	case errors.As(err, new(*doneError)):
+		return ExitOK
 	case sig != nil && sig() != nil:
 		if sig() == syscall.SIGTERM {
 			return ExitTerminated
@@ -214,7 +216,7 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text or json")
+	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text, json, or junit (ping, diagnose, wire-check)")
 	pf.DurationVar(&g.Timeout, "timeout", g.Timeout, "budget for the whole command")
 	pf.StringVar(&g.DNSServer, "dns-server", "", "resolve through this DNS server (IP:PORT) instead of the system resolver")
 	pf.BoolVar(&g.NoColor, "no-color", false, "never colour the output (NO_COLOR is honoured too)")
@@ -245,6 +247,7 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	for _, c := range root.Commands() {
 		usageArgs(c)
 	}
+	conventions(root, f)
 	return root
 }
 
@@ -272,10 +275,10 @@ func usageArgs(c *cobra.Command) {
 func validateGlobal(f *Factory) error {
 	g := f.Global
 	switch strings.ToLower(g.Output) {
-	case "text", "json":
+	case "text", "json", "junit":
 		g.Output = strings.ToLower(g.Output)
 	default:
-		return &UsageError{Msg: fmt.Sprintf("--output %q is not text or json", g.Output), Hint: "use -o text or -o json"}
+		return &UsageError{Msg: fmt.Sprintf("--output %q is not text, json or junit", g.Output), Hint: "use -o text or -o json (-o junit for ping, diagnose and wire-check)"}
 	}
 	if g.Timeout <= 0 {
 		return &UsageError{Msg: fmt.Sprintf("--timeout %s must be positive", g.Timeout), Hint: "for example --timeout 5s"}
