@@ -34,13 +34,13 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	return fmt.Sprintf("unknown output format %q (want %s or %s)", e.Value, FormatText, FormatJSON)
+	return fmt.Sprintf("unknown output format %q (want %s, %s or %s)", e.Value, FormatText, FormatJSON, FormatJUnit)
 }
 
 // ParseFormat checks the value of -o/--output.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatText, FormatJSON, FormatJSONLines:
+	case FormatText, FormatJSON, FormatJSONLines, FormatJUnit:
 		return f, nil
 	}
 	return "", &FormatError{Value: s}
@@ -55,6 +55,8 @@ func Render(w io.Writer, r *report.Report, f Format, o TextOptions) error {
 		return JSON(w, r)
 	case FormatJSONLines:
 		return JSONLines(w, r)
+	case FormatJUnit:
+		return JUnit(w, r.Command, []JUnitCase{{Report: r}})
 	}
 	return &FormatError{Value: string(f)}
 }

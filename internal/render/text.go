@@ -24,6 +24,11 @@ type TextOptions struct {
 	Quiet bool
 	// Verbose adds each check's Detail lines.
 	Verbose bool
+	// NameTarget puts the target (passwords masked) on the verdict line,
+	// after the verdict word, padded to TargetWidth characters: with
+	// Quiet, one line per target of a fleet says which is which.
+	NameTarget  bool
+	TargetWidth int
 }
 
 // wrapWidth is the column at which paragraphs (causes, fixes) wrap: a
@@ -135,9 +140,9 @@ func (t *textWriter) section(title string) {
 
 func (t *textWriter) verdict(r *report.Report) {
 	v := clean(r.Verdict)
-	word := paint(t.p.okWord, "OK")
+	word, wordColor := "OK", t.p.okWord
 	if !ok(r) {
-		word = paint(t.p.failWord, "FAIL")
+		word, wordColor = "FAIL", t.p.failWord
 		if strings.TrimSpace(v) == "" {
 			v = clean(firstErrorTitle(r.Findings))
 		}
@@ -150,17 +155,24 @@ func (t *textWriter) verdict(r *report.Report) {
 	if r.Command == "explain" && len(r.Findings) > 0 {
 		// explain judges a pasted text, not a connection: it recognised
 		// the failure, whatever the failure's severity.
-		word = paint(t.p.okWord, "MATCH")
+		word, wordColor = "MATCH", t.p.okWord
 	}
 	if r.Interrupted {
-		word = paint(t.p.failWord, "INTERRUPTED")
+		word, wordColor = "INTERRUPTED", t.p.failWord
 		if ok(r) {
 			v = "stopped before the end; what was learned so far follows"
 		} else {
 			v += " (stopped before the end)"
 		}
 	}
-	t.line(word, " ", v)
+	if t.o.NameTarget {
+		target := clean(redact.Redact(r.Target))
+		wordPad := strings.Repeat(" ", max(len("FAIL")-len(word), 0))
+		pad := strings.Repeat(" ", max(t.o.TargetWidth-width(target), 0))
+		t.line(paint(wordColor, word), wordPad, " ", target, pad, "  ", v)
+		return
+	}
+	t.line(paint(wordColor, word), " ", v)
 }
 
 func firstErrorTitle(fs []report.Finding) string {
