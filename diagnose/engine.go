@@ -135,6 +135,7 @@ func (x *run) finish(okVerdict string) *report.Report {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.atlasHint()
+	x.fillURI()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r
