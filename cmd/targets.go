@@ -173,10 +173,11 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 		if err != nil {
 			return err
 		}
-		if f.showProgress() {
-			e.Progress = func(c report.Check) { render.Progress(f.IO.ErrOut, c, f.textOptions()) }
-		}
-		r, err := check(ctx, e, t)
+		var r *report.Report
+		err = f.watch(e, func() (err error) {
+			r, err = check(ctx, e, t)
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -127,6 +127,7 @@ func newTopoProber(x *run, seeds []string, opts sdam.Options) *topoProber {
 // through the engine's resolver is not dialled (the seeds were resolved
 // by the dns stage already).
 func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
+	defer p.x.waiting(report.StageHello, addr, "a reply to hello")()
 	ca := sdam.Canonical(addr)
 	seed := p.seeds[ca]
 	host := hostOf(addr)

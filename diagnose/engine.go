@@ -62,6 +62,12 @@ type Engine struct {
 	// Progress, when set, is called as each check finishes (from any
 	// goroutine, one call at a time).
 	Progress func(report.Check)
+
+	// Waiting, when set, is called as a probe starts waiting on the
+	// network: the stage, the address ("" for the whole target) and what
+	// it waits for ("the TLS handshake"). The probe calls the function
+	// returned when the wait ends. Calls come from any goroutine.
+	Waiting func(stage report.Stage, address, what string) (done func())
 }
 
 // NewEngine returns an engine with real network seams and the default

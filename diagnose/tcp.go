@@ -44,6 +44,7 @@ func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
 }
 
 func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
+	defer x.waiting(report.StageTCP, addr, "the TCP handshake")()
 	start := x.now()
 	conn, err := x.e.dialer().DialContext(ctx, "tcp", addr)
 	c := report.Check{Stage: report.StageTCP, Address: addr, DurationMs: x.since(start)}

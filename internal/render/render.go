@@ -1,7 +1,8 @@
 // Package render turns a report.Report into what a person or a program
 // reads: aligned, optionally coloured text (DESIGN.md §5) or JSON
 // (DESIGN.md §3). Renderers write only to the io.Writer they are given,
-// never to os.Stdout, and keep no state between calls.
+// never to os.Stdout, and keep no state between calls; Live, a terminal's
+// view of one command while it runs, is the one renderer that does.
 package render
 
 import (
