@@ -75,16 +75,16 @@ func conventions(root *cobra.Command, f *Factory) {
 	})
 
 	noFiles := cobra.FixedCompletions(nil, cobra.ShellCompDirectiveNoFileComp)
-	must(root.RegisterFlagCompletionFunc("output", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+	keepFirst(root.RegisterFlagCompletionFunc("output", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 		formats := []string{"text\thuman-readable report", "json\tone JSON report (JSON Lines for several targets)"}
 		if junitCommand(c.Name()) {
 			formats = append(formats, "junit\tJUnit XML, one test case per target")
 		}
 		return formats, cobra.ShellCompDirectiveNoFileComp
 	}))
-	must(root.RegisterFlagCompletionFunc("server-api", cobra.FixedCompletions([]string{"1\tStable API version 1"}, cobra.ShellCompDirectiveNoFileComp)))
-	must(root.RegisterFlagCompletionFunc("timeout", cobra.FixedCompletions([]string{"5s", "10s", "30s", "1m"}, cobra.ShellCompDirectiveNoFileComp)))
-	must(root.RegisterFlagCompletionFunc("dns-server", noFiles))
+	keepFirst(root.RegisterFlagCompletionFunc("server-api", cobra.FixedCompletions([]string{"1\tStable API version 1"}, cobra.ShellCompDirectiveNoFileComp)))
+	keepFirst(root.RegisterFlagCompletionFunc("timeout", cobra.FixedCompletions([]string{"5s", "10s", "30s", "1m"}, cobra.ShellCompDirectiveNoFileComp)))
+	keepFirst(root.RegisterFlagCompletionFunc("dns-server", noFiles))
 	for _, c := range root.Commands() {
 		if !uriCommand(c.Name()) {
 			continue
@@ -93,18 +93,18 @@ func conventions(root *cobra.Command, f *Factory) {
 			c.ValidArgsFunction = noFiles
 		}
 		if c.Flags().Lookup("wait") != nil {
-			must(c.RegisterFlagCompletionFunc("wait", cobra.FixedCompletions([]string{"30s", "60s", "2m", "5m"}, cobra.ShellCompDirectiveNoFileComp)))
+			keepFirst(c.RegisterFlagCompletionFunc("wait", cobra.FixedCompletions([]string{"30s", "60s", "2m", "5m"}, cobra.ShellCompDirectiveNoFileComp)))
 		}
 		if c.Flags().Lookup("concurrency") != nil {
-			must(c.RegisterFlagCompletionFunc("concurrency", noFiles))
+			keepFirst(c.RegisterFlagCompletionFunc("concurrency", noFiles))
 		}
 	}
 }
 
-// must drops the error of a completion registration: it only says that
+// keepFirst drops the error of a completion registration: it only says that
 // the flag has a completion already (which stays) or does not exist, and
 // TestCompletion checks every completion this file registers.
-func must(error) {}
+func keepFirst(error) {}
 
 // doneError ends a command whose whole output was printed before it ran
 // (--version): exit 0.
