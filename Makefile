@@ -5,12 +5,48 @@ FUZZTIME ?= 30s
 # Brief fuzzing run by `make test` (and so by CI).
 FUZZTIME_SHORT ?= 3s
 
-.PHONY: all build test unit e2e lint fuzz fuzz-short bench demo drivers drivers-install drivers-update clean
+.PHONY: all build check-static release man test unit e2e lint fuzz fuzz-short bench demo drivers drivers-install drivers-update clean
 
 all: build
 
+# What `mongoconn version` reports (internal/buildinfo), from git: the
+# nearest tag (or the commit), the commit, and the commit's date in UTC,
+# so that two builds of one commit are the same bytes. Override on the
+# command line: make release VERSION=v1.2.0
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null)
+STAMP    = github.com/mongoconn/mongoconn/internal/buildinfo
+LDFLAGS  = -s -w -X $(STAMP).version=$(VERSION) -X $(STAMP).commit=$(COMMIT) -X $(STAMP).date=$(DATE)
+# Static (no cgo: Go's own DNS resolver and user lookup), reproducible
+# (no local paths), stamped.
+BUILD    = CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)'
+# The platforms of `make release`: GOOS/GOARCH.
+PLATFORMS = linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+
+## build: bin/mongoconn, static and stamped.
 build:
-	$(GO) build -o $(BIN) .
+	$(BUILD) -o $(BIN) .
+
+## check-static: fail unless bin/mongoconn needs no loader or library.
+check-static: build
+	$(GO) run ./internal/checkbin $(BIN)
+
+## release: dist/mongoconn-OS-ARCH for every platform, SHA256SUMS, man pages.
+release: man
+	@rm -f dist/mongoconn-* dist/SHA256SUMS
+	@for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+		echo "build dist/mongoconn-$$os-$$arch$$ext"; \
+		GOOS=$$os GOARCH=$$arch $(BUILD) -o dist/mongoconn-$$os-$$arch$$ext . || exit 1; \
+	done
+	$(GO) run ./internal/checkbin dist/mongoconn-*
+	cd dist && { sha256sum mongoconn-* 2>/dev/null || shasum -a 256 mongoconn-*; } > SHA256SUMS
+	@cat dist/SHA256SUMS
+
+## man: manual pages, one per command, in dist/man (generated, not committed).
+man:
+	$(GO) run ./cmd/mangen -dir dist/man -version '$(VERSION)' $(if $(DATE),-date $(DATE))
 
 ## test: everything CI runs — lint, each fuzz target briefly, then unit +
 ## integration + end-to-end tests with the race detector.
@@ -74,4 +110,4 @@ drivers-install:
 	cd $(DRIVERS_NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

@@ -36,9 +36,12 @@ func (f *Factory) printReport(ctx context.Context, r *report.Report) error {
 		diagnose.MarkInterrupted(r)
 	}
 	var err error
-	if f.Global.Output == "json" {
+	switch f.Global.Output {
+	case "json":
 		err = render.JSON(f.IO.Out, r)
-	} else {
+	case "junit":
+		err = render.JUnit(f.IO.Out, r.Command, []render.JUnitCase{{Report: r}})
+	default:
 		err = render.Text(f.IO.Out, r, f.textOptions())
 	}
 	if err != nil {
@@ -62,14 +65,18 @@ func (f *Factory) parseTarget(command, raw string) (*connstr.Target, error) {
 		return t, nil
 	}
 	var uerr *connstr.URIError
-	if errors.As(err, &uerr) && f.Global.Output == "json" {
+	if errors.As(err, &uerr) && (f.Global.Output == "json" || f.Global.Output == "junit") {
 		r := report.NewReport(command, uerr.Redacted)
 		for _, fd := range uerr.Findings() {
 			r.AddFinding(fd)
 		}
 		r.Checks = append(r.Checks, report.Check{Stage: report.StageURI, Status: report.StatusFail, Summary: uerr.Msg})
 		r.Verdict = "the connection string cannot be parsed: " + uerr.Msg
-		_ = render.JSON(f.IO.Out, r)
+		if f.Global.Output == "junit" {
+			_ = render.JUnit(f.IO.Out, command, []render.JUnitCase{{Report: r}})
+		} else {
+			_ = render.JSON(f.IO.Out, r)
+		}
 	}
 	return nil, err
 }

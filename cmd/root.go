@@ -121,6 +121,8 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 		merr *ManyError
 	)
 	switch {
+	case errors.As(err, new(*doneError)):
+		return ExitOK
 	case sig != nil && sig() != nil:
 		if sig() == syscall.SIGTERM {
 			return ExitTerminated
@@ -221,7 +223,7 @@ was not observed, 2 usage error or unparsable connection string, 130 interrupted
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text or json")
+	pf.StringVarP(&g.Output, "output", "o", g.Output, "output format: text, json, or junit (ping, diagnose, wire-check)")
 	pf.DurationVar(&g.Timeout, "timeout", g.Timeout, "budget for the whole command")
 	pf.StringArrayVar(&g.DNSServers, "dns-server", nil, "resolve through this DNS server (IP:PORT) instead of the system resolver; given again, diagnose and srv also compare the servers' answers")
 	pf.BoolVar(&g.AWSIMDS, "aws-imds", false, "MONGODB-AWS: let the driver ask the EC2 instance metadata service for credentials (no metadata service is contacted otherwise)")
@@ -257,6 +259,7 @@ was not observed, 2 usage error or unparsable connection string, 130 interrupted
 	for _, c := range root.Commands() {
 		usageArgs(c)
 	}
+	conventions(root, f)
 	return root
 }
 
@@ -284,10 +287,10 @@ func usageArgs(c *cobra.Command) {
 func validateGlobal(f *Factory) error {
 	g := f.Global
 	switch strings.ToLower(g.Output) {
-	case "text", "json":
+	case "text", "json", "junit":
 		g.Output = strings.ToLower(g.Output)
 	default:
-		return &UsageError{Msg: fmt.Sprintf("--output %q is not text or json", g.Output), Hint: "use -o text or -o json"}
+		return &UsageError{Msg: fmt.Sprintf("--output %q is not text, json or junit", g.Output), Hint: "use -o text or -o json (-o junit for ping, diagnose and wire-check)"}
 	}
 	if g.Timeout <= 0 {
 		return &UsageError{Msg: fmt.Sprintf("--timeout %s must be positive", g.Timeout), Hint: "for example --timeout 5s"}

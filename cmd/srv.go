@@ -22,7 +22,7 @@ type SRVOptions struct {
 func NewCmdSRV(f *Factory, runF func(*SRVOptions) error) *cobra.Command {
 	opts := &SRVOptions{f: f}
 	return &cobra.Command{
-		Use:   "srv [HOST|URI]",
+		Use:   "srv HOST|URI",
 		Short: "Show the DNS seed list of a mongodb+srv host and check it against the SRV rules",
 		Long: `Ask the _mongodb._tcp SRV records and the TXT record of a mongodb+srv host, through the
 system's resolvers (from /etc/resolv.conf) or the server named with --dns-server, and
@@ -37,7 +37,7 @@ it works where the resolver cannot answer SRV questions (old kube-dns, some corp
 DNS servers).
 
 HOST alone means mongodb+srv://HOST/. A mongodb:// string is resolved and dialled
-host by host, without SRV.`,
+host by host, without SRV. Without an argument, $MONGODB_URI is checked.`,
 		Example: `  mongoconn srv cluster0.ab1cd.mongodb.net
   mongoconn srv 'mongodb+srv://alice:secret@cluster0.ab1cd.mongodb.net/?appName=app'
   mongoconn --dns-server 127.0.0.1:5353 srv mongodb+srv://cluster0.example.test/
@@ -45,6 +45,12 @@ host by host, without SRV.`,
 		Args: maxOneURI,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
+			if len(args) == 0 && f.Getenv("MONGODB_URI") == "" {
+				return &UsageError{
+					Msg:  "srv needs a host name or a mongodb+srv:// connection string",
+					Hint: "for example: mongoconn srv cluster0.ab1cd.mongodb.net",
+				}
+			}
 			opts.URI = diagnose.SRVTarget(f.targetURI(args))
 			if runF != nil {
 				return runF(opts)

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -118,17 +118,42 @@ func (f *Factory) readTargets(path string) ([]string, error) {
 	if len(data) > maxTargetsFileSize {
 		return nil, &UsageError{Msg: fmt.Sprintf("--targets %s is larger than %d bytes", path, maxTargetsFileSize)}
 	}
+	return parseTargets(data), nil
+}
+
+// utf8BOM is the byte order mark some Windows editors put at the start of
+// a text file.
+const utf8BOM = "\uFEFF"
+
+// parseTargets reads a targets file: one connection string per line;
+// blank lines and lines starting with # are skipped, and a # after white
+// space starts a comment at the end of a line (a # inside a connection
+// string, as in an unescaped password, is kept for the URI checks to
+// name). A UTF-8 byte order mark and CRLF line ends are accepted.
+func parseTargets(data []byte) []string {
+	text := strings.TrimPrefix(string(data), utf8BOM)
 	var out []string
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	sc.Buffer(make([]byte, 0, 64*1024), maxTargetsFileSize)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if i := commentStart(line); i >= 0 {
+			line = strings.TrimSpace(line[:i])
 		}
-		out = append(out, line)
+		if line != "" {
+			out = append(out, line)
+		}
 	}
-	return out, nil
+	return out
+}
+
+// commentStart is the index of the # that starts a comment in line: at
+// its start or after a space or tab; -1 when there is none.
+func commentStart(line string) int {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t') {
+			return i
+		}
+	}
+	return -1
 }
 
 // checkFunc runs one command against one parsed target.
@@ -148,10 +173,11 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 		if err != nil {
 			return err
 		}
-		if f.showProgress() {
-			e.Progress = func(c report.Check) { render.Progress(f.IO.ErrOut, c, f.textOptions()) }
-		}
-		r, err := check(ctx, e, t)
+		var r *report.Report
+		err = f.watch(e, func() (err error) {
+			r, err = check(ctx, e, t)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -186,22 +212,36 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 		}()
 	}
 	worst := ExitOK
+	opts := f.textOptions()
+	if opts.Quiet {
+		opts.NameTarget, opts.TargetWidth = true, targetWidth(uris)
+	}
+	var cases []render.JUnitCase
 	for i, res := range results {
 		<-res.done
 		if res.errMsg != "" {
 			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, redact.Redact(res.errMsg))
 		}
-		if res.report != nil {
-			if f.Global.Output == "json" {
-				_ = render.JSONLines(f.IO.Out, res.report)
-			} else {
-				if i > 0 {
-					fmt.Fprintln(f.IO.Out)
-				}
-				_ = render.Text(f.IO.Out, res.report, f.textOptions())
+		switch {
+		case f.Global.Output == "junit":
+			if res.report != nil || res.errMsg != "" {
+				cases = append(cases, render.JUnitCase{Report: res.report, Target: uris[i], Error: res.errMsg})
 			}
+		case res.report == nil:
+		case f.Global.Output == "json":
+			_ = render.JSONLines(f.IO.Out, res.report)
+		default:
+			if i > 0 && !opts.Quiet {
+				fmt.Fprintln(f.IO.Out)
+			}
+			_ = render.Text(f.IO.Out, res.report, opts)
 		}
 		worst = worseExit(worst, res.code)
+	}
+	if f.Global.Output == "junit" {
+		if err := render.JUnit(f.IO.Out, command, cases); err != nil {
+			return err
+		}
 	}
 	wg.Wait()
 	if ctx.Err() != nil {
@@ -240,6 +280,21 @@ func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri
 		return r, ExitProblem, ""
 	}
 	return r, ExitOK, ""
+}
+
+// maxTargetColumn caps the column of target names in quiet output, so
+// that one long connection string does not push every verdict off the
+// screen.
+const maxTargetColumn = 64
+
+// targetWidth is the width of the target column of quiet output: the
+// longest connection string, masked, up to maxTargetColumn.
+func targetWidth(uris []string) int {
+	w := 0
+	for _, u := range uris {
+		w = max(w, utf8.RuneCountInString(redact.Redact(u)))
+	}
+	return min(w, maxTargetColumn)
 }
 
 // worseExit orders exit codes: a usage error outranks a problem, which

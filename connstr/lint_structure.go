@@ -89,6 +89,9 @@ func (p *connParts) checkStructure() error {
 func (p *connParts) checkScheme() error {
 	raw := p.raw
 	if !p.hasScheme {
+		if e := p.quotedOrColonless(); e != nil {
+			return e
+		}
 		e := p.errAt(catalogue.IDURIInvalid, 0, `missing scheme: a connection string starts with "mongodb://" (or "mongodb+srv://" for a DNS seed list)`,
 			`put "mongodb://" in front`)
 		e.SuggestedURI = "mongodb://" + p.redacted
@@ -127,6 +130,47 @@ func (p *connParts) checkScheme() error {
 	e := p.errAt(catalogue.IDURIInvalid, 0, msg, fmt.Sprintf("did you mean %s://?", want))
 	e.SuggestedURI = want + "://" + p.restRedacted()
 	return e
+}
+
+// quotedOrColonless names two shapes of a string that has no scheme
+// because of a slip rather than a misunderstanding: a connection string
+// inside quotes (docker run --env-file and kubectl create configmap
+// --from-env-file keep the quotes of KEY="VALUE" as part of the value),
+// and "mongodb//host" with the colon missing. It returns nil for any
+// other string.
+func (p *connParts) quotedOrColonless() *URIError {
+	raw := p.raw
+	if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') {
+		q := raw[0]
+		inner := raw[1:]
+		if inner[len(inner)-1] == q {
+			inner = inner[:len(inner)-1]
+		}
+		if ascii.HasPrefixFold(inner, SchemeMongoDB+":") || ascii.HasPrefixFold(inner, SchemeMongoDBSRV+":") {
+			e := p.errAt(catalogue.IDURIInvalid, 0, fmt.Sprintf("the connection string is wrapped in %s quotes, which are part of the value", quoteName(q)),
+				"remove the quotes: docker run --env-file and kubectl create configmap --from-env-file keep them when a line reads KEY=\"VALUE\"; write KEY=VALUE")
+			e.SuggestedURI = splitConnString(inner).redacted
+			// Mask the password as the string without quotes would.
+			e.Redacted = redact.Redact(raw[:1] + e.SuggestedURI + raw[1+len(inner):])
+			return e
+		}
+	}
+	for _, sch := range []string{SchemeMongoDBSRV, SchemeMongoDB} {
+		if ascii.HasPrefixFold(raw, sch+"//") {
+			e := p.errAt(catalogue.IDURIInvalid, len(sch), fmt.Sprintf(`the ':' after %q is missing: a connection string starts with "%s://"`, raw[:len(sch)], sch),
+				fmt.Sprintf("write %s:// (with the colon)", sch))
+			e.SuggestedURI = splitConnString(sch + "://" + raw[len(sch)+2:]).redacted
+			return e
+		}
+	}
+	return nil
+}
+
+func quoteName(q byte) string {
+	if q == '"' {
+		return "double"
+	}
+	return "single"
 }
 
 // credentialProblem describes the first character of a user name or

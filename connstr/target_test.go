@@ -38,6 +38,11 @@ func TestParseTargetErrors(t *testing.T) {
 		{"http scheme", "http://localhost:27017", catalogue.IDURIInvalid, 0, "web address", "mongodb://localhost:27017"},
 		{"srv typo", "mongodb-srv://cluster0.example.net", catalogue.IDURIInvalid, 0, "unknown scheme", "mongodb+srv://cluster0.example.net"},
 		{"upper-case scheme", "MongoDB://localhost", catalogue.IDURIInvalid, 0, "lower-case", "mongodb://localhost"},
+		{"double quotes", `"mongodb://alice:s3cret@db:27017/"`, catalogue.IDURIInvalid, 0, "wrapped in double quotes", "mongodb://alice:****@db:27017/"},
+		{"single quotes", `'mongodb+srv://cluster0.example.net/?w=1'`, catalogue.IDURIInvalid, 0, "wrapped in single quotes", "mongodb+srv://cluster0.example.net/?w=1"},
+		{"opening quote only", `"mongodb://db:27017`, catalogue.IDURIInvalid, 0, "wrapped in double quotes", "mongodb://db:27017"},
+		{"colon missing", "mongodb//localhost:27017", catalogue.IDURIInvalid, 7, "':' after \"mongodb\" is missing", "mongodb://localhost:27017"},
+		{"colon missing, srv", "mongodb+srv//alice:s3cret@cluster0.example.net/", catalogue.IDURIInvalid, 11, "':' after \"mongodb+srv\" is missing", "mongodb+srv://alice:****@cluster0.example.net/"},
 		{"one slash", "mongodb:/localhost", catalogue.IDURIInvalid, 7, `followed by "://"`, "mongodb://localhost"},
 		{"no slash", "mongodb+srv:cluster0.example.net", catalogue.IDURIInvalid, 11, `followed by "://"`, "mongodb+srv://cluster0.example.net"},
 		{"missing host", "mongodb://", catalogue.IDURIInvalid, 10, "missing host", "mongodb://localhost:27017"},
@@ -500,6 +505,9 @@ func FuzzParseTarget(f *testing.F) {
 	f.Add("mongodb+srv://", "u", "p@ss/w:rd", "c.example.net:27017,x/?tls=false", false)
 	f.Add("", "u", "pw", "h", true)
 	f.Add("mongo://", "", "x", "[::1]:0/?w", false)
+	f.Add("\"mongodb://", "alice", "s3cret", "db:27017/\"", false)
+	f.Add("'mongodb+srv://", "u", "p'w", "c.example.net", false)
+	f.Add("mongodb//", "u", "pw", "h:1/?w=1", false)
 	f.Add("mongodb://", "u", "pw", "h/?tlsCertificateKeyFilePassword=hunter2&authMechanismProperties=AWS_SESSION_TOKEN:tok", true)
 	f.Fuzz(func(t *testing.T, scheme, user, pw, rest string, encode bool) {
 		secret := redactSentinel(pw)

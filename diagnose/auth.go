@@ -127,6 +127,7 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 		x.addCheck(report.Check{Stage: report.StageAuth, Status: report.StatusSkip, Summary: "no credentials in the connection string: authentication not tested"})
 		return
 	}
+	defer x.waiting(report.StageAuth, addr, "the server to check the credentials")()
 	start := x.now()
 	ctx, cancel := context.WithTimeout(ctx, min(authTimeout, remaining(ctx)))
 	defer cancel()

@@ -148,6 +148,7 @@ func newTopoProber(x *run, seeds []string, opts sdam.Options) *topoProber {
 // through the engine's resolver is not dialled (the seeds were resolved
 // by the dns stage already).
 func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server) {
+	defer p.x.waiting(report.StageHello, addr, "a reply to hello")()
 	ca := sdam.Canonical(addr)
 	seed := p.seeds[ca]
 	if seed {
@@ -231,10 +232,10 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	c.Summary = topoHelloSummary(s, res)
 	if p.x.e.Verbose {
 		if res.Hello != nil {
-			c.Detail = append(c.Detail, "hello: "+redact.Redact(res.Hello.String()))
+			c.Detail = append(c.Detail, "hello: "+redact.Redact(wireprobe.RelaxedJSON(res.Hello)))
 		}
 		if res.BuildInfo != nil {
-			c.Detail = append(c.Detail, "buildInfo: "+redact.Redact(res.BuildInfo.String()))
+			c.Detail = append(c.Detail, "buildInfo: "+redact.Redact(wireprobe.RelaxedJSON(res.BuildInfo)))
 		}
 		for i, d := range res.RTTs {
 			c.Detail = append(c.Detail, fmt.Sprintf("round trip %d: %s", i+1, report.FormatMs(report.Millis(d))))

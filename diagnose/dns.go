@@ -62,6 +62,7 @@ func (x *run) resolveSeeds(ctx context.Context) (seeds []string, ok bool) {
 
 // dnsStage does the work of resolveSeeds and returns all it learned.
 func (x *run) dnsStage(ctx context.Context) *seedResolution {
+	defer x.waiting(report.StageDNS, "", "the DNS answers")()
 	if !x.openPath(ctx) {
 		return &seedResolution{addrs: map[string][]string{}}
 	}

@@ -99,6 +99,12 @@ type Engine struct {
 	// their connection pools against the connections the server has left
 	// (pool.connection-budget). 0 leaves the check out.
 	Instances int
+
+	// Waiting, when set, is called as a probe starts waiting on the
+	// network: the stage, the address ("" for the whole target) and what
+	// it waits for ("the TLS handshake"). The probe calls the function
+	// returned when the wait ends. Calls come from any goroutine.
+	Waiting func(stage report.Stage, address, what string) (done func())
 }
 
 // NewEngine returns an engine with real network seams and the default
@@ -203,6 +209,7 @@ func (x *run) finish(okVerdict string) *report.Report {
 	defer x.mu.Unlock()
 	x.envProxyHint()
 	x.enforceRule()
+	x.fillURI()
 	x.r.RedactFindings(redact.RedactText)
 	x.r.Finish(x.started, x.now(), okVerdict)
 	return x.r

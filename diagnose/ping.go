@@ -274,6 +274,7 @@ func (x *run) driverPing(ctx context.Context, req PingRequest) driverOutcome {
 // driverPingURI is driverPing with the connection string to hand the
 // driver.
 func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) driverOutcome {
+	defer x.waiting(report.StagePing, "", "the Go driver to select a server and answer ping")()
 	var out driverOutcome
 	if r := x.t.DriverRefusal; r != nil {
 		// The string an application would use goes to the driver as it

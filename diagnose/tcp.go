@@ -50,6 +50,7 @@ func (x *run) tcpStage(ctx context.Context, addrs []string) []string {
 }
 
 func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
+	defer x.waiting(report.StageTCP, addr, "the TCP handshake")()
 	if !x.path.farSide() && topoNeedsLookup(hostOf(addr)) {
 		return x.dialEvery(ctx, addr)
 	}

@@ -88,6 +88,7 @@ func (x *run) tlsStage(ctx context.Context, addrs []string) map[string]bool {
 
 // tlsProbe handshakes with one address and records what it saw.
 func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
+	defer x.waiting(report.StageTLS, addr, "the TLS handshake")()
 	start := x.now()
 	host := hostOf(addr)
 	c := report.Check{Stage: report.StageTLS, Address: addr}

@@ -749,7 +749,14 @@ func (s *exScan) fill(x *Explanation) {
 		}
 		x.Findings = append(x.Findings, f)
 	}
-	x.Next = exNextCommand(x, exAtlasHostRE.MatchString(s.text))
+	atlas := exAtlasHostRE.MatchString(s.text)
+	x.Next = exNextCommand(x, atlas)
+	// Fixes that name a command take the string the text gave (masked),
+	// or the one built from its hosts.
+	word := exNextTarget(x, atlas)
+	for i, f := range x.Findings {
+		x.Findings[i] = catalogue.FillURI(f, word)
+	}
 }
 
 func exQuoteAll(ss []string) []string {

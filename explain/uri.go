@@ -163,12 +163,18 @@ func exSuggestURI(id, u string) string {
 // the text names, else one built from the hosts it names, else the
 // environment's.
 func exNextCommand(x *Explanation, atlas bool) string {
-	const cmd = "mongoconn diagnose "
+	return "mongoconn diagnose " + exNextTarget(x, atlas)
+}
+
+// exNextTarget is the connection string the next command checks, as a
+// shell word: the one the text names, else one built from the hosts it
+// names, else "$MONGODB_URI".
+func exNextTarget(x *Explanation, atlas bool) string {
 	switch {
 	case x.URI != "":
-		return cmd + exShellQuote(x.URI)
+		return exShellQuote(x.URI)
 	case x.SRVName != "":
-		return cmd + exShellQuote("mongodb+srv://"+x.SRVName+"/")
+		return exShellQuote("mongodb+srv://" + x.SRVName + "/")
 	}
 	var hosts []string
 	for _, m := range x.Members { // the driver's own view: the seed list or the set
@@ -190,13 +196,13 @@ func exNextCommand(x *Explanation, atlas bool) string {
 		}
 	}
 	if len(hosts) == 0 {
-		return cmd + `"$MONGODB_URI"`
+		return `"$MONGODB_URI"`
 	}
 	u := "mongodb://" + strings.Join(hosts, ",") + "/"
 	if atlas {
 		u += "?tls=true"
 	}
-	return cmd + exShellQuote(u)
+	return exShellQuote(u)
 }
 
 // exShellQuote quotes s for a POSIX shell.

@@ -3,6 +3,9 @@ package render
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -67,10 +70,31 @@ func FuzzRender(f *testing.F) {
 		if !json.Valid(js.Bytes()) {
 			t.Fatalf("invalid JSON:\n%s", js.String())
 		}
+		var ju bytes.Buffer
+		if err := JUnit(&ju, s1, []JUnitCase{{Report: r}, {Target: uri, Error: s3}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := wellFormedXML(ju.Bytes()); err != nil || !utf8.Valid(ju.Bytes()) {
+			t.Fatalf("JUnit output is not well-formed UTF-8 XML (%v):\n%q", err, ju.String())
+		}
 		var p bytes.Buffer
 		Progress(&p, r.Checks[0], TextOptions{})
 		if strings.Count(p.String(), "\n") != 1 || strings.Contains(p.String(), "\x1b") {
 			t.Fatalf("progress line %q", p.String())
 		}
 	})
+}
+
+// wellFormedXML reads every token of b.
+func wellFormedXML(b []byte) error {
+	d := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }

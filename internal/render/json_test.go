@@ -237,6 +237,7 @@ func TestFormats(t *testing.T) {
 		{in: "text", want: FormatText, prefix: "OK "},
 		{in: "json", want: FormatJSON, prefix: "{\n  \"schemaVersion\""},
 		{in: "jsonl", want: FormatJSONLines, prefix: "{\"schemaVersion\":1,"},
+		{in: "junit", want: FormatJUnit, prefix: "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mongoconn\" tests=\"1\""},
 		{in: "JSON", invalid: true},
 		{in: "", invalid: true},
 		{in: "yaml", invalid: true},

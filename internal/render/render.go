@@ -1,7 +1,8 @@
 // Package render turns a report.Report into what a person or a program
 // reads: aligned, optionally coloured text (DESIGN.md §5) or JSON
 // (DESIGN.md §3). Renderers write only to the io.Writer they are given,
-// never to os.Stdout, and keep no state between calls.
+// never to os.Stdout, and keep no state between calls; Live, a terminal's
+// view of one command while it runs, is the one renderer that does.
 package render
 
 import (
@@ -34,13 +35,13 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	return fmt.Sprintf("unknown output format %q (want %s or %s)", e.Value, FormatText, FormatJSON)
+	return fmt.Sprintf("unknown output format %q (want %s, %s or %s)", e.Value, FormatText, FormatJSON, FormatJUnit)
 }
 
 // ParseFormat checks the value of -o/--output.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
-	case FormatText, FormatJSON, FormatJSONLines:
+	case FormatText, FormatJSON, FormatJSONLines, FormatJUnit:
 		return f, nil
 	}
 	return "", &FormatError{Value: s}
@@ -55,6 +56,8 @@ func Render(w io.Writer, r *report.Report, f Format, o TextOptions) error {
 		return JSON(w, r)
 	case FormatJSONLines:
 		return JSONLines(w, r)
+	case FormatJUnit:
+		return JUnit(w, r.Command, []JUnitCase{{Report: r}})
 	}
 	return &FormatError{Value: string(f)}
 }

@@ -24,6 +24,11 @@ type TextOptions struct {
 	Quiet bool
 	// Verbose adds each check's Detail lines.
 	Verbose bool
+	// NameTarget puts the target (passwords masked) on the verdict line,
+	// after the verdict word, padded to TargetWidth characters: with
+	// Quiet, one line per target of a fleet says which is which.
+	NameTarget  bool
+	TargetWidth int
 }
 
 // wrapWidth is the column at which paragraphs (causes, fixes) wrap: a
@@ -135,9 +140,9 @@ func (t *textWriter) section(title string) {
 
 func (t *textWriter) verdict(r *report.Report) {
 	v := clean(r.Verdict)
-	word := paint(t.p.okWord, "OK")
+	word, wordColor := "OK", t.p.okWord
 	if !ok(r) {
-		word = paint(t.p.failWord, "FAIL")
+		word, wordColor = "FAIL", t.p.failWord
 		if strings.TrimSpace(v) == "" {
 			v = clean(firstErrorTitle(r.Findings))
 		}
@@ -150,17 +155,24 @@ func (t *textWriter) verdict(r *report.Report) {
 	if r.Command == "explain" && len(r.Findings) > 0 {
 		// explain judges a pasted text, not a connection: it recognised
 		// the failure, whatever the failure's severity.
-		word = paint(t.p.okWord, "MATCH")
+		word, wordColor = "MATCH", t.p.okWord
 	}
 	if r.Interrupted {
-		word = paint(t.p.failWord, "INTERRUPTED")
+		word, wordColor = "INTERRUPTED", t.p.failWord
 		if ok(r) {
 			v = "stopped before the end; what was learned so far follows"
 		} else {
 			v += " (stopped before the end)"
 		}
 	}
-	t.line(word, " ", v)
+	if t.o.NameTarget {
+		target := clean(redact.Redact(r.Target))
+		wordPad := strings.Repeat(" ", max(len("FAIL")-len(word), 0))
+		pad := strings.Repeat(" ", max(t.o.TargetWidth-width(target), 0))
+		t.line(paint(wordColor, word), wordPad, " ", target, pad, "  ", v)
+		return
+	}
+	t.line(paint(wordColor, word), " ", v)
 }
 
 func firstErrorTitle(fs []report.Finding) string {
@@ -282,7 +294,8 @@ func (t *textWriter) checkRow(c report.Check) []cell {
 
 // checks writes one line per check, in pipeline order (checks of one
 // stage keep the order they were reported in), with Detail lines under
-// each when verbose.
+// each when verbose. Consecutive stages skipped for one reason share a
+// line ("tls to ping  –  no seed accepted a TCP connection").
 func (t *textWriter) checks(cs []report.Check) {
 	if len(cs) == 0 {
 		return
@@ -292,16 +305,28 @@ func (t *textWriter) checks(cs []report.Check) {
 		return cmp.Compare(stageIndex(a.Stage), stageIndex(b.Stage))
 	})
 	t.section("checks")
-	rows := make([][]cell, len(sorted))
-	for i, c := range sorted {
-		rows[i] = t.checkRow(c)
+	var rows [][]cell
+	var details [][]string
+	for i := 0; i < len(sorted); {
+		c := sorted[i]
+		j := i + 1
+		for j < len(sorted) && sameSkip(c, sorted[j]) {
+			j++
+		}
+		row := t.checkRow(c)
+		if j-i > 1 {
+			row[0].s = stageSpan(sorted[i:j])
+		}
+		rows = append(rows, row)
+		details = append(details, c.Detail)
+		i = j
 	}
 	for i, l := range tableLines("  ", rows) {
 		t.line(l)
 		if !t.o.Verbose {
 			continue
 		}
-		for _, d := range sorted[i].Detail {
+		for _, d := range details[i] {
 			for _, dl := range strings.Split(d, "\n") {
 				if strings.TrimSpace(dl) == "" {
 					continue
@@ -310,6 +335,25 @@ func (t *textWriter) checks(cs []report.Check) {
 			}
 		}
 	}
+}
+
+// sameSkip reports whether b repeats a's skip: both skipped, for the same
+// reason, on no particular address, with nothing more to say.
+func sameSkip(a, b report.Check) bool {
+	skip := func(c report.Check) bool {
+		return c.Status == report.StatusSkip && c.Address == "" && len(c.Detail) == 0 && c.DurationMs == 0
+	}
+	return skip(a) && skip(b) && a.Summary == b.Summary && a.Stage != b.Stage
+}
+
+// stageSpan names the stages of a run of skipped checks: "selection,
+// ping" for two, "tls to ping" for more.
+func stageSpan(cs []report.Check) string {
+	first, last := clean(string(cs[0].Stage)), clean(string(cs[len(cs)-1].Stage))
+	if len(cs) == 2 {
+		return first + ", " + last
+	}
+	return first + " to " + last
 }
 
 func stageIndex(s report.Stage) int {
