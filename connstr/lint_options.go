@@ -200,7 +200,7 @@ func suggestOption(key string) (string, string) {
 	best, bestDist := "", 0
 	for i := range knownOptions {
 		d := &knownOptions[i]
-		dist := editDistance(squeezed, ascii.Lower(d.Name))
+		dist := ascii.EditDistance(squeezed, ascii.Lower(d.Name))
 		if dist > maxTypoDistance(len(squeezed)) {
 			continue
 		}
@@ -238,32 +238,6 @@ func maxTypoDistance(n int) int {
 	}
 }
 
-// editDistance is the optimal-string-alignment distance (insertions,
-// deletions, substitutions, transpositions) between a and b.
-func editDistance(a, b string) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
-}
-
 // enumValue returns the allowed spelling of v, if v is allowed.
 func enumValue(d *optionDef, v string) (string, bool) {
 	for _, e := range d.Enum {
@@ -290,7 +264,7 @@ func nearest(v string, candidates []string) string {
 		return ""
 	}
 	for _, c := range candidates {
-		d := editDistance(lv, ascii.Lower(c))
+		d := ascii.EditDistance(lv, ascii.Lower(c))
 		if d <= maxTypoDistance(len(lv)) && (best == "" || d < bestDist) {
 			best, bestDist = c, d
 		}

@@ -124,7 +124,7 @@ func (p *connParts) checkScheme() error {
 		msg = fmt.Sprintf("%q is a web address scheme; a MongoDB connection string starts with \"mongodb://\" or \"mongodb+srv://\"", scheme)
 	case strings.Contains(lower, "srv"):
 		want = SchemeMongoDBSRV
-	case editDistance(lower, SchemeMongoDBSRV) < editDistance(lower, SchemeMongoDB):
+	case ascii.EditDistance(lower, SchemeMongoDBSRV) < ascii.EditDistance(lower, SchemeMongoDB):
 		want = SchemeMongoDBSRV
 	}
 	e := p.errAt(catalogue.IDURIInvalid, 0, msg, fmt.Sprintf("did you mean %s://?", want))

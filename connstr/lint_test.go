@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/internal/ascii"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -65,8 +66,8 @@ func TestEditDistance(t *testing.T) {
 		{"tls", "ssl", 2},
 	}
 	for _, tc := range tests {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		if got := ascii.EditDistance(tc.a, tc.b); got != tc.want {
+			t.Errorf("EditDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}
 }

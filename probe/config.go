@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mongoconn/mongoconn/internal/ascii"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -458,30 +459,14 @@ func didYouMean(word string, known []string) string {
 	return " (did you mean " + best + "?)"
 }
 
-// editDistance is the Levenshtein distance of a and b, or limit when it is
-// at least limit (the words compared are short; longer ones are cut off).
+// editDistance is the edit distance of a and b, or limit when it is at
+// least limit (the words compared are short; longer ones are cut off).
 func editDistance(a, b string, limit int) int {
 	const maxLen = 64
 	if len(a) > maxLen || len(b) > maxLen {
 		return limit
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], limit)
+	return min(ascii.EditDistance(a, b), limit)
 }
 
 // fillFile names file in a ConfigError built without it.
