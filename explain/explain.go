@@ -621,6 +621,9 @@ func (s *exScan) deriveAdvertised() {
 	// only a name of another network's DNS points at the trap, and the
 	// text cannot tell it from a host of the connection string.
 	rs := s.isReplicaSet() || exRSTextRE.MatchString(s.text)
+	if !rs && len(s.failedHosts) == 0 {
+		return
+	}
 	seeds := map[string]bool{}
 	for _, h := range exURIHosts(exFirstURI(s.text)) {
 		seeds[strings.ToLower(exHostOf(h))] = true

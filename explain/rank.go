@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/report"
@@ -62,29 +63,42 @@ func exRankIDs(byID map[string][]exHit) []string {
 			rank[id] = exRankSymptom
 		}
 	}
-	order := map[string]int{}
-	warning := map[string]bool{}
-	for i, e := range catalogue.Catalogue() {
-		order[e.ID] = i
-		warning[e.ID] = e.Severity != report.SeverityError
-	}
+	cat := exCatalogueOrder()
 	ids := make([]string, 0, len(byID))
 	for id := range byID {
-		if _, ok := order[id]; ok {
+		if _, ok := cat[id]; ok {
 			ids = append(ids, id)
 		}
 	}
 	sort.Slice(ids, func(i, j int) bool {
-		if rank[ids[i]] != rank[ids[j]] {
+		a, b := cat[ids[i]], cat[ids[j]]
+		switch {
+		case rank[ids[i]] != rank[ids[j]]:
 			return rank[ids[i]] > rank[ids[j]]
+		case a.warning != b.warning:
+			return !a.warning
 		}
-		if warning[ids[i]] != warning[ids[j]] {
-			return !warning[ids[i]]
-		}
-		return order[ids[i]] < order[ids[j]]
+		return a.index < b.index
 	})
 	return ids
 }
+
+// exCatalogueEntry is where an id stands in the catalogue, and whether its
+// severity is below error.
+type exCatalogueEntry struct {
+	index   int
+	warning bool
+}
+
+// exCatalogueOrder indexes the catalogue once: Catalogue copies every
+// entry, too much for each entry of a log.
+var exCatalogueOrder = sync.OnceValue(func() map[string]exCatalogueEntry {
+	out := map[string]exCatalogueEntry{}
+	for i, e := range catalogue.Catalogue() {
+		out[e.ID] = exCatalogueEntry{index: i, warning: e.Severity != report.SeverityError}
+	}
+	return out
+})
 
 // Ambiguity is a set of findings that the text fits alike: the same words
 // come from each of these causes.

@@ -418,6 +418,9 @@ func exResetRule(m *exMatch) exOutcome {
 		// Node.js's "connection <monitor> to H closed", PyMongo's
 		// "connection closed": the peer closed without a reply.
 		m.s.ambiguous(exClosedTell, "the peer closed the connection before any MongoDB reply", catalogue.IDTLSServerRequiresTLS, catalogue.IDServerNotMongoDB)
+		for _, a := range exAddrsIn(m.sub[0]) {
+			m.s.addAddr(a)
+		}
 	}
 	return exOutcome{id: catalogue.IDTLSServerRequiresTLS, facts: []string{"the server closed a plain (non-TLS) connection right after it opened"}}
 }
