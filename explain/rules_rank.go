@@ -29,8 +29,14 @@ func exRankRules() []exRule {
 		// connection that TCP opened did not finish.
 		{id: catalogue.IDTLSServerNotTLS, conn: true, pattern: exRE(`(?i)The handshake operation timed out|TLS handshake timeout|handshake timed out`), fn: exTLSStallRule},
 		// Node.js's open connection waited for a reply in vain
-		// (src/cmap/connection.ts): the connection was made.
-		{id: catalogue.IDServerNotResponding, conn: true, pattern: exRE(`connection (<monitor>|\d+) to (\S+?) timed out`), fn: func(m *exMatch) exOutcome {
+		// (src/cmap/connection.ts): the connection was made. The pattern
+		// starts after "connection " so that its gate is " timed out",
+		// which the generic timeout rule lets through anyway, and not
+		// "connection ", which half the lines of a log hold.
+		{id: catalogue.IDServerNotResponding, conn: true, pattern: exRE(`(<monitor>|\d+) to (\S+?) timed out`), fn: func(m *exMatch) exOutcome {
+			if !strings.HasSuffix(m.before(), "connection ") {
+				return exOutcome{}
+			}
 			a := exCleanAddr(m.group(2))
 			m.s.addAddr(a)
 			return exOutcome{id: catalogue.IDServerNotResponding, facts: []string{a + " accepted the connection, then answered nothing before the socket timed out (Node.js says \"Socket 'connect' timed out\" when the TCP connection itself does not open)"}}
