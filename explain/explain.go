@@ -753,10 +753,20 @@ func (s *exScan) deriveAtlas() {
 		plain = !strings.Contains(q, "tls=true") && !strings.Contains(q, "ssl=true")
 	}
 	s.drop(func(h exHit) bool {
-		return h.id != catalogue.IDTLSServerNotTLS && (h.id != catalogue.IDTLSServerRequiresTLS || plain)
+		switch h.id {
+		case catalogue.IDTLSServerNotTLS:
+			return false
+		case catalogue.IDTLSServerRequiresTLS:
+			return plain
+		case catalogue.IDServerNotMongoDB:
+			return h.line >= 0 // an Atlas host speaks MongoDB: only a phrase of the text says otherwise, not a candidate
+		}
+		return true
 	})
 	if !explicit {
-		s.add(catalogue.IDAtlasAccessList, fmt.Sprintf("%s is a MongoDB Atlas host and the connection failed with %s", host, symptom))
+		// A likely cause added to the symptom the text names, which diagnose
+		// reports as the error: generic, so that the error comes first.
+		s.addRanked(catalogue.IDAtlasAccessList, exRankGeneric, fmt.Sprintf("%s is a MongoDB Atlas host and the connection failed with %s", host, symptom))
 	}
 }
 

@@ -126,12 +126,17 @@ func (s *exScan) ambiguous(tell, fact string, ids ...string) {
 	}
 }
 
-// keptAmbiguities are the ambiguities whose candidates are still findings
-// (a later rule may have dropped one: an Atlas host's reset is the access
-// list, not a server without TLS), each candidate in the findings' order.
+// keptAmbiguities are the ambiguities whose candidates are still findings,
+// each candidate in the findings' order. A later rule may have dropped a
+// candidate (an Atlas host's reset is the access list, not a server
+// without TLS); when it dropped the likeliest, the one the ambiguity's
+// words are about, the ambiguity goes too.
 func (s *exScan) keptAmbiguities(order []string) []Ambiguity {
 	var out []Ambiguity
 	for _, a := range s.ambiguities {
+		if !slices.Contains(order, a.IDs[0]) {
+			continue
+		}
 		var ids []string
 		for _, id := range order {
 			if slices.Contains(a.IDs, id) {
