@@ -148,8 +148,8 @@ func (s *exScan) remarks() {
 		what = "the command " + cmd
 	}
 	s.remark = fmt.Sprintf("not a connection problem: the server answered and the connection works, but the user "+
-		"lacks a role that allows %s on database %s (error 13, Unauthorized; on MongoDB 3.6 and older also a client "+
-		"that did not log in). Grant one: db.getSiblingDB(\"admin\").grantRolesToUser(\"<user>\", [{role: \"readWrite\", db: %q}]), "+
+		"lacks a role that allows %s on database %s (error 13, Unauthorized; older servers say the same to a client "+
+		"that has not logged in). Grant one in the database that holds the user, admin by default: db.getSiblingDB(\"admin\").grantRolesToUser(\"<user>\", [{role: \"readWrite\", db: %q}]), "+
 		"or connect as a user that has one. If %s is not the database you meant, name yours in the connection "+
 		"string's path (mongodb://host/mydb): drivers use test when the string names none", what, db, db, db)
 }
