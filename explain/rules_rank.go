@@ -151,7 +151,7 @@ func (s *exScan) remarks() {
 		"lacks a role that allows %s on database %s (error 13, Unauthorized; older servers say the same to a client "+
 		"that has not logged in). Grant one in the database that holds the user, admin by default: db.getSiblingDB(\"admin\").grantRolesToUser(\"<user>\", [{role: \"readWrite\", db: %q}]), "+
 		"or connect as a user that has one. If %s is not the database you meant, name yours in the connection "+
-		"string's path (mongodb://host/mydb): drivers use test when the string names none", what, db, db, db)
+		"string's path (mongodb://host/mydb): the Node.js driver and mongosh use test when the string names none", what, db, db, db)
 }
 
 // exPyTimeoutRule reads PyMongo's "HOST:PORT: timed out", which it prints
