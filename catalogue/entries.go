@@ -445,7 +445,7 @@ var coreEntries = []Entry{
 	{
 		ID:       IDSelectTimeout,
 		Severity: report.SeverityError,
-		Title:    "No server matches the read preference",
+		Title:    "The driver gave up waiting for a server it could use (server selection timed out)",
 		Cause: "Every operation first selects a server that suits it (the primary for writes, any member the read " +
 			"preference and tag sets allow for reads, within localThresholdMS of the fastest). The driver waited " +
 			"serverSelectionTimeoutMS (30 s by default) and none qualified. The error is a symptom: the lines inside " +

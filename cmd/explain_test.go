@@ -51,6 +51,12 @@ func TestExplainCommand(t *testing.T) {
 			[]string{"No known failure matches", `mongoconn diagnose "$MONGODB_URI"`}, nil},
 		{"nothing matches, json", "json", true, "", []string{"all good here"}, new(*recognizedError),
 			[]string{`"findings": []`, "nothing in the text matches"}, nil},
+		{"a cause the text cannot tell", "text", true, "", []string{"MongoServerSelectionError: Server selection timed out after 30000 ms"}, nil,
+			[]string{"MATCH recognised select.timeout, which names no cause: the text alone cannot tell", `run mongoconn diagnose "$MONGODB_URI"`}, nil},
+		{"ambiguous", "text", true, "", []string{"MongoServerSelectionError: connection <monitor> to 127.0.0.1:27017 closed"}, nil,
+			[]string{"tls.server-requires-tls or server.not-mongodb (the text alone cannot tell which), select.timeout"}, nil},
+		{"not a connection problem", "text", true, "", []string{"MongoServerError: not authorized on test to execute command { find: \"orders\", filter: {} }"}, nil,
+			[]string{"OK not a connection problem", "role that allows the command find on database test", `role: "readWrite", db: "test"`}, []string{"auth.failed"}},
 		{"no text on a terminal", "text", true, "", nil, new(*UsageError), nil, nil},
 		{"empty text", "text", true, "", []string{"  "}, new(*UsageError), nil, nil},
 	}

@@ -219,16 +219,17 @@ func (e *URIError) Finding() report.Finding {
 
 // Findings returns the findings a report of this error carries: always a
 // uri.invalid finding (DESIGN.md: an unparsable string gives a report with
-// uri.invalid), followed by the finding of the more precise id
+// uri.invalid), preceded by the finding of the more precise id
 // (uri.unescaped-credentials, uri.srv-with-port, uri.direct-multiple-hosts)
-// when there is one.
+// when there is one: the first finding names the cause, as explain's
+// first finding does for a driver's message about the same string.
 func (e *URIError) Findings() []report.Finding {
 	f := e.Finding()
 	if f.ID == catalogue.IDURIInvalid {
 		return []report.Finding{f}
 	}
 	generic := (&URIError{ID: catalogue.IDURIInvalid, Redacted: e.Redacted, Pos: e.Pos, Msg: e.Msg, Hint: e.Hint, SuggestedURI: e.SuggestedURI}).Finding()
-	return []report.Finding{generic, f}
+	return []report.Finding{f, generic}
 }
 
 // printable replaces control characters and invalid UTF-8 with '?'.

@@ -221,8 +221,8 @@ func TestURIErrorFinding(t *testing.T) {
 		t.Errorf("finding lacks cause or evidence: %+v", f)
 	}
 	fs := ue.Findings()
-	if len(fs) != 2 || fs[0].ID != catalogue.IDURIInvalid || fs[1].ID != catalogue.IDURIUnescapedCredentials || fs[0].SuggestedURI != f.SuggestedURI {
-		t.Errorf("Findings() = %+v, want uri.invalid then %s", fs, catalogue.IDURIUnescapedCredentials)
+	if len(fs) != 2 || fs[0].ID != catalogue.IDURIUnescapedCredentials || fs[1].ID != catalogue.IDURIInvalid || fs[1].SuggestedURI != f.SuggestedURI {
+		t.Errorf("Findings() = %+v, want %s then uri.invalid", fs, catalogue.IDURIUnescapedCredentials)
 	}
 	blank := (&URIError{Msg: "x", Pos: -1}).Finding()
 	if fs := (&URIError{Msg: "x", Pos: -1}).Findings(); len(fs) != 1 || fs[0].ID != catalogue.IDURIInvalid {

@@ -66,7 +66,11 @@ func TopoFindings(v *sdam.View, u TopoURIs) ([]report.Finding, []report.Check) {
 				}
 			}
 			if len(trapped) > 0 {
-				fs = append(fs, topoUnreachableFinding(v, u.forHost(), trapped))
+				f := topoUnreachableFinding(v, u.forHost(), trapped)
+				if line, ok := topoDirectClients(u.Given); ok {
+					f.Evidence = append(f.Evidence, line)
+				}
+				fs = append(fs, f)
 			} else if topoHasReachable(v) {
 				fs = append(fs, topoNoPrimaryFinding(v))
 			}

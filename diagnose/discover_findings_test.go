@@ -23,6 +23,7 @@ func TestTopoFindings(t *testing.T) {
 		suggested string
 		topology  report.Status
 		evidence  string // part of some finding's evidence
+		absent    string // part of no finding's evidence
 		warnCheck string // part of a warn check's summary
 	}{
 		{
@@ -45,7 +46,17 @@ func TestTopoFindings(t *testing.T) {
 			suggested: "mongodb://bob:****@127.0.0.1:4000/app?authSource=admin&directConnection=true",
 			topology:  report.StatusFail,
 			evidence:  "advertised member mongo-b.internal:27017 is not reachable from here: connection refused",
+			absent:    "mongosh",
 			warnCheck: "the server calls itself mongo-a.internal:27017 (an IP address was used where the set uses a host name)",
+		},
+		{
+			name:      "internal names behind one host without replicaSet: mongosh still connects",
+			raw:       "mongodb://127.0.0.1:4000/",
+			replies:   sdamtest.Replies{"127.0.0.1:4000": sdamtest.Primary("rs0", "mongo-a.internal:27017", "mongo-a.internal:27017", "mongo-b.internal:27017")},
+			ids:       []string{catalogue.IDTopologyAdvertisedUnreachable},
+			suggested: "mongodb://127.0.0.1:4000/?directConnection=true",
+			topology:  report.StatusFail,
+			evidence:  "some clients connect to 127.0.0.1:4000 alone and work from here: mongosh (it adds directConnection=true to such a string), PyMongo 3 and the Java driver",
 		},
 		{
 			name:      "replica set name mismatch",
@@ -122,6 +133,11 @@ func TestTopoFindings(t *testing.T) {
 			}
 			if c.evidence != "" && (len(fs) == 0 || !strings.Contains(strings.Join(fs[0].Evidence, "\n"), c.evidence)) {
 				t.Errorf("evidence %q lacks %q", fs, c.evidence)
+			}
+			for _, f := range fs {
+				if c.absent != "" && strings.Contains(strings.Join(f.Evidence, "\n"), c.absent) {
+					t.Errorf("evidence of %s holds %q: %q", f.ID, c.absent, f.Evidence)
+				}
 			}
 			var topo *report.Check
 			warned := false

@@ -43,10 +43,24 @@ const (
 
 // Explanation is what Explain recognised in an error text.
 type Explanation struct {
-	// Findings are the catalogue entries the text matches, in catalogue
-	// order, each with its evidence: the facts read from the text and the
-	// matching excerpts. Every string is redacted.
+	// Findings are the catalogue entries the text matches, the cause the
+	// evidence points at first (see rank.go): a phrase only one cause
+	// prints before a phrase many print, and the symptom (server selection
+	// gave up) last; ties in catalogue order. Each carries its evidence:
+	// the facts read from the text and the matching excerpts. Every string
+	// is redacted.
 	Findings []report.Finding
+	// Ambiguities name the findings that the text fits alike, with what
+	// tells them apart; the first of each is the likelier.
+	Ambiguities []Ambiguity
+	// Causeless is set when the text says only that the driver gave up
+	// (select.timeout) and nothing of why: the text alone cannot tell,
+	// diagnose can.
+	Causeless bool
+	// Remark, when no finding fits, says what a recognised text that is
+	// not a connection failure means (a user without the role for a
+	// command), and what to do.
+	Remark string
 	// Driver names the driver that wrote the text when it can be told
 	// (DriverGo, DriverPyMongo, DriverNode, DriverJava), else "".
 	Driver string
@@ -70,8 +84,9 @@ type Explanation struct {
 	Truncated bool
 }
 
-// Recognised reports whether the text matched at least one catalogue entry.
-func (x *Explanation) Recognised() bool { return len(x.Findings) > 0 }
+// Recognised reports whether the text matched at least one catalogue
+// entry, or is a known failure that is not the connection's (Remark).
+func (x *Explanation) Recognised() bool { return len(x.Findings) > 0 || x.Remark != "" }
 
 // IDs lists the ids of the findings, in order.
 func (x *Explanation) IDs() []string {
@@ -118,9 +133,15 @@ func (x *Explanation) Report() *report.Report {
 		r.Findings = append(r.Findings, f)
 	}
 	r.OK = !r.HasErrors()
-	if x.Recognised() {
-		r.Verdict = fmt.Sprintf("recognised %s; next: %s", strings.Join(x.IDs(), ", "), x.Next)
-	} else {
+	switch {
+	case x.Causeless:
+		r.Verdict = fmt.Sprintf("recognised %s, which names no cause: the text alone cannot tell why the driver gave up; run %s, which tests each stage and names it",
+			strings.Join(x.IDs(), ", "), x.Next)
+	case len(x.Findings) > 0:
+		r.Verdict = fmt.Sprintf("recognised %s; next: %s", x.rankedIDs(), x.Next)
+	case x.Remark != "":
+		r.Verdict = x.Remark
+	default:
 		r.Verdict = "nothing in the text matches a known failure; next: " + x.Next
 	}
 	return r
@@ -141,6 +162,7 @@ func Explain(text string) Explanation {
 	text = redact.RedactText(strings.ToValidUTF8(text, "\uFFFD"))
 	s := exNewScan(text)
 	s.run()
+	s.remarks()
 	s.derive()
 	s.fill(&x)
 	return x
@@ -173,6 +195,8 @@ type exHit struct {
 	// tell AutoReconnect caused by a refused port from one caused by a
 	// failover).
 	conn bool
+	// rank is how strongly the hit points at its finding as the cause.
+	rank exRank
 }
 
 // exScan is the state of one Explain call.
@@ -192,6 +216,8 @@ type exScan struct {
 	members     []MemberState
 	topoKinds   []string // topology types seen ("ReplicaSetNoPrimary", "REPLICA_SET", ...)
 	emptyTopo   bool     // a replica-set topology description listed no servers
+	ambiguities []Ambiguity
+	remark      string
 }
 
 func exNewScan(text string) *exScan {
@@ -233,6 +259,9 @@ type exOutcome struct {
 	facts []string
 	sev   report.Severity
 	conn  bool
+	// rank overrides the rule's: exRankSignature for a specific rule,
+	// exRankGeneric for one marked yield.
+	rank exRank
 }
 
 // exRule maps a phrase to a catalogue id.
@@ -278,10 +307,13 @@ func (s *exScan) run() {
 				if o.id == "" {
 					continue
 				}
+				if o.rank == 0 {
+					o.rank = exRuleRank(r)
+				}
 				s.consume(li, idx[0], idx[1])
 				s.hits = append(s.hits, exHit{
 					id: o.id, line: li, pos: s.offs[li] + idx[0], start: idx[0], end: idx[1],
-					ex: exExcerpt(line, idx[0], idx[1]), facts: o.facts, sev: o.sev, conn: o.conn,
+					ex: exExcerpt(line, idx[0], idx[1]), facts: o.facts, sev: o.sev, conn: o.conn, rank: o.rank,
 				})
 				n++
 			}
@@ -331,9 +363,13 @@ func (s *exScan) drop(keep func(h exHit) bool) {
 	s.hits = out
 }
 
-// add records a derived finding that no single phrase gives.
-func (s *exScan) add(id string, facts ...string) {
-	s.hits = append(s.hits, exHit{id: id, line: -1, pos: len(s.text), facts: facts})
+// add records a derived finding that no single phrase gives, ranked as a
+// signature.
+func (s *exScan) add(id string, facts ...string) { s.addRanked(id, exRankSignature, facts...) }
+
+// addRanked records a derived finding with its rank.
+func (s *exScan) addRanked(id string, rank exRank, facts ...string) {
+	s.hits = append(s.hits, exHit{id: id, line: -1, pos: len(s.text), facts: facts, rank: rank})
 }
 
 func (s *exScan) addAddr(a string) { s.addrs = addFold(s.addrs, exCleanAddr(a)) }
@@ -583,42 +619,69 @@ func (s *exScan) deriveAdvertised() {
 	if s.has(catalogue.IDTopologyAdvertisedUnreachable) {
 		return
 	}
-	var ev []string
-	s.loopbackTimeout(&ev)
-	if len(ev) == 0 && !s.isReplicaSet() && !exRSTextRE.MatchString(s.text) {
+	// Without a replica set in the text, a driver learned no member names:
+	// only a name of another network's DNS points at the trap, and the
+	// text cannot tell it from a host of the connection string.
+	rs := s.isReplicaSet() || exRSTextRE.MatchString(s.text)
+	if !rs && len(s.failedHosts) == 0 {
 		return
+	}
+	seeds := map[string]bool{}
+	for _, h := range exURIHosts(exFirstURI(s.text)) {
+		seeds[strings.ToLower(exHostOf(h))] = true
+	}
+	var ev, bare []string
+	if rs {
+		s.loopbackTimeout(&ev)
 	}
 	unreachable := func(h string) bool {
 		return exInternalHostRE.MatchString(h) && !exIsLoopback(h) || exIsPrivateIP(h)
 	}
 	for _, h := range s.failedHosts {
-		if unreachable(h) {
+		switch {
+		case seeds[strings.ToLower(h)]:
+			// A host of the connection string: not an advertised name.
+		case rs && unreachable(h):
 			ev = append(ev, fmt.Sprintf("member %s does not resolve from here: it looks like a name from another network", h))
+		case !rs && exOtherNetworkRE.MatchString(h):
+			bare = append(bare, h)
+			ev = append(ev, fmt.Sprintf("%s does not resolve from here: it is a name of a cloud's or a cluster's internal DNS, the kind replica set members advertise to the clients of their own network", h))
 		}
 	}
-	for _, m := range s.members {
-		h := exHostOf(m.Address)
-		if m.Error != "" && unreachable(h) && !exContainsFold(ev, h) {
-			ev = append(ev, fmt.Sprintf("member %s cannot be reached from here (%s)", m.Address, m.Type))
-		}
-	}
-	// A URI on loopback (a tunnel or port-forward) while the topology
-	// lists only other addresses.
-	if s.uriHost() != "" && exIsLoopback(s.uriHost()) && len(s.members) > 0 {
-		others := 0
+	if rs {
 		for _, m := range s.members {
-			if !exIsLoopback(exHostOf(m.Address)) {
-				others++
+			h := exHostOf(m.Address)
+			if m.Error != "" && unreachable(h) && !seeds[strings.ToLower(h)] && !exContainsFold(ev, h) {
+				ev = append(ev, fmt.Sprintf("member %s cannot be reached from here (%s)", m.Address, m.Type))
 			}
 		}
-		if others == len(s.members) {
-			ev = append(ev, fmt.Sprintf("the connection string names %s but the driver's topology lists only the members' own addresses", s.uriHost()))
+		// A URI on loopback (a tunnel or port-forward) while the topology
+		// lists only other addresses.
+		if s.uriHost() != "" && exIsLoopback(s.uriHost()) && len(s.members) > 0 {
+			others := 0
+			for _, m := range s.members {
+				if !exIsLoopback(exHostOf(m.Address)) {
+					others++
+				}
+			}
+			if others == len(s.members) {
+				ev = append(ev, fmt.Sprintf("the connection string names %s but the driver's topology lists only the members' own addresses", s.uriHost()))
+			}
 		}
 	}
-	if len(ev) > 0 {
-		s.add(catalogue.IDTopologyAdvertisedUnreachable, ev...)
+	if len(ev) == 0 {
+		return
+	}
+	s.addRanked(catalogue.IDTopologyAdvertisedUnreachable, exRankEvidence, ev...)
+	if len(bare) > 0 {
+		s.ambiguous(fmt.Sprintf("if %s is a host of your connection string, the name does not resolve from here; if it is not, a member of the replica set advertised it",
+			strings.Join(bare, ", ")), "", catalogue.IDTopologyAdvertisedUnreachable, catalogue.IDDNSNoSuchHost)
 	}
 }
+
+// exOtherNetworkRE matches names that only another network's DNS
+// resolves: a cloud's internal zone or a Kubernetes cluster's.
+var exOtherNetworkRE = regexp.MustCompile(`(?i)\.(?:internal|svc|cluster\.local)$`)
 
 // loopbackTimeout recognises a loopback address that accepts the
 // connection and then times out: a tunnel or forwarder whose far end is a
@@ -692,10 +755,20 @@ func (s *exScan) deriveAtlas() {
 		plain = !strings.Contains(q, "tls=true") && !strings.Contains(q, "ssl=true")
 	}
 	s.drop(func(h exHit) bool {
-		return h.id != catalogue.IDTLSServerNotTLS && (h.id != catalogue.IDTLSServerRequiresTLS || plain)
+		switch h.id {
+		case catalogue.IDTLSServerNotTLS:
+			return false
+		case catalogue.IDTLSServerRequiresTLS:
+			return plain
+		case catalogue.IDServerNotMongoDB:
+			return h.line >= 0 // an Atlas host speaks MongoDB: only a phrase of the text says otherwise, not a candidate
+		}
+		return true
 	})
 	if !explicit {
-		s.add(catalogue.IDAtlasAccessList, fmt.Sprintf("%s is a MongoDB Atlas host and the connection failed with %s", host, symptom))
+		// A likely cause added to the symptom the text names, which diagnose
+		// reports as the error: generic, so that the error comes first.
+		s.addRanked(catalogue.IDAtlasAccessList, exRankGeneric, fmt.Sprintf("%s is a MongoDB Atlas host and the connection failed with %s", host, symptom))
 	}
 }
 
@@ -726,11 +799,11 @@ func (s *exScan) fill(x *Explanation) {
 	for _, h := range s.hits {
 		byID[h.id] = append(byID[h.id], h)
 	}
-	for _, e := range catalogue.Catalogue() {
-		hs := byID[e.ID]
-		if len(hs) == 0 {
-			continue
-		}
+	order := exRankIDs(byID)
+	x.Ambiguities = s.keptAmbiguities(order)
+	for _, id := range order {
+		hs := byID[id]
+		e, _ := catalogue.Lookup(id)
 		sort.SliceStable(hs, func(i, j int) bool { return hs[i].pos < hs[j].pos })
 		var facts, exs []string
 		sev := e.Severity
@@ -743,6 +816,7 @@ func (s *exScan) fill(x *Explanation) {
 				sev = h.sev
 			}
 		}
+		facts = report.AppendUnique(facts, exAmbiguityFacts(x.Ambiguities, id)...)
 		f := catalogue.NewFindingSeverity(e.ID, sev, append(facts, exQuoteAll(exs)...)...)
 		if u := exSuggestURI(e.ID, x.URI); u != "" {
 			f = report.WithSuggestedURI(f, u)
@@ -751,6 +825,13 @@ func (s *exScan) fill(x *Explanation) {
 	}
 	atlas := exAtlasHostRE.MatchString(s.text)
 	x.Next = exNextCommand(x, atlas)
+	x.Causeless = s.causeless(x)
+	if x.Causeless {
+		x.Findings[0].Evidence = report.AppendUnique([]string{exCauselessFact(x.Next)}, x.Findings[0].Evidence...)
+	}
+	if len(x.Findings) == 0 && s.remark != "" {
+		x.Remark = s.remark
+	}
 	// Fixes that name a command take the string the text gave (masked),
 	// or the one built from its hosts.
 	word := exNextTarget(x, atlas)

@@ -23,7 +23,7 @@ import (
 // exRules is built on first use: compiling its patterns at start-up would
 // slow every command, not just explain.
 var exRules = sync.OnceValue(func() []exRule {
-	return slices.Concat(exValueRules(), exPathRules(), exSignatureRules(), []exRule{
+	return slices.Concat(exValueRules(), exRankRules(), exPathRules(), exSignatureRules(), []exRule{
 		// --- wire versions (all four drivers' phrasings) ---
 		{id: catalogue.IDWireServerTooOld, pattern: exRE(`(?i)server at (\S+?) (reports|requires) (?:(maximum|minimum) )?wire version "?(-?\d+)"?, but this version of (the Go driver|PyMongo|the Node\.js Driver|the driver) (requires at least|only supports up to|requires at most) (\d+)(?: \(MongoDB ([0-9.]+)\))?`), fn: exWireRule},
 
@@ -98,7 +98,7 @@ var exRules = sync.OnceValue(func() []exRule {
 			m.s.addAddr(m.group(2))
 			return exOutcome{id: catalogue.IDServerNotResponding, facts: []string{m.group(2) + " accepted the connection, then sent nothing before the deadline"}}
 		}},
-		{id: catalogue.IDServerNotResponding, conn: true, pattern: exRE(`(?i)incomplete read of message header: (?:context deadline exceeded|i/o timeout)|MongoSocketReadTimeoutException|Timeout while receiving message|Read timed out|The handshake operation timed out|TLS handshake timeout|handshake timed out|socket timed out`)},
+		{id: catalogue.IDServerNotResponding, conn: true, pattern: exRE(`(?i)incomplete read of message header: (?:context deadline exceeded|i/o timeout)|MongoSocketReadTimeoutException|Timeout while receiving message|Read timed out|socket timed out`)},
 
 		// --- TCP ---
 		{id: catalogue.IDTCPRefused, conn: true, pattern: exRE(`dial tcp (\S+?): connect: connection refused`), fn: exAddrRule(catalogue.IDTCPRefused, 1, "nothing listens on %s")},
@@ -113,7 +113,7 @@ var exRules = sync.OnceValue(func() []exRule {
 		}},
 		{id: catalogue.IDTCPTimeout, conn: true, pattern: exRE(`dial tcp (\S+?): i/o timeout`), fn: exAddrRule(catalogue.IDTCPTimeout, 1, "%s did not answer the connection attempt")},
 		{id: catalogue.IDTCPTimeout, conn: true, pattern: exRE(`connect ETIMEDOUT (\S+)`), fn: exAddrRule(catalogue.IDTCPTimeout, 1, "%s did not answer the connection attempt")},
-		{id: catalogue.IDTCPTimeout, conn: true, pattern: exRE(`(` + exHostChars + `:\d+): (?:timed out|\[(?:Errno (?:110|60)|WinError 10060)\])`), fn: exAddrRule(catalogue.IDTCPTimeout, 1, "%s did not answer in time")},
+		{id: catalogue.IDTCPTimeout, conn: true, pattern: exRE(`(` + exHostChars + `:\d+): (?:timed out|\[(?:Errno (?:110|60)|WinError 10060)\])`), fn: exPyTimeoutRule},
 		{id: catalogue.IDTCPTimeout, conn: true, yield: true, pattern: exRE(`(?i)\bETIMEDOUT\b|\[Errno (?:110|60)\]|\[WinError 10060\]|connection timed out|connect timed out|ConnectTimeoutException|i/o timeout|\btimed out\b`), fn: func(m *exMatch) exOutcome {
 			b, a := strings.ToLower(m.before()), strings.ToLower(m.after())
 			switch {
@@ -398,14 +398,29 @@ var exEstablishContextRE = regexp.MustCompile(`(?i)handshake|server ?selection|<
 // plain connection the server probably requires TLS.
 func exResetRule(m *exMatch) exOutcome {
 	line := exURIRE.ReplaceAllString(m.text, "") // "?ssl=false" in a URI is no TLS handshake
+	// A server's last error in a PyMongo topology description
+	// (error=AutoReconnect('connection closed')) is no failover.
+	line = strings.ReplaceAll(line, "=AutoReconnect(", "=(")
 	if exFailoverContextRE.MatchString(line) {
 		return exOutcome{} // the old primary closing connections: a failover
 	}
 	if exPooledCloseRE.MatchString(line) && !exEstablishContextRE.MatchString(line) {
-		return exOutcome{} // a pooled connection closed mid-operation: too many causes to name one
+		// A connection of the pool, open and in use, was closed.
+		return exOutcome{id: catalogue.IDTopologyFailover, rank: exRankGeneric, facts: []string{
+			"an open connection of the pool was closed by the server or by something in between: a primary closes its connections when it steps down or restarts, " +
+				"and a firewall, NAT or load balancer closes connections it finds idle (then set maxIdleTimeMS below its idle timeout)",
+		}}
 	}
 	if exTLSContextRE.MatchString(line) {
 		return exOutcome{id: catalogue.IDTLSServerNotTLS, facts: []string{"the server closed the connection during the TLS handshake"}}
+	}
+	if strings.HasSuffix(m.sub[0], "closed") {
+		// Node.js's "connection <monitor> to H closed", PyMongo's
+		// "connection closed": the peer closed without a reply.
+		m.s.ambiguous(exClosedTell, "the peer closed the connection before any MongoDB reply", catalogue.IDTLSServerRequiresTLS, catalogue.IDServerNotMongoDB)
+		for _, a := range exAddrsIn(m.sub[0]) {
+			m.s.addAddr(a)
+		}
 	}
 	return exOutcome{id: catalogue.IDTLSServerRequiresTLS, facts: []string{"the server closed a plain (non-TLS) connection right after it opened"}}
 }

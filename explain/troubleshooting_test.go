@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -31,19 +32,32 @@ func updating() bool {
 }
 
 // docExamples picks, for each id, the shortest one-line texts of the
-// explain corpus that yield it alone: they show what the error looks like.
+// explain corpus whose first finding it is: they show what the error
+// looks like when this is its cause. An id that no text names first gets
+// the texts that name it at all.
 func docExamples(t *testing.T) map[string][]string {
 	t.Helper()
 	byID := map[string][]string{}
+	also := map[string][]string{}
 	for _, c := range readCorpus(t) {
 		if len(c.ids) == 0 || strings.Contains(c.text, "\n") || len(c.text) > 200 || len(c.secrets) > 0 {
 			continue
 		}
-		for _, id := range c.ids {
-			if id == catalogue.IDSelectTimeout && len(c.ids) > 1 {
-				continue
+		x := Explain(c.text)
+		ids := x.IDs()
+		if len(ids) == 0 || slices.Contains(byID[ids[0]], c.text) {
+			continue
+		}
+		byID[ids[0]] = append(byID[ids[0]], c.text)
+		for _, id := range ids[1:] {
+			if id != catalogue.IDSelectTimeout {
+				also[id] = append(also[id], c.text)
 			}
-			byID[id] = append(byID[id], c.text)
+		}
+	}
+	for id, ex := range also {
+		if len(byID[id]) == 0 {
+			byID[id] = ex
 		}
 	}
 	for id, ex := range byID {

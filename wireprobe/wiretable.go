@@ -2,6 +2,7 @@ package wireprobe
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
@@ -267,6 +268,7 @@ var driverReleases = []DriverRelease{
 	{DriverNode, "6.17", "6.19", WireRange{8, 25}, srcNode + " @v6.17.0–v6.19.0"},
 	{DriverNode, "6.20", "7.2", WireRange{8, 27}, srcNode + " @v6.20.0–v7.2.0"},
 	{DriverNode, "7.3", "7.5", WireRange{8, 29}, srcNode + " @v7.3.0–v7.5.0"},
+	{DriverNode, "7.6", "7.9", WireRange{9, 29}, srcNode + " @v7.6.0–v7.9.1 (NODE-7547: MongoDB 4.4 and later)"},
 
 	// Java, org.mongodb:mongodb-driver-sync / driver-core.
 	{DriverJava, "3.0", "3.5", WireRange{0, 3}, srcJava + " @r3.0.0–r3.5.0"},
@@ -350,4 +352,40 @@ func wireSpan(first, last string) string {
 		return first
 	}
 	return first + "–" + last
+}
+
+// ReleaseOf returns the run of the release table that holds release
+// version of driver ("7.9.1", "3.11.0" or "3.11"), and false when the
+// table has no such release.
+func ReleaseOf(driver, version string) (DriverRelease, bool) {
+	v, ok := parseMinor(majorMinor(version))
+	if !ok {
+		return DriverRelease{}, false
+	}
+	for _, d := range driverReleases {
+		first, ok1 := parseMinor(d.First)
+		last, ok2 := parseMinor(d.Last)
+		if d.Driver == driver && ok1 && ok2 && !v.less(first) && !last.less(v) {
+			return d, true
+		}
+	}
+	return DriverRelease{}, false
+}
+
+// minorRelease is a release as major and minor numbers.
+type minorRelease struct{ major, minor int }
+
+func (a minorRelease) less(b minorRelease) bool {
+	return a.major < b.major || a.major == b.major && a.minor < b.minor
+}
+
+// parseMinor reads "X.Y".
+func parseMinor(s string) (minorRelease, bool) {
+	maj, mnr, ok := strings.Cut(s, ".")
+	a, err1 := strconv.Atoi(maj)
+	b, err2 := strconv.Atoi(mnr)
+	if !ok || err1 != nil || err2 != nil || a < 0 || b < 0 {
+		return minorRelease{}, false
+	}
+	return minorRelease{a, b}, true
 }

@@ -187,10 +187,10 @@ func TestDriverSupport(t *testing.T) {
 			DriverGo: "1.0–2.8", DriverPyMongo: "3.0–4.17", DriverNode: "3.3–7.5", DriverJava: "3.0–5.10",
 		}},
 		{"MongoDB 8.0", WireRange{0, 25}, map[string]string{
-			DriverGo: "1.0–2.10", DriverPyMongo: "3.0–4.17", DriverNode: "3.3–7.5", DriverJava: "3.0–5.10",
+			DriverGo: "1.0–2.10", DriverPyMongo: "3.0–4.17", DriverNode: "3.3–7.9", DriverJava: "3.0–5.10",
 		}},
 		{"a server that only speaks wire 26–27", WireRange{26, 27}, map[string]string{
-			DriverGo: "2.9–2.10", DriverPyMongo: "none", DriverNode: "6.20–7.5", DriverJava: "none",
+			DriverGo: "2.9–2.10", DriverPyMongo: "none", DriverNode: "6.20–7.9", DriverJava: "none",
 		}},
 		{"a server beyond every driver", WireRange{31, 31}, map[string]string{
 			DriverGo: "none", DriverPyMongo: "none", DriverNode: "none", DriverJava: "none",
@@ -227,6 +227,30 @@ func TestNewestSupportingAndInstall(t *testing.T) {
 		}
 		if ok && d.Install() != c.install {
 			t.Errorf("NewestSupporting(%s, %v).Install() = %q, want %q", c.driver, c.server, d.Install(), c.install)
+		}
+	}
+}
+
+func TestReleaseOf(t *testing.T) {
+	cases := []struct {
+		driver, version string
+		wire            WireRange
+		ok              bool
+	}{
+		{DriverNode, "7.9.1", WireRange{9, 29}, true},
+		{DriverNode, "7.5.0", WireRange{8, 29}, true},
+		{DriverNode, "6.10", WireRange{7, 25}, true},
+		{DriverPyMongo, "3.11.0", WireRange{2, 9}, true},
+		{DriverPyMongo, "4.12.1", WireRange{7, 25}, true},
+		{DriverGo, "2.10.0", WireRange{9, 29}, true},
+		{DriverNode, "99.0.0", WireRange{}, false},
+		{DriverNode, "seven", WireRange{}, false},
+		{"Rust", "3.0.0", WireRange{}, false},
+	}
+	for _, c := range cases {
+		d, ok := ReleaseOf(c.driver, c.version)
+		if ok != c.ok || ok && d.Wire != c.wire {
+			t.Errorf("ReleaseOf(%s, %s) = %v %v, want wire %v, %v", c.driver, c.version, d.Wire, ok, c.wire, c.ok)
 		}
 	}
 }

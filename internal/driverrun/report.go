@@ -16,8 +16,22 @@ type Report struct {
 	Command       string    `json:"command"`
 	OK            bool      `json:"ok"`
 	Verdict       string    `json:"verdict"`
+	Servers       []Server  `json:"servers"`
 	Findings      []Finding `json:"findings"`
 }
+
+// Server is one server of a Report, with the wire range it reported.
+type Server struct {
+	Address        string `json:"address"`
+	Kind           string `json:"kind"`
+	MinWireVersion int32  `json:"minWireVersion"`
+	MaxWireVersion int32  `json:"maxWireVersion"`
+	Reachable      bool   `json:"reachable"`
+}
+
+// Answered reports whether the server answered hello: its wire range is
+// what it said.
+func (s Server) Answered() bool { return s.Reachable && s.Kind != "" && s.Kind != "Unknown" }
 
 // Finding is one finding of a Report.
 type Finding struct {

@@ -14,7 +14,8 @@ const diagnoseJSON = `{
   "verdict": "tcp stage failed: nothing is listening on the port (connection refused)",
   "durationMs": 0.4,
   "checks": [],
-  "servers": [],
+  "servers": [{"address": "127.0.0.1:1", "kind": "Unknown", "minWireVersion": 0, "maxWireVersion": 0, "reachable": false},
+              {"address": "127.0.0.1:2", "kind": "Standalone", "minWireVersion": 0, "maxWireVersion": 5, "reachable": true}],
   "findings": [
     {"id": "uri.unknown-option", "severity": "warning", "title": "t", "evidence": ["e"], "cause": "c", "fixes": [], "docs": []},
     {"id": "tcp.refused", "severity": "error", "title": "t", "evidence": ["e"], "cause": "c", "fixes": [], "docs": []},
@@ -29,6 +30,9 @@ func TestParseReport(t *testing.T) {
 	}
 	if r.OK || r.Command != "diagnose" {
 		t.Errorf("report = %+v", r)
+	}
+	if len(r.Servers) != 2 || r.Servers[0].Answered() || !r.Servers[1].Answered() || r.Servers[1].MaxWireVersion != 5 {
+		t.Errorf("servers = %+v, want the second alone answered, with wire 0-5", r.Servers)
 	}
 	if got := r.FirstError(); got != "tcp.refused" {
 		t.Errorf("FirstError = %q, want tcp.refused (the warning before it is not an error)", got)

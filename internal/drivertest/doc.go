@@ -4,7 +4,9 @@
 // mongoconn itself are run, to check that mongoconn's verdicts are the
 // clients' truth:
 //
-//   - diagnose's ok agrees with whether each client's {ping: 1} succeeded;
+//   - diagnose's ok agrees with whether each client's {ping: 1} succeeded
+//     (on a wire-version mismatch, wireprobe's release table for the
+//     client's release does: diagnose's ok is the Go driver's);
 //   - explain, given the exact text a client printed, names first the
 //     cause diagnose names first.
 //

@@ -125,3 +125,35 @@ func TestCorpusNames(t *testing.T) {
 		}
 	}
 }
+
+func TestWireExpectation(t *testing.T) {
+	v := driverrun.Versions{NodeDriver: "7.9.1", Mongosh: "2.12.0", PyMongo: "3.11.0"}
+	report := func(first string, servers ...driverrun.Server) driverrun.Report {
+		return driverrun.Report{Servers: servers, Findings: []driverrun.Finding{{ID: first, Severity: "error"}}}
+	}
+	mongo34 := driverrun.Server{Address: "127.0.0.1:1", Kind: "Standalone", MinWireVersion: 0, MaxWireVersion: 5, Reachable: true}
+	tooNew := driverrun.Server{Address: "127.0.0.1:1", Kind: "Standalone", MinWireVersion: 99, MaxWireVersion: 99, Reachable: true}
+	silent := driverrun.Server{Address: "127.0.0.1:2", Kind: "Unknown"}
+	tests := []struct {
+		name         string
+		c            driverrun.Client
+		r            driverrun.Report
+		speaks, isOK bool
+	}{
+		{"PyMongo 3.11 speaks MongoDB 3.4", driverrun.PyMongo, report("wire.server-too-old", mongo34, silent), true, true},
+		{"the Node.js driver 7.9 does not", driverrun.Node, report("wire.server-too-old", mongo34), false, true},
+		{"nor does mongosh, with the same driver", driverrun.Mongosh, report("wire.server-too-old", mongo34), false, true},
+		{"no client speaks wire 99", driverrun.PyMongo, report("wire.server-too-new", tooNew), false, true},
+		{"another cause: diagnose's ok stands", driverrun.PyMongo, report("tcp.refused", mongo34), false, false},
+		{"no server answered", driverrun.PyMongo, report("wire.server-too-old", silent), false, false},
+	}
+	for _, tt := range tests {
+		speaks, ok := wireExpectation(tt.c, v, tt.r)
+		if speaks != tt.speaks || ok != tt.isOK {
+			t.Errorf("%s: wireExpectation = %v, %v; want %v, %v", tt.name, speaks, ok, tt.speaks, tt.isOK)
+		}
+	}
+	if _, ok := wireExpectation(driverrun.PyMongo, driverrun.Versions{PyMongo: "2.8.0"}, report("wire.server-too-old", mongo34)); ok {
+		t.Error("a release the table does not hold gave an expectation")
+	}
+}

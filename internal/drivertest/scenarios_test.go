@@ -33,6 +33,8 @@ type suiteEnv struct {
 	// certs is the test PKI; certDir is where its files are shown in
 	// committed texts.
 	certs *mongotest.Certs
+	// versions are the clients' releases.
+	versions driverrun.Versions
 }
 
 // committedCertDir replaces the PKI's temporary directory in committed

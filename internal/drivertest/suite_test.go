@@ -22,6 +22,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/internal/driverrun"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 var update = flag.Bool("update", false, "rewrite the suite's texts in testdata/explain and testdata/drivers/outcomes.json from this run")
@@ -70,6 +71,12 @@ type row struct {
 	// DiagnoseOK and DiagnoseID are diagnose's ok and first error id.
 	DiagnoseOK bool   `json:"diagnoseOk"`
 	DiagnoseID string `json:"diagnoseId,omitempty"`
+	// WireOK, when diagnose's cause is a wire-version mismatch, is what
+	// the release table of wireprobe says of the client's release: whether
+	// it speaks the wire range of every server that answered. The client's
+	// outcome is held to it rather than to diagnose's ok, which is the Go
+	// driver's.
+	WireOK *bool `json:"wireOk,omitempty"`
 	// ExplainIDs are the ids explain gives for the client's exact text.
 	ExplainIDs []string `json:"explainIds,omitempty"`
 	// TextKind is what the text can tell: "cause", "causeless" or
@@ -110,7 +117,7 @@ func TestDrivers(t *testing.T) {
 		t.Fatalf("starting the namespace's DNS server: %v", err)
 	}
 	t.Cleanup(resolver.Close)
-	env := &suiteEnv{dns: resolver, certs: mongotest.NewCerts(t)}
+	env := &suiteEnv{dns: resolver, certs: mongotest.NewCerts(t), versions: versions}
 
 	var (
 		mu   sync.Mutex
@@ -219,6 +226,9 @@ func runScenario(t *testing.T, env *suiteEnv, setup *driverrun.Setup, bin string
 		}
 		r := row{Scenario: sc.name, Client: c, ClientOK: out.OK, ErrorName: out.Name,
 			DiagnoseOK: diag.OK, DiagnoseID: diag.FirstError(), text: out.Text, tg: tg}
+		if speaks, ok := wireExpectation(c, env.versions, diag); ok {
+			r.WireOK = &speaks
+		}
 		if !out.OK {
 			x, err := explain(ctx, bin, out.Text)
 			if err != nil {
@@ -235,6 +245,42 @@ func runScenario(t *testing.T, env *suiteEnv, setup *driverrun.Setup, bin string
 		rows = append(rows, r)
 	}
 	return rows
+}
+
+// wireIDs are the findings of a wire-version mismatch.
+var wireIDs = []string{"wire.server-too-old", "wire.server-too-new"}
+
+// wireExpectation is what wireprobe's release table says of client c when
+// diagnose's first error is a wire-version mismatch: whether the client's
+// release speaks the wire range of every server that answered. mongosh
+// runs the npm package mongodb of the Node.js driver. ok is false when
+// diagnose names another cause, no server answered, or the table has no
+// row for the release.
+func wireExpectation(c driverrun.Client, v driverrun.Versions, diag driverrun.Report) (speaks, ok bool) {
+	if !slices.Contains(wireIDs, diag.FirstError()) {
+		return false, false
+	}
+	driver, version := wireprobe.DriverNode, v.NodeDriver
+	if c == driverrun.PyMongo {
+		driver, version = wireprobe.DriverPyMongo, v.PyMongo
+	}
+	rel, found := wireprobe.ReleaseOf(driver, version)
+	if !found {
+		return false, false
+	}
+	speaks, answered := true, 0
+	for _, s := range diag.Servers {
+		if !s.Answered() {
+			continue
+		}
+		answered++
+		server := wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion}
+		speaks = speaks && wireprobe.CheckWire(server, rel.Wire) == wireprobe.WireCompatible
+	}
+	if answered == 0 {
+		return false, false
+	}
+	return speaks, true
 }
 
 // explain runs mongoconn explain on text.
@@ -261,14 +307,19 @@ func checkSecrets(t *testing.T, what string, r driverrun.Report, secrets []strin
 // disagreements, which may only shrink.
 func checkAgreement(t *testing.T, r *row) {
 	t.Helper()
-	// (a) diagnose's ok is the client's truth.
+	// (a) diagnose's ok is the client's truth; on a wire mismatch, the
+	// release table diagnose prints for each driver is.
+	want, by := r.DiagnoseOK, "diagnose"
+	if r.WireOK != nil {
+		want, by = *r.WireOK, "the wire table for its release"
+	}
 	gap, known := knownOKGap(r.Client, r.Scenario)
 	switch {
-	case r.ClientOK != r.DiagnoseOK && !known:
-		t.Errorf("%s's ping ok=%v but diagnose ok=%v (first error %q); a new disagreement: fix diagnose, or add it to knownOKGaps with the reason",
-			r.Client, r.ClientOK, r.DiagnoseOK, r.DiagnoseID)
-	case r.ClientOK == r.DiagnoseOK && known:
-		t.Errorf("%s and diagnose now agree (ok=%v): remove the knownOKGaps row %+v", r.Client, r.ClientOK, gap)
+	case r.ClientOK != want && !known:
+		t.Errorf("%s's ping ok=%v but %s says ok=%v (diagnose's first error %q); a new disagreement: fix diagnose or wireprobe's table, or add it to knownOKGaps with the reason",
+			r.Client, r.ClientOK, by, want, r.DiagnoseID)
+	case r.ClientOK == want && known:
+		t.Errorf("%s and %s now agree (ok=%v): remove the knownOKGaps row %+v", r.Client, by, r.ClientOK, gap)
 	}
 	// (b) explain on the client's text names diagnose's cause first.
 	if r.ClientOK || r.DiagnoseID == "" {
