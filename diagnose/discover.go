@@ -181,7 +181,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) report.Server {
 		return s
 	}
 	if s.Version == "" && s.MaxWireVersion > 0 {
-		s.Version = wireprobe.ServerVersionForWire(s.MaxWireVersion)
+		s.Version = wireprobe.ServerVersionForReportedWire(s.MaxWireVersion)
 	}
 	c.Status = report.StatusPass
 	c.Summary = topoHelloSummary(s, res)
@@ -296,7 +296,7 @@ func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
 	} else if s.Version != "" {
 		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
 	}
-	fmt.Fprintf(&b, ", wire %s", wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion})
+	fmt.Fprintf(&b, ", wire %s", reportedWire(s))
 	switch {
 	case s.LegacyHello:
 		b.WriteString(" (legacy isMaster over OP_QUERY)")

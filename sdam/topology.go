@@ -373,7 +373,7 @@ func (s *Topology) updateRSFromPrimary(srv report.Server) {
 func (s *Topology) transferElection(srv report.Server) bool {
 	cmp := strings.Compare(strings.ToLower(srv.ElectionID), s.maxElectionID)
 	stale := false
-	if srv.MaxWireVersion >= 17 { // 6.0+: electionId first, then setVersion
+	if int32(srv.MaxWireVersion) >= 17 { // 6.0+ (as the driver reads it, 32 bits): electionId first, then setVersion
 		stale = cmp < 0 || (cmp == 0 && srv.SetVersion < s.maxSetVersion)
 	} else if srv.SetVersion != 0 && srv.ElectionID != "" {
 		stale = cmp < 0 || s.maxSetVersion > srv.SetVersion

@@ -28,6 +28,7 @@ import (
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe/hellodoc"
 )
 
 // Hello probe limits. The probe speaks the wire protocol itself (not
@@ -125,6 +126,11 @@ type HelloResult struct {
 	SASLSupportedMechs []string
 	// RTTs are the timed hello round trips; Server.RTTMs is their mean.
 	RTTs []time.Duration
+	// Answers are the server's answers to every hello of the probe, in
+	// order: the first, then those timed for the RTT. A healthy server
+	// gives the same kind each time; a member that flaps between roles
+	// does not (see Flapped).
+	Answers []HelloAnswer
 	// RoundTrips counts the requests sent (each one waits for a reply).
 	RoundTrips int
 	// Command is the command the server answered: "hello", or "isMaster"
@@ -140,6 +146,47 @@ type HelloResult struct {
 	// BuildInfoErr says why buildInfo gave no version (a *CommandError or
 	// a *ProbeError); Server.Version is then empty.
 	BuildInfoErr error
+}
+
+// HelloAnswer is how the server answered one hello of the probe.
+type HelloAnswer struct {
+	// Kind is the kind the reply gives the server (hellodoc.Parse); ""
+	// when the server answered with an error or a reply the driver
+	// refuses.
+	Kind string
+	// Err is the server's error answer (a *CommandError) or why the
+	// driver refuses the reply (a *hellodoc.FieldError).
+	Err error
+	// RTT is the round trip of this hello.
+	RTT time.Duration
+}
+
+// Role names the answer: its kind, or the error the server answered with.
+func (a HelloAnswer) Role() string {
+	var ce *CommandError
+	switch {
+	case a.Err == nil:
+		return a.Kind
+	case errors.As(a.Err, &ce) && ce.CodeName != "":
+		return fmt.Sprintf("the error %s (code %d)", ce.CodeName, ce.Code)
+	case errors.As(a.Err, &ce) && ce.Code != 0:
+		return fmt.Sprintf("an error (code %d)", ce.Code)
+	case errors.As(a.Err, &ce):
+		return "an error"
+	}
+	return "a reply the Go driver refuses"
+}
+
+// Flapped reports whether the server's answers to the probe's hellos gave
+// it more than one role: primary, then secondary, then an error, all
+// within the few milliseconds of one probe. No election is that fast.
+func (r HelloResult) Flapped() bool {
+	for _, a := range r.Answers[min(1, len(r.Answers)):] {
+		if a.Role() != r.Answers[0].Role() {
+			return true
+		}
+	}
+	return false
 }
 
 // ProbeErrorKind classifies why a probe failed.
@@ -217,7 +264,7 @@ type ProbeError struct {
 // Error says which address failed and why, with secrets redacted.
 func (e *ProbeError) Error() string {
 	s := e.Addr + ": " + e.Detail
-	if e.Err != nil {
+	if e.Err != nil && !strings.Contains(e.Detail, e.Err.Error()) {
 		s += " (" + e.Err.Error() + ")"
 	}
 	return redact.Redact(s)
@@ -319,22 +366,45 @@ func (p *helloProbe) run(ctx context.Context) {
 		p.fail(err)
 		return
 	}
+	p.res.Command = p.helloName()
+	if p.opts.Verbose {
+		p.res.Hello = reply
+	}
+	// The driver reads ok first (a number, whatever its type), then
+	// every field of the reply, and refuses it at the first field of a
+	// type it does not accept: such a server is not MongoDB to it.
+	if ferr := hellodoc.OKField(reply); ferr != nil {
+		p.refused(ferr)
+		return
+	}
 	if cerr := replyError(reply, p.helloName()); cerr != nil {
+		p.res.Answers = append(p.res.Answers, HelloAnswer{Err: cerr, RTT: rtt})
 		p.fail(&ProbeError{Kind: ProbeCommandFailed, Addr: p.addr, Detail: "the server answered " + p.helloName() + " with an error", Err: cerr})
 		p.res.Server.Reachable = true // it answered, only not with ok:1
 		return
 	}
-	p.res.RTTs = append(p.res.RTTs, rtt)
-	p.res.Server = serverFromHello(p.addr, reply)
-	p.res.Server.LegacyHello = p.legacy
-	p.res.Command = p.helloName()
-	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
-	if p.opts.Verbose {
-		p.res.Hello = reply
+	s, perr := hellodoc.Parse(p.addr, reply)
+	if perr != nil {
+		p.refused(perr)
+		return
 	}
+	p.res.RTTs = append(p.res.RTTs, rtt)
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Kind: s.Kind, RTT: rtt})
+	p.res.Server = s
+	p.res.Server.LegacyHello = p.legacy
+	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
 
-	if bi, _, err := p.command(ctx, "buildInfo"); err != nil {
-		p.res.BuildInfoErr = err
+	bi, _, berr := p.command(ctx, "buildInfo")
+	var bpe *ProbeError
+	if errors.As(berr, &bpe) && bpe.Kind == ProbeNotMongoDB {
+		// A valid hello followed by bytes that are no MongoDB message:
+		// the driver's next message on the connection gets them too.
+		p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Peer: bpe.Peer, Err: bpe.Err,
+			Detail: "answered " + p.helloName() + ", but its reply to the next command (buildInfo) is no MongoDB message: it " + bpe.Detail})
+		return
+	}
+	if berr != nil {
+		p.res.BuildInfoErr = berr
 	} else if cerr := replyError(bi, "buildInfo"); cerr != nil {
 		p.res.BuildInfoErr = cerr
 	} else {
@@ -353,7 +423,12 @@ func (p *helloProbe) run(ctx context.Context) {
 	usable := p.res.BuildInfoErr == nil || isCommandError(p.res.BuildInfoErr)
 	for usable && len(p.res.RTTs) < samples && (limit == 0 || p.res.RoundTrips < limit) {
 		reply, rtt, err := p.command(ctx, p.helloName())
-		if err != nil || replyError(reply, p.helloName()) != nil {
+		if err != nil {
+			break
+		}
+		a := answerOf(reply, p.helloName(), rtt)
+		p.res.Answers = append(p.res.Answers, a)
+		if a.Err != nil {
 			break
 		}
 		p.res.RTTs = append(p.res.RTTs, rtt)
@@ -364,6 +439,33 @@ func (p *helloProbe) run(ctx context.Context) {
 	}
 	p.res.Server.RTTMs = report.Millis(sum / time.Duration(len(p.res.RTTs)))
 	p.res.Server.Reachable = true
+}
+
+// refused fails the probe of a server whose hello reply the driver
+// refuses: err is the *hellodoc.FieldError naming the field.
+func (p *helloProbe) refused(err error) {
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Err: err})
+	why := err.Error()
+	if fe, ok := hellodoc.AsFieldError(err); ok && fe.Field != "" {
+		why = "its " + why
+	}
+	p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Err: err,
+		Detail: "answered " + p.helloName() + " with a reply the Go driver refuses: " + why + "; the driver marks the server Unknown and never selects it"})
+}
+
+// answerOf reads one more hello reply for Answers.
+func answerOf(reply bson.Raw, command string, rtt time.Duration) HelloAnswer {
+	if ferr := hellodoc.OKField(reply); ferr != nil {
+		return HelloAnswer{Err: ferr, RTT: rtt}
+	}
+	if cerr := replyError(reply, command); cerr != nil {
+		return HelloAnswer{Err: cerr, RTT: rtt}
+	}
+	s, err := hellodoc.Parse("", reply)
+	if err != nil {
+		return HelloAnswer{Err: err, RTT: rtt}
+	}
+	return HelloAnswer{Kind: s.Kind, RTT: rtt}
 }
 
 func isCommandError(err error) bool {
@@ -644,7 +746,9 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 	case m.Header.ResponseTo == id && m.Header.OpCode == wire.OpMsg:
 		rtt := p.now().Sub(start)
 		cerr := replyError(m.Body, "hello")
-		if cerr == nil {
+		if cerr == nil || hellodoc.OKField(m.Body) != nil {
+			// A reply (even one whose ok the driver cannot read: run
+			// says so) to the hello itself.
 			if legacyID != 0 {
 				p.pending = legacyID // its reply will follow: skip it
 			}
@@ -955,95 +1059,9 @@ func IsCommandNotFound(err error) bool {
 	return errors.As(err, &c) && (c.Code == codeCommandNotFound || strings.Contains(strings.ToLower(c.Message), "no such command"))
 }
 
-// serverFromHello reads a hello (or isMaster) reply into a Server, with
-// the kind the driver's SDAM rules give it.
-func serverFromHello(addr string, h bson.Raw) report.Server {
-	s := report.Server{
-		Address:     addr,
-		SetName:     helloString(h, "setName"),
-		Me:          helloString(h, "me"),
-		Hosts:       helloStrings(h, "hosts"),
-		Passives:    helloStrings(h, "passives"),
-		Arbiters:    helloStrings(h, "arbiters"),
-		Primary:     helloString(h, "primary"),
-		Tags:        helloTags(h, "tags"),
-		Hidden:      helloBool(h, "hidden"),
-		Passive:     helloBool(h, "passive"),
-		ArbiterOnly: helloBool(h, "arbiterOnly"),
-		Compression: helloStrings(h, "compression"),
-		Reachable:   true,
-	}
-	if v, ok := helloInt(h, "minWireVersion"); ok {
-		s.MinWireVersion = clampInt32(v)
-	}
-	if v, ok := helloInt(h, "maxWireVersion"); ok {
-		s.MaxWireVersion = clampInt32(v)
-	}
-	if v, ok := helloInt(h, "setVersion"); ok {
-		s.SetVersion = v
-	}
-	if v, ok := helloInt(h, "logicalSessionTimeoutMinutes"); ok {
-		s.SessionTimeout = &v
-	}
-	if oid, ok := h.Lookup("electionId").ObjectIDOK(); ok {
-		s.ElectionID = oid.Hex()
-	}
-	if oid, ok := h.Lookup("serviceId").ObjectIDOK(); ok {
-		s.ServiceID = oid.Hex()
-	}
-	s.Kind = helloKind(h)
-	return s
-}
-
-// helloKind classifies a hello reply under the SDAM specification's
-// rules, in the driver's order (x/mongo/driver: driverutil.NewServerDescription),
-// with the driver's names (description.ServerKind.String).
-func helloKind(h bson.Raw) string {
-	if replyError(h, "hello") != nil {
-		return "Unknown"
-	}
-	primary := helloBool(h, "isWritablePrimary") || helloBool(h, "ismaster")
-	switch {
-	case h.Lookup("serviceId").Type == bson.TypeObjectID:
-		return "LoadBalancer"
-	case helloString(h, "msg") == "isdbgrid":
-		return "Mongos"
-	case helloBool(h, "isreplicaset"):
-		return "RSGhost"
-	case helloString(h, "setName") != "":
-		switch {
-		case primary:
-			return "RSPrimary"
-		case helloBool(h, "hidden"):
-			return "RSOther"
-		case helloBool(h, "secondary"):
-			return "RSSecondary"
-		case helloBool(h, "arbiterOnly"):
-			return "RSArbiter"
-		}
-		return "RSOther"
-	}
-	return "Standalone"
-}
-
-func clampInt32(v int64) int32 {
-	switch {
-	case v > 1<<31-1:
-		return 1<<31 - 1
-	case v < -1<<31:
-		return -1 << 31
-	}
-	return int32(v)
-}
-
 func helloString(h bson.Raw, key string) string {
 	s, _ := h.Lookup(key).StringValueOK()
 	return s
-}
-
-func helloBool(h bson.Raw, key string) bool {
-	b, _ := h.Lookup(key).BooleanOK()
-	return b
 }
 
 // helloInt reads an integer field whatever its numeric BSON type.
@@ -1069,24 +1087,6 @@ func helloStrings(h bson.Raw, key string) []string {
 	for _, v := range vals {
 		if s, ok := v.StringValueOK(); ok {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func helloTags(h bson.Raw, key string) map[string]string {
-	doc, ok := h.Lookup(key).DocumentOK()
-	if !ok {
-		return nil
-	}
-	elems, err := doc.Elements()
-	if err != nil || len(elems) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(elems))
-	for _, e := range elems {
-		if s, ok := e.Value().StringValueOK(); ok {
-			out[e.Key()] = s
 		}
 	}
 	return out
