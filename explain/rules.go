@@ -66,10 +66,14 @@ var exRules = sync.OnceValue(func() []exRule {
 			return exOutcome{id: catalogue.IDSRVTXTOptionNotAllowed, facts: facts}
 		}},
 		{id: catalogue.IDSRVMultipleTXT, pattern: exRE(`(?i)multiple records from TXT|multiple text records|only one TXT record|multiple TXT records|more than one TXT record`)},
-		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)dial udp (\S+?):53: connect: connection refused`), fn: func(m *exMatch) exOutcome {
-			return exOutcome{id: catalogue.IDDNSNoSuchHost, facts: []string{fmt.Sprintf("the DNS server %s refused the query: no name can be resolved", m.group(1))}}
+		// A DNS server that gives no answer says nothing about the name.
+		{id: catalogue.IDDNSNoAnswer, conn: true, pattern: exRE(`(?i)dial udp (\S+?):53: connect: connection refused`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{fmt.Sprintf("the DNS server %s refused the query: no name can be resolved through it", m.group(1))}}
 		}},
-		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)lookup (\S+?)(?: on \S+?)?: (no such host|server misbehaving|Temporary failure in name resolution|no answer from DNS server)`), fn: exHostRule(1)},
+		{id: catalogue.IDDNSNoAnswer, conn: true, pattern: exRE(`(?i)lookup (\S+?) on (\S+?): (?:read udp \S+?: i/o timeout|server misbehaving|no answer from DNS server)`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{fmt.Sprintf("the DNS server %s gave no answer for %s: whether the name exists is unknown", strings.TrimSuffix(m.group(2), ":"), exCleanHost(m.group(1)))}}
+		}},
+		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)lookup (\S+?)(?: on \S+?)?: (no such host|Temporary failure in name resolution)`), fn: exHostRule(1)},
 		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL) (\S+)`), fn: exHostRule(1)},
 		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(` + exHostChars + `):(\d+): \[Errno (?:-2|-3|-5|8|7|11001|11002|11004)\] (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided, or not known|getaddrinfo failed|Name does not resolve)`), fn: exHostRule(1)},
 		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`UnknownHostException: (\S+)`), fn: exHostRule(1)},
