@@ -40,14 +40,21 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 }
 
 // topoDiscover is the first half of discover, wire-check and tunnel-check:
-// the uri and dns stages, then discovery from the seeds that resolved. It
-// fills Report.Servers and Report.Topology and adds one check per probe.
-// It returns false when no seed could be probed.
+// the uri and dns stages, the tls stage when the string asks for TLS, then
+// discovery from the seeds that resolved (and completed TLS). It fills
+// Report.Servers and Report.Topology and adds one check per probe. It
+// returns false when no seed could be probed.
 func (x *run) topoDiscover(ctx context.Context) (*sdam.View, bool) {
 	x.uriStage()
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok || len(seeds) == 0 {
 		x.skip(report.StageHello, "no seed address to ask hello")
+		return nil, false
+	}
+	seeds, failedTLS := x.topoTLSSeeds(ctx, seeds)
+	defer x.topoTLSFailedServers(failedTLS)
+	if len(seeds) == 0 {
+		x.skip(report.StageHello, "no seed completed a usable TLS handshake")
 		return nil, false
 	}
 	return x.discoverFrom(ctx, seeds, 0), true

@@ -119,8 +119,10 @@ func Parse(addr string, h bson.Raw) (report.Server, error) {
 			s.Compression, ferr = stringsOf(key, v)
 		case "arbiterOnly":
 			arbiterOnly, ferr = boolOf(key, v)
+			s.ArbiterOnly = arbiterOnly
 		case "hidden":
 			hidden, ferr = boolOf(key, v)
+			s.Hidden = hidden
 		case "passive":
 			s.Passive, ferr = boolOf(key, v)
 		case "secondary":
@@ -301,7 +303,7 @@ func stringsOf(field string, v bson.RawValue) ([]string, *FieldError) {
 	if err != nil {
 		return nil, &FieldError{Field: field, Err: err}
 	}
-	out := make([]string, 0, len(vals))
+	var out []string
 	for i, e := range vals {
 		s, ok := e.StringValueOK()
 		if !ok {

@@ -115,6 +115,15 @@ func TestParseBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if s.Hidden || s.ArbiterOnly || s.Passive {
+		t.Errorf("flags of the base: %+v", s)
+	}
+	for _, flag := range []string{"hidden", "arbiterOnly", "passive"} {
+		f, err := Parse("a:1", raw(t, with(base(), flag, true)))
+		if err != nil || !map[string]bool{"hidden": f.Hidden, "arbiterOnly": f.ArbiterOnly, "passive": f.Passive}[flag] {
+			t.Errorf("%s: true not read: %+v, %v", flag, f, err)
+		}
+	}
 	if s.Kind != KindRSPrimary || s.SetName != "rs0" || s.Me != "a:1" || s.Primary != "a:1" || len(s.Hosts) != 2 ||
 		len(s.Passives) != 1 || len(s.Arbiters) != 1 || s.Tags["dc"] != "east" || s.SetVersion != 3 ||
 		s.MaxWireVersion != 21 || s.SessionTimeout == nil || *s.SessionTimeout != 30 ||
