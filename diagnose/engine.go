@@ -84,6 +84,9 @@ type run struct {
 
 	mu sync.Mutex
 	r  *report.Report
+
+	// roles gathers every hello answer of every server, for flapFindings.
+	roles roleLog
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -132,6 +135,7 @@ func (x *run) hasFinding(id string) bool {
 }
 
 func (x *run) finish(okVerdict string) *report.Report {
+	x.flapFindings()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.atlasHint()

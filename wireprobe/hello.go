@@ -159,6 +159,9 @@ type HelloAnswer struct {
 	Err error
 	// RTT is the round trip of this hello.
 	RTT time.Duration
+	// Sent is when the hello was written (wall clock), to order the
+	// answers with what other clients saw of the same server.
+	Sent time.Time
 }
 
 // Role names the answer: its kind, or the error the server answered with.
@@ -377,11 +380,21 @@ func (p *helloProbe) run(ctx context.Context) {
 		p.refused(ferr)
 		return
 	}
+	sent := p.sentAt
 	if cerr := replyError(reply, p.helloName()); cerr != nil {
-		p.res.Answers = append(p.res.Answers, HelloAnswer{Err: cerr, RTT: rtt})
-		p.fail(&ProbeError{Kind: ProbeCommandFailed, Addr: p.addr, Detail: "the server answered " + p.helloName() + " with an error", Err: cerr})
-		p.res.Server.Reachable = true // it answered, only not with ok:1
-		return
+		p.res.Answers = append(p.res.Answers, HelloAnswer{Err: cerr, RTT: rtt, Sent: sent})
+		// Asked once more: an error that passes at once is a member
+		// changing its state between two hellos, which Answers shows.
+		again, artt, ok := p.helloAgain(ctx)
+		if !ok {
+			p.fail(&ProbeError{Kind: ProbeCommandFailed, Addr: p.addr, Detail: "the server answered " + p.helloName() + " with an error", Err: cerr})
+			p.res.Server.Reachable = true // it answered, only not with ok:1
+			return
+		}
+		reply, rtt, sent = again, artt, p.sentAt
+		if p.opts.Verbose {
+			p.res.Hello = reply
+		}
 	}
 	s, perr := hellodoc.Parse(p.addr, reply)
 	if perr != nil {
@@ -389,7 +402,7 @@ func (p *helloProbe) run(ctx context.Context) {
 		return
 	}
 	p.res.RTTs = append(p.res.RTTs, rtt)
-	p.res.Answers = append(p.res.Answers, HelloAnswer{Kind: s.Kind, RTT: rtt})
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Kind: s.Kind, RTT: rtt, Sent: sent})
 	p.res.Server = s
 	p.res.Server.LegacyHello = p.legacy
 	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
@@ -427,6 +440,7 @@ func (p *helloProbe) run(ctx context.Context) {
 			break
 		}
 		a := answerOf(reply, p.helloName(), rtt)
+		a.Sent = p.sentAt
 		p.res.Answers = append(p.res.Answers, a)
 		if a.Err != nil {
 			break
@@ -444,13 +458,29 @@ func (p *helloProbe) run(ctx context.Context) {
 // refused fails the probe of a server whose hello reply the driver
 // refuses: err is the *hellodoc.FieldError naming the field.
 func (p *helloProbe) refused(err error) {
-	p.res.Answers = append(p.res.Answers, HelloAnswer{Err: err})
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Err: err, Sent: p.sentAt})
 	why := err.Error()
 	if fe, ok := hellodoc.AsFieldError(err); ok && fe.Field != "" {
 		why = "its " + why
 	}
 	p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Err: err,
 		Detail: "answered " + p.helloName() + " with a reply the Go driver refuses: " + why + "; the driver marks the server Unknown and never selects it"})
+}
+
+// helloAgain sends one more hello after the first was answered with an
+// error, and returns its reply when it is a usable one; an answer that is
+// not is kept in Answers.
+func (p *helloProbe) helloAgain(ctx context.Context) (bson.Raw, time.Duration, bool) {
+	reply, rtt, err := p.command(ctx, p.helloName())
+	if err != nil {
+		return nil, 0, false
+	}
+	if a := answerOf(reply, p.helloName(), rtt); a.Err != nil {
+		a.Sent = p.sentAt
+		p.res.Answers = append(p.res.Answers, a)
+		return nil, 0, false
+	}
+	return reply, rtt, true
 }
 
 // answerOf reads one more hello reply for Answers.
@@ -746,9 +776,11 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 	case m.Header.ResponseTo == id && m.Header.OpCode == wire.OpMsg:
 		rtt := p.now().Sub(start)
 		cerr := replyError(m.Body, "hello")
-		if cerr == nil || hellodoc.OKField(m.Body) != nil {
-			// A reply (even one whose ok the driver cannot read: run
-			// says so) to the hello itself.
+		if cerr == nil || hellodoc.OKField(m.Body) != nil || !(withAPI && apiErrorCodes[cerr.Code]) && !IsCommandNotFound(cerr) {
+			// A reply to the hello itself, which run reads: an answer
+			// (even one whose ok the driver cannot read), or an error
+			// other than an unknown command or refused Stable API fields
+			// (a member shutting down, say).
 			if legacyID != 0 {
 				p.pending = legacyID // its reply will follow: skip it
 			}
@@ -762,8 +794,9 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 				return p.helloWithoutAPI(ctx)
 			}
 		} else {
-			// hello is unknown before 4.4.2, but a server that answers
-			// OP_MSG (3.6 and newer) knows isMaster over it.
+			// hello is unknown before 4.4.2 ("no such command"), but a
+			// server that answers OP_MSG (3.6 and newer) knows isMaster
+			// over it.
 			p.isMaster = true
 		}
 		if legacyID != 0 {

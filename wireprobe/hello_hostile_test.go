@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/wireprobe/hellodoc"
@@ -111,5 +113,39 @@ func TestProbeHelloFlapping(t *testing.T) {
 	res = probe(t, steady.Addr(), helloTestBudget, HelloOptions{})
 	if res.Err != nil || res.Flapped() || len(res.Answers) != DefaultHelloSamples {
 		t.Errorf("steady server: err %v, flapped %v, %d answers", res.Err, res.Flapped(), len(res.Answers))
+	}
+}
+
+// A hello answered with an error is asked once more: an error that passes
+// at once shows in Answers (and Flapped), and the server is described by
+// its good answer; an error that stays fails the probe.
+func TestProbeHelloAskedAgainAfterAnError(t *testing.T) {
+	shutdown := bson.D{{Key: "ok", Value: 0.0}, {Key: "errmsg", Value: "quiesce"}, {Key: "code", Value: int32(91)}, {Key: "codeName", Value: "ShutdownInProgress"}}
+	primary := bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "setName", Value: "rs0"}, {Key: "ok", Value: 1.0}}
+
+	passing := mongotest.StartFakeMongod(t, mongotest.Options{ExactHello: true})
+	passing.SetHello(mongotest.HelloSequence(shutdown, primary, primary, primary))
+	res := probe(t, passing.Addr(), helloTestBudget, HelloOptions{Samples: 1})
+	if res.Err != nil || res.Server.Kind != "RSPrimary" || !res.Server.Reachable {
+		t.Fatalf("err %v, server %+v", res.Err, res.Server)
+	}
+	if len(res.Answers) != 2 || res.Answers[0].Role() != "the error ShutdownInProgress (code 91)" || !res.Flapped() {
+		t.Errorf("answers %+v, flapped %v", res.Answers, res.Flapped())
+	}
+	for _, a := range res.Answers {
+		if a.Sent.IsZero() {
+			t.Errorf("answer %+v: no time sent", a)
+		}
+	}
+
+	staying := mongotest.StartFakeMongod(t, mongotest.Options{ExactHello: true})
+	staying.SetHello(mongotest.HelloSequence(shutdown))
+	res = probe(t, staying.Addr(), helloTestBudget, HelloOptions{Samples: 1})
+	var pe *ProbeError
+	if !errors.As(res.Err, &pe) || pe.Kind != ProbeCommandFailed || res.Flapped() || len(res.Answers) != 2 {
+		t.Errorf("err %v, flapped %v, answers %+v", res.Err, res.Flapped(), res.Answers)
+	}
+	if n := staying.Count("hello"); n != 2 {
+		t.Errorf("%d hellos, want the first and one more", n)
 	}
 }
