@@ -436,6 +436,14 @@ func (p *helloProbe) run(ctx context.Context) {
 	usable := p.res.BuildInfoErr == nil || isCommandError(p.res.BuildInfoErr)
 	for usable && len(p.res.RTTs) < samples && (limit == 0 || p.res.RoundTrips < limit) {
 		reply, rtt, err := p.command(ctx, p.helloName())
+		var pe *ProbeError
+		if errors.As(err, &pe) && pe.Kind == ProbeNotMongoDB {
+			// Junk after the replies so far: the driver's next read on
+			// such a connection gets it too.
+			p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Peer: pe.Peer, Err: pe.Err,
+				Detail: "answered " + p.helloName() + " and buildInfo, but its reply to the next " + p.helloName() + " is no MongoDB message: it " + pe.Detail})
+			return
+		}
 		if err != nil {
 			break
 		}

@@ -2,6 +2,7 @@ package wireprobe
 
 import (
 	"errors"
+	"net"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/wire"
 	"github.com/mongoconn/mongoconn/wireprobe/hellodoc"
 )
 
@@ -147,5 +149,31 @@ func TestProbeHelloAskedAgainAfterAnError(t *testing.T) {
 	}
 	if n := staying.Count("hello"); n != 2 {
 		t.Errorf("%d hellos, want the first and one more", n)
+	}
+}
+
+// Junk after valid hello and buildInfo replies, in place of the reply to
+// the next hello: not MongoDB either.
+func TestProbeHelloJunkAfterBuildInfo(t *testing.T) {
+	addr := listen(t, func(c net.Conn) {
+		for n := 0; ; n++ {
+			m, err := wire.ReadMessage(c, wire.MaxMessageSize)
+			if err != nil {
+				return
+			}
+			if n == 2 {
+				_, _ = c.Write([]byte(mongotest.JunkAfterHello))
+				return
+			}
+			_, _ = c.Write(wire.AppendMsg(nil, int32(100+n), m.Header.RequestID, 0, okReply(t)))
+		}
+	})
+	res := probe(t, addr, helloTestBudget, HelloOptions{})
+	var pe *ProbeError
+	if !errors.As(res.Err, &pe) || pe.Kind != ProbeNotMongoDB || !strings.Contains(pe.Detail, "next hello") {
+		t.Fatalf("err = %v, want not MongoDB after buildInfo", res.Err)
+	}
+	if f, ok := FindingForProbe(res.Err, addr); !ok || f.ID != catalogue.IDServerNotMongoDB {
+		t.Errorf("finding %s", f.ID)
 	}
 }
