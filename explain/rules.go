@@ -97,6 +97,15 @@ var exRules = sync.OnceValue(func() []exRule {
 
 		// --- server answers, but not as expected ---
 		{id: catalogue.IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)malformed message length: (-?\d+)|message length \((-?\d+)\) is (?:larger|less|greater) than|(?:reply|response) message length (-?\d+)|message length (-?\d+) is (?:invalid|larger|less)|invalid message (?:size|length):? ?(-?\d*)`), fn: exLengthRule},
+		// The Go driver's words for a hello reply it refuses
+		// (internal/driverutil.NewServerDescription).
+		{id: catalogue.IDServerNotMongoDB, conn: true, pattern: exRE(`expected (?:'([A-Za-z]+)'|legacy hello) to be ((?:a|an) [A-Za-z ]+?),? but (?:it's|found) a BSON ([A-Za-z0-9 -]+)`), fn: func(m *exMatch) exOutcome {
+			field := m.group(1)
+			if field == "" {
+				field = "ismaster"
+			}
+			return exOutcome{id: catalogue.IDServerNotMongoDB, facts: []string{fmt.Sprintf("the server answered hello with %s as a BSON %s, where the Go driver expects %s: it refuses the reply and marks the server Unknown", field, strings.TrimSpace(m.group(3)), m.group(2))}}
+		}},
 		{id: catalogue.IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)It looks like you are trying to access MongoDB over HTTP|unexpected (?:reply )?(?:message )?opcode|The responseTo \(\d+\) in the response does not match|Unexpected reply message opCode`)},
 		{id: catalogue.IDServerNotResponding, conn: true, pattern: exRE(`(?:read|write) tcp (\S+?)->(\S+?): i/o timeout`), fn: func(m *exMatch) exOutcome {
 			m.s.addAddr(m.group(2))
