@@ -402,7 +402,7 @@ func (p *helloProbe) run(ctx context.Context) {
 		return
 	}
 	p.res.RTTs = append(p.res.RTTs, rtt)
-	p.res.Answers = append(p.res.Answers, HelloAnswer{Kind: s.Kind, RTT: rtt, Sent: sent})
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Kind: p.answerKind(s.Kind), RTT: rtt, Sent: sent})
 	p.res.Server = s
 	p.res.Server.LegacyHello = p.legacy
 	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
@@ -447,7 +447,7 @@ func (p *helloProbe) run(ctx context.Context) {
 		if err != nil {
 			break
 		}
-		a := answerOf(reply, p.helloName(), rtt)
+		a := p.answerOf(reply, rtt)
 		a.Sent = p.sentAt
 		p.res.Answers = append(p.res.Answers, a)
 		if a.Err != nil {
@@ -483,7 +483,7 @@ func (p *helloProbe) helloAgain(ctx context.Context) (bson.Raw, time.Duration, b
 	if err != nil {
 		return nil, 0, false
 	}
-	if a := answerOf(reply, p.helloName(), rtt); a.Err != nil {
+	if a := p.answerOf(reply, rtt); a.Err != nil {
 		a.Sent = p.sentAt
 		p.res.Answers = append(p.res.Answers, a)
 		return nil, 0, false
@@ -492,18 +492,29 @@ func (p *helloProbe) helloAgain(ctx context.Context) (bson.Raw, time.Duration, b
 }
 
 // answerOf reads one more hello reply for Answers.
-func answerOf(reply bson.Raw, command string, rtt time.Duration) HelloAnswer {
+func (p *helloProbe) answerOf(reply bson.Raw, rtt time.Duration) HelloAnswer {
 	if ferr := hellodoc.OKField(reply); ferr != nil {
 		return HelloAnswer{Err: ferr, RTT: rtt}
 	}
-	if cerr := replyError(reply, command); cerr != nil {
+	if cerr := replyError(reply, p.helloName()); cerr != nil {
 		return HelloAnswer{Err: cerr, RTT: rtt}
 	}
 	s, err := hellodoc.Parse("", reply)
 	if err != nil {
 		return HelloAnswer{Err: err, RTT: rtt}
 	}
-	return HelloAnswer{Kind: s.Kind, RTT: rtt}
+	return HelloAnswer{Kind: p.answerKind(s.Kind), RTT: rtt}
+}
+
+// answerKind is the kind an answer gives the server, for Answers. Behind
+// a load balancer every answer is the load balancer's, whatever the
+// server behind it says (only the first hello asks it for its serviceId),
+// as the driver sees it.
+func (p *helloProbe) answerKind(kind string) string {
+	if p.opts.LoadBalanced {
+		return hellodoc.KindLoadBalancer
+	}
+	return kind
 }
 
 func isCommandError(err error) bool {

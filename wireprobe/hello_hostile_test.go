@@ -177,3 +177,16 @@ func TestProbeHelloJunkAfterBuildInfo(t *testing.T) {
 		t.Errorf("finding %s", f.ID)
 	}
 }
+
+// Behind a load balancer only the first hello asks for the serviceId: the
+// answers after it, without one, are the same load balancer, no flap.
+func TestProbeHelloLoadBalancedIsSteady(t *testing.T) {
+	lb := mongotest.StartFakeMongod(t, mongotest.Options{ExactHello: true})
+	first := bson.D{{Key: "msg", Value: "isdbgrid"}, {Key: "serviceId", Value: bson.NewObjectID()}, {Key: "ok", Value: 1.0}}
+	later := bson.D{{Key: "msg", Value: "isdbgrid"}, {Key: "ok", Value: 1.0}}
+	lb.SetHello(mongotest.HelloSequence(first, later, later))
+	res := probe(t, lb.Addr(), helloTestBudget, HelloOptions{LoadBalanced: true})
+	if res.Err != nil || res.Server.Kind != "LoadBalancer" || len(res.Answers) != DefaultHelloSamples || res.Flapped() {
+		t.Errorf("err %v, kind %s, answers %+v, flapped %v", res.Err, res.Server.Kind, res.Answers, res.Flapped())
+	}
+}
