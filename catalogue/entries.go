@@ -3,9 +3,10 @@ package catalogue
 import "github.com/mongoconn/mongoconn/report"
 
 // entries is the whole catalogue in the order of DESIGN.md: §4, then the
-// paths to a member (§9), then the client-side signatures (§10). Each
-// family keeps its entries in a file of its own.
-var entries = concat(coreEntries, valueEntries, pathEntries, signatureEntries)
+// paths to a member (§9), then the client-side signatures (§10), then the
+// ids DESIGN.md does not have yet (entries_extra.go). Each family keeps its
+// entries in a file of its own.
+var entries = concat(coreEntries, valueEntries, pathEntries, signatureEntries, extraEntries)
 
 func concat(groups ...[]Entry) []Entry {
 	var out []Entry
@@ -285,11 +286,16 @@ var coreEntries = []Entry{
 		Cause: "Something answers on the port, but not with MongoDB wire protocol messages: another service (an " +
 			"HTTP server, a proxy, PostgreSQL, Redis) uses that port, or the connection string points to the wrong " +
 			"port. A message length of 1347703880 is the text \"HTTP\" read as a number. The reverse mistake, an HTTP " +
-			"client talking to mongod, gets \"It looks like you are trying to access MongoDB over HTTP on the native driver port.\"",
+			"client talking to mongod, gets \"It looks like you are trying to access MongoDB over HTTP on the native driver port.\" " +
+			"A peer that frames its messages right but answers hello with a field of a type MongoDB never sends " +
+			"(maxWireVersion as a string, hosts as one string instead of a list, ok as text), or sends bytes that " +
+			"are no message after a valid reply, is refused by the drivers too: the Go driver marks it Unknown " +
+			"(\"expected 'maxWireVersion' to be an integer but it's a BSON string\") and never selects it.",
 		Fixes: []string{
 			"Check which process owns the port on the server: ss -ltnp | grep PORT (Linux) or lsof -iTCP:PORT -sTCP:LISTEN",
 			"Point the connection string at mongod's port: mongodb://host:27017/",
 			"Talk to MongoDB with a driver or mongosh, not with a browser or curl",
+			"If a proxy or a MongoDB-compatible server answers on the port, look at what it answers to hello (mongoconn -v discover shows the raw reply): each field must have the type MongoDB gives it",
 		},
 		Docs: []string{docWireProtocol, docConnString},
 	},

@@ -109,7 +109,7 @@ func TestAtlasAccessListNeverOnDNSOrSilence(t *testing.T) {
 	}
 	s.SetRcode("_mongodb._tcp.cluster0.abcde.mongodb.net", dns.RcodeServerFailure)
 	r := atlasDiagnose(t, s, "mongodb+srv://cluster0.abcde.mongodb.net/", atlasTestBudget)
-	if ids := reportIDs(r); slices.Contains(ids, catalogue.IDAtlasAccessList) || !slices.Contains(ids, catalogue.IDSRVNoRecords) {
+	if ids := reportIDs(r); slices.Contains(ids, catalogue.IDAtlasAccessList) || !slices.Contains(ids, catalogue.IDDNSNoAnswer) {
 		t.Errorf("SRV lookup failure: %s", findingsText(r))
 	}
 	s.SetRcode("_mongodb._tcp.cluster0.abcde.mongodb.net", 0)

@@ -42,14 +42,21 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 }
 
 // topoDiscover is the first half of discover, wire-check and tunnel-check:
-// the uri and dns stages, then discovery from the seeds that resolved. It
-// fills Report.Servers and Report.Topology and adds one check per probe.
-// It returns false when no seed could be probed.
+// the uri and dns stages, the tls stage when the string asks for TLS, then
+// discovery from the seeds that resolved (and completed TLS). It fills
+// Report.Servers and Report.Topology and adds one check per probe. It
+// returns false when no seed could be probed.
 func (x *run) topoDiscover(ctx context.Context) (*sdam.View, bool) {
 	x.uriStage()
 	seeds, ok := x.resolveSeeds(ctx)
 	if !ok || len(seeds) == 0 {
 		x.skip(report.StageHello, "no seed address to ask hello")
+		return nil, false
+	}
+	seeds, failedTLS := x.topoTLSSeeds(ctx, seeds)
+	defer x.topoTLSFailedServers(failedTLS)
+	if len(seeds) == 0 {
+		x.skip(report.StageHello, "no seed completed a usable TLS handshake")
 		return nil, false
 	}
 	return x.discoverFrom(ctx, seeds, 0), true
@@ -180,6 +187,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	}
 	ho.TLS = cfg
 	res := p.x.e.ProbeHello(ctx, addr, ho)
+	p.x.roles.probed(addr, res)
 	s := res.Server
 	s.Address = addr
 	c := report.Check{Stage: report.StageHello, Address: addr, DurationMs: p.x.since(start)}
@@ -226,7 +234,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		return s
 	}
 	if s.Version == "" && s.MaxWireVersion > 0 {
-		s.Version = wireprobe.ServerVersionForWire(s.MaxWireVersion)
+		s.Version = wireprobe.ServerVersionForReportedWire(s.MaxWireVersion)
 	}
 	c.Status = report.StatusPass
 	c.Summary = topoHelloSummary(s, res)
@@ -361,7 +369,7 @@ func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
 	} else if s.Version != "" {
 		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
 	}
-	fmt.Fprintf(&b, ", wire %s", wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion})
+	fmt.Fprintf(&b, ", wire %s", reportedWire(s))
 	switch {
 	case s.LegacyHello:
 		b.WriteString(" (legacy isMaster over OP_QUERY)")

@@ -39,6 +39,7 @@ func TopoFindings(v *sdam.View, u TopoURIs) ([]report.Finding, []report.Check) {
 	var cs []report.Check
 	cs = append(cs, topoSeedNameChecks(v)...)
 	cs = append(cs, topoLoadBalancerChecks(v)...)
+	cs = append(cs, topoDuplicateChecks(v)...)
 
 	reachableSeeds := v.ReachableSeeds()
 	if len(reachableSeeds) == 0 {

@@ -160,6 +160,9 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
 		if t, ok := dnsServerTrouble(srvErr, "SRV"); ok {
 			// The records were never seen: say so before anything about them.
+			if t.noAnswer {
+				f = catalogue.NewFinding(catalogue.IDDNSNoAnswer)
+			}
 			f.Title = t.title
 			f.Evidence = []string{redact.Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
 			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
@@ -393,6 +396,9 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 			}
 			f := catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsErrSummary(r.err)))
 			if t, ok := dnsServerTrouble(r.err, "A/AAAA"); ok {
+				if t.noAnswer {
+					f = catalogue.NewFinding(catalogue.IDDNSNoAnswer)
+				}
 				f.Title = t.title
 				f.Evidence = []string{redact.Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.sentence))}
 				f.Fixes = append([]string{t.fix(r.host, "A")}, f.Fixes...)
@@ -554,6 +560,11 @@ type dnsTrouble struct {
 	sentence string
 	server   string
 	system   bool
+	// noAnswer is set when no answer came at all (silence, an unreachable
+	// server, none configured, or an error instead of records): the
+	// finding is then dns.no-answer, not one about the records. A
+	// malformed answer is the business of its own id.
+	noAnswer bool
 }
 
 // dnsServerTrouble reports whether err is a lookup of a record type
@@ -564,7 +575,7 @@ func dnsServerTrouble(err error, record string) (dnsTrouble, bool) {
 	if !errors.As(err, &de) {
 		return dnsTrouble{}, false
 	}
-	t := dnsTrouble{server: de.Server, system: de.System}
+	t := dnsTrouble{server: de.Server, system: de.System, noAnswer: de.Kind != resolve.DNSBadAnswer}
 	who := "the DNS server " + de.Server
 	switch {
 	case de.Server == "" && de.System:

@@ -122,7 +122,7 @@ b.cluster0.example.test.             60 IN A   127.0.0.1
 		{"SRV server failure", okZone, func(s *mongotest.DNSServer) {
 			s.SetRcode("_mongodb._tcp.cluster0.example.test", dns.RcodeServerFailure)
 		}, "mongodb+srv://cluster0.example.test/",
-			want{ids: []string{catalogue.IDSRVNoRecords}, evidence: []string{"SERVFAIL"}}},
+			want{ids: []string{catalogue.IDDNSNoAnswer}, evidence: []string{"SERVFAIL"}}},
 		{"prose: localhost -> localhost.mongodb", "_mongodb._tcp.localhost. IN SRV 0 0 27017 localhost.mongodb.", nil,
 			"mongodb+srv://localhost/",
 			want{ids: []string{catalogue.IDSRVDomainMismatch}, evidence: []string{`"localhost.mongodb"`, `".localhost"`}}},

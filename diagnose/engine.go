@@ -154,6 +154,9 @@ type run struct {
 	primary bool
 	// stoppedIn is the stage in which a probe first saw the interrupt.
 	stoppedIn report.Stage
+
+	// roles gathers every hello answer of every server, for flapFindings.
+	roles roleLog
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -205,6 +208,7 @@ func (x *run) hasFinding(id string) bool {
 func (x *run) finish(okVerdict string) *report.Report {
 	x.awaitCompare()
 	x.closePath()
+	x.flapFindings()
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.envProxyHint()

@@ -17,13 +17,8 @@ import (
 // interrupt.
 
 // interruptFindingID is the id of the finding of an interrupted report
-// that observed no error before the signal. DESIGN.md §4 has no id for an
-// interrupt, and every id of the stage that was interrupted would be a
-// verdict on the deployment that was never reached; local.resources is
-// the one id that blames neither the network nor the server but this
-// machine, which is where a signal comes from. The finding's title, cause
-// and fix say what happened: an interrupt, not a lack of resources.
-const interruptFindingID = catalogue.IDLocalResources
+// that observed no error before the signal.
+const interruptFindingID = catalogue.IDRunInterrupted
 
 // bind gives the run the context of its whole command (to tell an
 // interrupt from the end of the budget) and whether ping --primary asked
@@ -124,14 +119,7 @@ func markInterrupted(r *report.Report, stage report.Stage, missing string) {
 		where = fmt.Sprintf("interrupted during the %s stage", stage)
 	}
 	if !r.HasErrors() {
-		f := catalogue.NewFinding(interruptFindingID, fmt.Sprintf("%s of %s: %s", where, r.Command, missing))
-		f.Title = "Interrupted before the command could finish"
-		f.Cause = "A signal (Ctrl-C, SIGINT or SIGTERM) stopped the command on this machine before it observed " +
-			"what it checks for. Nothing after that moment was seen, so the report neither says that the " +
-			"deployment works nor blames it: its checks show what was learned until then, and a check cut short " +
-			"by the signal says \"interrupted\"."
-		f.Fixes = []string{"Run the command again and let it finish; to stop a slow check sooner, give it a shorter --timeout instead of interrupting it"}
-		r.AddFinding(f)
+		r.AddFinding(catalogue.NewFinding(interruptFindingID, fmt.Sprintf("%s of %s: %s", where, r.Command, missing)))
 		r.Verdict = where + ": " + missing
 	} else if first := firstErrorTitle(r); first != "" {
 		r.Verdict = fmt.Sprintf("%s; found before: %s", where, lowerFirstWord(first))

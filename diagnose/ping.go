@@ -283,7 +283,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		return out
 	}
 	start := x.now()
-	topo := &topologyWatcher{}
+	topo := &topologyWatcher{roles: &x.roles}
 	conns := &closingDialer{d: x.e.dialer()}
 	defer context.AfterFunc(ctx, conns.closeAll)()
 	client, err := x.connect(ctx, uri, topo, conns)
@@ -386,6 +386,9 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 	}
 	if topo != nil {
 		o.SetServerMonitor(topo.monitor())
+		if topo.roles != nil {
+			o.SetPoolMonitor(topo.roles.poolMonitor())
+		}
 	}
 	// The TLS settings as the connection-string specification means them
 	// (tlsAllowInvalidHostnames and tlsAllowInvalidCertificates included,
@@ -409,20 +412,26 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 	return mongo.Connect(o)
 }
 
-// topologyWatcher keeps the driver's latest view of the topology.
+// topologyWatcher keeps the driver's latest view of the topology, and
+// gives roles (when set) the roles the driver's monitor hears.
 type topologyWatcher struct {
-	mu   sync.Mutex
-	desc event.TopologyDescription
+	mu    sync.Mutex
+	desc  event.TopologyDescription
+	roles *roleLog
 }
 
 func (w *topologyWatcher) monitor() *event.ServerMonitor {
-	return &event.ServerMonitor{
+	m := &event.ServerMonitor{
 		TopologyDescriptionChanged: func(ev *event.TopologyDescriptionChangedEvent) {
 			w.mu.Lock()
 			w.desc = ev.NewDescription
 			w.mu.Unlock()
 		},
 	}
+	if w.roles != nil {
+		w.roles.monitor(m)
+	}
+	return m
 }
 
 func (w *topologyWatcher) last() event.TopologyDescription {
@@ -440,8 +449,8 @@ func (x *run) setServers(desc event.TopologyDescription) {
 			Address:        s.Addr.String(),
 			Kind:           s.Kind,
 			SetName:        s.SetName,
-			MinWireVersion: s.MinWireVersion,
-			MaxWireVersion: s.MaxWireVersion,
+			MinWireVersion: int64(s.MinWireVersion),
+			MaxWireVersion: int64(s.MaxWireVersion),
 			Hosts:          s.Hosts,
 			Passives:       s.Passives,
 			Arbiters:       s.Arbiters,

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -138,8 +139,13 @@ func TestSRVTarget(t *testing.T) {
 }
 
 // TestEngineSRVDNSServerFails: when the DNS server itself does not answer
-// (nothing listens, REFUSED, SERVFAIL), the verdict and the evidence name
-// that server instead of claiming that the records do not exist.
+// (nothing listens, silence, REFUSED, SERVFAIL), the finding is
+// dns.no-answer, and the verdict and the evidence name that server instead
+// of claiming that the records, or the name, do not exist.
+// silentDNSBudget is the whole budget of a lookup to a DNS server that
+// never answers: the verdict is the same however long it waits.
+const silentDNSBudget = 300 * time.Millisecond
+
 func TestEngineSRVDNSServerFails(t *testing.T) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
@@ -157,14 +163,18 @@ func TestEngineSRVDNSServerFails(t *testing.T) {
 		verdict  string // after "dns stage failed: the DNS server ADDR"
 		evidence string // after "the DNS server ADDR (named with --dns-server)"
 	}{
-		{"nothing listens: SRV", nil, true, "mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords,
+		{"nothing listens: SRV", nil, true, "mongodb+srv://c0.example.test/", catalogue.IDDNSNoAnswer,
 			" refused the connection (nothing listens there): the SRV query got no answer", " refused the connection"},
-		{"nothing listens: host name", nil, true, "mongodb://db.example.test/", catalogue.IDDNSNoSuchHost,
+		{"nothing listens: host name", nil, true, "mongodb://db.example.test/", catalogue.IDDNSNoAnswer,
 			" refused the connection (nothing listens there): the A/AAAA query got no answer", " refused the connection"},
+		{"silent: SRV", func(s *mongotest.DNSServer) { s.SetUnresponsive(true) }, false,
+			"mongodb+srv://c0.example.test/", catalogue.IDDNSNoAnswer, " did not answer the SRV query", " did not answer in time"},
+		{"silent: host name", func(s *mongotest.DNSServer) { s.SetUnresponsive(true) }, false,
+			"mongodb://db.example.test/", catalogue.IDDNSNoAnswer, " did not answer the A/AAAA query", " did not answer in time"},
 		{"REFUSED", func(s *mongotest.DNSServer) { s.SetRcode("_mongodb._tcp.c0.example.test", dns.RcodeRefused) }, false,
-			"mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords, " refused the SRV query", " answered REFUSED instead of records"},
+			"mongodb+srv://c0.example.test/", catalogue.IDDNSNoAnswer, " refused the SRV query", " answered REFUSED instead of records"},
 		{"SERVFAIL", func(s *mongotest.DNSServer) { s.SetRcode("_mongodb._tcp.c0.example.test", dns.RcodeServerFailure) }, false,
-			"mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords, " answered the SRV query with SERVFAIL", " answered SERVFAIL instead of records"},
+			"mongodb+srv://c0.example.test/", catalogue.IDDNSNoAnswer, " answered the SRV query with SERVFAIL", " answered SERVFAIL instead of records"},
 		{"NXDOMAIN keeps the catalogue's words", func(*mongotest.DNSServer) {}, false,
 			"mongodb+srv://c0.example.test/", catalogue.IDSRVNoRecords, "", ""},
 	}
@@ -175,6 +185,9 @@ func TestEngineSRVDNSServerFails(t *testing.T) {
 				c.setup(s)
 			}
 			e := dnsTestEngine(s)
+			if strings.HasPrefix(c.name, "silent") {
+				e.Timeout = silentDNSBudget
+			}
 			server := s.Addr
 			if c.dead {
 				server = dead
@@ -184,7 +197,7 @@ func TestEngineSRVDNSServerFails(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.OK || len(r.Findings) != 1 || r.Findings[0].ID != c.id {
+			if r.OK || len(r.Findings) != 1 || r.Findings[0].ID != c.id || r.HasFinding(catalogue.IDDNSNoSuchHost) != (c.id == catalogue.IDDNSNoSuchHost) {
 				t.Fatalf("ok=%v findings=%v\n%s", r.OK, dnsFindingIDs(r), dnsDump(r))
 			}
 			f := r.Findings[0]

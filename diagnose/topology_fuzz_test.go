@@ -23,7 +23,7 @@ func FuzzTopoFindings(f *testing.F) {
 		list := strings.Split(hosts, ",")
 		reply := func(addr string) report.Server {
 			return report.Server{Kind: kinds[int(kind)%len(kinds)], SetName: setName, Me: me, Hosts: list, Primary: prim,
-				MaxWireVersion: int32(kind), ElectionID: setName, SetVersion: int64(kind)}
+				MaxWireVersion: int64(kind), ElectionID: setName, SetVersion: int64(kind)}
 		}
 		probe := func(_ context.Context, addr string) report.Server {
 			s := reply(addr)

@@ -11,6 +11,7 @@ import (
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/wireprobe"
+	"github.com/mongoconn/mongoconn/wireprobe/hellodoc"
 	"go.mongodb.org/mongo-driver/v2/version"
 )
 
@@ -64,8 +65,7 @@ func (x *run) wireFindings(v *sdam.View, all bool) int {
 	servers := wireServers(v)
 	var tooOld, tooNew []report.Server
 	for _, s := range servers {
-		r := wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion}
-		compat := wireprobe.CheckWire(r, drv)
+		compat := wireprobe.CheckWire(wireprobe.DriverWire(s), drv)
 		switch compat {
 		case wireprobe.WireServerTooOld:
 			tooOld = append(tooOld, s)
@@ -93,13 +93,16 @@ func (x *run) wireFindings(v *sdam.View, all bool) int {
 // wireSummary is one line about a server's wire range: its version, what
 // this tool's driver makes of it, and which driver releases can talk to it.
 func wireSummary(s report.Server, compat wireprobe.WireCompat, drv wireprobe.WireRange) string {
-	r := wireprobe.WireRange{Min: s.MinWireVersion, Max: s.MaxWireVersion}
+	r := wireprobe.DriverWire(s)
 	ver := s.Version
 	if ver == "" {
-		ver = wireprobe.ServerVersionForWire(s.MaxWireVersion)
+		ver = wireprobe.ServerVersionForReportedWire(s.MaxWireVersion)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "MongoDB %s, wire %s", ver, r)
+	fmt.Fprintf(&b, "MongoDB %s, wire %s", ver, reportedWire(s))
+	if wireTruncated(s) {
+		fmt.Fprintf(&b, " (the Go driver keeps 32 bits of each and reads %s)", r)
+	}
 	if s.LegacyHello {
 		b.WriteString(" (answered isMaster over OP_QUERY only)")
 	}
@@ -126,23 +129,23 @@ func wireTooOldFinding(servers []report.Server, drv wireprobe.WireRange) report.
 	var ev []string
 	oldest := servers[0]
 	for _, s := range servers {
-		ev = append(ev, fmt.Sprintf("server at %s reports wire version %d, but this version of the Go driver requires at least %d (MongoDB %s)",
-			s.Address, s.MaxWireVersion, drv.Min, wireprobe.LinkedDriverMinServer()))
-		if s.MaxWireVersion < oldest.MaxWireVersion {
+		ev = append(ev, fmt.Sprintf("server at %s reports wire version %s, but this version of the Go driver requires at least %d (MongoDB %s)",
+			s.Address, wireAsRead(s.MaxWireVersion), drv.Min, wireprobe.LinkedDriverMinServer()))
+		if wireprobe.DriverWire(s).Max < wireprobe.DriverWire(oldest).Max {
 			oldest = s
 		}
 	}
 	f := catalogue.NewFinding(catalogue.IDWireServerTooOld, ev...)
 	ver := oldest.Version
 	if ver == "" {
-		ver = wireprobe.ServerVersionForWire(oldest.MaxWireVersion)
+		ver = wireprobe.ServerVersionForReportedWire(oldest.MaxWireVersion)
 	}
+	r := wireprobe.DriverWire(oldest)
 	upgrade := fmt.Sprintf("Upgrade the server to MongoDB %s or newer (it runs %s)", wireprobe.LinkedDriverMinServer(), ver)
-	if path := upgradePath(oldest.MaxWireVersion, drv.Min); len(path) > 1 {
+	if path := upgradePath(r.Max, drv.Min); len(path) > 1 {
 		upgrade += "; upgrade one release at a time: " + strings.Join(path, " → ")
 	}
 	fixes := []string{upgrade}
-	r := wireprobe.WireRange{Min: oldest.MinWireVersion, Max: oldest.MaxWireVersion}
 	var pins []string
 	for _, d := range wireprobe.DriverNames() {
 		if rel, ok := wireprobe.NewestSupporting(d, r); ok {
@@ -150,7 +153,7 @@ func wireTooOldFinding(servers []report.Server, drv wireprobe.WireRange) report.
 		}
 	}
 	if len(pins) > 0 {
-		fixes = append(fixes, fmt.Sprintf("Or keep the server and pin a driver release that still speaks wire %d: %s", oldest.MaxWireVersion, strings.Join(pins, "; ")))
+		fixes = append(fixes, fmt.Sprintf("Or keep the server and pin a driver release that still speaks wire %d: %s", r.Max, strings.Join(pins, "; ")))
 	} else {
 		fixes = append(fixes, fmt.Sprintf("No release of the Go, PyMongo, Node.js or Java drivers speaks wire %s: the server must be upgraded", r))
 	}
@@ -164,14 +167,14 @@ func wireTooNewFinding(servers []report.Server, drv wireprobe.WireRange) report.
 	var ev []string
 	newest := servers[0]
 	for _, s := range servers {
-		ev = append(ev, fmt.Sprintf("server at %s requires wire version %d, but this version of the Go driver only supports up to %d",
-			s.Address, s.MinWireVersion, drv.Max))
-		if s.MinWireVersion > newest.MinWireVersion {
+		ev = append(ev, fmt.Sprintf("server at %s requires wire version %s, but this version of the Go driver only supports up to %d",
+			s.Address, wireAsRead(s.MinWireVersion), drv.Max))
+		if wireprobe.DriverWire(s).Min > wireprobe.DriverWire(newest).Min {
 			newest = s
 		}
 	}
 	f := catalogue.NewFinding(catalogue.IDWireServerTooNew, ev...)
-	r := wireprobe.WireRange{Min: newest.MinWireVersion, Max: newest.MaxWireVersion}
+	r := wireprobe.DriverWire(newest)
 	var pins []string
 	for _, d := range wireprobe.DriverNames() {
 		if rel, ok := wireprobe.NewestSupporting(d, r); ok {
@@ -180,9 +183,9 @@ func wireTooNewFinding(servers []report.Server, drv wireprobe.WireRange) report.
 	}
 	var fixes []string
 	if len(pins) > 0 {
-		fixes = append(fixes, fmt.Sprintf("Upgrade the driver to a release that speaks wire %d: %s", newest.MinWireVersion, strings.Join(pins, "; ")))
+		fixes = append(fixes, fmt.Sprintf("Upgrade the driver to a release that speaks wire %d: %s", r.Min, strings.Join(pins, "; ")))
 	} else {
-		fixes = append(fixes, fmt.Sprintf("Upgrade the driver: no release known to this tool speaks wire %d yet; check the driver's compatibility table", newest.MinWireVersion))
+		fixes = append(fixes, fmt.Sprintf("Upgrade the driver: no release known to this tool speaks wire %d yet; check the driver's compatibility table", r.Min))
 	}
 	fixes = append(fixes, fmt.Sprintf("Or run a server release this driver speaks: MongoDB %s or older (wire %d)", wireprobe.ServerVersionForWire(drv.Max), drv.Max))
 	f.Fixes = fixes // specific to these servers; they replace the catalogue's generic ones
@@ -207,4 +210,27 @@ func upgradePath(from, to int32) []string {
 		out = append(out, wireprobe.ServerVersionForWire(to))
 	}
 	return out
+}
+
+// reportedWire formats a server's wire range as it sent it, exactly.
+func reportedWire(s report.Server) string {
+	if s.MinWireVersion == s.MaxWireVersion {
+		return fmt.Sprintf("%d", s.MinWireVersion)
+	}
+	return fmt.Sprintf("%d–%d", s.MinWireVersion, s.MaxWireVersion)
+}
+
+// wireTruncated reports whether the driver reads either end of a server's
+// wire range as another number (it keeps 32 bits).
+func wireTruncated(s report.Server) bool {
+	return hellodoc.Truncated(s.MinWireVersion) || hellodoc.Truncated(s.MaxWireVersion)
+}
+
+// wireAsRead is a wire version as sent and, when the driver reads it as
+// another number, what it reads.
+func wireAsRead(w int64) string {
+	if !hellodoc.Truncated(w) {
+		return fmt.Sprintf("%d", w)
+	}
+	return fmt.Sprintf("%d, which does not fit in 32 bits: the Go driver keeps its low 32 bits and reads %d", w, int32(w))
 }

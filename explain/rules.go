@@ -66,10 +66,14 @@ var exRules = sync.OnceValue(func() []exRule {
 			return exOutcome{id: catalogue.IDSRVTXTOptionNotAllowed, facts: facts}
 		}},
 		{id: catalogue.IDSRVMultipleTXT, pattern: exRE(`(?i)multiple records from TXT|multiple text records|only one TXT record|multiple TXT records|more than one TXT record`)},
-		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)dial udp (\S+?):53: connect: connection refused`), fn: func(m *exMatch) exOutcome {
-			return exOutcome{id: catalogue.IDDNSNoSuchHost, facts: []string{fmt.Sprintf("the DNS server %s refused the query: no name can be resolved", m.group(1))}}
+		// A DNS server that gives no answer says nothing about the name.
+		{id: catalogue.IDDNSNoAnswer, conn: true, pattern: exRE(`(?i)dial udp (\S+?):53: connect: connection refused`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{fmt.Sprintf("the DNS server %s refused the query: no name can be resolved through it", m.group(1))}}
 		}},
-		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)lookup (\S+?)(?: on \S+?)?: (no such host|server misbehaving|Temporary failure in name resolution|no answer from DNS server)`), fn: exHostRule(1)},
+		{id: catalogue.IDDNSNoAnswer, conn: true, pattern: exRE(`(?i)lookup (\S+?) on (\S+?): (?:read udp \S+?: i/o timeout|server misbehaving|no answer from DNS server)`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{fmt.Sprintf("the DNS server %s gave no answer for %s: whether the name exists is unknown", strings.TrimSuffix(m.group(2), ":"), exCleanHost(m.group(1)))}}
+		}},
+		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)lookup (\S+?)(?: on \S+?)?: (no such host|Temporary failure in name resolution)`), fn: exHostRule(1)},
 		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(?i)getaddrinfo (?:ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL) (\S+)`), fn: exHostRule(1)},
 		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`(` + exHostChars + `):(\d+): \[Errno (?:-2|-3|-5|8|7|11001|11002|11004)\] (?:Name or service not known|Temporary failure in name resolution|No address associated with hostname|nodename nor servname provided, or not known|getaddrinfo failed|Name does not resolve)`), fn: exHostRule(1)},
 		{id: catalogue.IDDNSNoSuchHost, conn: true, pattern: exRE(`UnknownHostException: (\S+)`), fn: exHostRule(1)},
@@ -93,6 +97,15 @@ var exRules = sync.OnceValue(func() []exRule {
 
 		// --- server answers, but not as expected ---
 		{id: catalogue.IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)malformed message length: (-?\d+)|message length \((-?\d+)\) is (?:larger|less|greater) than|(?:reply|response) message length (-?\d+)|message length (-?\d+) is (?:invalid|larger|less)|invalid message (?:size|length):? ?(-?\d*)`), fn: exLengthRule},
+		// The Go driver's words for a hello reply it refuses
+		// (internal/driverutil.NewServerDescription).
+		{id: catalogue.IDServerNotMongoDB, conn: true, pattern: exRE(`expected (?:'([A-Za-z]+)'|legacy hello) to be ((?:a|an) [A-Za-z ]+?),? but (?:it's|found) a BSON ([A-Za-z0-9 -]+)`), fn: func(m *exMatch) exOutcome {
+			field := m.group(1)
+			if field == "" {
+				field = "ismaster"
+			}
+			return exOutcome{id: catalogue.IDServerNotMongoDB, facts: []string{fmt.Sprintf("the server answered hello with %s as a BSON %s, where the Go driver expects %s: it refuses the reply and marks the server Unknown", field, strings.TrimSpace(m.group(3)), m.group(2))}}
+		}},
 		{id: catalogue.IDServerNotMongoDB, conn: true, pattern: exRE(`(?i)It looks like you are trying to access MongoDB over HTTP|unexpected (?:reply )?(?:message )?opcode|The responseTo \(\d+\) in the response does not match|Unexpected reply message opCode`)},
 		{id: catalogue.IDServerNotResponding, conn: true, pattern: exRE(`(?:read|write) tcp (\S+?)->(\S+?): i/o timeout`), fn: func(m *exMatch) exOutcome {
 			m.s.addAddr(m.group(2))

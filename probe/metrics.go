@@ -85,7 +85,7 @@ func probeRegistry(res *result, duration time.Duration) *prometheus.Registry {
 			up.WithLabelValues(addr).Set(boolValue(s.Up))
 			if s.Answered {
 				rtt.WithLabelValues(addr).Set(s.RTT.Seconds())
-				info.WithLabelValues(addr, label(s.Kind), label(s.SetName), label(s.Version), strconv.Itoa(int(s.MaxWireVersion))).Set(1)
+				info.WithLabelValues(addr, label(s.Kind), label(s.SetName), label(s.Version), strconv.FormatInt(s.MaxWireVersion, 10)).Set(1)
 			}
 		}
 	}

@@ -58,7 +58,7 @@ type serverResult struct {
 	Kind           string
 	SetName        string
 	Version        string
-	MaxWireVersion int32
+	MaxWireVersion int64
 }
 
 // primaryAnswered reports whether a replica-set primary answered.

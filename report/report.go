@@ -79,14 +79,16 @@ type Finding struct {
 }
 
 // Server is what a member of the deployment said about itself (or why it
-// said nothing).
+// said nothing). MinWireVersion and MaxWireVersion are the numbers as the
+// server sent them, whatever their numeric BSON type: the Go driver keeps
+// only their low 32 bits (wireprobe.DriverWire says what it reads).
 type Server struct {
 	Address         string            `json:"address"`
 	Kind            string            `json:"kind"`
 	SetName         string            `json:"setName"`
 	Version         string            `json:"version"`
-	MinWireVersion  int32             `json:"minWireVersion"`
-	MaxWireVersion  int32             `json:"maxWireVersion"`
+	MinWireVersion  int64             `json:"minWireVersion"`
+	MaxWireVersion  int64             `json:"maxWireVersion"`
 	Me              string            `json:"me"`
 	Hosts           []string          `json:"hosts"`
 	Passives        []string          `json:"passives,omitempty"`

@@ -74,20 +74,74 @@ func OptionsFrom(cs *connstring.ConnString) Options {
 	return o
 }
 
-// Canonical is the driver's canonical form of a host:port: lower case,
-// default port 27017 (mongo/address.Address.Canonicalize).
+// Canonical is the canonical form of a host:port: lower case, default
+// port 27017, as the driver's (mongo/address.Address.Canonicalize), and
+// without the trailing dot of an absolute DNS name, which the driver
+// keeps. "db.example.net." and "db.example.net" are one DNS name: they
+// resolve to the same addresses and reach the same server, which answers
+// hello under one name (me). The driver monitors such a member twice, as
+// two servers that take turns at being the primary; listing it twice
+// would show two members where there is one, so it is one member here,
+// and DuplicateSpellings tells what the driver does with the list.
 func Canonical(a string) string {
 	s := strings.ToLower(strings.TrimSpace(a))
 	if s == "" || strings.HasSuffix(s, ".sock") {
 		return s
 	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
 		if strings.Count(s, ":") > 1 && !strings.HasPrefix(s, "[") { // bare IPv6
 			return "[" + s + "]:27017"
 		}
-		return s + ":27017"
+		host, port = s, "27017"
+	}
+	if h := strings.TrimSuffix(host, "."); h != "" && !strings.Contains(h, ":") {
+		host = h
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// DriverCanonical is the driver's own canonical form of a host:port
+// (mongo/address.Address.Canonicalize): lower case, default port 27017,
+// a trailing dot kept.
+func DriverCanonical(a string) string {
+	s := strings.ToLower(a)
+	if s == "" || strings.HasSuffix(s, "sock") {
+		return a
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil && strings.Contains(err.Error(), "missing port in address") {
+		s += ":27017"
 	}
 	return s
+}
+
+// DuplicateSpellings lists, for each member a server's hello names under
+// more than one spelling that the driver keeps apart (a trailing dot), the
+// spellings as written, the first one first. Spellings the driver itself
+// merges (case, the default port) are no duplicates to it.
+func DuplicateSpellings(s report.Server) [][]string {
+	byMember := map[string][]string{}
+	var order []string
+	for _, l := range [][]string{s.Hosts, s.Passives, s.Arbiters} {
+		for _, h := range l {
+			c := Canonical(h)
+			if _, ok := byMember[c]; !ok {
+				order = append(order, c)
+			}
+			byMember[c] = append(byMember[c], h)
+		}
+	}
+	var out [][]string
+	for _, c := range order {
+		driver := map[string]bool{}
+		for _, h := range byMember[c] {
+			driver[DriverCanonical(h)] = true
+		}
+		if len(driver) > 1 {
+			out = append(out, byMember[c])
+		}
+	}
+	return out
 }
 
 // MembersOf lists the hosts, passives and arbiters a server advertises, in
@@ -391,7 +445,7 @@ func (s *Topology) updateRSFromPrimary(srv report.Server) {
 func (s *Topology) transferElection(srv report.Server) bool {
 	cmp := strings.Compare(strings.ToLower(srv.ElectionID), s.maxElectionID)
 	stale := false
-	if srv.MaxWireVersion >= 17 { // 6.0+: electionId first, then setVersion
+	if int32(srv.MaxWireVersion) >= 17 { // 6.0+ (as the driver reads it, 32 bits): electionId first, then setVersion
 		stale = cmp < 0 || (cmp == 0 && srv.SetVersion < s.maxSetVersion)
 	} else if srv.SetVersion != 0 && srv.ElectionID != "" {
 		stale = cmp < 0 || s.maxSetVersion > srv.SetVersion

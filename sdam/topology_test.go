@@ -349,11 +349,52 @@ func TestTopoCanonicalAddr(t *testing.T) {
 		"::1":                     "[::1]:27017",
 		"/tmp/mongodb-27017.sock": "/tmp/mongodb-27017.sock",
 		"":                        "",
+		"db.example.net.:27017":   "db.example.net:27017",
+		"DB.Example.Net.":         "db.example.net:27017",
+		"127.0.0.1":               "127.0.0.1:27017",
 	}
 	for in, want := range cases {
 		if got := sdam.Canonical(in); got != want {
 			t.Errorf("topoCanonical(%q) = %q, want %q", in, got, want)
 		}
+	}
+	for in, want := range map[string]string{
+		"DB.Example.Net":        "db.example.net:27017",
+		"db.example.net.:27017": "db.example.net.:27017",
+		"/tmp/m.sock":           "/tmp/m.sock",
+	} {
+		if got := sdam.DriverCanonical(in); got != want {
+			t.Errorf("DriverCanonical(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// One member under every spelling: one member to discovery, and the
+// spellings the driver keeps apart (the trailing dot) are named; those it
+// merges itself (case, the default port) are not.
+func TestTopoDuplicateSpellings(t *testing.T) {
+	const seed = "db.dup.test:27017"
+	hosts := []string{seed, "DB.DUP.TEST:27017", "db.dup.test.:27017", "db.dup.test", "other.test:27017"}
+	primary := report.Server{Kind: sdam.KindRSPrimary, SetName: "rs0", Me: seed, Primary: seed, Hosts: hosts, MaxWireVersion: 21}
+	v := sdam.Discover(context.Background(), sdam.Options{SetName: "rs0"}, []string{seed}, func(_ context.Context, addr string) report.Server {
+		if sdam.Canonical(addr) != seed {
+			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "refused"}
+		}
+		s := primary
+		s.Address, s.Reachable = addr, true
+		return s
+	})
+	if len(v.Members) != 2 || v.Members[0].Address != seed || v.Members[1].Address != "other.test:27017" {
+		t.Errorf("members %+v", v.Members)
+	}
+	dups := sdam.DuplicateSpellings(primary)
+	if len(dups) != 1 || len(dups[0]) != 4 || dups[0][2] != "db.dup.test.:27017" {
+		t.Errorf("duplicates %q", dups)
+	}
+	noDot := primary
+	noDot.Hosts = []string{seed, "DB.DUP.TEST", "db.dup.test"}
+	if dups := sdam.DuplicateSpellings(noDot); len(dups) != 0 {
+		t.Errorf("spellings the driver merges reported: %q", dups)
 	}
 }
 
@@ -372,7 +413,7 @@ func FuzzTopoDiscover(f *testing.F) {
 		list := strings.Split(hosts, ",")
 		reply := func(addr string) report.Server {
 			return report.Server{Kind: kinds[int(kind)%len(kinds)], SetName: setName, Me: me, Hosts: list, Primary: prim,
-				MaxWireVersion: int32(kind), ElectionID: setName, SetVersion: int64(kind)}
+				MaxWireVersion: int64(kind), ElectionID: setName, SetVersion: int64(kind)}
 		}
 		probe := func(_ context.Context, addr string) report.Server {
 			s := reply(addr)

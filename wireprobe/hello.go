@@ -28,6 +28,7 @@ import (
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe/hellodoc"
 )
 
 // Hello probe limits. The probe speaks the wire protocol itself (not
@@ -132,6 +133,11 @@ type HelloResult struct {
 	SASLAnswers []SASLAnswer
 	// RTTs are the timed hello round trips; Server.RTTMs is their mean.
 	RTTs []time.Duration
+	// Answers are the server's answers to every hello of the probe, in
+	// order: the first, then those timed for the RTT. A healthy server
+	// gives the same kind each time; a member that flaps between roles
+	// does not (see Flapped).
+	Answers []HelloAnswer
 	// RoundTrips counts the requests sent (each one waits for a reply).
 	RoundTrips int
 	// Command is the command the server answered: "hello", or "isMaster"
@@ -147,6 +153,50 @@ type HelloResult struct {
 	// BuildInfoErr says why buildInfo gave no version (a *CommandError or
 	// a *ProbeError); Server.Version is then empty.
 	BuildInfoErr error
+}
+
+// HelloAnswer is how the server answered one hello of the probe.
+type HelloAnswer struct {
+	// Kind is the kind the reply gives the server (hellodoc.Parse); ""
+	// when the server answered with an error or a reply the driver
+	// refuses.
+	Kind string
+	// Err is the server's error answer (a *CommandError) or why the
+	// driver refuses the reply (a *hellodoc.FieldError).
+	Err error
+	// RTT is the round trip of this hello.
+	RTT time.Duration
+	// Sent is when the hello was written (wall clock), to order the
+	// answers with what other clients saw of the same server.
+	Sent time.Time
+}
+
+// Role names the answer: its kind, or the error the server answered with.
+func (a HelloAnswer) Role() string {
+	var ce *CommandError
+	switch {
+	case a.Err == nil:
+		return a.Kind
+	case errors.As(a.Err, &ce) && ce.CodeName != "":
+		return fmt.Sprintf("the error %s (code %d)", ce.CodeName, ce.Code)
+	case errors.As(a.Err, &ce) && ce.Code != 0:
+		return fmt.Sprintf("an error (code %d)", ce.Code)
+	case errors.As(a.Err, &ce):
+		return "an error"
+	}
+	return "a reply the Go driver refuses"
+}
+
+// Flapped reports whether the server's answers to the probe's hellos gave
+// it more than one role: primary, then secondary, then an error, all
+// within the few milliseconds of one probe. No election is that fast.
+func (r HelloResult) Flapped() bool {
+	for _, a := range r.Answers[min(1, len(r.Answers)):] {
+		if a.Role() != r.Answers[0].Role() {
+			return true
+		}
+	}
+	return false
 }
 
 // ProbeErrorKind classifies why a probe failed.
@@ -224,7 +274,7 @@ type ProbeError struct {
 // Error says which address failed and why, with secrets redacted.
 func (e *ProbeError) Error() string {
 	s := e.Addr + ": " + e.Detail
-	if e.Err != nil {
+	if e.Err != nil && !strings.Contains(e.Detail, e.Err.Error()) {
 		s += " (" + e.Err.Error() + ")"
 	}
 	return redact.Redact(s)
@@ -326,21 +376,45 @@ func (p *helloProbe) run(ctx context.Context) {
 		p.fail(err)
 		return
 	}
+	p.res.Command = p.helloName()
+	if p.opts.Verbose {
+		p.res.Hello = reply
+	}
+	// The driver reads ok first (a number, whatever its type), then
+	// every field of the reply, and refuses it at the first field of a
+	// type it does not accept: such a server is not MongoDB to it.
+	if ferr := hellodoc.OKField(reply); ferr != nil {
+		p.refused(ferr)
+		return
+	}
+	sent := p.sentAt
 	if cerr := replyError(reply, p.helloName()); cerr != nil {
-		p.fail(&ProbeError{Kind: ProbeCommandFailed, Addr: p.addr, Detail: "the server answered " + p.helloName() + " with an error", Err: cerr})
-		p.res.Server.Reachable = true // it answered, only not with ok:1
+		p.res.Answers = append(p.res.Answers, HelloAnswer{Err: cerr, RTT: rtt, Sent: sent})
+		// Asked once more: an error that passes at once is a member
+		// changing its state between two hellos, which Answers shows.
+		again, artt, ok := p.helloAgain(ctx)
+		if !ok {
+			p.fail(&ProbeError{Kind: ProbeCommandFailed, Addr: p.addr, Detail: "the server answered " + p.helloName() + " with an error", Err: cerr})
+			p.res.Server.Reachable = true // it answered, only not with ok:1
+			return
+		}
+		reply, rtt, sent = again, artt, p.sentAt
+		if p.opts.Verbose {
+			p.res.Hello = reply
+		}
+	}
+	s, perr := hellodoc.Parse(p.addr, reply)
+	if perr != nil {
+		p.refused(perr)
 		return
 	}
 	p.res.RTTs = append(p.res.RTTs, rtt)
-	p.res.Server = serverFromHello(p.addr, reply)
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Kind: p.answerKind(s.Kind), RTT: rtt, Sent: sent})
+	p.res.Server = s
 	p.res.Server.LegacyHello = p.legacy
-	p.res.Command = p.helloName()
 	p.res.SASLSupportedMechs = helloStrings(reply, "saslSupportedMechs")
 	if q := p.opts.SASLSupportedMechs; q != "" {
 		p.res.SASLAnswers = append(p.res.SASLAnswers, saslAnswerOf(q, reply))
-	}
-	if p.opts.Verbose {
-		p.res.Hello = reply
 	}
 	for _, q := range p.opts.MoreSASLSupportedMechs {
 		reply, err := p.saslHello(ctx, q)
@@ -350,8 +424,17 @@ func (p *helloProbe) run(ctx context.Context) {
 		p.res.SASLAnswers = append(p.res.SASLAnswers, saslAnswerOf(q, reply))
 	}
 
-	if bi, _, err := p.command(ctx, "buildInfo"); err != nil {
-		p.res.BuildInfoErr = err
+	bi, _, berr := p.command(ctx, "buildInfo")
+	var bpe *ProbeError
+	if errors.As(berr, &bpe) && bpe.Kind == ProbeNotMongoDB {
+		// A valid hello followed by bytes that are no MongoDB message:
+		// the driver's next message on the connection gets them too.
+		p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Peer: bpe.Peer, Err: bpe.Err,
+			Detail: "answered " + p.helloName() + ", but its reply to the next command (buildInfo) is no MongoDB message: it " + bpe.Detail})
+		return
+	}
+	if berr != nil {
+		p.res.BuildInfoErr = berr
 	} else if cerr := replyError(bi, "buildInfo"); cerr != nil {
 		p.res.BuildInfoErr = cerr
 	} else {
@@ -370,7 +453,21 @@ func (p *helloProbe) run(ctx context.Context) {
 	usable := p.res.BuildInfoErr == nil || isCommandError(p.res.BuildInfoErr)
 	for usable && len(p.res.RTTs) < samples && (limit == 0 || p.res.RoundTrips < limit) {
 		reply, rtt, err := p.command(ctx, p.helloName())
-		if err != nil || replyError(reply, p.helloName()) != nil {
+		var pe *ProbeError
+		if errors.As(err, &pe) && pe.Kind == ProbeNotMongoDB {
+			// Junk after the replies so far: the driver's next read on
+			// such a connection gets it too.
+			p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Peer: pe.Peer, Err: pe.Err,
+				Detail: "answered " + p.helloName() + " and buildInfo, but its reply to the next " + p.helloName() + " is no MongoDB message: it " + pe.Detail})
+			return
+		}
+		if err != nil {
+			break
+		}
+		a := p.answerOf(reply, rtt)
+		a.Sent = p.sentAt
+		p.res.Answers = append(p.res.Answers, a)
+		if a.Err != nil {
 			break
 		}
 		p.res.RTTs = append(p.res.RTTs, rtt)
@@ -381,6 +478,60 @@ func (p *helloProbe) run(ctx context.Context) {
 	}
 	p.res.Server.RTTMs = report.Millis(sum / time.Duration(len(p.res.RTTs)))
 	p.res.Server.Reachable = true
+}
+
+// refused fails the probe of a server whose hello reply the driver
+// refuses: err is the *hellodoc.FieldError naming the field.
+func (p *helloProbe) refused(err error) {
+	p.res.Answers = append(p.res.Answers, HelloAnswer{Err: err, Sent: p.sentAt})
+	why := err.Error()
+	if fe, ok := hellodoc.AsFieldError(err); ok && fe.Field != "" {
+		why = "its " + why
+	}
+	p.fail(&ProbeError{Kind: ProbeNotMongoDB, Addr: p.addr, Err: err,
+		Detail: "answered " + p.helloName() + " with a reply the Go driver refuses: " + why + "; the driver marks the server Unknown and never selects it"})
+}
+
+// helloAgain sends one more hello after the first was answered with an
+// error, and returns its reply when it is a usable one; an answer that is
+// not is kept in Answers.
+func (p *helloProbe) helloAgain(ctx context.Context) (bson.Raw, time.Duration, bool) {
+	reply, rtt, err := p.command(ctx, p.helloName())
+	if err != nil {
+		return nil, 0, false
+	}
+	if a := p.answerOf(reply, rtt); a.Err != nil {
+		a.Sent = p.sentAt
+		p.res.Answers = append(p.res.Answers, a)
+		return nil, 0, false
+	}
+	return reply, rtt, true
+}
+
+// answerOf reads one more hello reply for Answers.
+func (p *helloProbe) answerOf(reply bson.Raw, rtt time.Duration) HelloAnswer {
+	if ferr := hellodoc.OKField(reply); ferr != nil {
+		return HelloAnswer{Err: ferr, RTT: rtt}
+	}
+	if cerr := replyError(reply, p.helloName()); cerr != nil {
+		return HelloAnswer{Err: cerr, RTT: rtt}
+	}
+	s, err := hellodoc.Parse("", reply)
+	if err != nil {
+		return HelloAnswer{Err: err, RTT: rtt}
+	}
+	return HelloAnswer{Kind: p.answerKind(s.Kind), RTT: rtt}
+}
+
+// answerKind is the kind an answer gives the server, for Answers. Behind
+// a load balancer every answer is the load balancer's, whatever the
+// server behind it says (only the first hello asks it for its serviceId),
+// as the driver sees it.
+func (p *helloProbe) answerKind(kind string) string {
+	if p.opts.LoadBalanced {
+		return hellodoc.KindLoadBalancer
+	}
+	return kind
 }
 
 func isCommandError(err error) bool {
@@ -667,7 +818,11 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 	case m.Header.ResponseTo == id && m.Header.OpCode == wire.OpMsg:
 		rtt := p.now().Sub(start)
 		cerr := replyError(m.Body, "hello")
-		if cerr == nil {
+		if cerr == nil || hellodoc.OKField(m.Body) != nil || !(withAPI && apiErrorCodes[cerr.Code]) && !IsCommandNotFound(cerr) {
+			// A reply to the hello itself, which run reads: an answer
+			// (even one whose ok the driver cannot read), or an error
+			// other than an unknown command or refused Stable API fields
+			// (a member shutting down, say).
 			if legacyID != 0 {
 				p.pending = legacyID // its reply will follow: skip it
 			}
@@ -681,8 +836,9 @@ func (p *helloProbe) handshake(ctx context.Context) (bson.Raw, time.Duration, *P
 				return p.helloWithoutAPI(ctx)
 			}
 		} else {
-			// hello is unknown before 4.4.2, but a server that answers
-			// OP_MSG (3.6 and newer) knows isMaster over it.
+			// hello is unknown before 4.4.2 ("no such command"), but a
+			// server that answers OP_MSG (3.6 and newer) knows isMaster
+			// over it.
 			p.isMaster = true
 		}
 		if legacyID != 0 {
@@ -1003,95 +1159,9 @@ func IsCommandNotFound(err error) bool {
 	return errors.As(err, &c) && (c.Code == codeCommandNotFound || strings.Contains(strings.ToLower(c.Message), "no such command"))
 }
 
-// serverFromHello reads a hello (or isMaster) reply into a Server, with
-// the kind the driver's SDAM rules give it.
-func serverFromHello(addr string, h bson.Raw) report.Server {
-	s := report.Server{
-		Address:     addr,
-		SetName:     helloString(h, "setName"),
-		Me:          helloString(h, "me"),
-		Hosts:       helloStrings(h, "hosts"),
-		Passives:    helloStrings(h, "passives"),
-		Arbiters:    helloStrings(h, "arbiters"),
-		Primary:     helloString(h, "primary"),
-		Tags:        helloTags(h, "tags"),
-		Hidden:      helloBool(h, "hidden"),
-		Passive:     helloBool(h, "passive"),
-		ArbiterOnly: helloBool(h, "arbiterOnly"),
-		Compression: helloStrings(h, "compression"),
-		Reachable:   true,
-	}
-	if v, ok := helloInt(h, "minWireVersion"); ok {
-		s.MinWireVersion = clampInt32(v)
-	}
-	if v, ok := helloInt(h, "maxWireVersion"); ok {
-		s.MaxWireVersion = clampInt32(v)
-	}
-	if v, ok := helloInt(h, "setVersion"); ok {
-		s.SetVersion = v
-	}
-	if v, ok := helloInt(h, "logicalSessionTimeoutMinutes"); ok {
-		s.SessionTimeout = &v
-	}
-	if oid, ok := h.Lookup("electionId").ObjectIDOK(); ok {
-		s.ElectionID = oid.Hex()
-	}
-	if oid, ok := h.Lookup("serviceId").ObjectIDOK(); ok {
-		s.ServiceID = oid.Hex()
-	}
-	s.Kind = helloKind(h)
-	return s
-}
-
-// helloKind classifies a hello reply under the SDAM specification's
-// rules, in the driver's order (x/mongo/driver: driverutil.NewServerDescription),
-// with the driver's names (description.ServerKind.String).
-func helloKind(h bson.Raw) string {
-	if replyError(h, "hello") != nil {
-		return "Unknown"
-	}
-	primary := helloBool(h, "isWritablePrimary") || helloBool(h, "ismaster")
-	switch {
-	case h.Lookup("serviceId").Type == bson.TypeObjectID:
-		return "LoadBalancer"
-	case helloString(h, "msg") == "isdbgrid":
-		return "Mongos"
-	case helloBool(h, "isreplicaset"):
-		return "RSGhost"
-	case helloString(h, "setName") != "":
-		switch {
-		case primary:
-			return "RSPrimary"
-		case helloBool(h, "hidden"):
-			return "RSOther"
-		case helloBool(h, "secondary"):
-			return "RSSecondary"
-		case helloBool(h, "arbiterOnly"):
-			return "RSArbiter"
-		}
-		return "RSOther"
-	}
-	return "Standalone"
-}
-
-func clampInt32(v int64) int32 {
-	switch {
-	case v > 1<<31-1:
-		return 1<<31 - 1
-	case v < -1<<31:
-		return -1 << 31
-	}
-	return int32(v)
-}
-
 func helloString(h bson.Raw, key string) string {
 	s, _ := h.Lookup(key).StringValueOK()
 	return s
-}
-
-func helloBool(h bson.Raw, key string) bool {
-	b, _ := h.Lookup(key).BooleanOK()
-	return b
 }
 
 // helloInt reads an integer field whatever its numeric BSON type.
@@ -1117,24 +1187,6 @@ func helloStrings(h bson.Raw, key string) []string {
 	for _, v := range vals {
 		if s, ok := v.StringValueOK(); ok {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func helloTags(h bson.Raw, key string) map[string]string {
-	doc, ok := h.Lookup(key).DocumentOK()
-	if !ok {
-		return nil
-	}
-	elems, err := doc.Elements()
-	if err != nil || len(elems) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(elems))
-	for _, e := range elems {
-		if s, ok := e.Value().StringValueOK(); ok {
-			out[e.Key()] = s
 		}
 	}
 	return out

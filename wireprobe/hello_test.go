@@ -389,7 +389,7 @@ func TestProbeHelloProtocols(t *testing.T) {
 			if want := cmp.Or(tc.command, "hello"); res.Command != want {
 				t.Errorf("answered %q, want %q", res.Command, want)
 			}
-			if res.Server.Version != tc.srv.version || res.Server.MaxWireVersion != tc.srv.maxWire {
+			if res.Server.Version != tc.srv.version || res.Server.MaxWireVersion != int64(tc.srv.maxWire) {
 				t.Errorf("version %q wire %d", res.Server.Version, res.Server.MaxWireVersion)
 			}
 			if !res.Server.Reachable || res.Server.Kind == "Unknown" {
@@ -830,50 +830,6 @@ func TestProbeHelloTLS(t *testing.T) {
 	}
 }
 
-func TestHelloKind(t *testing.T) {
-	oid := bson.ObjectID{1, 2, 3}
-	tests := []struct {
-		name string
-		doc  bson.D
-		want string
-	}{
-		{"standalone", bson.D{{Key: "isWritablePrimary", Value: true}}, "Standalone"},
-		{"legacy standalone", bson.D{{Key: "ismaster", Value: true}}, "Standalone"},
-		{"mongos", bson.D{{Key: "ismaster", Value: true}, {Key: "msg", Value: "isdbgrid"}}, "Mongos"},
-		{"ghost", bson.D{{Key: "ismaster", Value: false}, {Key: "isreplicaset", Value: true}}, "RSGhost"},
-		{"primary", bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "setName", Value: "rs"}}, "RSPrimary"},
-		{"legacy primary", bson.D{{Key: "ismaster", Value: true}, {Key: "setName", Value: "rs"}}, "RSPrimary"},
-		{"secondary", bson.D{{Key: "secondary", Value: true}, {Key: "setName", Value: "rs"}}, "RSSecondary"},
-		{"hidden secondary", bson.D{{Key: "secondary", Value: true}, {Key: "hidden", Value: true}, {Key: "setName", Value: "rs"}}, "RSOther"},
-		{"arbiter", bson.D{{Key: "arbiterOnly", Value: true}, {Key: "setName", Value: "rs"}}, "RSArbiter"},
-		{"other", bson.D{{Key: "setName", Value: "rs"}}, "RSOther"},
-		{"load balancer", bson.D{{Key: "ismaster", Value: true}, {Key: "msg", Value: "isdbgrid"}, {Key: "serviceId", Value: oid}}, "LoadBalancer"},
-		{"not ok", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: 0.0}}, "Unknown"},
-		{"ok as int", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: int32(1)}}, "Standalone"},
-		{"ok as bool", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: true}}, "Standalone"},
-		{"no ok", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: "1"}}, "Unknown"},
-		{"wrong types ignored", bson.D{{Key: "setName", Value: int32(3)}, {Key: "secondary", Value: "yes"}}, "Standalone"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			d := tc.doc
-			if tc.name != "not ok" && tc.name != "ok as int" && tc.name != "ok as bool" && tc.name != "no ok" {
-				d = append(d, bson.E{Key: "ok", Value: 1.0})
-			}
-			b, err := bson.Marshal(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := helloKind(b); got != tc.want {
-				t.Errorf("kind %s, want %s", got, tc.want)
-			}
-			if got := serverFromHello("h:1", b).Kind; got != tc.want {
-				t.Errorf("serverFromHello kind %s, want %s", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestCommandErrors(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -971,33 +927,6 @@ func TestFindingForProbe(t *testing.T) {
 	}
 }
 
-// FuzzServerFromHello feeds arbitrary documents to the hello parser: it
-// must never panic, and its kind must be one of the driver's names.
-func FuzzServerFromHello(f *testing.F) {
-	seeds := []bson.D{
-		{{Key: "ismaster", Value: true}, {Key: "ok", Value: 1.0}},
-		{{Key: "isWritablePrimary", Value: true}, {Key: "setName", Value: "rs0"}, {Key: "hosts", Value: bson.A{"a:1", 3}}, {Key: "tags", Value: bson.D{{Key: "dc", Value: 1}}}, {Key: "ok", Value: 1}},
-		{{Key: "msg", Value: "isdbgrid"}, {Key: "maxWireVersion", Value: int64(1) << 40}, {Key: "ok", Value: true}},
-		{{Key: "serviceId", Value: bson.ObjectID{}}, {Key: "electionId", Value: "nope"}, {Key: "ok", Value: 1.0}},
-	}
-	for _, d := range seeds {
-		b, _ := bson.Marshal(d)
-		f.Add([]byte(b))
-	}
-	kinds := map[string]bool{"Standalone": true, "RSPrimary": true, "RSSecondary": true, "RSArbiter": true, "RSOther": true, "RSGhost": true, "Mongos": true, "LoadBalancer": true, "Unknown": true}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		doc := bson.Raw(b)
-		if doc.Validate() != nil {
-			return // the wire decoder rejects these before the parser sees them
-		}
-		s := serverFromHello("h:1", doc)
-		if !kinds[s.Kind] {
-			t.Fatalf("kind %q", s.Kind)
-		}
-		_ = replyError(doc, "hello")
-	})
-}
-
 func TestProbeHelloFakeMongodVersions(t *testing.T) {
 	tests := []struct {
 		version string
@@ -1021,7 +950,7 @@ func TestProbeHelloFakeMongodVersions(t *testing.T) {
 				t.Fatalf("probe failed: %v", res.Err)
 			}
 			s := res.Server
-			if s.Version != tc.version || s.MaxWireVersion != tc.maxWire || s.LegacyHello != tc.legacy || s.Kind != "Standalone" {
+			if s.Version != tc.version || s.MaxWireVersion != int64(tc.maxWire) || s.LegacyHello != tc.legacy || s.Kind != "Standalone" {
 				t.Errorf("server %+v", s)
 			}
 			for name, want := range tc.counts {

@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
+
+	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/wireprobe/hellodoc"
 )
 
 // WireRange is a span of wire protocol versions, both ends included: what a
@@ -62,6 +65,14 @@ func CheckWire(server, driver WireRange) WireCompat {
 		return WireServerTooOld
 	}
 	return WireCompatible
+}
+
+// DriverWire is the wire range the linked Go driver reads from what a
+// server reported: it casts minWireVersion and maxWireVersion to int32,
+// keeping their low 32 bits, so a maxWireVersion of 2^32 reads as 0.
+func DriverWire(s report.Server) WireRange {
+	r := hellodoc.DriverWire(s.MinWireVersion, s.MaxWireVersion)
+	return WireRange{Min: r.Min, Max: r.Max}
 }
 
 // LinkedDriverWire is the wire range of the Go driver this program is built
@@ -131,6 +142,15 @@ func ServerVersionForWire(w int32) string {
 		return wireServerVersions[w]
 	}
 	return "newer than " + wireServerVersions[len(wireServerVersions)-1]
+}
+
+// ServerVersionForReportedWire is ServerVersionForWire for a wire version
+// as a server sent it: a number beyond 32 bits names no release.
+func ServerVersionForReportedWire(w int64) string {
+	if hellodoc.Truncated(w) {
+		return "unknown"
+	}
+	return ServerVersionForWire(int32(w))
 }
 
 // WireForServerVersion returns the maxWireVersion of a MongoDB release

@@ -31,7 +31,7 @@ func FuzzRender(f *testing.F) {
 				{Stage: report.StageTCP, Address: s1, Status: report.StatusFail, DurationMs: -ms, Summary: s2},
 			},
 			Servers: []report.Server{
-				{Address: s1, Kind: s2, SetName: s3, Version: s2, MinWireVersion: wire, MaxWireVersion: wire,
+				{Address: s1, Kind: s2, SetName: s3, Version: s2, MinWireVersion: int64(wire), MaxWireVersion: int64(wire),
 					Me: s3, Tags: map[string]string{s1: s2}, RTTMs: ms, Reachable: wire%2 == 0, Error: s3},
 				{Address: s2, Kind: "", RTTMs: -ms},
 			},
