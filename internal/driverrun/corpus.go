@@ -128,7 +128,9 @@ func (rw Rewrite) Apply(text string) string {
 		for j < len(text) && isDigit(text[j]) {
 			j++
 		}
-		standalone := j-i <= 5 && (i == 0 || !isWordOrDot(text[i-1])) && (j == len(text) || !isWord(text[j]))
+		// A port is written without leading zeros: "00" or "0080" is not one.
+		canonical := text[i] != '0' || j-i == 1
+		standalone := canonical && j-i <= 5 && (i == 0 || !isWordOrDot(text[i-1])) && (j == len(text) || !isWord(text[j]))
 		if standalone {
 			n, _ := strconv.Atoi(text[i:j])
 			if to, ok := rw.Ports[n]; ok {
