@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,11 @@ func hostileTopologies(t *testing.T) []topoFixture {
 	dnsFlag := []string{"--dns-server", dns.Addr}
 	var fx []topoFixture
 	add := func(f topoFixture) {
-		f.global = append(append([]string(nil), dnsFlag...), f.global...)
+		// --dns-server is repeatable: a fixture that names its own server
+		// must not get the default one too, which would answer first.
+		if !slices.Contains(f.global, "--dns-server") {
+			f.global = append(append([]string(nil), dnsFlag...), f.global...)
+		}
 		if f.timeout == 0 {
 			f.timeout = hostileTimeout
 			if f.want.verdict != mustFail {

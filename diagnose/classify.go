@@ -114,8 +114,11 @@ func classifyOne(err error, addr string) (report.Finding, bool) {
 		return catalogue.NewFinding(catalogue.IDTLSServerNotTLS, msg), true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return catalogue.NewFinding(catalogue.IDTCPRefused, msg), true
-	case errors.As(err, &dnsErr):
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
 		return catalogue.NewFinding(catalogue.IDDNSNoSuchHost, msg), true
+	case errors.As(err, &dnsErr):
+		// A lookup that timed out or failed says nothing of the name.
+		return catalogue.NewFinding(catalogue.IDDNSNoAnswer, msg), true
 	case isTimeout(err), errors.Is(err, context.DeadlineExceeded):
 		return catalogue.NewFinding(catalogue.IDServerNotResponding, msg), true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):

@@ -164,7 +164,8 @@ func stageFindingID(stage report.Stage, command string) string {
 	case report.StageURI:
 		return catalogue.IDURIInvalid
 	case report.StageDNS:
-		return catalogue.IDDNSNoSuchHost
+		// No NXDOMAIN was seen, or it would have its finding: no answer.
+		return catalogue.IDDNSNoAnswer
 	case report.StageTCP:
 		return catalogue.IDTCPTimeout
 	case report.StageTLS:
