@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -50,11 +49,12 @@ func (e *InterruptedError) Error() string { return "interrupted by " + e.Signal.
 
 // Main runs the command line and returns the process exit code.
 func Main() int {
-	limitMemory()
+	raiseMemory := limitMemory()
 	ios := System()
 	ctx, sig, stop := signalContext(context.Background())
 	defer stop()
 	f := NewFactory(ios, os.Getenv)
+	f.SetMemoryLimit = raiseMemory
 	root := NewCmdRoot(f)
 	root.SetArgs(os.Args[1:])
 	err := root.ExecuteContext(ctx)
@@ -64,18 +64,6 @@ func Main() int {
 		}
 	}
 	return exitCode(ios, err, sig)
-}
-
-// memoryLimit is the soft heap limit mongoconn runs under (DESIGN.md §6
-// budgets 30 MiB of RSS for any command): the collector works harder near
-// it instead of letting the heap double, which matters when hundreds of
-// targets are checked at once. GOMEMLIMIT, when set, wins.
-const memoryLimit = 20 << 20
-
-func limitMemory() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
 }
 
 // signalContext returns a context cancelled by SIGINT or SIGTERM, and a

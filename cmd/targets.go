@@ -168,23 +168,29 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	for i := range results {
 		results[i] = &result{done: make(chan struct{})}
 	}
-	sem := make(chan struct{}, concurrency)
+	// Targets are admitted in order, each getting its goroutine once it
+	// has a slot: a thousand targets waiting hold no stacks.
+	slots := newTargetSlots(concurrency, f.openFiles(), f.SetMemoryLimit)
 	var wg sync.WaitGroup
-	for i, uri := range uris {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, uri := range uris {
 			res := results[i]
-			defer close(res.done)
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return
+			release, err := slots.acquire(ctx, uri)
+			if err != nil {
+				close(res.done)
+				continue
 			}
-			res.report, res.code, res.errMsg = f.checkOne(ctx, e, command, uri, check)
-		}()
-	}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(res.done)
+				defer release()
+				res.report, res.code, res.errMsg = f.checkOne(ctx, e, command, uri, check)
+			}()
+		}
+	}()
 	worst := ExitOK
 	for i, res := range results {
 		<-res.done
