@@ -83,7 +83,7 @@ func normalizeDNSServer(s string) (string, error) {
 			host = s[1 : len(s)-1]
 		}
 	}
-	bad := &UsageError{Msg: fmt.Sprintf("--dns-server %q is not IP:PORT", s), Hint: "for example --dns-server 127.0.0.1:53 or --dns-server [::1]:5353"}
+	bad := &UsageError{Msg: fmt.Sprintf("--dns-server %q is not IP:PORT", echo(s)), Hint: "for example --dns-server 127.0.0.1:53 or --dns-server [::1]:5353"}
 	ip := net.ParseIP(host)
 	if host == "localhost" {
 		ip = net.IPv4(127, 0, 0, 1)

@@ -65,7 +65,7 @@ func (f *Factory) parseTarget(command, raw string) (*connstr.Target, error) {
 	}
 	var uerr *connstr.URIError
 	if errors.As(err, &uerr) && f.Global.Output == "json" {
-		r := report.NewReport(command, uerr.Redacted)
+		r := report.NewReport(command, uerr.Excerpt())
 		for _, fd := range uerr.Findings() {
 			r.AddFinding(fd)
 		}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/internal/render"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/spf13/cobra"
@@ -123,14 +124,14 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, &merr):
 		return merr.Code
 	case errors.As(err, &terr):
-		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", redact.Redact(terr.Error()))
+		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", messageLine(terr.Error()))
 		if caret := terr.Caret(); caret != "" {
 			for _, line := range strings.Split(strings.TrimRight(caret, "\n"), "\n") {
-				fmt.Fprintf(ios.ErrOut, "  %s\n", redact.Redact(line))
+				fmt.Fprintf(ios.ErrOut, "  %s\n", render.Line(redact.Redact(line)))
 			}
 		}
 		if terr.Hint != "" {
-			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", redact.Redact(terr.Hint))
+			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", messageLine(terr.Hint))
 		}
 		return ExitUsage
 	case errors.As(err, &uerr):
@@ -139,7 +140,7 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, new(*recognizedError)):
 		return ExitProblem
 	default:
-		printError(ios, redact.Redact(err.Error()), "")
+		printError(ios, err.Error(), "")
 		return ExitProblem
 	}
 }
@@ -150,10 +151,12 @@ type recognizedError struct{ msg string }
 
 func (e *recognizedError) Error() string { return e.msg }
 
+// printError prints the error line and the hint line: secrets masked,
+// what they quote cut short, control characters escaped.
 func printError(ios *IOStreams, msg, hint string) {
-	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", redact.Redact(msg))
+	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", messageLine(msg))
 	if hint != "" {
-		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", redact.Redact(hint))
+		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", messageLine(hint))
 	}
 }
 
@@ -184,10 +187,15 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 				return nil
 			}
 			hint := "run 'mongoconn --help' for the list of commands"
-			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
-				hint = "did you mean " + strings.Join(s, " or ") + "?"
+			// A command name is short: a long argument is no misspelling
+			// of one, and comparing it with each would cost its length
+			// times theirs.
+			if len(args[0]) <= redact.EchoLimit {
+				if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+					hint = "did you mean " + strings.Join(s, " or ") + "?"
+				}
 			}
-			return &UsageError{Msg: fmt.Sprintf("unknown command %q", args[0]), Hint: hint}
+			return &UsageError{Msg: fmt.Sprintf("unknown command %q", echo(args[0])), Hint: hint}
 		},
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
@@ -198,7 +206,7 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &UsageError{Msg: err.Error(), Hint: "run 'mongoconn --help' for usage"}
+		return &UsageError{Msg: echoWords(err.Error()), Hint: "run 'mongoconn --help' for usage"}
 	})
 
 	pf := root.PersistentFlags()
@@ -226,7 +234,7 @@ Exit codes: 0 healthy (warnings allowed), 1 a problem was found,
 	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
 		comp.RunE = func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return &UsageError{Msg: fmt.Sprintf("no completion for shell %q", args[0]), Hint: "use bash, zsh, fish or powershell"}
+				return &UsageError{Msg: fmt.Sprintf("no completion for shell %q", echo(args[0])), Hint: "use bash, zsh, fish or powershell"}
 			}
 			return c.Help()
 		}
@@ -248,7 +256,7 @@ func usageArgs(c *cobra.Command) {
 				if errors.As(err, &uerr) {
 					return err
 				}
-				return &UsageError{Msg: err.Error(), Hint: fmt.Sprintf("run 'mongoconn %s --help' for usage", cmd.Name())}
+				return &UsageError{Msg: echoWords(err.Error()), Hint: fmt.Sprintf("run 'mongoconn %s --help' for usage", cmd.Name())}
 			}
 			return nil
 		}
@@ -264,13 +272,13 @@ func validateGlobal(f *Factory) error {
 	case "text", "json":
 		g.Output = strings.ToLower(g.Output)
 	default:
-		return &UsageError{Msg: fmt.Sprintf("--output %q is not text or json", g.Output), Hint: "use -o text or -o json"}
+		return &UsageError{Msg: fmt.Sprintf("--output %q is not text or json", echo(g.Output)), Hint: "use -o text or -o json"}
 	}
 	if g.Timeout <= 0 {
 		return &UsageError{Msg: fmt.Sprintf("--timeout %s must be positive", g.Timeout), Hint: "for example --timeout 5s"}
 	}
 	if g.ServerAPI != "" && g.ServerAPI != "1" {
-		return &UsageError{Msg: fmt.Sprintf("--server-api %q is not a Stable API version", g.ServerAPI), Hint: "the only version is 1: --server-api 1"}
+		return &UsageError{Msg: fmt.Sprintf("--server-api %q is not a Stable API version", echo(g.ServerAPI)), Hint: "the only version is 1: --server-api 1"}
 	}
 	if g.ServerAPIStrict && g.ServerAPI == "" {
 		return &UsageError{Msg: "--server-api-strict needs --server-api 1", Hint: "use --server-api 1 --server-api-strict"}

@@ -15,7 +15,6 @@ import (
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/render"
-	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -36,7 +35,7 @@ type TargetsOptions struct {
 
 func (o *TargetsOptions) addFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.File, "targets", "", "read connection strings from `FILE`, one per line (# comments; - for stdin)")
-	c.Flags().IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "how many targets to check at once")
+	c.Flags().IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "how many targets to check at once (fewer when the open-file limit is low)")
 }
 
 // TargetArgs are the connection strings a command checks: its arguments
@@ -89,7 +88,7 @@ func (f *Factory) targetURIs(args []string, o *TargetsOptions) ([]string, error)
 			return nil, err
 		}
 		if len(more) == 0 {
-			return nil, &UsageError{Msg: fmt.Sprintf("--targets %s holds no connection string", o.File), Hint: "one URI per line; lines starting with # are comments"}
+			return nil, &UsageError{Msg: fmt.Sprintf("--targets %s holds no connection string", echo(o.File)), Hint: "one URI per line; lines starting with # are comments"}
 		}
 		uris = append(uris, more...)
 	}
@@ -106,17 +105,17 @@ func (f *Factory) readTargets(path string) ([]string, error) {
 	} else {
 		file, err := os.Open(path)
 		if err != nil {
-			return nil, &UsageError{Msg: fmt.Sprintf("--targets: %v", err)}
+			return nil, &UsageError{Msg: "--targets: " + echoWords(err.Error())}
 		}
 		defer file.Close()
 		r = file
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxTargetsFileSize+1))
 	if err != nil {
-		return nil, &UsageError{Msg: fmt.Sprintf("--targets: %v", err)}
+		return nil, &UsageError{Msg: "--targets: " + echoWords(err.Error())}
 	}
 	if len(data) > maxTargetsFileSize {
-		return nil, &UsageError{Msg: fmt.Sprintf("--targets %s is larger than %d bytes", path, maxTargetsFileSize)}
+		return nil, &UsageError{Msg: fmt.Sprintf("--targets %s is larger than %d bytes", echo(path), maxTargetsFileSize)}
 	}
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(string(data)))
@@ -195,7 +194,7 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	for i, res := range results {
 		<-res.done
 		if res.errMsg != "" {
-			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, redact.Redact(res.errMsg))
+			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, messageLine(res.errMsg))
 		}
 		if res.report != nil {
 			if f.Global.Output == "json" {
@@ -225,7 +224,7 @@ func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri
 	if err != nil {
 		var uerr *connstr.URIError
 		if errors.As(err, &uerr) {
-			r := report.NewReport(command, uerr.Redacted)
+			r := report.NewReport(command, uerr.Excerpt())
 			for _, fd := range uerr.Findings() {
 				r.AddFinding(fd)
 			}
