@@ -143,7 +143,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			f.Fixes = append(f.Fixes, "This is an Atlas host name: a cluster that is paused or was deleted has no SRV records. Open the cluster in the Atlas UI, resume it if it is paused, and copy the connection string again (a typo in the cluster name gives the same answer).")
 		}
 		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
-		x.addFinding(f)
+		x.addFinding(localOr(f, qname, srvErr))
 		x.mu.Lock()
 		x.r.SRV = &report.SRVInfo{Name: qname, Records: []report.SRVRecord{}, TXT: []string{}, Seeds: []string{}, Options: map[string]string{}}
 		x.mu.Unlock()
@@ -356,7 +356,7 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 				f.Fixes = append([]string{t.fix(r.host, "A")}, f.Fixes...)
 			}
 			f.Fixes = append(f.Fixes, dnsFixes(r.err)...)
-			x.addFinding(f)
+			x.addFinding(localOr(f, r.host, r.err))
 			continue
 		}
 		c.Status = report.StatusPass
