@@ -61,7 +61,8 @@ lt=$(metric 'BenchmarkReadLog' MB/s); lm=$(metric 'BenchmarkReadLog' B/op)
 row "explain --log, 16 MiB application log" "${lt} MB/s" ">= 50 MB/s" "$(atleast "$lt" 50)"
 [ -n "$lm" ] && row "  allocated per 16 MiB read" "$(awk -v b="$lm" 'BEGIN { printf "%.1f MiB", b / 1048576 }')" "" ""
 mt=$(metric 'BenchmarkManyTargets/' ms/run); mr=$(metric 'BenchmarkManyTargets/' MiB-rss)
-[ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 30 MiB" "$(judge "$mr" 30)"
+# Several targets at once are budgeted by §11 (64 MiB), not by §6's 30 MiB for one.
+[ -n "$mt" ] && row "diagnose 200 targets: wall / RSS" "${mt} ms / ${mr} MiB" "< 64 MiB" "$(judge "$mr" 64)"
 for c in ping-c256 ping-c256-ulimit1024 ping-c1000 diagnose-c256-ulimit1024; do
 	w=$(metric "^BenchmarkManyTargets1000/$c-[0-9]+$" ms/run); r=$(metric "^BenchmarkManyTargets1000/$c-[0-9]+$" MiB-rss)
 	g=$(metric "^BenchmarkManyTargets1000/$c-[0-9]+$" gc-cpu-%); n=$(metric "^BenchmarkManyTargets1000/$c-[0-9]+$" peak-fds)
