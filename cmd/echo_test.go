@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 	"unicode"
@@ -137,6 +138,25 @@ func TestServeLogsEscapeControls(t *testing.T) {
 		}
 		if !strings.Contains(s, "probe") {
 			t.Errorf("%s: the record was not written: %q", format, s)
+		}
+	}
+}
+
+// TestExplainLogEscapesControls reads a log whose driver error holds
+// ESC, a C1 CSI, a bidirectional override and invalid UTF-8, and checks
+// that neither output format prints them raw.
+func TestExplainLogEscapesControls(t *testing.T) {
+	file := t.TempDir() + "/app.log"
+	if err := os.WriteFile(file, []byte("connection refused \x1b[2J \u009b31m \u202e boom\xff\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, output := range []string{"text", "json"} {
+		code, out, errOut := run(t, nil, "-o", output, "explain", "--log", file)
+		if code != ExitProblem {
+			t.Errorf("%s: exit %d, want %d (tcp.refused is an error)\n%s", output, code, ExitProblem, errOut)
+		}
+		if r, at := rawControl(out + errOut); at >= 0 {
+			t.Errorf("%s: raw %U at byte %d: %q", output, r, at, out)
 		}
 	}
 }
