@@ -17,14 +17,16 @@ func messageLine(s string) string {
 	return render.Line(redact.ShortenWords(redact.Redact(s), messageWord))
 }
 
-// echo is a piece of the command line as a message quotes it: a short
-// excerpt, control characters escaped when it is printed.
+// echo is a piece of the command line as a message quotes it: secrets
+// masked, then cut to a short excerpt (a cut could part a password from
+// the @ that marks it), control characters escaped when it is printed.
 func echo(s string) string {
-	return redact.Excerpt(s, redact.EchoLimit)
+	return redact.Excerpt(redact.Redact(s), redact.EchoLimit)
 }
 
 // echoWords is a message that quotes the command line (an error naming a
-// path) with every overlong word cut to an excerpt.
+// path or a flag's value), secrets masked, then every overlong word cut
+// to an excerpt.
 func echoWords(s string) string {
-	return redact.ShortenWords(s, redact.EchoLimit)
+	return redact.ShortenWords(redact.Redact(s), redact.EchoLimit)
 }

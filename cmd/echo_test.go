@@ -97,6 +97,25 @@ func TestUsageErrorsAreShortAndEscaped(t *testing.T) {
 	}
 }
 
+// TestLongSecretsAreMaskedBeforeTheCut passes a connection string whose
+// password ends far beyond the excerpt's length where the command line
+// quotes a value: the password is masked before the value is cut.
+func TestLongSecretsAreMaskedBeforeTheCut(t *testing.T) {
+	uri := "mongodb://alice:Zq7" + strings.Repeat("s", 200) + "@db.example.test/"
+	for _, args := range [][]string{
+		{"--timeout", uri, "version"},
+		{"--dns-server", uri, "version"},
+		{"-o", uri, "version"},
+		{uri},
+		{"completion", uri},
+	} {
+		_, out, errOut := run(t, nil, args...)
+		if strings.Contains(out+errOut, "Zq7") {
+			t.Errorf("%.30q…: the password shows: %q", args[0], errOut)
+		}
+	}
+}
+
 // TestExitCodeEscapesEveryLine checks the lines exitCode prints itself:
 // errors of any kind, their hints and a connection string's caret lines.
 func TestExitCodeEscapesEveryLine(t *testing.T) {
