@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/cmd"
@@ -67,6 +69,8 @@ var controlInputs = []struct{ name, uri string }{
 	{"option", "mongodb://127.0.0.1:1/?appName=\x1b]0;owned\x07&replicaSet=rs\x1b[31m0"},
 	{"encoded-option", "mongodb://127.0.0.1:1/?appName=%1B%5D0%3Bowned%07&replicaSet=rs%1B%5B31m0%0D"},
 	{"scheme", "mongo\x1b[1mdb://127.0.0.1:1/"},
+	{"c1-bidi-invalid-utf8", "mongodb://127.0.0.1:1/?appName=\u009b31m\u202e&replicaSet=rs\xff0"},
+	{"c1-host", "mongodb://db\u009b2J\u0085.example.test:27017/"},
 }
 
 // inputCase is one command line and what it must show.
@@ -123,6 +127,8 @@ func TestHostileInput(t *testing.T) {
 	ctlTargets := write("control-targets.txt", strings.Join([]string{controlInputs[0].uri, controlInputs[3].uri}, "\n")+"\n")
 	for _, args := range [][]string{
 		{"pi\x1b[31mng\x07"},
+		{"pi\u009bng\xff"},
+		{"--output", "js\u0085on\u202e", "ping", healthy.URI()},
 		{"ping", "--ti\x1bmeout=1s", healthy.URI()},
 		{"--output", "js\x07on", "ping", healthy.URI()},
 		{"--dns-server", "1.2.3.4\x1b[2J", "ping", healthy.URI()},
@@ -250,6 +256,7 @@ func TestHostileInput(t *testing.T) {
 			}
 			res.checkNoCrash(t)
 			checkNoControlBytes(t, res.childResult)
+			checkNoTerminalRunes(t, res.childResult)
 			if !slicesHas(c.codes, res.code) {
 				t.Errorf("exit code %d, want one of %v\nstdout:\n%s\nstderr:\n%s", res.code, c.codes, clip(res.stdout), clip(res.stderr))
 			}
@@ -260,9 +267,36 @@ func TestHostileInput(t *testing.T) {
 	}
 }
 
+// checkNoTerminalRunes fails when stdout or stderr holds a character
+// beyond ASCII that a terminal may act on, a C1 control (U+009B is a
+// one-character CSI) or a bidirectional override, or invalid UTF-8: the
+// input cases put each of them in every output.
+func checkNoTerminalRunes(t *testing.T, res childResult) {
+	t.Helper()
+	for name, out := range map[string][]byte{"stdout": res.stdout, "stderr": res.stderr} {
+		for i := 0; i < len(out); {
+			r, size := utf8.DecodeRune(out[i:])
+			bad := ""
+			switch {
+			case r == utf8.RuneError && size == 1:
+				bad = "INVALID UTF-8"
+			case r >= 0x80 && r < 0xa0:
+				bad = "RAW C1 CONTROL"
+			case unicode.Is(unicode.Bidi_Control, r):
+				bad = "RAW BIDIRECTIONAL OVERRIDE"
+			}
+			if bad != "" {
+				t.Errorf("%s %U in %s at byte %d: %q", bad, r, name, i, out[max(i-40, 0):min(i+40, len(out))])
+				break
+			}
+			i += size
+		}
+	}
+}
+
 // printableOrDot keeps a subtest name readable.
 func printableOrDot(r rune) rune {
-	if r < 0x20 || r == 0x7f || r == '/' {
+	if r < 0x20 || r == 0x7f || r == '/' || (r >= 0x80 && r < 0xa0) || r == utf8.RuneError || unicode.Is(unicode.Bidi_Control, r) {
 		return '.'
 	}
 	return r

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mongoconn/mongoconn/explain"
+	"github.com/mongoconn/mongoconn/internal/render"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -111,7 +112,7 @@ func seenJSON(s explain.LogSeen) logSeenJSON {
 
 // writeLogJSON prints one JSON object per id (JSON Lines).
 func writeLogJSON(w io.Writer, sum *explain.LogSummary) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(render.JSONEscaper{W: w})
 	for _, x := range sum.Findings {
 		if err := enc.Encode(logFindingJSON{
 			ID: x.ID, Severity: x.Severity, Title: x.Title, Count: x.Count,
@@ -166,7 +167,7 @@ func writeLogText(w io.Writer, sum *explain.LogSummary, name string, quiet bool)
 		if x.Count > 1 {
 			fmt.Fprintf(w, "  last:    %s\n", seenText(x.Last))
 		}
-		fmt.Fprintf(w, "  example: %s\n", redact.RedactText(x.Example))
+		fmt.Fprintf(w, "  example: %s\n", render.Line(redact.RedactText(x.Example)))
 	}
 	next := sum.Next
 	if next == "" {

@@ -47,6 +47,16 @@ type Factory struct {
 	// NewEngine builds the probe engine from the global options. Tests
 	// replace it to point the engine's seams elsewhere.
 	NewEngine func(*GlobalOptions) (*diagnose.Engine, error)
+
+	// OpenFileLimit returns the open-file limit that targets checked at
+	// once share, false when it is unknown; nil reads the process's own
+	// (RLIMIT_NOFILE). Tests set their own.
+	OpenFileLimit func() (uint64, bool)
+
+	// SetMemoryLimit raises the soft memory limit while several targets
+	// are checked at once; nil leaves it alone (tests, and GOMEMLIMIT).
+	// Main sets it.
+	SetMemoryLimit func(bytes int64)
 }
 
 // NewFactory returns a factory over the given streams and environment.
@@ -122,7 +132,7 @@ func normalizeDNSServer(s string) (string, error) {
 			host = s[1 : len(s)-1]
 		}
 	}
-	bad := &UsageError{Msg: fmt.Sprintf("--dns-server %q is not IP:PORT", s), Hint: "for example --dns-server 127.0.0.1:53 or --dns-server [::1]:5353"}
+	bad := &UsageError{Msg: fmt.Sprintf("--dns-server %q is not IP:PORT", echo(s)), Hint: "for example --dns-server 127.0.0.1:53 or --dns-server [::1]:5353"}
 	ip := net.ParseIP(host)
 	if host == "localhost" {
 		ip = net.IPv4(127, 0, 0, 1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/internal/render"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -94,7 +95,7 @@ func pingRun(opts *PingOptions) error {
 						who = t.Redacted + ": "
 					}
 					fmt.Fprintf(f.IO.ErrOut, "mongoconn: %sattempt %d (%s): %s; retrying in %s\n",
-						who, a.N, a.Elapsed.Round(time.Millisecond), redact.Redact(a.Report.Verdict), a.Next.Round(time.Millisecond))
+						render.Line(who), a.N, a.Elapsed.Round(time.Millisecond), render.Line(redact.Redact(a.Report.Verdict)), a.Next.Round(time.Millisecond))
 				},
 			}
 			return w.Run(ctx, e, func(ctx context.Context) (*report.Report, error) {

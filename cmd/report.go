@@ -66,7 +66,7 @@ func (f *Factory) parseTarget(command, raw string) (*connstr.Target, error) {
 	}
 	var uerr *connstr.URIError
 	if errors.As(err, &uerr) && (f.Global.Output == "json" || f.Global.Output == "junit") {
-		r := report.NewReport(command, uerr.Redacted)
+		r := report.NewReport(command, uerr.Excerpt())
 		for _, fd := range uerr.Findings() {
 			r.AddFinding(fd)
 		}

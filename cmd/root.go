@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/internal/render"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
@@ -51,11 +51,12 @@ func (e *InterruptedError) Error() string { return "interrupted by " + e.Signal.
 
 // Main runs the command line and returns the process exit code.
 func Main() int {
-	limitMemory()
+	raiseMemory := limitMemory()
 	ios := System()
 	ctx, sig, stop := signalContext(context.Background())
 	defer stop()
 	f := NewFactory(ios, os.Getenv)
+	f.SetMemoryLimit = raiseMemory
 	root := NewCmdRoot(f)
 	root.SetArgs(os.Args[1:])
 	err := root.ExecuteContext(ctx)
@@ -65,18 +66,6 @@ func Main() int {
 		}
 	}
 	return exitCode(ios, err, sig)
-}
-
-// memoryLimit is the soft heap limit mongoconn runs under (DESIGN.md §6
-// budgets 30 MiB of RSS for any command): the collector works harder near
-// it instead of letting the heap double, which matters when hundreds of
-// targets are checked at once. GOMEMLIMIT, when set, wins.
-const memoryLimit = 20 << 20
-
-func limitMemory() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-	}
 }
 
 // signalContext returns a context cancelled by SIGINT or SIGTERM, and a
@@ -138,14 +127,14 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, &merr):
 		return merr.Code
 	case errors.As(err, &terr):
-		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", redact.Redact(terr.Error()))
+		fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", messageLine(terr.Error()))
 		if caret := terr.Caret(); caret != "" {
 			for _, line := range strings.Split(strings.TrimRight(caret, "\n"), "\n") {
-				fmt.Fprintf(ios.ErrOut, "  %s\n", redact.Redact(line))
+				fmt.Fprintf(ios.ErrOut, "  %s\n", render.Line(redact.Redact(line)))
 			}
 		}
 		if terr.Hint != "" {
-			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", redact.Redact(terr.Hint))
+			fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", messageLine(terr.Hint))
 		}
 		return ExitUsage
 	case errors.As(err, &uerr):
@@ -154,7 +143,7 @@ func exitCode(ios *IOStreams, err error, sig func() os.Signal) int {
 	case errors.As(err, new(*recognizedError)):
 		return ExitProblem
 	default:
-		printError(ios, redact.Redact(err.Error()), "")
+		printError(ios, err.Error(), "")
 		return ExitProblem
 	}
 }
@@ -165,10 +154,12 @@ type recognizedError struct{ msg string }
 
 func (e *recognizedError) Error() string { return e.msg }
 
+// printError prints the error line and the hint line: secrets masked,
+// what they quote cut short, control characters escaped.
 func printError(ios *IOStreams, msg, hint string) {
-	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", redact.Redact(msg))
+	fmt.Fprintf(ios.ErrOut, "mongoconn: error: %s\n", messageLine(msg))
 	if hint != "" {
-		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", redact.Redact(hint))
+		fmt.Fprintf(ios.ErrOut, "mongoconn: hint: %s\n", messageLine(hint))
 	}
 }
 
@@ -205,10 +196,15 @@ was not observed, 2 usage error or unparsable connection string, 130 interrupted
 				return nil
 			}
 			hint := "run 'mongoconn --help' for the list of commands"
-			if s := c.SuggestionsFor(args[0]); len(s) > 0 {
-				hint = "did you mean " + strings.Join(s, " or ") + "?"
+			// A command name is short: a long argument is no misspelling
+			// of one, and comparing it with each would cost its length
+			// times theirs.
+			if len(args[0]) <= redact.EchoLimit {
+				if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+					hint = "did you mean " + strings.Join(s, " or ") + "?"
+				}
 			}
-			return &UsageError{Msg: fmt.Sprintf("unknown command %q", args[0]), Hint: hint}
+			return &UsageError{Msg: fmt.Sprintf("unknown command %q", echo(args[0])), Hint: hint}
 		},
 		RunE: func(c *cobra.Command, _ []string) error { return c.Help() },
 		PersistentPreRunE: func(c *cobra.Command, _ []string) error {
@@ -219,7 +215,7 @@ was not observed, 2 usage error or unparsable connection string, 130 interrupted
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &UsageError{Msg: err.Error(), Hint: "run 'mongoconn --help' for usage"}
+		return &UsageError{Msg: echoWords(err.Error()), Hint: "run 'mongoconn --help' for usage"}
 	})
 
 	pf := root.PersistentFlags()
@@ -251,7 +247,7 @@ was not observed, 2 usage error or unparsable connection string, 130 interrupted
 	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
 		comp.RunE = func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return &UsageError{Msg: fmt.Sprintf("no completion for shell %q", args[0]), Hint: "use bash, zsh, fish or powershell"}
+				return &UsageError{Msg: fmt.Sprintf("no completion for shell %q", echo(args[0])), Hint: "use bash, zsh, fish or powershell"}
 			}
 			return c.Help()
 		}
@@ -274,7 +270,7 @@ func usageArgs(c *cobra.Command) {
 				if errors.As(err, &uerr) {
 					return err
 				}
-				return &UsageError{Msg: err.Error(), Hint: fmt.Sprintf("run 'mongoconn %s --help' for usage", cmd.Name())}
+				return &UsageError{Msg: echoWords(err.Error()), Hint: fmt.Sprintf("run 'mongoconn %s --help' for usage", cmd.Name())}
 			}
 			return nil
 		}
@@ -290,13 +286,13 @@ func validateGlobal(f *Factory) error {
 	case "text", "json", "junit":
 		g.Output = strings.ToLower(g.Output)
 	default:
-		return &UsageError{Msg: fmt.Sprintf("--output %q is not text, json or junit", g.Output), Hint: "use -o text or -o json (-o junit for ping, diagnose and wire-check)"}
+		return &UsageError{Msg: fmt.Sprintf("--output %q is not text, json or junit", echo(g.Output)), Hint: "use -o text or -o json (-o junit for ping, diagnose and wire-check)"}
 	}
 	if g.Timeout <= 0 {
 		return &UsageError{Msg: fmt.Sprintf("--timeout %s must be positive", g.Timeout), Hint: "for example --timeout 5s"}
 	}
 	if g.ServerAPI != "" && g.ServerAPI != "1" {
-		return &UsageError{Msg: fmt.Sprintf("--server-api %q is not a Stable API version", g.ServerAPI), Hint: "the only version is 1: --server-api 1"}
+		return &UsageError{Msg: fmt.Sprintf("--server-api %q is not a Stable API version", echo(g.ServerAPI)), Hint: "the only version is 1: --server-api 1"}
 	}
 	if g.ServerAPIStrict && g.ServerAPI == "" {
 		return &UsageError{Msg: "--server-api-strict needs --server-api 1", Hint: "use --server-api 1 --server-api-strict"}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mongoconn/mongoconn/internal/render"
 	"github.com/mongoconn/mongoconn/probe"
 )
 
@@ -136,7 +137,8 @@ func (o *ServeOptions) validate() error {
 func (o *ServeOptions) logger() *slog.Logger {
 	w := o.f.IO.ErrOut
 	if o.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		// A request path may hold C1 controls, which JSON keeps raw.
+		return slog.New(slog.NewJSONHandler(render.JSONEscaper{W: w}, nil))
 	}
 	return slog.New(slog.NewTextHandler(w, nil))
 }

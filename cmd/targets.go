@@ -36,7 +36,7 @@ type TargetsOptions struct {
 
 func (o *TargetsOptions) addFlags(c *cobra.Command) {
 	c.Flags().StringVar(&o.File, "targets", "", "read connection strings from `FILE`, one per line (# comments; - for stdin)")
-	c.Flags().IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "how many targets to check at once")
+	c.Flags().IntVar(&o.Concurrency, "concurrency", DefaultConcurrency, "how many targets to check at once (fewer when the open-file limit is low)")
 }
 
 // TargetArgs are the connection strings a command checks: its arguments
@@ -89,7 +89,7 @@ func (f *Factory) targetURIs(args []string, o *TargetsOptions) ([]string, error)
 			return nil, err
 		}
 		if len(more) == 0 {
-			return nil, &UsageError{Msg: fmt.Sprintf("--targets %s holds no connection string", o.File), Hint: "one URI per line; lines starting with # are comments"}
+			return nil, &UsageError{Msg: fmt.Sprintf("--targets %s holds no connection string", echo(o.File)), Hint: "one URI per line; lines starting with # are comments"}
 		}
 		uris = append(uris, more...)
 	}
@@ -106,17 +106,17 @@ func (f *Factory) readTargets(path string) ([]string, error) {
 	} else {
 		file, err := os.Open(path)
 		if err != nil {
-			return nil, &UsageError{Msg: fmt.Sprintf("--targets: %v", err)}
+			return nil, &UsageError{Msg: "--targets: " + echoWords(err.Error())}
 		}
 		defer file.Close()
 		r = file
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxTargetsFileSize+1))
 	if err != nil {
-		return nil, &UsageError{Msg: fmt.Sprintf("--targets: %v", err)}
+		return nil, &UsageError{Msg: "--targets: " + echoWords(err.Error())}
 	}
 	if len(data) > maxTargetsFileSize {
-		return nil, &UsageError{Msg: fmt.Sprintf("--targets %s is larger than %d bytes", path, maxTargetsFileSize)}
+		return nil, &UsageError{Msg: fmt.Sprintf("--targets %s is larger than %d bytes", echo(path), maxTargetsFileSize)}
 	}
 	return parseTargets(data), nil
 }
@@ -194,23 +194,29 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	for i := range results {
 		results[i] = &result{done: make(chan struct{})}
 	}
-	sem := make(chan struct{}, concurrency)
+	// Targets are admitted in order, each getting its goroutine once it
+	// has a slot: a thousand targets waiting hold no stacks.
+	slots := newTargetSlots(concurrency, f.openFiles(), f.SetMemoryLimit)
 	var wg sync.WaitGroup
-	for i, uri := range uris {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, uri := range uris {
 			res := results[i]
-			defer close(res.done)
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				return
+			release, err := slots.acquire(ctx, uri)
+			if err != nil {
+				close(res.done)
+				continue
 			}
-			res.report, res.code, res.errMsg = f.checkOne(ctx, e, command, uri, check)
-		}()
-	}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(res.done)
+				defer release()
+				res.report, res.code, res.errMsg = f.checkOne(ctx, e, command, uri, check)
+			}()
+		}
+	}()
 	worst := ExitOK
 	opts := f.textOptions()
 	if opts.Quiet {
@@ -220,7 +226,7 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	for i, res := range results {
 		<-res.done
 		if res.errMsg != "" {
-			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, redact.Redact(res.errMsg))
+			fmt.Fprintf(f.IO.ErrOut, "mongoconn: error: target %d: %s\n", i+1, messageLine(res.errMsg))
 		}
 		switch {
 		case f.Global.Output == "junit":
@@ -259,7 +265,7 @@ func (f *Factory) checkOne(ctx context.Context, e *diagnose.Engine, command, uri
 	if err != nil {
 		var uerr *connstr.URIError
 		if errors.As(err, &uerr) {
-			r := report.NewReport(command, uerr.Redacted)
+			r := report.NewReport(command, uerr.Excerpt())
 			for _, fd := range uerr.Findings() {
 				r.AddFinding(fd)
 			}

@@ -33,7 +33,10 @@ func (p *connParts) errAt(id string, pos int, msg, hint string) *URIError {
 	// Redact once more: a string that is not a connection string at all
 	// (a whole one percent-encoded, say) has no user information for the
 	// structural redaction to hide.
-	e := &URIError{ID: id, Redacted: redact.Redact(p.redacted), Pos: -1, Msg: redact.Redact(msg), Hint: redact.Redact(hint)}
+	// Words quoted from the input are cut to a short excerpt.
+	e := &URIError{ID: id, Redacted: redact.Redact(p.redacted), Pos: -1,
+		Msg:  redact.ShortenWords(redact.Redact(msg), redact.EchoLimit),
+		Hint: redact.ShortenWords(redact.Redact(hint), redact.EchoLimit)}
 	if pos >= 0 {
 		e.Pos = p.mapPos(pos)
 	}
@@ -54,10 +57,6 @@ func (p *connParts) checkStructure() error {
 			"give a connection string such as "+DefaultURI+", or set MONGODB_URI")
 		e.SuggestedURI = DefaultURI
 		return e
-	}
-	if len(raw) > MaxURILength {
-		return p.errAt(catalogue.IDURIInvalid, MaxURILength, fmt.Sprintf("the connection string is %d bytes long; mongoconn reads at most %d", len(raw), MaxURILength),
-			"check that the value is a connection string and not a file's contents")
 	}
 	if trimmed := strings.TrimSpace(raw); trimmed != raw {
 		pos := 0

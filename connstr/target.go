@@ -159,7 +159,9 @@ type URIError struct {
 	// IDURIUnescapedCredentials, IDURISRVWithPort or
 	// IDURIDirectMultipleHosts.
 	ID string
-	// Redacted is the input, redacted.
+	// Redacted is the input, redacted; for an input longer than
+	// MaxURILength, an excerpt of its start. Messages show it through
+	// Caret and Excerpt, which cut it short.
 	Redacted string
 	// Pos is the byte offset of the problem in Redacted, -1 if unknown.
 	Pos int
@@ -182,13 +184,63 @@ func (e *URIError) Error() string {
 // Caret shows the redacted input on one line and a ^ under the problem on
 // the next. Control characters are shown as '?' so that the caret stays
 // under the right character. Without a position it is the input alone.
+// An input longer than redact.EchoLimit characters is shown as that many
+// around the problem (the start without a position), "…" marking what
+// is left out and the length of the whole said at the end.
 func (e *URIError) Caret() string {
-	line := printable(e.Redacted)
-	if e.Pos < 0 || e.Pos > len(e.Redacted) {
+	pos := e.Pos
+	if pos > len(e.Redacted) {
+		pos = -1
+	}
+	col := 0
+	if pos >= 0 {
+		col = utf8.RuneCountInString(e.Redacted[:pos])
+	}
+	from := max(col-redact.EchoLimit/2, 0)
+	shown, cutBefore, cutAfter := runeWindow(e.Redacted, from, redact.EchoLimit)
+	line := printable(shown)
+	if cutBefore {
+		line = "…" + line
+	}
+	if cutAfter {
+		line += "…"
+	}
+	if cutBefore || cutAfter {
+		line += fmt.Sprintf(" (%d bytes)", len(e.Redacted))
+	}
+	if pos < 0 {
 		return line
 	}
-	col := utf8.RuneCountInString(e.Redacted[:e.Pos])
+	col -= from
+	if cutBefore {
+		col++
+	}
 	return line + "\n" + strings.Repeat(" ", col) + "^"
+}
+
+// runeWindow returns the n characters of s from character from on, and
+// whether characters were left out before and after them.
+func runeWindow(s string, from, n int) (string, bool, bool) {
+	start, count := -1, 0
+	for i := range s {
+		if count == from {
+			start = i
+		}
+		if count == from+n {
+			return s[start:i], from > 0, true
+		}
+		count++
+	}
+	if start < 0 {
+		return "", from > 0, false
+	}
+	return s[start:], from > 0, false
+}
+
+// Excerpt is the redacted input as a report may name it: whole when it is
+// short, else its first redact.EchoLimit characters and its length.
+func (e *URIError) Excerpt() string {
+	return redact.Excerpt(e.Redacted, redact.EchoLimit)
 }
 
 // Finding returns the problem as a catalogue finding (its ID, error
@@ -245,12 +297,40 @@ func printable(s string) string {
 	return b.String()
 }
 
+// tooLong is the error of a string longer than MaxURILength, built
+// without reading it all. Its excerpt stops after the first "://": the
+// user information that may follow is masked only when its end is found,
+// which may lie anywhere in the rest.
+func tooLong(raw string) *URIError {
+	n := redact.EchoLimit - 1 // and "…"
+	for n > 0 && !utf8.RuneStart(raw[n]) {
+		n--
+	}
+	head := raw[:n]
+	for _, sep := range []string{"://", "%3a%2f%2f"} {
+		if i := strings.Index(ascii.Lower(head), sep); i >= 0 {
+			head = head[:i+len(sep)]
+		}
+	}
+	shown, _, _ := runeWindow(redact.Redact(head), 0, n) // **** may be longer than what it masks
+	return &URIError{
+		ID:       catalogue.IDURIInvalid,
+		Redacted: shown + "…",
+		Pos:      -1,
+		Msg:      fmt.Sprintf("the connection string is %d bytes long; mongoconn reads at most %d", len(raw), MaxURILength),
+		Hint:     "check that the value is a connection string and not a file's contents",
+	}
+}
+
 // ParseTarget parses and lints a connection string. It never does DNS or
 // network I/O: mongodb+srv strings are checked against the rules that
 // apply before DNS. A string drivers would refuse is a *URIError;
 // warnings (options drivers ignore) and driver.refused (the Go driver
 // refuses a string the specification accepts) are in Target.Findings.
 func ParseTarget(raw string) (*Target, error) {
+	if len(raw) > MaxURILength {
+		return nil, tooLong(raw)
+	}
 	p := splitConnString(raw)
 	if err := p.checkStructure(); err != nil {
 		return nil, err

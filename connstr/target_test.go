@@ -166,6 +166,16 @@ func TestURIErrorCaret(t *testing.T) {
 		{"control characters shown as ?", URIError{Redacted: "mongodb://h\n", Pos: 11}, "mongodb://h?\n           ^"},
 		{"unknown position", URIError{Redacted: "mongodb://h", Pos: -1}, "mongodb://h"},
 		{"position past the end", URIError{Redacted: "ab", Pos: 9}, "ab"},
+		{"long, problem at the start", URIError{Redacted: "mongo://" + strings.Repeat("q", 200), Pos: 0},
+			"mongo://" + strings.Repeat("q", 72) + "… (208 bytes)\n^"},
+		{"long, problem in the middle", URIError{Redacted: strings.Repeat("a", 100) + "^" + strings.Repeat("b", 100), Pos: 100},
+			"…" + strings.Repeat("a", 40) + "^" + strings.Repeat("b", 39) + "… (201 bytes)\n" + strings.Repeat(" ", 41) + "^"},
+		{"long, problem at the end", URIError{Redacted: strings.Repeat("é", 100), Pos: 200},
+			"…" + strings.Repeat("é", 40) + " (200 bytes)\n" + strings.Repeat(" ", 41) + "^"},
+		{"long, control characters", URIError{Redacted: strings.Repeat("\x1b", 100), Pos: 1},
+			strings.Repeat("?", 80) + "… (100 bytes)\n ^"},
+		{"long, unknown position", URIError{Redacted: strings.Repeat("q", 100), Pos: -1},
+			strings.Repeat("q", 80) + "… (100 bytes)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -616,6 +626,71 @@ func TestEscapeUserinfoRoundTrip(t *testing.T) {
 		}
 		if at, what := credentialProblem(redact.EscapeUserinfo(s), true); at >= 0 {
 			t.Errorf("redact.EscapeUserinfo(%q) = %q still has %s", s, redact.EscapeUserinfo(s), what)
+		}
+	}
+}
+
+// TestURIErrorEchoIsShort checks that a rejected string, however long, is
+// echoed as a short excerpt at most: in the message, the hint, the caret
+// lines, the finding's evidence and the excerpt a report names.
+func TestURIErrorEchoIsShort(t *testing.T) {
+	long := strings.Repeat("q", 60<<10)
+	for _, in := range []string{
+		"mongodb://" + long + ":27017/" + long,
+		"mongodb://h:" + long + "/",
+		"mongodb://h/?" + long + "=1&" + long,
+		"mongodb+srv://" + long + ".test:1/",
+		"mongodb://h/?" + long,
+		"mongodb://[" + long + "]/",
+		"mongodb://" + long + "/" + long + "\x00",
+		"mongodb://h:1/" + long + "$",
+		"mongo://" + long,
+		long,
+		" " + long,
+	} {
+		_, err := ParseTarget(in)
+		var ue *URIError
+		if !errors.As(err, &ue) {
+			t.Errorf("ParseTarget(%.40q…) = %v, want a *URIError", in, err)
+			continue
+		}
+		f := ue.Finding()
+		for name, text := range map[string]string{
+			"Error()":   ue.Error(),
+			"Hint":      ue.Hint,
+			"Caret()":   ue.Caret(),
+			"Excerpt()": ue.Excerpt(),
+			"evidence":  strings.Join(f.Evidence, "\n"),
+			"fixes":     strings.Join(f.Fixes, "\n"),
+		} {
+			if n := strings.Count(text, "q"); n > 2*redact.EchoLimit {
+				t.Errorf("%.40q…: %s echoes %d characters of the input: %.200q", in, name, n, text)
+			}
+		}
+	}
+}
+
+// TestTooLongHidesUserinfo checks that the excerpt of a string too long to
+// read never shows user information: its password is masked only once
+// the @ that ends it is found, and that may lie anywhere in the rest.
+func TestTooLongHidesUserinfo(t *testing.T) {
+	long := strings.Repeat("q", MaxURILength)
+	for _, in := range []string{
+		"mongodb://alice:s3cret" + long + "@h/",
+		"mongodb://alice:s3cret@h/" + long,
+		"mongodb+srv://alice:s3cret/" + long + "@h/",
+		"mongodb%3A%2F%2Falice%3As3cret" + long,
+		"uri: password=s3cret " + long,
+	} {
+		_, err := ParseTarget(in)
+		var ue *URIError
+		if !errors.As(err, &ue) || !strings.Contains(ue.Msg, "bytes long") {
+			t.Fatalf("ParseTarget(%.40q…) = %v, want the too-long error", in, err)
+		}
+		for name, text := range map[string]string{"Redacted": ue.Redacted, "Caret()": ue.Caret(), "Excerpt()": ue.Excerpt(), "Error()": ue.Error()} {
+			if strings.Contains(text, "s3cret") || strings.Contains(text, "alice") {
+				t.Errorf("%.40q…: %s = %q shows the user information", in, name, text)
+			}
 		}
 	}
 }

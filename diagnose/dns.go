@@ -168,7 +168,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
 		}
 		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
-		x.addFinding(f)
+		x.addFinding(localOr(f, qname, srvErr))
 		if nf, ok := atlasNotFound(host, qname, srvErr, txtErr); ok {
 			x.addFinding(nf)
 		}
@@ -404,7 +404,7 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 				f.Fixes = append([]string{t.fix(r.host, "A")}, f.Fixes...)
 			}
 			f.Fixes = append(f.Fixes, dnsFixes(r.err)...)
-			x.addFinding(f)
+			x.addFinding(localOr(f, r.host, r.err))
 			continue
 		}
 		c.Status = report.StatusPass

@@ -21,6 +21,17 @@ func localFinding(addr string, err error) (report.Finding, bool) {
 	return catalogue.NewFinding(catalogue.IDLocalResources, ev), true
 }
 
+// localOr is local.resources in place of f, a DNS finding about name,
+// when err says the lookup's socket could not be opened: the question
+// never reached a DNS server, so nothing is known of the name.
+func localOr(f report.Finding, name string, err error) report.Finding {
+	errno, ok := netpath.LocalResourceError(err)
+	if !ok {
+		return f
+	}
+	return catalogue.NewFinding(catalogue.IDLocalResources, name+": the DNS question could not be sent: "+netpath.LocalResourceReason(errno))
+}
+
 // skipPingReason is why the driver's ping does not run once an earlier
 // finding is an error: the Go driver refuses the string itself, or a raw
 // stage found a problem the driver would hit.

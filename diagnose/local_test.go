@@ -9,17 +9,27 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/resolve"
 )
 
 // localChildEnv carries, to the child process of TestLocalResources, the
 // loopback address it must diagnose once it has no file descriptor left.
 const localChildEnv = "MONGOCONN_TEST_EXHAUSTED_TARGET"
+
+// localChildURIEnv and localChildDNSEnv carry, instead, a whole
+// connection string and the DNS server its names are asked of.
+const (
+	localChildURIEnv = "MONGOCONN_TEST_EXHAUSTED_URI"
+	localChildDNSEnv = "MONGOCONN_TEST_EXHAUSTED_DNS"
+)
 
 // localChildLimit is the open-file limit the child lowers itself to:
 // above what a test process holds at start, low enough to fill at once.
@@ -102,20 +112,27 @@ func TestLocalResourcesChild(t *testing.T) {
 	if addr == "" {
 		t.Skip("the child of TestLocalResources")
 	}
-	res := localChild(addr)
+	uri := "mongodb://" + addr + "/?directConnection=true"
+	if u := os.Getenv(localChildURIEnv); u != "" {
+		uri = u
+	}
+	res := localChild(uri, os.Getenv(localChildDNSEnv))
 	b, _ := json.Marshal(res)
 	fmt.Println(string(b))
 }
 
-func localChild(addr string) localChildResult {
+func localChild(uri, dnsServer string) localChildResult {
 	var res localChildResult
-	target, err := connstr.ParseTarget("mongodb://" + addr + "/?directConnection=true")
+	target, err := connstr.ParseTarget(uri)
 	if err != nil {
 		res.Err = err.Error()
 		return res
 	}
 	e := NewEngine()
 	e.Timeout = 5 * time.Second
+	if dnsServer != "" {
+		e.Resolver = resolve.NewResolver(dnsServer)
+	}
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
 		res.Err = err.Error()
@@ -154,4 +171,59 @@ func localChild(addr string) localChildResult {
 		res.Evidence = append(res.Evidence, f.Evidence...)
 	}
 	return res
+}
+
+// TestLocalResourcesDNS is TestLocalResources for targets whose names are
+// asked of a DNS server: a seed name, and a mongodb+srv string. With no
+// descriptor left the question is never sent, so the verdict is
+// local.resources, never "no such host" or "no SRV records".
+func TestLocalResourcesDNS(t *testing.T) {
+	if os.Getenv(localChildEnv) != "" {
+		t.Skip("runs in the child only as TestLocalResourcesChild")
+	}
+	dns := mongotest.StartDNS(t)
+	m := mongotest.StartFakeMongod(t, mongotest.Options{})
+	_, port, _ := net.SplitHostPort(m.Addr())
+	if err := dns.AddHost("db.local.test", 60, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dns.AddSRV("_mongodb._tcp.cluster.local.test", 60, 0, 0, uint16(p), "db.local.test")
+	for name, uri := range map[string]string{
+		"seed name": "mongodb://db.local.test:" + port + "/",
+		"srv":       "mongodb+srv://cluster.local.test/?tls=false",
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), localChildBudget)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLocalResourcesChild$", "-test.count=1")
+			cmd.Env = append(os.Environ(), localChildEnv+"="+m.Addr(), localChildURIEnv+"="+uri, localChildDNSEnv+"="+dns.Addr)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("child: %v\n%s", err, out)
+			}
+			var res localChildResult
+			line := out
+			if i := slices.Index(out, '\n'); i >= 0 {
+				line = out[:i]
+			}
+			if err := json.Unmarshal(line, &res); err != nil {
+				t.Fatalf("child printed %q: %v", out, err)
+			}
+			if !res.Exhausted || res.Err != "" {
+				t.Fatalf("child: %+v", res)
+			}
+			if !slices.Contains(res.IDs, catalogue.IDLocalResources) {
+				t.Errorf("findings %v (evidence %q), want %s", res.IDs, res.Evidence, catalogue.IDLocalResources)
+			}
+			for _, id := range []string{catalogue.IDDNSNoSuchHost, catalogue.IDSRVNoRecords, catalogue.IDTCPTimeout, catalogue.IDServerNotResponding} {
+				if slices.Contains(res.IDs, id) {
+					t.Errorf("findings %v: a network finding (%s) for a machine out of file descriptors", res.IDs, id)
+				}
+			}
+		})
+	}
 }

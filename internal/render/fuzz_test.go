@@ -23,6 +23,7 @@ func FuzzRender(f *testing.F) {
 	f.Add("\x1b[2J", "\xff\xfe", "a\nb\r\nc", "", math.NaN(), int32(-1))
 	f.Add(strings.Repeat("w ", 200), "\u202e", "\x00", "mongodb://u:p@h", math.Inf(-1), int32(math.MaxInt32))
 	f.Add("run `ssh -N -D 1080 ops@bastion` now", "`unpaired", "a `b\tc` `d", "", 1.0, int32(7))
+	f.Add("\u009b31m", "\u0085", "\u200f", "mongodb://h/?appName=\u009b", 1.0, int32(0))
 	f.Fuzz(func(t *testing.T, s1, s2, s3, uri string, ms float64, wire int32) {
 		r := &report.Report{
 			Command: s1, Target: uri, Verdict: s3, DurationMs: ms, Topology: s2,
@@ -76,6 +77,9 @@ func FuzzRender(f *testing.F) {
 		}
 		if err := wellFormedXML(ju.Bytes()); err != nil || !utf8.Valid(ju.Bytes()) {
 			t.Fatalf("JUnit output is not well-formed UTF-8 XML (%v):\n%q", err, ju.String())
+		}
+		if at := rawTerminalRune(js.Bytes()); at >= 0 {
+			t.Fatalf("raw control character in JSON at byte %d:\n%q", at, js.String())
 		}
 		var p bytes.Buffer
 		Progress(&p, r.Checks[0], TextOptions{})

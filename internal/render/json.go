@@ -36,7 +36,7 @@ func writeJSON(w io.Writer, r *report.Report, indent string) error {
 	if err := enc.Encode(normalize(r)); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(EscapeJSON(buf.Bytes()))
 	return err
 }
 
