@@ -38,13 +38,25 @@ var exRules = sync.OnceValue(func() []exRule {
 		// --- SRV and DNS ---
 		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`querySrv (E[A-Z]+) (\S+)`), fn: func(m *exMatch) exOutcome {
 			exSRVName(m, m.group(2))
-			return exOutcome{id: catalogue.IDSRVNoRecords, facts: []string{fmt.Sprintf("the SRV lookup of %s failed with %s%s", exCleanHost(m.group(2)), m.group(1), exQuerySrvHint(m.group(1)))}}
+			return exOutcome{id: exQuerySrvID(m.group(1)), facts: []string{fmt.Sprintf("the SRV lookup of %s failed with %s%s", exCleanHost(m.group(2)), m.group(1), exQuerySrvHint(m.group(1)))}}
+		}},
+		// dnspython (PyMongo) names the server and its answer: a refusal, a
+		// server failure or silence says nothing of the records.
+		{id: catalogue.IDDNSNoAnswer, conn: true, pattern: exRE(`(?i)All nameservers failed to answer the query (\S+?)\.? IN (?:SRV|TXT)(?:: Server (\S+) (?:UDP|TCP) port (\d+) answered ([^;\n]+))?`), fn: func(m *exMatch) exOutcome {
+			exSRVName(m, m.group(1))
+			if m.group(2) == "" {
+				return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{fmt.Sprintf("no DNS server answered the lookup of %s: whether the records exist is unknown", exCleanHost(m.group(1)))}}
+			}
+			return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{fmt.Sprintf("the DNS server %s:%s answered %s for %s: whether the records exist is unknown", m.group(2), m.group(3), strings.TrimSpace(m.group(4)), exCleanHost(m.group(1)))}}
+		}},
+		{id: catalogue.IDDNSNoAnswer, conn: true, pattern: exRE(`(?i)The resolution lifetime expired after [\d.]+ seconds`), fn: func(m *exMatch) exOutcome {
+			return exOutcome{id: catalogue.IDDNSNoAnswer, facts: []string{"no DNS server answered the lookup before its deadline"}}
 		}},
 		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`(?i)lookup (_mongodb\._tcp\.\S+?)(?: on (\S+?))?: ([^,;\n]+)`), fn: func(m *exMatch) exOutcome {
 			exSRVName(m, m.group(1))
 			return exOutcome{id: catalogue.IDSRVNoRecords, facts: []string{fmt.Sprintf("the SRV lookup of %s failed: %s", exCleanHost(m.group(1)), strings.TrimSpace(m.group(3)))}}
 		}},
-		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`(?i)(?:The DNS query name does not exist|The DNS response does not contain an answer to the question|All nameservers failed to answer the query|Failed looking up (?:SRV|TXT) record for|Unable to look up (?:SRV|TXT) record for host|No SRV records? (?:found |available )?for):? '?(\S+?)'?(?:\s|$|\.\s|\.$)`), fn: func(m *exMatch) exOutcome {
+		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`(?i)(?:The DNS query name does not exist|The DNS response does not contain an answer to the question|Failed looking up (?:SRV|TXT) record for|Unable to look up (?:SRV|TXT) record for host|No SRV records? (?:found |available )?for):? '?(\S+?)'?(?:\s|$|\.\s|\.$)`), fn: func(m *exMatch) exOutcome {
 			name := exSRVName(m, m.group(1))
 			if name == "" {
 				name = exCleanHost(m.group(1))
@@ -54,7 +66,7 @@ var exRules = sync.OnceValue(func() []exRule {
 			}
 			return exOutcome{id: catalogue.IDSRVNoRecords, facts: []string{"no SRV records for " + name}}
 		}},
-		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`(?i)cannot unmarshal DNS message|The resolution lifetime expired`), fn: func(m *exMatch) exOutcome {
+		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`(?i)cannot unmarshal DNS message`), fn: func(m *exMatch) exOutcome {
 			return exOutcome{id: catalogue.IDSRVNoRecords, facts: []string{"the DNS server's answer could not be read or did not come: the SRV lookup failed"}}
 		}},
 		{id: catalogue.IDSRVDomainMismatch, pattern: exRE(`(?i)domain suffix from SRV record not matched input domain|server record \(\d+ levels\) should have more domain levels|Invalid SRV host:? ?(\S*)|(?:Server|SRV) record does not share hostname with parent URI|not in a sub-domain of the SRV host|resolved to a host '([^'\n]+)' that is not`)},
@@ -289,6 +301,18 @@ func exSRVName(m *exMatch, name string) string {
 		m.s.srvName = host
 	}
 	return host
+}
+
+// exQuerySrvID is the finding of a failed querySrv: only a name the
+// server said does not exist (or has no SRV records) is srv.no-records; a
+// refusal, a server failure or a timeout is a DNS server that gave no
+// answer.
+func exQuerySrvID(code string) string {
+	switch code {
+	case "ECONNREFUSED", "EREFUSED", "ETIMEOUT", "ETIMEDOUT", "ESERVFAIL":
+		return catalogue.IDDNSNoAnswer
+	}
+	return catalogue.IDSRVNoRecords
 }
 
 func exQuerySrvHint(code string) string {
