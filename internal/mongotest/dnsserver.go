@@ -73,31 +73,11 @@ func StartDNS(tb testing.TB) *DNSServer {
 // NewDNSServer starts a DNS server on 127.0.0.1 with a port free for both
 // UDP and TCP. The caller must Close it.
 func NewDNSServer() (*DNSServer, error) {
-	s := &DNSServer{
-		records: map[string][]dns.RR{},
-		rcodes:  map[string]int{},
-		silent:  map[string]bool{},
-	}
 	pc, ln, err := listenUDPAndTCP()
 	if err != nil {
 		return nil, err
 	}
-	s.Addr = pc.LocalAddr().String()
-	s.udp = &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(s.serve), ReadTimeout: dnsServerIOTimeout, WriteTimeout: dnsServerIOTimeout}
-	s.tcp = &dns.Server{Listener: ln, Handler: dns.HandlerFunc(s.serve), ReadTimeout: dnsServerIOTimeout, WriteTimeout: dnsServerIOTimeout}
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
-		started := make(chan struct{})
-		srv.NotifyStartedFunc = func() { close(started) }
-		errc := make(chan error, 1)
-		go func() { errc <- srv.ActivateAndServe() }()
-		select {
-		case <-started:
-		case err := <-errc:
-			s.Close()
-			return nil, fmt.Errorf("dns server: %w", err)
-		}
-	}
-	return s, nil
+	return startDNSServer(pc, ln)
 }
 
 func listenUDPAndTCP() (net.PacketConn, net.Listener, error) {
