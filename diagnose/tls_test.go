@@ -498,38 +498,3 @@ func TestTLSConfigOptions(t *testing.T) {
 		}
 	})
 }
-
-func TestURIRewrites(t *testing.T) {
-	tests := []struct {
-		name, got, want string
-	}{
-		{"add to bare host", connstr.WithOptions("mongodb://h:1", "tls", "true"), "mongodb://h:1/?tls=true"},
-		{"replace synonym", connstr.WithOptions("mongodb://h/?ssl=false&w=1", "tls", "true"), "mongodb://h/?w=1&tls=true"},
-		{"case-insensitive", connstr.WithOptions("mongodb://h/db?TLSCAFile=/a&x=1", "tlsCAFile", "/b c"), "mongodb://h/db?x=1&tlsCAFile=/b%20c"},
-		{"redacts password", connstr.WithOptions("mongodb://u:secret@h/?authSource=x", "authSource", "admin"), "mongodb://u:****@h/?authSource=admin"},
-		{"masks key password", connstr.WithOptions("mongodb://h/?tlsCertificateKeyFilePassword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFilePassword=****&tls=true"},
-		{"without TLS", connstr.WithoutTLS("mongodb://h:1/?tls=true&tlsCAFile=/a&replicaSet=rs"), "mongodb://h:1/?replicaSet=rs&tls=false"},
-		{"percent-encoded keys", connstr.WithoutTLS("mongodb://h:1/?t%6Cs=true&tlsCertificateKeyFile%50assword=pw&w=1"), "mongodb://h:1/?w=1&tls=false"},
-		{"masks percent-encoded key password", connstr.WithOptions("mongodb://h/?tlsCertificateKeyFile%50assword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFile%50assword=****&tls=true"},
-		{"without option", connstr.WithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1&w=1", "authmechanism"), "mongodb://h/?w=1"},
-		{"without last option", connstr.WithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1", "authMechanism"), "mongodb://h/"},
-		{"host", mustHost(t, "mongodb://u:p@127.0.0.1:27017/db?tls=true", "db.example:27017"), "mongodb://u:****@db.example:27017/db?tls=true"},
-	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
-		}
-	}
-	if _, ok := connstr.WithHost("mongodb://a:1,b:2/", "c:3"); ok {
-		t.Errorf("uriWithHost rewrote a seed list")
-	}
-}
-
-func mustHost(t *testing.T, raw, hp string) string {
-	t.Helper()
-	s, ok := connstr.WithHost(raw, hp)
-	if !ok {
-		t.Fatalf("uriWithHost(%q) declined", raw)
-	}
-	return s
-}
