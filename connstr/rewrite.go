@@ -204,7 +204,7 @@ func (p *connParts) rewrite(e Edit, m rewriteMode) string {
 func (p *connParts) rewritePairs(e Edit, m rewriteMode, toMongoDB bool) []string {
 	redacted := m.redacted
 	write := func(s Setting) string {
-		v := escapeQueryValue(s.Value)
+		v := settingValue(s)
 		if redacted && isSecretOption(s.Key) {
 			v = redact.RedactedSecret
 		}
@@ -362,6 +362,20 @@ func escapeHost(h string) string {
 		}
 	}
 	return b.String()
+}
+
+// settingValue is the value of a Setting as written in the string:
+// escapeQueryValue's, with ',' percent-encoded too unless the option is a
+// list of key:value pairs (readPreferenceTags, authMechanismProperties),
+// where ',' separates the pairs. A driver decodes %2C back to ',' before
+// it splits a list such as compressors.
+func settingValue(s Setting) string {
+	v := escapeQueryValue(s.Value)
+	switch optionGroup(s.Key) {
+	case "readpreferencetags", "authmechanismproperties":
+		return v
+	}
+	return strings.ReplaceAll(v, ",", "%2C")
 }
 
 // escapeQueryValue percent-encodes what would end or confuse an option

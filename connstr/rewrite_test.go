@@ -71,6 +71,10 @@ func TestRewrite(t *testing.T) {
 			"mongodb://h/?readPreference=nearest&readPreferenceTags=dc:east,rack:1&readPreferenceTags="},
 		{"several pairs replace the first in place", "mongodb://h/?readPreferenceTags=dc:east&readPreference=nearest&readPreferenceTags=dc:west", Edit{Set: set("readPreferenceTags", "dc:north", "readPreferenceTags", "")},
 			"mongodb://h/?readPreferenceTags=dc:north&readPreferenceTags=&readPreference=nearest"},
+		// connstr.WithOptions wrote ',' as %2C; Target.WithOptions kept
+		// it in readPreferenceTags. Both are kept.
+		{"a list's commas are encoded, a tag set's are not", "mongodb://h/?compressors=zlib&readPreference=nearest", Edit{Set: set("compressors", "snappy,zstd", "readPreferenceTags", "dc:east,rack:1", "authMechanismProperties", "SERVICE_NAME:a,CANONICALIZE_HOST_NAME:true")},
+			"mongodb://h/?compressors=snappy%2Czstd&readPreference=nearest&readPreferenceTags=dc:east,rack:1&authMechanismProperties=SERVICE_NAME:a,CANONICALIZE_HOST_NAME:true"},
 		{"a dropped key that is set moves to the end", "mongodb://h:1/?tls=true&tlsCAFile=/a&replicaSet=rs", Edit{Drop: []string{"tls*", "ssl*"}, Set: set("tls", "false")},
 			"mongodb://h:1/?replicaSet=rs&tls=false"},
 		{"the scheme is written in lower case", "MONGODB://h/?ssl=false", Edit{Set: set("tls", "true")}, "mongodb://h/?tls=true"},
