@@ -13,6 +13,7 @@ import (
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -260,7 +261,7 @@ func TestTLSStageOff(t *testing.T) {
 
 func TestTLSStageMismatch(t *testing.T) {
 	certs := mongotest.NewCerts(t)
-	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	fdb := ferret.Start(t, ferret.Options{})
 	tests := []struct {
 		name   string
 		addr   func(t *testing.T) string
@@ -269,7 +270,7 @@ func TestTLSStageMismatch(t *testing.T) {
 	}{
 		{name: "TLS client, silent server", addr: func(t *testing.T) string { return mongotest.SilentListener(t) }, budget: tlsSilentBudget,
 			want: []wantFinding{{id: catalogue.IDServerNotResponding, sev: report.SeverityError, evidence: []string{"did not answer the TLS ClientHello", "a plain hello got no answer either"}}}},
-		{name: "TLS client, plain MongoDB server", addr: func(*testing.T) string { return ferret.Addr },
+		{name: "TLS client, plain MongoDB server", addr: func(*testing.T) string { return fdb.Addr },
 			want: []wantFinding{{id: catalogue.IDTLSServerNotTLS, sev: report.SeverityError, evidence: []string{"a plain MongoDB hello on the same port got an answer"}, suggested: "tls=false"}}},
 		{name: "TLS client, server answering plain bytes", addr: func(t *testing.T) string { return mongotest.ServeBytes(t, []byte{0x3a, 0x01, 0, 0, 0x10, 0, 0, 0}) },
 			want: []wantFinding{{id: catalogue.IDTLSServerNotTLS, sev: report.SeverityError, evidence: []string{"not a TLS record", "3a 01 00 00 10"}, suggested: "tls=false"}}},
@@ -308,7 +309,7 @@ func TestTLSStageMismatch(t *testing.T) {
 func TestTLSRequiredAfterHello(t *testing.T) {
 	certs := mongotest.NewCerts(t)
 	valid := certs.Server(mongotest.CertValid).TLS
-	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	fdb := ferret.Start(t, ferret.Options{})
 	tests := []struct {
 		name     string
 		addr     func(t *testing.T) string
@@ -321,7 +322,7 @@ func TestTLSRequiredAfterHello(t *testing.T) {
 		{name: "TLS terminator sends an alert", addr: func(t *testing.T) string {
 			return mongotest.ServeTLS(t, mongotest.TLSServer{Cert: valid, AlertOnPlain: true})
 		}, want: true, evidence: "TLS alert record"},
-		{name: "plain server answers", addr: func(*testing.T) string { return ferret.Addr }},
+		{name: "plain server answers", addr: func(*testing.T) string { return fdb.Addr }},
 		{name: "peer closes but speaks no TLS", addr: func(t *testing.T) string { return mongotest.ServeBytes(t, nil) }},
 		{name: "TLS already on", addr: func(t *testing.T) string { return mongotest.ServeTLS(t, mongotest.TLSServer{Cert: valid}) }, tlsOn: true},
 	}
@@ -410,7 +411,7 @@ func TestTLSStageFerretDB(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			p := certs.Server(tt.kind)
-			db := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
+			db := ferret.Start(t, ferret.Options{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
 			x := tlsTestRun(t, "mongodb://"+db.Addr+"/?tls=true&tlsCAFile="+certs.CAFile)
 			ctx := tlsTestCtx(t)
 			ok := x.tlsStage(ctx, []string{db.Addr})
