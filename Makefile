@@ -5,7 +5,7 @@ FUZZTIME ?= 30s
 # Brief fuzzing run by `make test` (and so by CI).
 FUZZTIME_SHORT ?= 3s
 
-.PHONY: all build check-static release man test unit e2e lint fuzz fuzz-short bench demo drivers drivers-install drivers-update clean
+.PHONY: all build check-static release man test unit e2e lint fmt fuzz fuzz-short bench demo drivers drivers-install drivers-update clean
 
 all: build
 
@@ -48,11 +48,16 @@ release: man
 man:
 	$(GO) run ./cmd/mangen -dir dist/man -version '$(VERSION)' $(if $(DATE),-date $(DATE))
 
-## test: everything CI runs — lint, each fuzz target briefly, then unit +
-## integration + end-to-end tests with the race detector.
-test: lint
+## test: everything CI runs — gofmt, each fuzz target briefly, then unit +
+## integration + end-to-end tests with the race detector. go test runs
+## every vet check (-vet=all) on the race build, and go vet -race covers
+## the packages without tests and the driver suite (behind its build
+## tag), so the dependencies are compiled once for vet and test.
+test: fmt
 	$(MAKE) --no-print-directory fuzz-short
-	GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 12m ./...
+	$(if $(UNTESTED),$(GO) vet -race $(UNTESTED))
+	$(GO) vet -race -tags drivers ./internal/drivertest/
+	GORACE=atexit_sleep_ms=0 $(GO) test -race -vet=all -count=1 -timeout 12m ./...
 
 unit:
 	$(GO) test -count=1 ./...
@@ -61,21 +66,24 @@ unit:
 e2e:
 	$(GO) test -count=1 -run 'TestScripts' .
 
-lint:
+lint: fmt
 	$(GO) vet ./...
 	$(GO) vet -tags drivers ./internal/drivertest/
+
+fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-# Every fuzz target in the module: "package-dir FuzzName" per line.
-FUZZ_TARGETS = $(shell grep -rl --include='*_test.go' '^func Fuzz' . | while read f; do \
-	d=$$(dirname $$f); grep -o '^func Fuzz[A-Za-z0-9_]*' $$f | sed "s|func ||; s|^|$$d |"; done)
+# The packages without test files, which go test does not vet.
+UNTESTED = $(shell $(GO) list -f '{{if not (or .TestGoFiles .XTestGoFiles)}}{{.ImportPath}}{{end}}' ./...)
 
+## fuzz, fuzz-short: every fuzz target for FUZZTIME (FUZZTIME_SHORT) each;
+## each package's instrumented test binary is built once for all its targets.
 fuzz:
-	@echo "$(FUZZ_TARGETS)" | xargs -n2 sh -c '$(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME) "$$0"' 
+	GO=$(GO) ./scripts/fuzz.sh $(FUZZTIME)
 
 fuzz-short:
-	@echo "$(FUZZ_TARGETS)" | xargs -n2 sh -c 'echo "fuzz $$0 $$1"; $(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME_SHORT) "$$0" >/dev/null || { $(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME_SHORT) "$$0"; exit 1; }'
+	@GO=$(GO) ./scripts/fuzz.sh -q $(FUZZTIME_SHORT)
 
 ## bench: the budgets of DESIGN.md §6, printed as a table.
 bench:

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/probe"
 )
 
@@ -45,7 +46,7 @@ const (
 // Run with -benchtime 1x.
 func BenchmarkServe(b *testing.B) {
 	bin := benchBin(b, "MONGOCONN_BIN")
-	f := mongotest.StartFerretDB(b, mongotest.FerretOptions{})
+	f := ferret.Start(b, ferret.Options{})
 
 	// A single ping, as a user runs it.
 	var pings []time.Duration

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // The benchmarks of DESIGN.md §6 run the built binaries, as users do:
@@ -82,7 +83,7 @@ func reportRun(b *testing.B, bin string, wantCode int, args ...string) {
 
 // BenchmarkPing: mongoconn ping vs the bare driver program on FerretDB.
 func BenchmarkPing(b *testing.B) {
-	f := mongotest.StartFerretDB(b, mongotest.FerretOptions{})
+	f := ferret.Start(b, ferret.Options{})
 	b.Run("mongoconn", func(b *testing.B) { reportRun(b, benchBin(b, "MONGOCONN_BIN"), 0, "ping", f.URI) })
 	b.Run("bare-driver", func(b *testing.B) { reportRun(b, benchBin(b, "BAREPING_BIN"), 0, f.URI) })
 	if sh, err := exec.LookPath("mongosh"); err == nil {
@@ -145,7 +146,7 @@ func BenchmarkDiscoverReplSet(b *testing.B) {
 
 // BenchmarkPeakRSS: peak resident memory of each command (budget 30 MiB).
 func BenchmarkPeakRSS(b *testing.B) {
-	f := mongotest.StartFerretDB(b, mongotest.FerretOptions{})
+	f := ferret.Start(b, ferret.Options{})
 	for _, args := range [][]string{
 		{"ping", f.URI},
 		{"diagnose", f.URI},

@@ -15,6 +15,7 @@ import (
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/resolve"
@@ -272,7 +273,7 @@ func TestNoGoroutineLeakHealthy(t *testing.T) {
 			return "mongodb://" + mongotest.ClosedPort(t) + "/", nil
 		}, false},
 		{"ferretdb", func(t *testing.T) (string, func(*diagnose.Engine)) {
-			return mongotest.StartFerretDB(t, mongotest.FerretOptions{}).URI, nil
+			return ferret.Start(t, ferret.Options{}).URI, nil
 		}, true},
 		{"tls-expired", func(t *testing.T) (string, func(*diagnose.Engine)) {
 			certs := mongotest.NewCerts(t)

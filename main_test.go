@@ -12,6 +12,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/cmd"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // scriptCmds are the fixture commands transcripts may use. Each file
@@ -59,7 +60,7 @@ func cmdFerretDB(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: ferretdb NAME")
 	}
-	f, err := mongotest.NewFerretDB(ts.MkAbs("ferretdb-"+args[0]), mongotest.FerretOptions{})
+	f, err := ferret.New(ts.MkAbs("ferretdb-"+args[0]), ferret.Options{})
 	ts.Check(err)
 	ts.Defer(f.Close)
 	ts.Setenv(args[0], f.URI)
@@ -80,10 +81,10 @@ func cmdLateFerretDB(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(l.Close())
 	ts.Setenv(args[0], "mongodb://"+addr+"/")
 	dir := ts.MkAbs("ferretdb-" + args[0])
-	done := make(chan *mongotest.FerretDB, 1)
+	done := make(chan *ferret.DB, 1)
 	go func() {
 		time.Sleep(delay)
-		f, err := mongotest.NewFerretDBAt(dir, addr, mongotest.FerretOptions{})
+		f, err := ferret.NewAt(dir, addr, ferret.Options{})
 		if err != nil {
 			done <- nil
 			return

@@ -22,6 +22,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // recipeTimeout bounds one command of a recipe: a --wait of the recipes
@@ -122,9 +123,9 @@ func lateServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	started := make(chan *mongotest.FerretDB, 1)
+	started := make(chan *ferret.DB, 1)
 	timer := time.AfterFunc(lateStart, func() {
-		f, err := mongotest.NewFerretDBAt(dir, addr, mongotest.FerretOptions{})
+		f, err := ferret.NewAt(dir, addr, ferret.Options{})
 		if err != nil {
 			started <- nil
 			return
@@ -175,7 +176,7 @@ func TestRecipesRunAsWritten(t *testing.T) {
 		}
 	}
 	bin := buildStatic(t)
-	healthy := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	healthy := ferret.Start(t, ferret.Options{})
 	closed, err := mongotest.NewClosedPort()
 	if err != nil {
 		t.Fatal(err)
@@ -521,9 +522,9 @@ func TestScratchImage(t *testing.T) {
 	}
 	bin := buildStatic(t)
 	certs := mongotest.NewCerts(t)
-	plain := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	plain := ferret.Start(t, ferret.Options{})
 	valid := certs.Server(mongotest.CertValid)
-	tlsDB := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: valid.CertFile, TLSKeyFile: valid.KeyFile})
+	tlsDB := ferret.Start(t, ferret.Options{TLSCertFile: valid.CertFile, TLSKeyFile: valid.KeyFile})
 
 	// makeRoot lays out the image: every COPY of the final stage, from
 	// the files this test has for their sources.

@@ -10,6 +10,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // Fixture commands for the tls_* and auth_* transcripts.
@@ -66,11 +67,11 @@ func cmdTLSFerretDB(ts *testscript.TestScript, neg bool, args []string) {
 	name := fs.Arg(0)
 	certs := scriptCerts(ts, name)
 	p := certs.Server(certFlag(ts, *kind))
-	o := mongotest.FerretOptions{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile}
+	o := ferret.Options{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile}
 	if *clientCA {
 		o.TLSCAFile = certs.CAFile
 	}
-	f, err := mongotest.NewFerretDB(ts.MkAbs("ferretdb-"+name), o)
+	f, err := ferret.New(ts.MkAbs("ferretdb-"+name), o)
 	ts.Check(err)
 	ts.Defer(f.Close)
 	ts.Setenv(name, fmt.Sprintf("mongodb://%s/?tls=true&tlsCAFile=%s", f.Addr, url.QueryEscape(certs.CAFile)))

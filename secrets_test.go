@@ -15,6 +15,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/cmd"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // The secrets test (issue 6, item 4): every command and output mode, the
@@ -163,7 +164,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	})
 	refused := mongotest.ClosedPort(t)
 	silent := mongotest.SilentListener(t)
-	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	fdb := ferret.Start(t, ferret.Options{})
 	certs := mongotest.NewCerts(t)
 	tlsAddr := mongotest.ServeTLS(t, mongotest.TLSServer{
 		Cert: certs.Server(mongotest.CertValid).TLS, ClientCAs: certs.Pool(), Backend: right.Addr(),
@@ -207,7 +208,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		{name: "refused", uri: credURI("alice", sentinelSpecial, refused, "replicaSet=rs0"), want: "alice:****@",
 			diagnosis: "tcp.refused"},
 		{name: "silent", uri: credURI("alice", sentinelPlain, silent, ""), want: "alice:****@", timeout: secretsSilentTimeout},
-		{name: "ferretdb", uri: credURI("alice", sentinelSpecial, ferret.Addr, ""), want: "alice:****@"},
+		{name: "ferretdb", uri: credURI("alice", sentinelSpecial, fdb.Addr, ""), want: "alice:****@"},
 		{name: "tls-key-password-wrong", uri: "mongodb://localhost:" + tlsPort + "/?" + tlsOpts +
 			"&tlsCertificateKeyFilePassword=" + url.QueryEscape(sentinelToken), want: "tlsCertificateKeyFilePassword=****"},
 		{name: "tls-key-password-right", uri: credURI("alice", sentinelPlain, "localhost:"+tlsPort, tlsOpts+

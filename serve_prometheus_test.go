@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // The end-to-end test of serve: a real Prometheus (Debian's prometheus
@@ -91,7 +92,7 @@ func TestServePrometheusEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skip("prometheus is not installed (Debian: apt-get install prometheus): the end-to-end scrape by a real Prometheus is not tested")
 	}
-	f := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	f := ferret.Start(t, ferret.Options{})
 	refused := mongotest.ClosedPort(t)
 	serve := startServe(t, fmt.Sprintf("targets:\n  healthy:\n    uri: %s\n    timeout: 5s\n  refused:\n    uri: mongodb://%s/\n    timeout: 5s\n", f.URI, refused), nil)
 	serveAddr := strings.TrimPrefix(serve.url, "http://")

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/probe"
 )
 
@@ -148,7 +149,7 @@ func TestServeHealthyFakeMongod(t *testing.T) {
 func TestServeFerretDBTLS(t *testing.T) {
 	certs := mongotest.NewCerts(t)
 	pair := certs.Server(mongotest.CertValid)
-	f := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: pair.CertFile, TLSKeyFile: pair.KeyFile})
+	f := ferret.Start(t, ferret.Options{TLSCertFile: pair.CertFile, TLSKeyFile: pair.KeyFile})
 	_, port, _ := strings.Cut(f.Addr, ":")
 	url := probeServer(t, fmt.Sprintf("targets:\n  ferret:\n    uri: mongodb://localhost:%s/?tls=true&tlsCAFile=%s\n    timeout: 10s\n    module: diagnose\n", port, certs.CAFile))
 	code, body := httpGet(t, url+"/probe?target=ferret")

@@ -96,42 +96,25 @@ func (l *linter) findings() []report.Finding {
 // (maxStalenessSeconds=-1) left out, and a '/' before the options. With
 // redacted, secrets are ****; without, it holds the password.
 func (l *linter) corrected(redacted bool) string {
+	return l.p.rewrite(Edit{}, rewriteMode{redacted: redacted, fix: l})
+}
+
+// correctedPair is one pair of the corrected string: its key renamed when
+// misspelt, its value the correction or the normalised value.
+func (l *linter) correctedPair(o *rawOption, redacted bool) string {
 	p := l.p
-	text := func(start, end int) string {
-		if redacted {
-			return p.red(start, end)
-		}
-		return p.raw[start:end]
+	key := p.text(o.keySpan.Start, o.keySpan.End, redacted)
+	if name, ok := l.renames[o]; ok {
+		key = name
 	}
-	var pairs []string
-	for _, o := range p.options {
-		if o.drop && !o.hasFix {
-			continue
-		}
-		key := text(o.keySpan.Start, o.keySpan.End)
-		if name, ok := l.renames[o]; ok {
-			key = name
-		}
-		value := text(o.valueSpan.Start, o.valueSpan.End)
-		switch {
-		case o.hasFix:
-			value = EscapeQueryValue(o.fix)
-		case o.norm != "" && !o.secret:
-			value = o.norm
-		}
-		pairs = append(pairs, key+"="+value)
+	value := p.text(o.valueSpan.Start, o.valueSpan.End, redacted)
+	switch {
+	case o.hasFix:
+		value = escapeQueryValue(o.fix)
+	case o.norm != "" && !o.secret:
+		value = o.norm
 	}
-	var b strings.Builder
-	b.WriteString(text(0, p.hostsSpan.End))
-	b.WriteByte('/')
-	if !p.dbSpan.Empty() {
-		b.WriteString(text(p.dbSpan.Start, p.dbSpan.End))
-	}
-	if len(pairs) > 0 {
-		b.WriteByte('?')
-		b.WriteString(strings.Join(pairs, "&"))
-	}
-	return b.String()
+	return key + "=" + value
 }
 
 // cleanup reports whether the suggested string differs from the input:

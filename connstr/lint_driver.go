@@ -16,23 +16,11 @@ import (
 // normalised, and with forParse the scheme is mongodb:// (so that the
 // driver does no DNS) without the options mongoconn applies itself.
 func (p *connParts) driverString(forParse bool) string {
-	var b strings.Builder
 	scheme := p.schemeName()
 	if forParse {
 		scheme = SchemeMongoDB
 	}
-	b.WriteString(scheme)
-	b.WriteString("://")
-	if p.hasUserinfo {
-		b.WriteString(p.raw[p.restStart:p.atPos])
-		b.WriteByte('@')
-	}
-	b.WriteString(p.hostsText())
-	b.WriteByte('/')
-	if !p.dbSpan.Empty() {
-		b.WriteString(p.raw[p.dbSpan.Start:p.dbSpan.End])
-	}
-	sep := "?"
+	var pairs []string
 	for _, o := range p.options {
 		if o.drop || (forParse && o.def != nil && o.def.SRVOnly) {
 			continue
@@ -41,13 +29,9 @@ func (p *connParts) driverString(forParse bool) string {
 		if o.norm != "" {
 			v = o.norm
 		}
-		b.WriteString(sep)
-		b.WriteString(o.rawKey)
-		b.WriteByte('=')
-		b.WriteString(v)
-		sep = "&"
+		pairs = append(pairs, o.rawKey+"="+v)
 	}
-	return b.String()
+	return p.assemble(scheme, p.hostsText(), pairs, false)
 }
 
 // DriverURI is the connection string to hand the Go driver: the user's

@@ -1,15 +1,16 @@
 // Package connstr parses, lints and rewrites MongoDB connection strings:
 // ParseTarget turns the string a user gave into a Target (with its
-// positions, secrets and the findings of the URI stage), and the
-// rewriters produce the corrected strings the findings suggest. No
-// network here. It imports report, redact, catalogue and internal/ascii,
-// never a package that probes.
+// positions, secrets and the findings of the URI stage), and one
+// rewriter (Rewrite, RewriteRedacted, Target.RewriteRedacted, each given
+// an Edit) produces every changed string: the corrected strings the
+// findings suggest, the mongodb:// string of an SRV seed list, the
+// direct connection to one member. No network here. It imports report,
+// redact, catalogue and internal/ascii, never a package that probes.
 package connstr
 
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -456,75 +457,9 @@ func (t *Target) Secrets() []string {
 	return out
 }
 
-// WithOptions returns the connection string (raw: it holds the password;
-// redact it before showing) with the options in set given those values
-// and the options in remove taken out. Keys match in any case and across
-// aliases (setting tls replaces ssl). A set key already present keeps its
-// place; new keys are appended in sorted order.
-func (t *Target) WithOptions(set map[string]string, remove ...string) string {
-	if t.parts == nil {
-		return t.Raw
-	}
-	return t.parts.rebuild(t.parts.schemeName(), t.parts.hostsText(), set, remove)
-}
-
 // Rewritable reports whether the string was parsed into the parts that
-// WithOptions and WithSeeds rewrite.
+// RewriteRedacted reads: a Target built by ParseTarget.
 func (t *Target) Rewritable() bool { return t.parts != nil }
-
-// WithHosts returns the connection string (raw) with its seed list
-// replaced by hosts (host:port, IPv6 in brackets). A mongodb+srv string
-// becomes mongodb://: srvMaxHosts and srvServiceName are removed and
-// tls=true is added unless tls or ssl is written.
-func (t *Target) WithHosts(hosts []string) string {
-	return t.WithSeeds(hosts, nil)
-}
-
-// WithSeeds is WithHosts plus the options of the SRV host's TXT record
-// (authSource, replicaSet, loadBalanced), which the string's own options
-// override (initial DNS seed-list discovery specification).
-func (t *Target) WithSeeds(hosts []string, txt map[string]string) string {
-	if t.parts == nil {
-		return t.Raw
-	}
-	p := t.parts
-	escaped := make([]string, len(hosts))
-	for i, h := range hosts {
-		escaped[i] = escapeHost(h)
-	}
-	set := map[string]string{}
-	for k, v := range txt {
-		if !p.hasOption(k) {
-			set[k] = v
-		}
-	}
-	var remove []string
-	if p.srv {
-		remove = append(remove, "srvMaxHosts", "srvServiceName")
-		if !p.hasOption("tls") && t.TLS {
-			set["tls"] = "true"
-		}
-	}
-	return p.rebuild(SchemeMongoDB, strings.Join(escaped, ","), set, remove)
-}
-
-// escapeHost writes a host so that it survives in a seed list: '/' (UNIX
-// sockets), ',' and '%' are percent-encoded.
-func escapeHost(h string) string {
-	if !strings.ContainsAny(h, "/,%?@") {
-		return h
-	}
-	var b strings.Builder
-	for i := 0; i < len(h); i++ {
-		switch c := h[i]; c {
-		case '/', ',', '%', '?', '@':
-			fmt.Fprintf(&b, "%%%02X", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
 
 // connParts is the lexical structure of a connection string, with byte
 // ranges into raw. splitConnString never fails; checkStructure judges it.
@@ -777,7 +712,7 @@ func newRawOption(raw string, sp redact.Span) *rawOption {
 	}
 	o.lower = ascii.Lower(o.key)
 	o.def = lookupOption(o.lower)
-	o.secret = (o.def != nil && o.def.Secret) || (o.def == nil && redact.IsSecretKey(o.key))
+	o.secret = isSecretOption(o.key)
 	return o
 }
 
@@ -864,81 +799,6 @@ func optionGroup(key string) string {
 		return ascii.Lower(d.canonical())
 	}
 	return lower
-}
-
-// rebuild writes the connection string with scheme, the seed list hosts
-// and the options changed: set replaces (or appends) values, remove takes
-// keys out. Pairs with invalid or empty values, which drivers ignore (and
-// the Go driver refuses), are left out.
-func (p *connParts) rebuild(scheme, hosts string, set map[string]string, remove []string) string {
-	setByGroup := map[string]string{}
-	setKeys := map[string]string{}
-	for k, v := range set {
-		g := optionGroup(k)
-		setByGroup[g] = v
-		setKeys[g] = k
-	}
-	removed := map[string]bool{}
-	for _, k := range remove {
-		removed[optionGroup(k)] = true
-	}
-	var pairs []string
-	done := map[string]bool{}
-	for _, o := range p.options {
-		g := optionGroup(o.lower)
-		if removed[g] || o.drop {
-			continue
-		}
-		if v, ok := setByGroup[g]; ok {
-			if !done[g] {
-				pairs = append(pairs, setKeys[g]+"="+EscapeQueryValue(v))
-				done[g] = true
-			}
-			continue
-		}
-		pairs = append(pairs, p.raw[o.bspan.Start:o.bspan.End])
-	}
-	var extra []string
-	for g, k := range setKeys {
-		if !done[g] && !removed[g] {
-			extra = append(extra, k+"="+EscapeQueryValue(set[k]))
-		}
-	}
-	sort.Strings(extra)
-	pairs = append(pairs, extra...)
-
-	var b strings.Builder
-	b.WriteString(scheme)
-	b.WriteString("://")
-	if p.hasUserinfo {
-		b.WriteString(p.raw[p.restStart:p.atPos])
-		b.WriteByte('@')
-	}
-	b.WriteString(hosts)
-	b.WriteByte('/')
-	if !p.dbSpan.Empty() {
-		b.WriteString(p.raw[p.dbSpan.Start:p.dbSpan.End])
-	}
-	if len(pairs) > 0 {
-		b.WriteByte('?')
-		b.WriteString(strings.Join(pairs, "&"))
-	}
-	return b.String()
-}
-
-// EscapeQueryValue percent-encodes what would end or confuse an option
-// value; ':' and ',' stay readable (readPreferenceTags=dc:ny,rack:1).
-func EscapeQueryValue(v string) string {
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if ascii.IsAlnum(c) || strings.IndexByte("-._~:,/!$'()*@", c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
 }
 
 // fixUserinfoEscapes percent-encodes what must be encoded in a user name

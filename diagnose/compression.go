@@ -50,7 +50,7 @@ func (x *run) compressionFindings(v *sdam.View) {
 	}
 	f := catalogue.NewFinding(catalogue.IDCompressionNotNegotiated, ev...)
 	if len(accepted) > 0 {
-		f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "compressors", strings.Join(accepted, ",")))
+		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "compressors", Value: strings.Join(accepted, ",")}}}))
 	}
 	x.addFinding(f)
 }

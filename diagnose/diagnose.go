@@ -206,7 +206,7 @@ func (x *run) diagnosePingURI(v *sdam.View) string {
 	if !ok || v.Opts.LoadBalanced || v.Kind == sdam.TopologyLoadBalanced {
 		return uri
 	}
-	if direct, err := connstr.Rewrite(uri, connstr.Edit{Host: m.Address, Set: map[string]string{"directConnection": "true"}, Drop: []string{"replicaSet"}}); err == nil {
+	if direct, err := connstr.Rewrite(uri, connstr.Edit{Hosts: []string{m.Address}, Set: []connstr.Setting{{Key: "directConnection", Value: "true"}}, Drop: []string{"replicaSet"}}); err == nil {
 		return direct
 	}
 	return uri

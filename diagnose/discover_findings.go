@@ -285,14 +285,14 @@ func topoLoadBalancerFinding(v *sdam.View, raw string) (report.Finding, bool) {
 // removed, or, when it came from a TXT record (mongodb+srv), overridden
 // with loadBalanced=false, as options of the string win over TXT ones.
 func topoWithoutLoadBalanced(raw string) (string, error) {
-	p, err := connstr.Split(raw)
+	u, err := connstr.CutURI(raw)
 	if err != nil {
 		return "", err
 	}
-	if _, inURI := connstr.LastValue(p.Pairs, "loadbalanced"); inURI || !strings.HasPrefix(raw, "mongodb+srv://") {
+	if _, inURI := connstr.LastValue(u.Pairs(), "loadbalanced"); inURI || !u.SRV() {
 		return connstr.Rewrite(raw, connstr.Edit{Drop: []string{"loadBalanced"}})
 	}
-	return connstr.Rewrite(raw, connstr.Edit{Set: map[string]string{"loadBalanced": "false"}})
+	return connstr.Rewrite(raw, connstr.Edit{Set: []connstr.Setting{{Key: "loadBalanced", Value: "false"}}})
 }
 
 // topoNameDifference says how two host names differ, in words.
@@ -343,8 +343,8 @@ func topoNameMismatchFinding(v *sdam.View, raw string) (report.Finding, bool) {
 			if n == "" {
 				break
 			}
-			if u, err := connstr.Rewrite(raw, connstr.Edit{Set: map[string]string{"replicaSet": n}}); err == nil {
-				f.SuggestedURI = redact.Redact(u)
+			if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Set: []connstr.Setting{{Key: "replicaSet", Value: n}}}); err == nil {
+				f.SuggestedURI = u
 				f.Fixes = append([]string{fmt.Sprintf("Use the name the servers report: replicaSet=%s", n)}, f.Fixes...)
 			}
 		}
@@ -390,8 +390,8 @@ func topoNotInitiatedFinding(v *sdam.View, raw string) (report.Finding, bool) {
 	if setName == "" {
 		setName = "rs0"
 	}
-	if u, err := connstr.Rewrite(raw, connstr.Edit{Host: dial, Set: map[string]string{"directConnection": "true"}, Drop: []string{"replicaSet"}}); err == nil {
-		f.SuggestedURI = redact.Redact(u)
+	if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Hosts: []string{dial}, Set: []connstr.Setting{{Key: "directConnection", Value: "true"}}, Drop: []string{"replicaSet"}}); err == nil {
+		f.SuggestedURI = u
 		f.Fixes = append([]string{
 			fmt.Sprintf("Connect to the member alone and initiate the set: mongosh %q --eval 'rs.initiate({_id: %q, members: [{_id: 0, host: %q}]})'", f.SuggestedURI, setName, dial),
 			"Use a host name in rs.initiate that every client can resolve and reach: the set advertises exactly that name to drivers",
@@ -444,8 +444,8 @@ func topoUnreachableFinding(v *sdam.View, raw string, unreachable []report.Serve
 	var fixes []string
 	if ok {
 		dial := sdam.DisplayAddr(v, seed.Address)
-		if u, err := connstr.Rewrite(raw, connstr.Edit{Host: dial, Set: map[string]string{"directConnection": "true"}, Drop: []string{"replicaSet"}}); err == nil {
-			f.SuggestedURI = redact.Redact(u)
+		if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Hosts: []string{dial}, Set: []connstr.Setting{{Key: "directConnection", Value: "true"}}, Drop: []string{"replicaSet"}}); err == nil {
+			f.SuggestedURI = u
 			fix := fmt.Sprintf("Connect to the reachable seed %s alone with directConnection=true (no replicaSet): the driver then uses that address and ignores the advertised names", dial)
 			if seed.Kind != sdam.KindRSPrimary {
 				fix += fmt.Sprintf("; it is a %s, so writes fail through it: forward a port to the primary instead", sdam.KindPhrase(seed.Kind))

@@ -78,8 +78,8 @@ func (x *run) seedStage(ctx context.Context) *seedResolution {
 	}
 	hosts := x.t.Hosts
 	if len(hosts) == 0 {
-		if p, err := connstr.Split(x.t.Raw); err == nil {
-			hosts = p.Hosts
+		if u, err := connstr.CutURI(x.t.Raw); err == nil {
+			hosts = u.Hosts()
 		}
 	}
 	res := &seedResolution{rulesOK: true, addrs: map[string][]string{}}
@@ -93,25 +93,26 @@ func (x *run) seedStage(ctx context.Context) *seedResolution {
 // srvSeeds is the dns stage of a mongodb+srv connection string.
 func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	res := &seedResolution{addrs: map[string][]string{}}
-	p, err := connstr.Split(x.t.Raw)
+	u, err := connstr.CutURI(x.t.Raw)
 	if err != nil {
 		x.addFinding(catalogue.NewFinding(catalogue.IDURIInvalid, redact.Redact(err.Error())))
 		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: "no SRV lookup: the connection string cannot be cut into its parts"})
 		return res
 	}
-	if len(p.Hosts) != 1 || srvHasPort(p.Hosts) {
+	uriHosts, uriPairs := u.Hosts(), u.Pairs()
+	if len(uriHosts) != 1 || srvHasPort(uriHosts) {
 		if !x.hasFinding(catalogue.IDURISRVWithPort) {
-			x.addFinding(catalogue.NewFinding(catalogue.IDURISRVWithPort, fmt.Sprintf("mongodb+srv host list %q: it must be exactly one host name without a port", strings.Join(p.Hosts, ","))))
+			x.addFinding(catalogue.NewFinding(catalogue.IDURISRVWithPort, fmt.Sprintf("mongodb+srv host list %q: it must be exactly one host name without a port", strings.Join(uriHosts, ","))))
 		}
 		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: "no SRV lookup: a mongodb+srv string names exactly one host, without a port"})
 		return res
 	}
-	host := p.Hosts[0]
+	host := uriHosts[0]
 	if h, err := url.QueryUnescape(host); err == nil {
 		host = h
 	}
 	host = resolve.Normalize(host)
-	settings, err := connstr.SRVSettingsOf(p.Pairs)
+	settings, err := connstr.SRVSettingsOf(uriPairs)
 	if err != nil {
 		x.addFinding(catalogue.NewFinding(catalogue.IDURIInvalid, err.Error()))
 		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: "no SRV lookup: " + err.Error()})
@@ -266,16 +267,18 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 
 	// Options: URI over TXT, tls on by default; then the combinations the
 	// specification forbids.
-	merged := resolve.MergeOptions(txtOpts, p.Pairs)
+	merged := resolve.MergeOptions(txtOpts, uriPairs)
 	info.Options = merged.Options
-	if !x.srvCombinationsOK(merged, txtOpts, p.Pairs, settings, len(valid)) {
+	if !x.srvCombinationsOK(merged, txtOpts, uriPairs, settings, len(valid)) {
 		rulesOK = false
 	}
 
 	selected := resolve.SelectSeeds(valid, settings.MaxHosts)
 	info.Seeds = append(info.Seeds, selected...)
 	if rulesOK && len(selected) > 0 {
-		info.URI = connstr.RedactedURI(p, selected, merged.Pairs)
+		if s, err := connstr.RewriteRedacted(x.t.Raw, connstr.Edit{Hosts: selected, Defaults: resolve.TXTDefaults(txtOpts)}); err == nil {
+			info.URI = s
+		}
 	}
 	x.mu.Lock()
 	x.r.SRV = info
@@ -478,17 +481,18 @@ func (x *run) driverURI() string {
 	if len(seeds) == 0 {
 		return ""
 	}
-	p, err := connstr.Split(x.t.Raw)
-	if err != nil {
-		return ""
-	}
 	var opts []resolve.TXTOption
 	if len(txt) == 1 {
+		var err error
 		if opts, err = resolve.ParseTXT(txt[0]); err != nil {
 			return ""
 		}
 	}
-	return connstr.BuildURI(p, seeds, resolve.MergeOptions(opts, p.Pairs).Pairs)
+	u, err := connstr.Rewrite(x.t.Raw, connstr.Edit{Hosts: seeds, Defaults: resolve.TXTDefaults(opts)})
+	if err != nil {
+		return ""
+	}
+	return u
 }
 
 // dialer returns the engine's Dialer wrapped so that host names are

@@ -94,15 +94,15 @@ func txtRecordsHeld(a *resolve.TXTAnswer) string {
 func (x *run) compareQuestions(res *seedResolution) []resolve.Question {
 	var qs []resolve.Question
 	if x.t.SRV {
-		p, err := connstr.Split(x.t.Raw)
-		if err != nil || len(p.Hosts) != 1 {
+		u, err := connstr.CutURI(x.t.Raw)
+		if err != nil || len(u.Hosts()) != 1 {
 			return nil
 		}
-		settings, err := connstr.SRVSettingsOf(p.Pairs)
+		settings, err := connstr.SRVSettingsOf(u.Pairs())
 		if err != nil {
 			return nil
 		}
-		host := resolve.Normalize(p.Hosts[0])
+		host := resolve.Normalize(u.Hosts()[0])
 		qs = append(qs, resolve.Question{Type: "SRV", Service: settings.Service, Name: host}, resolve.Question{Type: "TXT", Name: host})
 	}
 	for _, s := range res.seeds {

@@ -30,12 +30,12 @@ import (
 // the dns stage alone: hosts are cut and unescaped as the driver does.
 func dnsTestTarget(t *testing.T, raw string) *connstr.Target {
 	t.Helper()
-	p, err := connstr.Split(raw)
+	u, err := connstr.CutURI(raw)
 	if err != nil {
-		t.Fatalf("splitURI(%q): %v", raw, err)
+		t.Fatalf("CutURI(%q): %v", raw, err)
 	}
-	tg := &connstr.Target{Raw: raw, Redacted: redact.Redact(raw), SRV: p.Scheme == "mongodb+srv"}
-	for _, h := range p.Hosts {
+	tg := &connstr.Target{Raw: raw, Redacted: redact.Redact(raw), SRV: u.SRV()}
+	for _, h := range u.Hosts() {
 		if u, err := url.QueryUnescape(h); err == nil {
 			h = u
 		}

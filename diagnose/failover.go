@@ -737,20 +737,20 @@ func failoverURI(t *connstr.Target) string {
 	if t == nil || !t.Rewritable() {
 		return ""
 	}
-	set := map[string]string{}
-	if retryWritesOff(t) {
-		set["retryWrites"] = "true"
-	}
+	var set []connstr.Setting
 	if t.Conn != nil && t.Conn.RetryReadsSet && !t.Conn.RetryReads {
-		set["retryReads"] = "true"
+		set = append(set, connstr.Setting{Key: "retryReads", Value: "true"})
+	}
+	if retryWritesOff(t) {
+		set = append(set, connstr.Setting{Key: "retryWrites", Value: "true"})
 	}
 	if d, ok := selectionTimeoutOf(t); ok && d < failoverMinSelectionTimeout {
-		set["serverSelectionTimeoutMS"] = strconv.FormatInt(defaultSelectionTimeout.Milliseconds(), 10)
+		set = append(set, connstr.Setting{Key: "serverSelectionTimeoutMS", Value: strconv.FormatInt(defaultSelectionTimeout.Milliseconds(), 10)})
 	}
 	if len(set) == 0 {
 		return ""
 	}
-	return t.WithOptions(set)
+	return t.RewriteRedacted(connstr.Edit{Set: set})
 }
 
 // failoverFixes puts the fixes for this failover first.

@@ -465,8 +465,8 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 	}
 	f := catalogue.NewFinding(catalogue.IDTCPSomeAddressesRefused, ev...)
 	if single {
-		if u, err := connstr.Rewrite(raw, connstr.Edit{Host: ok}); err == nil {
-			return report.WithSuggestedURI(f, redact.Redact(u))
+		if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Hosts: []string{ok}}); err == nil {
+			return report.WithSuggestedURI(f, u)
 		}
 	}
 	f.Fixes = append([]string{fmt.Sprintf("Write the address that accepts, %s, instead of the name %s", ok, hostOf(addr))}, f.Fixes...)
@@ -513,12 +513,14 @@ func (x *run) envProxyHint() {
 		ev = append(ev, fmt.Sprintf("%s=%s is set (%s) while a member cannot be reached from here (%s): MongoDB drivers do not read it", p.Name, p.Value, kind, failed))
 		if opts := p.Options(); opts != "" && suggested == "" {
 			fixes = append(fixes, fmt.Sprintf("%s names a SOCKS5 proxy: add %s to the connection string", p.Name, opts))
-			kv := []string{"proxyHost", p.Host, "proxyPort", fmt.Sprint(p.Port)}
+			set := []connstr.Setting{{Key: "proxyHost", Value: p.Host}, {Key: "proxyPort", Value: fmt.Sprint(p.Port)}}
 			if p.Username != "" {
-				kv = append(kv, "proxyUsername", p.Username, "proxyPassword", redact.RedactedSecret)
+				set = append(set, connstr.Setting{Key: "proxyUsername", Value: p.Username}, connstr.Setting{Key: "proxyPassword", Value: redact.RedactedSecret})
 			}
-			if u, err := withOptionsInOrder(x.t.Raw, kv...); err == nil {
-				suggested = redact.Redact(u)
+			// New keys are appended in Set's order: proxyHost before
+			// proxyPort before the credentials, as people write them.
+			if u, err := connstr.RewriteRedacted(x.t.Raw, connstr.Edit{Set: set}); err == nil {
+				suggested = u
 			}
 		}
 	}
@@ -528,18 +530,4 @@ func (x *run) envProxyHint() {
 		f = report.WithSuggestedURI(f, suggested)
 	}
 	r.AddFinding(f)
-}
-
-// withOptionsInOrder sets each key=value pair of kv in raw, new keys
-// appended in the order given (proxyHost before proxyPort before the
-// credentials, as people write them).
-func withOptionsInOrder(raw string, kv ...string) (string, error) {
-	u := raw
-	for i := 0; i+1 < len(kv); i += 2 {
-		var err error
-		if u, err = connstr.Rewrite(u, connstr.Edit{Set: map[string]string{kv[i]: kv[i+1]}}); err != nil {
-			return "", err
-		}
-	}
-	return u, nil
 }

@@ -223,7 +223,7 @@ func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string
 		uri := ""
 		if need > 0 {
 			fixes = append(fixes, fmt.Sprintf("Or accept older data: maxStalenessSeconds=%d or more, or remove maxStalenessSeconds", need))
-			uri = t.WithOptions(map[string]string{"maxStalenessSeconds": strconv.FormatInt(need, 10)})
+			uri = t.RewriteRedacted(connstr.Edit{Set: []connstr.Setting{{Key: "maxStalenessSeconds", Value: strconv.FormatInt(need, 10)}}})
 		}
 		if sel.ReadPref.EffectiveMode() == sdam.ReadSecondary {
 			fixes = append(fixes, "Or let reads fall back to the primary: readPreference=secondaryPreferred")
@@ -234,19 +234,19 @@ func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string
 			floor := max(sdam.SmallestMaxStaleness, sel.ReadPref.Heartbeat()+sdam.IdleWritePeriod)
 			n := int64((floor + time.Second - 1) / time.Second)
 			return []string{fmt.Sprintf("Use maxStalenessSeconds=%d or more (at least 90, and at least heartbeatFrequencyMS/1000 + 10)", n)},
-				t.WithOptions(map[string]string{"maxStalenessSeconds": strconv.FormatInt(n, 10)})
+				t.RewriteRedacted(connstr.Edit{Set: []connstr.Setting{{Key: "maxStalenessSeconds", Value: strconv.FormatInt(n, 10)}}})
 		}
 		return []string{"Remove readPreferenceTags, or choose a mode that reads from secondaries (readPreference=secondaryPreferred)"}, ""
 	case sdam.SelectNoSecondary:
 		if sel.ReadPref.EffectiveMode() == sdam.ReadSecondary {
 			return []string{"Let reads fall back to the primary when no secondary qualifies: readPreference=secondaryPreferred"},
-				t.WithOptions(map[string]string{"readPreference": string(sdam.ReadSecondaryPreferred)})
+				t.RewriteRedacted(connstr.Edit{Set: []connstr.Setting{{Key: "readPreference", Value: string(sdam.ReadSecondaryPreferred)}}})
 		}
 		return []string{"Bring the secondaries back, or read from the primary: readPreference=primaryPreferred"},
-			t.WithOptions(map[string]string{"readPreference": string(sdam.ReadPrimaryPreferred)})
+			t.RewriteRedacted(connstr.Edit{Set: []connstr.Setting{{Key: "readPreference", Value: string(sdam.ReadPrimaryPreferred)}}})
 	case sdam.SelectNoPrimary:
 		return []string{"For reads that may go to a secondary while there is no primary: readPreference=primaryPreferred"},
-			t.WithOptions(map[string]string{"readPreference": string(sdam.ReadPrimaryPreferred)})
+			t.RewriteRedacted(connstr.Edit{Set: []connstr.Setting{{Key: "readPreference", Value: string(sdam.ReadPrimaryPreferred)}}})
 	}
 	return nil, ""
 }
@@ -272,20 +272,15 @@ func tagFallbackURI(t *connstr.Target, rp sdam.ReadPref) string {
 	if t == nil || !t.Rewritable() {
 		return ""
 	}
-	base := t.WithOptions(nil, "readPreferenceTags")
-	var pairs []string
+	var tags []connstr.Setting
 	for _, ts := range rp.TagSets {
 		if len(ts) == 0 {
 			return "" // it already ends with a catch-all
 		}
-		pairs = append(pairs, "readPreferenceTags="+connstr.EscapeQueryValue(sdam.TagSetURI(ts)))
+		tags = append(tags, connstr.Setting{Key: "readPreferenceTags", Value: sdam.TagSetURI(ts)})
 	}
-	pairs = append(pairs, "readPreferenceTags=")
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + strings.Join(pairs, "&")
+	tags = append(tags, connstr.Setting{Key: "readPreferenceTags", Value: ""})
+	return t.RewriteRedacted(connstr.Edit{Drop: []string{"readPreferenceTags"}, Set: tags})
 }
 
 // neededStaleness is the smallest maxStalenessSeconds under which some

@@ -6,11 +6,12 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/report"
 )
 
 func TestServerAPIStage(t *testing.T) {
-	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	fdb := ferret.Start(t, ferret.Options{})
 	fake := func(mode mongotest.APIMode, version string) func(t *testing.T) string {
 		return func(t *testing.T) string {
 			return mongotest.StartFakeMongod(t, mongotest.Options{API: mode, Version: version}).Addr()
@@ -40,7 +41,7 @@ func TestServerAPIStage(t *testing.T) {
 		{name: "unknown API version", addr: fake(mongotest.APIStable, ""), version: "2",
 			wantStatus: report.StatusFail,
 			want:       []wantFinding{{id: catalogue.IDAPIStrictUnsupported, sev: report.SeverityError, evidence: []string{"code 322", `the only one is "1"`}}}},
-		{name: "FerretDB accepts strict without enforcing it", addr: func(*testing.T) string { return ferret.Addr }, version: "1", strict: true,
+		{name: "FerretDB accepts strict without enforcing it", addr: func(*testing.T) string { return fdb.Addr }, version: "1", strict: true,
 			wantStatus: report.StatusWarn, wantSummary: "not enforced"}, // a warning check, no finding
 		{name: "no version declared", addr: fake(mongotest.APIStable, "")},
 	}
@@ -72,7 +73,7 @@ func TestServerAPIStage(t *testing.T) {
 func TestServerAPIStageTLS(t *testing.T) {
 	certs := mongotest.NewCerts(t)
 	p := certs.Server(mongotest.CertValid)
-	db := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
+	db := ferret.Start(t, ferret.Options{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
 	x := tlsTestRun(t, "mongodb://"+db.Addr+"/?tls=true&tlsCAFile="+certs.CAFile)
 	x.e.ServerAPI = "1"
 	cfg, err := x.tlsConfig(hostOf(db.Addr))

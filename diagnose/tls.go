@@ -309,7 +309,7 @@ func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, repo
 		} else {
 			f.Title = "The server requires a client certificate"
 			ev += ": the server requires a client certificate and the connection string gives none"
-			f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "tls", "true", "tlsCertificateKeyFile", "/path/to/client.pem"))
+			f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}, {Key: "tlsCertificateKeyFile", Value: "/path/to/client.pem"}}}))
 			f.Fixes = append([]string{"Pass a client certificate and key the server trusts: &tlsCertificateKeyFile=/path/to/client.pem"}, f.Fixes...)
 		}
 		f.Evidence = []string{redact.Redact(ev)}
@@ -383,7 +383,7 @@ func looksHTTP(b []byte) bool {
 func tlsNotTLSFinding(t *connstr.Target, ev ...string) report.Finding {
 	f := catalogue.NewFinding(catalogue.IDTLSServerNotTLS, ev...)
 	if t != nil && !t.SRV {
-		f = report.WithSuggestedURI(f, connstr.WithoutTLS(t.Raw))
+		f = report.WithSuggestedURI(f, suggestURI(t.Raw, connstr.Edit{Drop: []string{"tls*", "ssl*"}, Set: []connstr.Setting{{Key: "tls", Value: "false"}}}))
 	}
 	return f
 }
@@ -434,9 +434,7 @@ func verifyServerChain(t *connstr.Target, s tlsSettings, addr, host string, chai
 			if _, p, err := net.SplitHostPort(addr); err == nil {
 				port = p
 			}
-			if u, ok := connstr.WithHost(t.Raw, net.JoinHostPort(alt, port)); ok {
-				f = report.WithSuggestedURI(f, u)
-			}
+			f = report.WithSuggestedURI(f, suggestURI(t.Raw, connstr.Edit{Hosts: []string{net.JoinHostPort(alt, port)}}))
 			f.Fixes = append([]string{fmt.Sprintf("Connect with the name the certificate gives, %s (through a tunnel: map %s to 127.0.0.1 in /etc/hosts)", alt, alt)}, f.Fixes...)
 		}
 		out = append(out, waive(f, s.skipHostname()))
@@ -500,7 +498,7 @@ func verifyServerChain(t *connstr.Target, s tlsSettings, addr, host string, chai
 	}
 	f := catalogue.NewFinding(catalogue.IDTLSUnknownAuthority, ev)
 	if t != nil {
-		f = report.WithSuggestedURI(f, connstr.WithOptions(t.Raw, "tls", "true", "tlsCAFile", "/path/to/ca.pem"))
+		f = report.WithSuggestedURI(f, suggestURI(t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}, {Key: "tlsCAFile", Value: "/path/to/ca.pem"}}}))
 		f.Fixes = append([]string{fmt.Sprintf("Get the certificate of the CA %q (from whoever runs the server) and pass it with tlsCAFile", nameOf(top.Issuer))}, f.Fixes...)
 	}
 	out = append(out, waive(f, s.skipVerify()))

@@ -151,7 +151,7 @@ func (x *run) tlsRequiredAfterHello(ctx context.Context, addr string, helloErr e
 	}
 	f := catalogue.NewFinding(catalogue.IDTLSServerRequiresTLS, ev)
 	if x.t != nil && !x.t.SRV {
-		f = report.WithSuggestedURI(f, connstr.WithOptions(x.t.Raw, "tls", "true"))
+		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}}}))
 	}
 	x.addFinding(f)
 	x.addCheck(report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, DurationMs: x.since(start),

@@ -13,6 +13,7 @@ import (
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -260,7 +261,7 @@ func TestTLSStageOff(t *testing.T) {
 
 func TestTLSStageMismatch(t *testing.T) {
 	certs := mongotest.NewCerts(t)
-	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	fdb := ferret.Start(t, ferret.Options{})
 	tests := []struct {
 		name   string
 		addr   func(t *testing.T) string
@@ -269,7 +270,7 @@ func TestTLSStageMismatch(t *testing.T) {
 	}{
 		{name: "TLS client, silent server", addr: func(t *testing.T) string { return mongotest.SilentListener(t) }, budget: tlsSilentBudget,
 			want: []wantFinding{{id: catalogue.IDServerNotResponding, sev: report.SeverityError, evidence: []string{"did not answer the TLS ClientHello", "a plain hello got no answer either"}}}},
-		{name: "TLS client, plain MongoDB server", addr: func(*testing.T) string { return ferret.Addr },
+		{name: "TLS client, plain MongoDB server", addr: func(*testing.T) string { return fdb.Addr },
 			want: []wantFinding{{id: catalogue.IDTLSServerNotTLS, sev: report.SeverityError, evidence: []string{"a plain MongoDB hello on the same port got an answer"}, suggested: "tls=false"}}},
 		{name: "TLS client, server answering plain bytes", addr: func(t *testing.T) string { return mongotest.ServeBytes(t, []byte{0x3a, 0x01, 0, 0, 0x10, 0, 0, 0}) },
 			want: []wantFinding{{id: catalogue.IDTLSServerNotTLS, sev: report.SeverityError, evidence: []string{"not a TLS record", "3a 01 00 00 10"}, suggested: "tls=false"}}},
@@ -308,7 +309,7 @@ func TestTLSStageMismatch(t *testing.T) {
 func TestTLSRequiredAfterHello(t *testing.T) {
 	certs := mongotest.NewCerts(t)
 	valid := certs.Server(mongotest.CertValid).TLS
-	ferret := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	fdb := ferret.Start(t, ferret.Options{})
 	tests := []struct {
 		name     string
 		addr     func(t *testing.T) string
@@ -321,7 +322,7 @@ func TestTLSRequiredAfterHello(t *testing.T) {
 		{name: "TLS terminator sends an alert", addr: func(t *testing.T) string {
 			return mongotest.ServeTLS(t, mongotest.TLSServer{Cert: valid, AlertOnPlain: true})
 		}, want: true, evidence: "TLS alert record"},
-		{name: "plain server answers", addr: func(*testing.T) string { return ferret.Addr }},
+		{name: "plain server answers", addr: func(*testing.T) string { return fdb.Addr }},
 		{name: "peer closes but speaks no TLS", addr: func(t *testing.T) string { return mongotest.ServeBytes(t, nil) }},
 		{name: "TLS already on", addr: func(t *testing.T) string { return mongotest.ServeTLS(t, mongotest.TLSServer{Cert: valid}) }, tlsOn: true},
 	}
@@ -410,7 +411,7 @@ func TestTLSStageFerretDB(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.kind.String(), func(t *testing.T) {
 			p := certs.Server(tt.kind)
-			db := mongotest.StartFerretDB(t, mongotest.FerretOptions{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
+			db := ferret.Start(t, ferret.Options{TLSCertFile: p.CertFile, TLSKeyFile: p.KeyFile})
 			x := tlsTestRun(t, "mongodb://"+db.Addr+"/?tls=true&tlsCAFile="+certs.CAFile)
 			ctx := tlsTestCtx(t)
 			ok := x.tlsStage(ctx, []string{db.Addr})
@@ -497,39 +498,4 @@ func TestTLSConfigOptions(t *testing.T) {
 			t.Fatalf("config %v, %v; want TLS off", cfg, err)
 		}
 	})
-}
-
-func TestURIRewrites(t *testing.T) {
-	tests := []struct {
-		name, got, want string
-	}{
-		{"add to bare host", connstr.WithOptions("mongodb://h:1", "tls", "true"), "mongodb://h:1/?tls=true"},
-		{"replace synonym", connstr.WithOptions("mongodb://h/?ssl=false&w=1", "tls", "true"), "mongodb://h/?w=1&tls=true"},
-		{"case-insensitive", connstr.WithOptions("mongodb://h/db?TLSCAFile=/a&x=1", "tlsCAFile", "/b c"), "mongodb://h/db?x=1&tlsCAFile=/b%20c"},
-		{"redacts password", connstr.WithOptions("mongodb://u:secret@h/?authSource=x", "authSource", "admin"), "mongodb://u:****@h/?authSource=admin"},
-		{"masks key password", connstr.WithOptions("mongodb://h/?tlsCertificateKeyFilePassword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFilePassword=****&tls=true"},
-		{"without TLS", connstr.WithoutTLS("mongodb://h:1/?tls=true&tlsCAFile=/a&replicaSet=rs"), "mongodb://h:1/?replicaSet=rs&tls=false"},
-		{"percent-encoded keys", connstr.WithoutTLS("mongodb://h:1/?t%6Cs=true&tlsCertificateKeyFile%50assword=pw&w=1"), "mongodb://h:1/?w=1&tls=false"},
-		{"masks percent-encoded key password", connstr.WithOptions("mongodb://h/?tlsCertificateKeyFile%50assword=pw", "tls", "true"), "mongodb://h/?tlsCertificateKeyFile%50assword=****&tls=true"},
-		{"without option", connstr.WithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1&w=1", "authmechanism"), "mongodb://h/?w=1"},
-		{"without last option", connstr.WithoutOptions("mongodb://h/?authMechanism=SCRAM-SHA-1", "authMechanism"), "mongodb://h/"},
-		{"host", mustHost(t, "mongodb://u:p@127.0.0.1:27017/db?tls=true", "db.example:27017"), "mongodb://u:****@db.example:27017/db?tls=true"},
-	}
-	for _, tt := range tests {
-		if tt.got != tt.want {
-			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
-		}
-	}
-	if _, ok := connstr.WithHost("mongodb://a:1,b:2/", "c:3"); ok {
-		t.Errorf("uriWithHost rewrote a seed list")
-	}
-}
-
-func mustHost(t *testing.T, raw, hp string) string {
-	t.Helper()
-	s, ok := connstr.WithHost(raw, hp)
-	if !ok {
-		t.Fatalf("uriWithHost(%q) declined", raw)
-	}
-	return s
 }

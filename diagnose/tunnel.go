@@ -8,7 +8,6 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
-	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 )
@@ -162,8 +161,8 @@ func tunnelSecondaryFinding(raw, seed string, m, prim report.Server, trap string
 		"role, and never discover the other members. %s is %s of replica set %q: %s. The set has a primary, %s, "+
 		"reachable from here: this connection string never uses it.", seed, withArticle(role), m.SetName, works, prim.Address)
 	f.Fixes = nil
-	if u, err := connstr.Rewrite(raw, connstr.Edit{Set: map[string]string{"replicaSet": m.SetName}, Drop: []string{"directConnection"}}); err == nil {
-		f.SuggestedURI = redact.Redact(u)
+	if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Set: []connstr.Setting{{Key: "replicaSet", Value: m.SetName}}, Drop: []string{"directConnection"}}); err == nil {
+		f.SuggestedURI = u
 		f.Fixes = append(f.Fixes, fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName))
 	}
 	f.Fixes = append(f.Fixes,

@@ -142,11 +142,11 @@ func (x *run) bastionFinding(v *sdam.View, s *netpath.SSH, evidence []string) re
 	if m, ok := diagnoseMember(v); ok {
 		forward := fmt.Sprintf("-L %d:%s", tunnelLocalPort, m.Address)
 		local := net.JoinHostPort("localhost", strconv.Itoa(tunnelLocalPort))
-		u, err := connstr.Rewrite(x.t.Raw, connstr.Edit{Host: local, Set: map[string]string{"directConnection": "true"},
+		u, err := connstr.RewriteRedacted(x.t.Raw, connstr.Edit{Hosts: []string{local}, Set: []connstr.Setting{{Key: "directConnection", Value: "true"}},
 			Drop: append([]string{"replicaSet"}, proxyOpts...)})
 		if err == nil {
 			fix := fmt.Sprintf("One member (%s, %s) through a local port forward, with directConnection=true: run `%s` and connect with %s",
-				m.Address, sdam.KindPhrase(m.Kind), x.sshCommand(s, forward), redact.Redact(u))
+				m.Address, sdam.KindPhrase(m.Kind), x.sshCommand(s, forward), u)
 			if x.t.TLS {
 				fix += " (its certificate names the member, not localhost: the TLS host name check fails unless the certificate also names localhost)"
 			}
@@ -154,12 +154,11 @@ func (x *run) bastionFinding(v *sdam.View, s *netpath.SSH, evidence []string) re
 		}
 	}
 	forward := fmt.Sprintf("-D %d", tunnelSOCKSPort)
-	u, err := connstr.Rewrite(x.t.Raw, connstr.Edit{
-		Set:  map[string]string{"proxyHost": "localhost", "proxyPort": strconv.Itoa(tunnelSOCKSPort)},
+	suggested, err := connstr.RewriteRedacted(x.t.Raw, connstr.Edit{
+		Set:  []connstr.Setting{{Key: "proxyHost", Value: "localhost"}, {Key: "proxyPort", Value: strconv.Itoa(tunnelSOCKSPort)}},
 		Drop: []string{"proxyUsername", "proxyPassword"},
 	})
 	if err == nil {
-		suggested := redact.Redact(u)
 		fixes = append(fixes, fmt.Sprintf("Every member, through ssh's own SOCKS5 proxy, names resolved by the bastion (drivers with proxyHost: Node.js, PyMongo, Java, C#, mongosh, Compass; the Go driver takes a SOCKS5 dialer with SetDialer): run `%s` and connect with %s",
 			x.sshCommand(s, forward), suggested))
 		f = report.WithSuggestedURI(f, suggested)

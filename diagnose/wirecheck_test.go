@@ -8,6 +8,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
 )
@@ -97,7 +98,7 @@ func TestWireCheck(t *testing.T) {
 }
 
 func TestWireCheckFerretDB(t *testing.T) {
-	f := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+	f := ferret.Start(t, ferret.Options{})
 	r, err := topoEngine(t).WireCheck(context.Background(), topoTarget(t, f.URI))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
 // Package explain turns the error text of any driver (Go, PyMongo,
 // Node.js and mongosh, Java) into the catalogue's findings, offline. It
-// imports the lower packages (report, redact, catalogue, wireprobe) and
-// never the engine.
+// imports the lower packages (report, redact, catalogue, connstr,
+// wireprobe) and never the engine.
 package explain
 
 import (
@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -750,8 +751,8 @@ func (s *exScan) deriveAtlas() {
 	// a server without TLS, nor one that needs it, unless the connection
 	// string in the text turned TLS off.
 	plain := false
-	if p, ok := exSplitURI(exFirstURI(s.text)); ok && p.scheme == "mongodb://" {
-		q := strings.ToLower(p.query)
+	if c, err := connstr.CutURI(exFirstURI(s.text)); err == nil && len(c.Hosts()) > 0 && !c.SRV() {
+		q := strings.ToLower(strings.Join(c.Pairs(), "&"))
 		plain = !strings.Contains(q, "tls=true") && !strings.Contains(q, "ssl=true")
 	}
 	s.drop(func(h exHit) bool {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/redact"
 )
 
@@ -27,86 +28,13 @@ func exFirstURI(text string) string {
 	return u
 }
 
-// exURIParts splits a connection string into scheme ("mongodb://"), user
-// information (with its @, or ""), hosts, path and query (without the ?).
-type exURIParts struct {
-	scheme, userinfo string
-	hosts            []string
-	path, query      string
-}
-
-func exSplitURI(u string) (exURIParts, bool) {
-	loc := redact.SchemeRE.FindStringIndex(u)
-	if loc == nil || loc[0] != 0 {
-		return exURIParts{}, false
-	}
-	p := exURIParts{scheme: strings.ToLower(u[:loc[1]])}
-	rest := u[loc[1]:]
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		p.userinfo, rest = rest[:at+1], rest[at+1:]
-	}
-	hostEnd := strings.IndexAny(rest, "/?")
-	if hostEnd < 0 {
-		hostEnd = len(rest)
-	}
-	hostList := rest[:hostEnd]
-	rest = rest[hostEnd:]
-	for _, h := range strings.Split(hostList, ",") {
-		if h != "" {
-			p.hosts = append(p.hosts, h)
-		}
-	}
-	if q := strings.IndexByte(rest, '?'); q >= 0 {
-		p.path, p.query = rest[:q], rest[q+1:]
-	} else {
-		p.path = rest
-	}
-	return p, len(p.hosts) > 0
-}
-
-func (p exURIParts) String() string {
-	var b strings.Builder
-	b.WriteString(p.scheme)
-	b.WriteString(p.userinfo)
-	b.WriteString(strings.Join(p.hosts, ","))
-	path := p.path
-	if path == "" {
-		path = "/"
-	}
-	b.WriteString(path)
-	if p.query != "" {
-		b.WriteString("?")
-		b.WriteString(p.query)
-	}
-	return b.String()
-}
-
-// setOption sets key=value in the query (case-insensitively replacing an
-// existing key); an empty value removes the key.
-func (p *exURIParts) setOption(key, value string) {
-	var kept []string
-	for _, kv := range strings.Split(p.query, "&") {
-		if kv == "" {
-			continue
-		}
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.EqualFold(k, key) {
-			continue
-		}
-		kept = append(kept, kv)
-	}
-	if value != "" {
-		kept = append(kept, key+"="+value)
-	}
-	p.query = strings.Join(kept, "&")
-}
-
+// exURIHosts returns the seeds of a connection string as written.
 func exURIHosts(u string) []string {
-	p, ok := exSplitURI(u)
-	if !ok {
+	c, err := connstr.CutURI(u)
+	if err != nil {
 		return nil
 	}
-	return p.hosts
+	return c.Hosts()
 }
 
 // exSuggestURI rewrites the connection string found in the text into the one
@@ -115,45 +43,41 @@ func exSuggestURI(id, u string) string {
 	if u == "" {
 		return ""
 	}
-	p, ok := exSplitURI(u)
-	if !ok {
+	c, err := connstr.CutURI(u)
+	if err != nil || len(c.Hosts()) == 0 {
 		return ""
 	}
-	srv := strings.HasPrefix(p.scheme, "mongodb+srv")
+	direct := []connstr.Setting{{Key: "directConnection", Value: "true"}}
+	var e connstr.Edit
 	switch id {
 	case catalogue.IDTopologyAdvertisedUnreachable:
-		if srv {
+		if c.SRV() {
 			return ""
 		}
-		p.hosts = p.hosts[:1]
-		p.setOption("replicaSet", "")
-		p.setOption("directConnection", "true")
+		e = connstr.Edit{KeepHosts: 1, Drop: []string{"replicaSet"}, Set: direct}
 	case catalogue.IDURIDirectMultipleHosts:
-		if srv {
-			p.setOption("directConnection", "")
+		if c.SRV() {
+			e = connstr.Edit{Drop: []string{"directConnection"}}
 			break
 		}
-		p.hosts = p.hosts[:1]
-		p.setOption("directConnection", "true")
+		e = connstr.Edit{KeepHosts: 1, Set: direct}
 	case catalogue.IDURISRVWithPort:
-		if !srv {
+		if !c.SRV() {
 			return ""
 		}
-		p.hosts = []string{exHostOf(p.hosts[0])}
+		e = connstr.Edit{SRVHost: exHostOf(c.Hosts()[0])}
 	case catalogue.IDTLSServerRequiresTLS:
-		p.setOption("ssl", "")
-		p.setOption("tls", "true")
+		e = connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}}}
 	case catalogue.IDTLSServerNotTLS:
-		if srv {
+		if c.SRV() {
 			return ""
 		}
-		p.setOption("ssl", "")
-		p.setOption("tls", "false")
+		e = connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "false"}}}
 	default:
 		return ""
 	}
-	out := p.String()
-	if out == u {
+	out, err := connstr.RewriteRedacted(u, e)
+	if err != nil || out == u {
 		return ""
 	}
 	return out
@@ -198,9 +122,13 @@ func exNextTarget(x *Explanation, atlas bool) string {
 	if len(hosts) == 0 {
 		return `"$MONGODB_URI"`
 	}
-	u := "mongodb://" + strings.Join(hosts, ",") + "/"
+	e := connstr.Edit{Hosts: hosts}
 	if atlas {
-		u += "?tls=true"
+		e.Set = []connstr.Setting{{Key: "tls", Value: "true"}}
+	}
+	u, err := connstr.Rewrite("mongodb://", e)
+	if err != nil {
+		return `"$MONGODB_URI"`
 	}
 	return exShellQuote(u)
 }

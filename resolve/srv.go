@@ -181,9 +181,7 @@ func IsAtlas(hosts []string) bool {
 
 // Merged is the outcome of combining TXT and URI options.
 type Merged struct {
-	// pairs are the query pairs of the equivalent mongodb:// string, raw.
-	Pairs []string
-	// options are the effective options in connection-string spelling,
+	// Options are the effective options in connection-string spelling,
 	// values decoded, secrets masked: for the report.
 	Options map[string]string
 }
@@ -213,7 +211,18 @@ func MergeOptions(txt []TXTOption, uriPairs []string) Merged {
 	if !inURI["tls"] && !inURI["ssl"] {
 		pairs = append(pairs, "tls=true")
 	}
-	return Merged{Pairs: pairs, Options: connstr.OptionsMap(pairs)}
+	return Merged{Options: connstr.OptionsMap(pairs)}
+}
+
+// TXTDefaults are the TXT options as the defaults of the equivalent
+// mongodb:// string (connstr.Edit.Defaults): the string's own options
+// override them.
+func TXTDefaults(txt []TXTOption) []connstr.Setting {
+	out := make([]connstr.Setting, 0, len(txt))
+	for _, o := range txt {
+		out = append(out, connstr.Setting{Key: o.Key, Value: o.Value})
+	}
+	return out
 }
 
 // SelectSeeds applies srvMaxHosts: when it is positive and smaller than the

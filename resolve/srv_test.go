@@ -201,7 +201,14 @@ func TestMergeSRVOptions(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			m := MergeOptions(txt(c.txt), c.uri)
-			if got := strings.Join(m.Pairs, "&"); got != c.pairs {
+			// The equivalent mongodb:// string carries the same options,
+			// TXT ones first.
+			raw := "mongodb+srv://cluster0.example.test/?" + strings.Join(c.uri, "&")
+			u, err := connstr.Rewrite(raw, connstr.Edit{Hosts: []string{"a.example.test:27017"}, Defaults: TXTDefaults(txt(c.txt))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, got, _ := strings.Cut(u, "?"); got != c.pairs {
 				t.Errorf("pairs = %q, want %q", got, c.pairs)
 			}
 			if !maps.Equal(m.Options, c.options) {
@@ -237,75 +244,6 @@ func TestSRVSettings(t *testing.T) {
 			t.Errorf("%v: got %+v, want %s %d", c.pairs, s, c.service, c.maxHosts)
 		}
 	}
-}
-
-func TestSplitAndBuildURI(t *testing.T) {
-	cases := []struct {
-		raw      string
-		seeds    []string
-		pairs    []string
-		driver   string
-		redacted string
-	}{
-		{"mongodb+srv://cluster0.example.test/", []string{"a.example.test:27017"}, []string{"tls=true"},
-			"mongodb://a.example.test:27017/?tls=true", "mongodb://a.example.test:27017/?tls=true"},
-		{"mongodb+srv://alice:p%40ss@cluster0.example.test/app?retryWrites=true", []string{"a:1", "b:2"}, []string{"retryWrites=true", "tls=true"},
-			"mongodb://alice:p%40ss@a:1,b:2/app?retryWrites=true&tls=true", "mongodb://alice:****@a:1,b:2/app?retryWrites=true&tls=true"},
-		{"mongodb+srv://bob@cluster0.example.test", []string{"a:1"}, []string{"tlsCertificateKeyFilePassword=hunter2"},
-			"mongodb://bob@a:1/?tlsCertificateKeyFilePassword=hunter2", "mongodb://bob@a:1/?tlsCertificateKeyFilePassword=****"},
-	}
-	for _, c := range cases {
-		p, err := connstr.Split(c.raw)
-		if err != nil {
-			t.Fatalf("splitURI(%q): %v", c.raw, err)
-		}
-		if got := connstr.BuildURI(p, c.seeds, c.pairs); got != c.driver {
-			t.Errorf("srvBuildURI(%q) = %q, want %q", c.raw, got, c.driver)
-		}
-		if got := connstr.RedactedURI(p, c.seeds, c.pairs); got != c.redacted {
-			t.Errorf("srvRedactedURI(%q) = %q, want %q", c.raw, got, c.redacted)
-		}
-	}
-	for _, bad := range []string{"http://x/", "mongodb://a?x=1", "cluster0.example.test"} {
-		if _, err := connstr.Split(bad); !errors.Is(err, connstr.ErrSRVURIShape) {
-			t.Errorf("splitURI(%q) = %v, want errSRVURIShape", bad, err)
-		}
-	}
-}
-
-func FuzzSplitURI(f *testing.F) {
-	for _, s := range []string{
-		"mongodb+srv://alice:secret@cluster0.example.test/db?authSource=admin",
-		"mongodb://a:1,b:2/?replicaSet=rs0", "mongodb+srv://x", "mongodb://u:p@/", "mongodb+srv://@@/??&&",
-	} {
-		f.Add(s, "secret")
-	}
-	f.Fuzz(func(t *testing.T, raw, password string) {
-		p, err := connstr.Split(raw)
-		if err != nil {
-			return
-		}
-		if p.Scheme != "mongodb" && p.Scheme != "mongodb+srv" {
-			t.Fatalf("scheme %q", p.Scheme)
-		}
-		out := connstr.RedactedURI(p, []string{"a.example.test:27017"}, p.Pairs)
-		if !strings.HasPrefix(out, "mongodb://") {
-			t.Fatalf("redacted URI %q", out)
-		}
-		// The user information of the redacted string is the user name and
-		// "****", whatever the password was.
-		if p.HasUser {
-			info, _, found := strings.Cut(strings.TrimPrefix(out, "mongodb://"), "@a.example.test:27017/")
-			user, _, hasPW := strings.Cut(p.Userinfo, ":")
-			want := user
-			if hasPW {
-				want += ":****"
-			}
-			if !found || info != want {
-				t.Fatalf("user information of %q is %q, want %q", out, info, want)
-			}
-		}
-	})
 }
 
 func TestIsAtlas(t *testing.T) {

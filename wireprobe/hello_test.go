@@ -213,43 +213,6 @@ func probe(t *testing.T, addr string, budget time.Duration, opts HelloOptions) H
 	return Prober{}.Hello(ctx, addr, opts)
 }
 
-func TestProbeHelloFerretDB(t *testing.T) {
-	f := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
-	res := probe(t, f.Addr, helloTestBudget, HelloOptions{Verbose: true})
-	if res.Err != nil {
-		t.Fatalf("probe failed: %v", res.Err)
-	}
-	s := res.Server
-	if s.Kind != "Standalone" || !s.Reachable || s.LegacyHello || s.Error != "" {
-		t.Errorf("server = %+v", s)
-	}
-	if s.MaxWireVersion < 6 || s.MaxWireVersion < s.MinWireVersion {
-		t.Errorf("wire range %d..%d", s.MinWireVersion, s.MaxWireVersion)
-	}
-	if s.Version == "" || res.BuildInfoErr != nil {
-		t.Errorf("version %q, buildInfo error %v", s.Version, res.BuildInfoErr)
-	}
-	if res.RoundTrips != MaxHelloRoundTrips || len(res.RTTs) != DefaultHelloSamples {
-		t.Errorf("round trips %d, samples %d", res.RoundTrips, len(res.RTTs))
-	}
-	if res.Hello == nil || res.BuildInfo == nil {
-		t.Errorf("verbose probe kept no raw replies")
-	}
-	// RTTMs is rounded to 0.1 ms and a loopback hello can be faster: the
-	// samples themselves must have been timed.
-	for i, d := range res.RTTs {
-		if d <= 0 {
-			t.Errorf("rtt sample %d = %v", i, d)
-		}
-	}
-	if s.RTTMs < 0 {
-		t.Errorf("rtt %v", s.RTTMs)
-	}
-	if _, ok := FindingForProbe(res.Err, f.Addr); ok {
-		t.Errorf("a healthy probe maps to a finding")
-	}
-}
-
 func TestProbeHelloProtocols(t *testing.T) {
 	rsMember := bson.D{
 		{Key: "isWritablePrimary", Value: false}, {Key: "secondary", Value: true},

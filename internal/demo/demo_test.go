@@ -14,6 +14,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/cmd"
+	"github.com/mongoconn/mongoconn/internal/demo/cmdline"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -194,7 +195,7 @@ func TestProgram(t *testing.T) {
 	t.Run("json from ARGS", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		env := func(k string) string {
-			if k == argsEnv {
+			if k == cmdline.ArgsEnv {
 				return "-o json"
 			}
 			return ""

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mongoconn/mongoconn/internal/demo/cmdline"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/redact"
 )
@@ -169,7 +170,7 @@ func (d *demo) show(ctx context.Context, globals []string, inv invocation) (outc
 	args := append(slices.Clone(globals), inv.args...)
 	shownOut, shownErr := newCapped(), newCapped()
 	stdout, stderr := d.out, d.errOut
-	jsonOut := wantsJSON(globals)
+	jsonOut := cmdline.WantsJSON(globals)
 	if jsonOut || !isTerminal(d.out) {
 		// Keep what the reader sees to look for secrets (and, for JSON,
 		// to read the report). A terminal gets mongoconn's own file, so

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // scenario is one loopback deployment and the mongoconn command run
@@ -164,7 +165,7 @@ func scenarioNames() []string {
 }
 
 // selectScenarios returns the named scenarios in the demo's order, or all
-// of them when names is empty. Unknown names are ignored (parseOptions
+// of them when names is empty. Unknown names are ignored (cmdline.Parse
 // rejects them).
 func selectScenarios(names []string) []scenario {
 	all := scenarios()
@@ -181,7 +182,7 @@ func selectScenarios(names []string) []scenario {
 }
 
 func setupHealthy(fx *fixtures) (invocation, error) {
-	f, err := mongotest.NewFerretDB(filepath.Join(fx.dir, "ferretdb"), mongotest.FerretOptions{})
+	f, err := ferret.New(filepath.Join(fx.dir, "ferretdb"), ferret.Options{})
 	if err != nil {
 		return invocation{}, fmt.Errorf("start FerretDB: %w", err)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mongoconn/mongoconn/connstr"
 )
 
 // Client names one of the MongoDB clients the suite runs.
@@ -171,43 +173,46 @@ func (s *Setup) mongoshScript() string {
 
 // MongoshURI is uri with the suite's timeouts added as options when it
 // does not set them: mongosh has no flags for them, and a user adds them
-// to the string. An unparseable string is returned as it is, so that
-// mongosh reports it.
+// to the string. A string connstr cannot rewrite, or one with a space
+// before its options or an escape that does not decode, is returned as it
+// is, so that mongosh reports it.
 func (s *Setup) MongoshURI(uri string) string {
-	base, query, hasQuery := strings.Cut(uri, "?")
-	if strings.ContainsAny(base, " ") || !(strings.HasPrefix(base, "mongodb://") || strings.HasPrefix(base, "mongodb+srv://")) {
+	base, query, _ := strings.Cut(uri, "?")
+	if strings.Contains(base, " ") {
 		return uri
 	}
-	vals, err := url.ParseQuery(query)
+	if _, err := url.ParseQuery(query); err != nil {
+		return uri
+	}
+	u, err := connstr.CutURI(uri)
 	if err != nil {
 		return uri
 	}
-	var add []string
-	for _, kv := range [][2]string{
-		{"serverSelectionTimeoutMS", strconv.FormatInt(s.ServerSelection.Milliseconds(), 10)},
-		{"connectTimeoutMS", strconv.FormatInt(s.Connect.Milliseconds(), 10)},
-	} {
-		present := false
-		for k := range vals {
-			present = present || strings.EqualFold(k, kv[0])
+	written := map[string]bool{}
+	for _, p := range u.Pairs() {
+		k, _, _ := strings.Cut(p, "=")
+		if d, err := url.QueryUnescape(k); err == nil {
+			k = d
 		}
-		if !present {
-			add = append(add, kv[0]+"="+kv[1])
+		written[strings.ToLower(k)] = true
+	}
+	var set []connstr.Setting
+	for _, o := range []connstr.Setting{
+		{Key: "serverSelectionTimeoutMS", Value: strconv.FormatInt(s.ServerSelection.Milliseconds(), 10)},
+		{Key: "connectTimeoutMS", Value: strconv.FormatInt(s.Connect.Milliseconds(), 10)},
+	} {
+		if !written[strings.ToLower(o.Key)] {
+			set = append(set, o)
 		}
 	}
-	if len(add) == 0 {
+	if len(set) == 0 {
 		return uri
 	}
-	if !hasQuery {
-		if !strings.Contains(strings.TrimPrefix(strings.TrimPrefix(base, "mongodb+srv://"), "mongodb://"), "/") {
-			base += "/"
-		}
-		return base + "?" + strings.Join(add, "&")
+	out, err := connstr.Rewrite(uri, connstr.Edit{Set: set})
+	if err != nil {
+		return uri
 	}
-	if query == "" || strings.HasSuffix(query, "&") {
-		return base + "?" + query + strings.Join(add, "&")
-	}
-	return base + "?" + query + "&" + strings.Join(add, "&")
+	return out
 }
 
 // env is the whole environment of a client: nothing is inherited but

@@ -131,6 +131,9 @@ func TestMongoshURI(t *testing.T) {
 		{"mongodb://u:p@ss@h:1/", "mongodb://u:p@ss@h:1/?" + both},
 		{"http://h/", "http://h/"},
 		{"mongodb://h/?a=%zz", "mongodb://h/?a=%zz"},
+		// An option is matched as mongosh reads it: decoded, in any case.
+		{"mongodb://h/?serverSelection%54imeoutMS=1&CONNECTTIMEOUTMS=1", "mongodb://h/?serverSelection%54imeoutMS=1&CONNECTTIMEOUTMS=1"},
+		{"mongodb://u:p%40ss@h:1/app?tls=true", "mongodb://u:p%40ss@h:1/app?tls=true&" + both},
 	}
 	for _, tt := range tests {
 		if got := s.MongoshURI(tt.in); got != tt.want {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/internal/driverrun"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // scenario is one loopback deployment and the connection string the
@@ -93,7 +94,7 @@ func scenarios() []scenario {
 	return []scenario{
 		{"healthy", func(t *testing.T, env *suiteEnv) *target {
 			tg := newTarget(env)
-			f := mongotest.StartFerretDB(t, mongotest.FerretOptions{})
+			f := ferret.Start(t, ferret.Options{})
 			tg.uri = "mongodb://" + tg.fixture(t, f.Addr) + "/"
 			return tg
 		}},

@@ -1,8 +1,7 @@
-// Package mongotest holds loopback fixtures for mongoconn's tests: an
-// embedded FerretDB (a real wire-protocol server), a scriptable fake mongod,
-// fake replica sets, a DNS server, TLS certificates, a TCP forwarder and
-// the odd listeners. Every fixture listens on 127.0.0.1 only and stops when
-// the test ends.
+// Package mongotest holds loopback fixtures for mongoconn's tests: a
+// scriptable fake mongod, fake replica sets, a DNS server, TLS
+// certificates, a TCP forwarder and the odd listeners. Every fixture
+// listens on 127.0.0.1 only and stops when the test ends.
 //
 // FakeMongod is a real TCP server on 127.0.0.1:0 that speaks OP_MSG and
 // the legacy OP_QUERY/OP_REPLY (isMaster on admin.$cmd). It answers hello,
@@ -42,7 +41,10 @@
 // Every fixture registers its Close with t.Cleanup, listens on loopback
 // only, and leaves no goroutine behind once closed.
 //
-// The paths to a member (a real sshd as the bastion, ssh -D, ssh-agent, a
-// scriptable SOCKS5 proxy) are in the subpackage pathtest, which does not
-// import FerretDB.
+// A real wire-protocol server, an embedded FerretDB, is in the subpackage
+// ferret, which only the tests that need one import: its dependencies are
+// most of what a test binary linking it compiles, and a package with a
+// fuzz target must not import it. The paths to a member (a real sshd as
+// the bastion, ssh -D, ssh-agent, a scriptable SOCKS5 proxy) are in the
+// subpackage pathtest. Neither this package nor pathtest imports FerretDB.
 package mongotest

@@ -13,9 +13,9 @@ import (
 func Line(s string) string { return clean(s) }
 
 // EscapeJSON rewrites, in encoded JSON, the characters encoding/json
-// leaves raw that a terminal would act on: the C1 controls (U+0080 to
-// U+009F; U+009B is a one-character CSI to many terminals) and the
-// bidirectional overrides, as \uXXXX escapes. JSON's own syntax is ASCII,
+// leaves raw that a terminal would act on: DEL (U+007F), the C1 controls
+// (U+0080 to U+009F; U+009B is a one-character CSI to many terminals) and
+// the bidirectional overrides, as \uXXXX escapes. JSON's own syntax is ASCII,
 // so these can only stand inside strings, where the escape means the
 // same character to any JSON reader. Invalid UTF-8 is left to the
 // encoder, which already writes it as U+FFFD.
@@ -26,7 +26,7 @@ func EscapeJSON(b []byte) []byte {
 	out := make([]byte, 0, len(b)+16)
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if size > 1 && terminalRune(r) {
+		if (size > 1 || r == 0x7f) && terminalRune(r) {
 			out = fmt.Appendf(out, `\u%04x`, r)
 		} else {
 			out = append(out, b[:size]...)
@@ -36,9 +36,10 @@ func EscapeJSON(b []byte) []byte {
 	return out
 }
 
-// terminalRune is a character outside ASCII that a terminal may act on.
+// terminalRune is a character encoding/json leaves raw that a terminal
+// may act on.
 func terminalRune(r rune) bool {
-	return (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Bidi_Control, r)
+	return (r >= 0x7f && r < 0xa0) || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // hasTerminalRune says whether b holds a character EscapeJSON rewrites;
@@ -46,6 +47,9 @@ func terminalRune(r rune) bool {
 func hasTerminalRune(b []byte) bool {
 	for i := 0; i < len(b); {
 		if b[i] < utf8.RuneSelf {
+			if b[i] == 0x7f {
+				return true
+			}
 			i++
 			continue
 		}

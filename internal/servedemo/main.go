@@ -26,6 +26,7 @@ import (
 	"syscall"
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 func main() {
@@ -72,7 +73,7 @@ func setup(ctx context.Context, dir, serve string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("run me from the module's directory: %w", err)
 	}
-	f, err := mongotest.NewFerretDB(filepath.Join(dir, "ferretdb"), mongotest.FerretOptions{})
+	f, err := ferret.New(filepath.Join(dir, "ferretdb"), ferret.Options{})
 	if err != nil {
 		return fmt.Errorf("starting FerretDB: %w", err)
 	}

@@ -1,4 +1,21 @@
-package mongotest
+// Package ferret starts FerretDB, a real MongoDB wire-protocol server, in
+// the test's own process: v1 with its SQLite handler, on 127.0.0.1, with
+// its data in a temporary directory. It is the one package that imports
+// FerretDB, whose dependencies (grpc, OpenTelemetry, pgx, SQLite) are most
+// of what a test binary that links it compiles: import it only from tests
+// that need a real server, and never from a package that holds a fuzz
+// target, so that fuzzing never instruments all of it. The fake mongod,
+// replica sets and the other fixtures are in internal/mongotest, without
+// FerretDB.
+//
+//	func TestAgainstARealServer(t *testing.T) {
+//		db := ferret.Start(t, ferret.Options{})
+//		// ... point the code under test at db.URI or db.Addr ...
+//	}
+//
+// The demo starts one too (New), so its command-line parser, which has a
+// fuzz target, lives apart in internal/demo/cmdline.
+package ferret
 
 import (
 	"context"
@@ -23,9 +40,8 @@ const ferretStopTimeout = 10 * time.Second
 // servers at once.
 var ferretNewMu sync.Mutex
 
-// FerretOptions configures StartFerretDB. The zero value starts a plain TCP
-// listener.
-type FerretOptions struct {
+// Options configures Start. The zero value starts a plain TCP listener.
+type Options struct {
 	// TLSCertFile and TLSKeyFile, when set, make FerretDB listen with TLS
 	// instead of plain TCP. TLSCAFile asks for client certificates signed
 	// by that CA.
@@ -34,8 +50,8 @@ type FerretOptions struct {
 	TLSCAFile   string
 }
 
-// FerretDB is a running embedded FerretDB.
-type FerretDB struct {
+// DB is a running FerretDB.
+type DB struct {
 	// Addr is the host:port it listens on (127.0.0.1).
 	Addr string
 	// URI is a connection string for it.
@@ -45,11 +61,11 @@ type FerretDB struct {
 	done   chan struct{}
 }
 
-// StartFerretDB starts FerretDB v1 with the SQLite handler in a temporary
+// Start starts FerretDB v1 with the SQLite handler in a temporary
 // directory, listening on 127.0.0.1:0, and stops it when tb ends.
-func StartFerretDB(tb testing.TB, o FerretOptions) *FerretDB {
+func Start(tb testing.TB, o Options) *DB {
 	tb.Helper()
-	f, err := NewFerretDB(tb.TempDir(), o)
+	f, err := New(tb.TempDir(), o)
 	if err != nil {
 		tb.Fatalf("start FerretDB: %v", err)
 	}
@@ -57,15 +73,16 @@ func StartFerretDB(tb testing.TB, o FerretOptions) *FerretDB {
 	return f
 }
 
-// NewFerretDB starts FerretDB storing its data under dir. The caller must
-// Close it. It exists for callers without a testing.TB, such as the demo.
-func NewFerretDB(dir string, o FerretOptions) (*FerretDB, error) {
-	return NewFerretDBAt(dir, "127.0.0.1:0", o)
+// New starts FerretDB storing its data under dir. The caller must Close
+// it. It exists for callers without a testing.TB: testscript commands and
+// the ferretdb program.
+func New(dir string, o Options) (*DB, error) {
+	return NewAt(dir, "127.0.0.1:0", o)
 }
 
-// NewFerretDBAt is NewFerretDB listening on addr, for tests that announce an
-// address before the server exists (readiness waits).
-func NewFerretDBAt(dir, addr string, o FerretOptions) (*FerretDB, error) {
+// NewAt is New listening on addr, for tests that announce an address
+// before the server exists (readiness waits).
+func NewAt(dir, addr string, o Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -91,7 +108,7 @@ func NewFerretDBAt(dir, addr string, o FerretOptions) (*FerretDB, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	f := &FerretDB{cancel: cancel, done: make(chan struct{})}
+	f := &DB{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(f.done)
 		_ = db.Run(ctx)
@@ -111,7 +128,7 @@ func NewFerretDBAt(dir, addr string, o FerretOptions) (*FerretDB, error) {
 }
 
 // Close stops FerretDB and waits for it to finish.
-func (f *FerretDB) Close() {
+func (f *DB) Close() {
 	f.cancel()
 	select {
 	case <-f.done:

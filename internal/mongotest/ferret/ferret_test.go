@@ -1,4 +1,4 @@
-package mongotest
+package ferret
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 func TestFerretDBAnswersPing(t *testing.T) {
-	f := StartFerretDB(t, FerretOptions{})
+	f := Start(t, Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := mongo.Connect(options.Client().ApplyURI(f.URI).SetServerSelectionTimeout(5 * time.Second))

@@ -1,9 +1,10 @@
-package diagnose
+package fuzz
 
 import (
 	"os"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
@@ -23,10 +24,10 @@ func FuzzParseClientPEM(f *testing.F) {
 	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cert, err := parseClientPEM(data, "")
+		cert, err := diagnose.ClientCertificate(data, "")
 		if err == nil && len(cert.Certificate) == 0 {
 			t.Fatalf("no error and no certificate")
 		}
-		_ = parseCertsPEM(data)
+		_ = diagnose.CertificatesPEM(data)
 	})
 }

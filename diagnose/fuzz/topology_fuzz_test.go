@@ -1,10 +1,11 @@
-package diagnose
+package fuzz
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 )
@@ -43,9 +44,9 @@ func FuzzTopoFindings(f *testing.F) {
 				}
 				seen[s.Address] = true
 			}
-			TopoFindings(v, TopoURIs{Given: "mongodb://u:p@a:1/?replicaSet=" + uriSet})
-			TopoVerdict(v)
-			TunnelVerdict(v)
+			diagnose.TopoFindings(v, diagnose.TopoURIs{Given: "mongodb://u:p@a:1/?replicaSet=" + uriSet})
+			diagnose.TopoVerdict(v)
+			diagnose.TunnelVerdict(v)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package connstr
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,7 +9,8 @@ import (
 )
 
 // The rules of the MongoDB "Initial DNS Seedlist Discovery" specification,
-// as plain functions over strings: no network here.
+// as plain functions over strings (the query pairs of URI.Pairs): no
+// network here.
 
 const (
 	// DefaultSRVServiceName is the SRV service asked when the connection
@@ -24,59 +24,6 @@ const (
 	// defaultMongoPort is the port of a host written without one.
 	defaultMongoPort = "27017"
 )
-
-// Parts is a connection string cut where the driver cuts it, without
-// decoding: the pieces are put back together as written.
-type Parts struct {
-	Scheme   string // "mongodb" or "mongodb+srv"
-	Userinfo string // as written, "" when absent
-	HasUser  bool
-	Hosts    []string // as written
-	db       string   // as written, without the leading '/'
-	Pairs    []string // query pairs, as written, in order
-}
-
-// ErrSRVURIShape is returned by Split for strings the driver would not
-// have parsed either.
-var ErrSRVURIShape = errors.New("not a mongodb:// or mongodb+srv:// connection string")
-
-// Split cuts a connection string into its parts, the way the driver's
-// connstring package does (first '@' ends the user information, the
-// host list ends at the first '/' or '?').
-func Split(raw string) (Parts, error) {
-	var p Parts
-	switch {
-	case strings.HasPrefix(raw, "mongodb+srv://"):
-		p.Scheme = "mongodb+srv"
-	case strings.HasPrefix(raw, "mongodb://"):
-		p.Scheme = "mongodb"
-	default:
-		return p, ErrSRVURIShape
-	}
-	rest := raw[len(p.Scheme)+3:]
-	if i := strings.IndexByte(rest, '@'); i >= 0 {
-		p.Userinfo, p.HasUser = rest[:i], true
-		rest = rest[i+1:]
-	}
-	hosts := rest
-	if i := strings.IndexAny(rest, "/?@"); i >= 0 {
-		if rest[i] != '/' {
-			return p, fmt.Errorf("%w: expected '/' after the hosts", ErrSRVURIShape)
-		}
-		hosts = rest[:i]
-	}
-	for _, h := range strings.Split(hosts, ",") {
-		if h != "" {
-			p.Hosts = append(p.Hosts, h)
-		}
-	}
-	rest = rest[len(hosts):]
-	rest = strings.TrimPrefix(rest, "/")
-	db, query, _ := strings.Cut(rest, "?")
-	p.db = db
-	p.Pairs = strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' })
-	return p, nil
-}
 
 // PairKey is the lower-case key of a query pair.
 func PairKey(pair string) string {
@@ -210,59 +157,6 @@ func srvMaskValue(key, val string) string {
 		return strings.Join(props, ",")
 	}
 	return val
-}
-
-// srvRedactPairs masks secret option values in raw query pairs.
-func srvRedactPairs(pairs []string) []string {
-	out := make([]string, len(pairs))
-	for i, p := range pairs {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok {
-			out[i] = p
-			continue
-		}
-		canon := srvCanonicalOption(k)
-		dec, err := url.QueryUnescape(v)
-		if err != nil {
-			dec = v
-		}
-		if masked := srvMaskValue(canon, dec); masked != dec {
-			out[i] = k + "=" + strings.ReplaceAll(url.QueryEscape(masked), "%2A", "*")
-			continue
-		}
-		out[i] = p
-	}
-	return out
-}
-
-// BuildURI puts a mongodb:// connection string together from the parts of
-// the original (user information and database as written), the seeds and
-// the query pairs.
-func BuildURI(p Parts, seeds, pairs []string) string {
-	var b strings.Builder
-	b.WriteString("mongodb://")
-	if p.HasUser {
-		b.WriteString(p.Userinfo)
-		b.WriteByte('@')
-	}
-	b.WriteString(strings.Join(seeds, ","))
-	b.WriteByte('/')
-	b.WriteString(p.db)
-	if len(pairs) > 0 {
-		b.WriteByte('?')
-		b.WriteString(strings.Join(pairs, "&"))
-	}
-	return b.String()
-}
-
-// RedactedURI is BuildURI with the password and secret options
-// masked. The user information is masked from the parts themselves, not
-// by searching the string, so that no spelling of it can leak.
-func RedactedURI(p Parts, seeds, pairs []string) string {
-	if user, _, ok := strings.Cut(p.Userinfo, ":"); ok {
-		p.Userinfo = user + ":****"
-	}
-	return BuildURI(p, seeds, srvRedactPairs(pairs))
 }
 
 // HostPort returns h as host:port, adding the default port when h has
