@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
@@ -88,16 +87,7 @@ func (x *run) selectionProgress(ctx context.Context, servers []report.Server) (m
 	}
 	pctx, cancel := context.WithTimeout(ctx, selectionProbeCap)
 	defer cancel()
-	looks := make([]foLook, len(addrs))
-	var wg sync.WaitGroup
-	for i, a := range addrs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			looks[i] = x.helloOnce(pctx, a)
-		}()
-	}
-	wg.Wait()
+	looks := x.rehello(pctx, addrs)
 	out := map[string]sdam.Progress{}
 	var notes []string
 	for _, l := range looks {
