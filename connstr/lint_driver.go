@@ -7,7 +7,6 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/internal/ascii"
-	"github.com/mongoconn/mongoconn/redact"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 )
 
@@ -78,18 +77,7 @@ func (p *connParts) driverParse(l *linter) (*connstring.ConnString, error) {
 // pointing at the option it names when it names one. The text is
 // redacted: the driver may quote option values.
 func (p *connParts) driverError(err error) *URIError {
-	msg := err.Error()
-	for _, prefix := range []string{"error parsing uri: ", "error validating uri: "} {
-		msg = strings.TrimPrefix(msg, prefix)
-	}
-	var secrets []string
-	if p.hasPassword {
-		secrets = append(secrets, p.password, p.raw[p.passSpan.Start:p.passSpan.End])
-	}
-	for _, sp := range p.secretSpans {
-		secrets = append(secrets, p.raw[sp.Start:sp.End])
-	}
-	msg = redact.RedactSecrets(msg, secrets...)
+	msg := p.driverReason(err)
 	pos := -1
 	hint := "fix the connection string as the message says"
 	lowerMsg := ascii.Lower(msg)
