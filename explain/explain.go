@@ -681,7 +681,7 @@ func (s *exScan) deriveAdvertised() {
 
 // exOtherNetworkRE matches names that only another network's DNS
 // resolves: a cloud's internal zone or a Kubernetes cluster's.
-var exOtherNetworkRE = regexp.MustCompile(`(?i)\.(?:internal|svc|cluster\.local)$`)
+var exOtherNetworkRE = exLazy(`(?i)\.(?:internal|svc|cluster\.local)$`)
 
 // loopbackTimeout recognises a loopback address that accepts the
 // connection and then times out: a tunnel or forwarder whose far end is a

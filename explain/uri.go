@@ -11,7 +11,7 @@ import (
 // exFirstURI returns the first connection string in text (already redacted),
 // trimmed of the punctuation that usually follows one in prose.
 func exFirstURI(text string) string {
-	loc := redact.SchemeRE().FindStringIndex(text)
+	loc := redact.SchemeRE.FindStringIndex(text)
 	if loc == nil {
 		return ""
 	}
@@ -36,7 +36,7 @@ type exURIParts struct {
 }
 
 func exSplitURI(u string) (exURIParts, bool) {
-	loc := redact.SchemeRE().FindStringIndex(u)
+	loc := redact.SchemeRE.FindStringIndex(u)
 	if loc == nil || loc[0] != 0 {
 		return exURIParts{}, false
 	}

@@ -11,11 +11,26 @@ import (
 // none at all), so compiling them at start-up would slow every start.
 
 // SchemeRE finds the start of every connection string in a text.
-func SchemeRE() *regexp.Regexp { return schemeRE() }
+var SchemeRE = schemeFinder{}
+
+// schemeFinder is the scheme's expression, compiled on first use, with the
+// methods of a *regexp.Regexp that its users call.
+type schemeFinder struct{}
 
 var schemeRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`(?i)mongodb(?:\+srv)?://`)
 })
+
+// FindStringIndex is (*regexp.Regexp).FindStringIndex.
+func (schemeFinder) FindStringIndex(s string) []int { return schemeRE().FindStringIndex(s) }
+
+// FindAllStringIndex is (*regexp.Regexp).FindAllStringIndex.
+func (schemeFinder) FindAllStringIndex(s string, n int) [][]int {
+	return schemeRE().FindAllStringIndex(s, n)
+}
+
+// MatchString is (*regexp.Regexp).MatchString.
+func (schemeFinder) MatchString(s string) bool { return schemeRE().MatchString(s) }
 
 // exSecretRE finds key=value secrets outside URIs: password=...,
 // pwd=..., tlsCertificateKeyFilePassword=... (the key, the separator, the
