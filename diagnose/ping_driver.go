@@ -39,9 +39,11 @@ const (
 )
 
 // pingDriver is the driver's ping of the ping command, run in its own
-// goroutine: started as soon as the seeds' hellos show a topology the
-// driver can build (or after every raw stage), stopped at once when a raw
-// stage finds a problem, and never waited for past its budget.
+// goroutine: started as soon as a seed accepts TCP (or after every raw
+// stage), its connections' replies held back until the seeds' hellos show
+// a topology the driver can build (or every raw stage has run), stopped
+// at once when a raw stage finds a problem, and never waited for past its
+// budget.
 type pingDriver struct {
 	x   *run
 	ctx context.Context
@@ -50,11 +52,23 @@ type pingDriver struct {
 	once   sync.Once
 	cancel context.CancelFunc
 	done   chan driverOutcome
+
+	// replies gates what the driver's connections receive (gatedConn);
+	// release closes it.
+	replies  chan struct{}
+	released sync.Once
 }
 
 func (x *run) newPingDriver(ctx context.Context, req PingRequest) *pingDriver {
 	dctx, cancel := context.WithCancel(ctx)
-	return &pingDriver{x: x, ctx: dctx, req: req, cancel: cancel, done: make(chan driverOutcome, 1)}
+	replies := make(chan struct{})
+	req.replies = replies
+	return &pingDriver{x: x, ctx: dctx, req: req, cancel: cancel, done: make(chan driverOutcome, 1), replies: replies}
+}
+
+// release lets the driver read what its connections received.
+func (d *pingDriver) release() {
+	d.released.Do(func() { close(d.replies) })
 }
 
 // start runs the driver's ping, once.
@@ -90,6 +104,7 @@ func (d *pingDriver) stop() {
 // budget or the interrupt is abandoned, and the outcome says so.
 func (d *pingDriver) result(budget context.Context) driverOutcome {
 	d.start()
+	d.release()
 	defer d.cancel()
 	select {
 	case out := <-d.done:
@@ -116,11 +131,13 @@ func (d *pingDriver) result(budget context.Context) driverOutcome {
 }
 
 // seedsAnswered is the hook discovery calls once every seed has been
-// probed: the driver starts when a seed answered and none advertises more
-// members than a deployment can have.
+// probed: the driver reads its replies (and starts, if it has not) when a
+// seed answered and none advertises more members than a deployment can
+// have.
 func (d *pingDriver) seedsAnswered(answered bool, mostMembers int) {
 	if answered && mostMembers <= sdam.MaxMembers {
 		d.start()
+		d.release()
 	}
 }
 
