@@ -10,15 +10,16 @@ import (
 	"github.com/mongoconn/mongoconn/report"
 )
 
-// The messages a command sends to each member (DESIGN.md §6 and §11),
-// counted by the fake servers themselves: every request they receive,
-// answered or not. A healthy member costs the raw probes a hello and a
-// buildInfo (its version); the member the driver's last stage pings also
-// receives the driver's own three: its monitor's handshake, its
-// connection's handshake and ping, what a bare driver program sends to
-// the same server. Nothing else: no second round of hellos for the RTT,
-// no monitor of the driver on the other members, no awaitable hello or
-// round-trip connection of a streaming monitor, no endSessions.
+// The messages diagnose sends to each member of a healthy set, counted by
+// the fake servers themselves: every request they receive, answered or
+// not. A healthy member costs the raw probes a hello and a buildInfo (its
+// version); the member the driver's last stage pings also receives the
+// driver's own three: its monitor's handshake, its connection's handshake
+// and ping, what a bare driver program sends to the same server. Nothing
+// else: no second round of hellos for the RTT, no monitor of the driver on
+// the other members, no awaitable hello or round-trip connection of a
+// streaming monitor, no endSessions. That is five on the pinged member,
+// two more than DESIGN.md §11 allows: docs/performance.md says why.
 const (
 	rawMessagesPerMember    = 2 // hello, buildInfo
 	driverMessagesPerMember = 3 // monitor handshake, connection handshake, ping
