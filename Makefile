@@ -77,7 +77,8 @@ fuzz:
 fuzz-short:
 	@echo "$(FUZZ_TARGETS)" | xargs -n2 sh -c 'echo "fuzz $$0 $$1"; $(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME_SHORT) "$$0" >/dev/null || { $(GO) test -run=^$$ -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME_SHORT) "$$0"; exit 1; }'
 
-## bench: the budgets of DESIGN.md §6, printed as a table.
+## bench: every budget of DESIGN.md §6 and §11, printed as a table
+## (scripts/bench.sh; BENCH_QUICK=1 for a shorter run without peers).
 bench:
 	./scripts/bench.sh
 

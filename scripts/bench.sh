@@ -46,6 +46,8 @@ m=$(metric 'BenchmarkPingPaired' mongoconn-ms); d=$(metric 'BenchmarkPingPaired'
 ratio=$(metric 'BenchmarkPingPaired' ratio)
 row "ping on FerretDB (mongoconn / bare driver)" "${m} / ${d} ms" "§6 ratio <= 2" "$(judge "$ratio" 2)"
 row "  median ratio of 10 paired runs" "${ratio}x" "§11 ratio <= 1.1" "$(judge "$ratio" 1.1)"
+pc=$(metric 'BenchmarkPingPaired' mongoconn-cpu-ms); bc=$(metric 'BenchmarkPingPaired' bare-cpu-ms)
+row "  CPU per run (mongoconn / bare driver)" "${pc} / ${bc} ms" "" ""
 for p in mongosh node pymongo; do
 	pm=$(metric 'BenchmarkPingPaired' "$p-ms"); pr=$(metric 'BenchmarkPingPaired' "$p/mongoconn")
 	[ -n "$pm" ] && row "  peer: $p ping (x mongoconn)" "${pm} ms (${pr}x)" "" ""
