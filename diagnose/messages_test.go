@@ -2,7 +2,9 @@ package diagnose
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -105,6 +107,41 @@ func TestDriverDoesNotStream(t *testing.T) {
 			}
 			if got := m.Connections(); got > 4 {
 				t.Errorf("%d connections, want at most 4 (tcp check, raw probe, monitor, pool)", got)
+			}
+		})
+	}
+}
+
+// lateDriverBudget is the budget of the silent-server pings below: long
+// enough for an early driver to dial on loopback however loaded the
+// machine, short enough that each case ends soon.
+const lateDriverBudget = 2 * time.Second
+
+// ping starts the driver once a seed accepts TCP, so that its handshakes
+// overlap the raw probes; with LateDriver (--targets) it waits for the
+// seeds' hellos, and a seed that never answers one never sees the driver.
+// The fake counts the connections it accepted: the TCP check's and the
+// raw probe's, and the driver's monitor's when it started early.
+func TestPingLateDriver(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		t.Run(fmt.Sprintf("late-%v", late), func(t *testing.T) {
+			m := mongotest.StartFakeMongod(t, mongotest.Options{Mode: mongotest.ModeSilent})
+			e := topoEngine(t)
+			e.Timeout = lateDriverBudget
+			e.LateDriver = late
+			r, err := e.Ping(context.Background(), topoTarget(t, m.URI()), PingRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.OK {
+				t.Fatalf("ping of a silent server is ok: %s", r.Verdict)
+			}
+			got := m.Connections()
+			if late && got != 2 {
+				t.Errorf("%d connections with a late driver, want 2 (TCP check, raw probe)", got)
+			}
+			if !late && got < 3 {
+				t.Errorf("%d connections with an early driver, want 3 or more (TCP check, raw probe, the driver's monitor)", got)
 			}
 		})
 	}

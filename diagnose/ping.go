@@ -72,7 +72,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	if len(reachable) == 0 {
 		return stop("no seed accepted a TCP connection")
 	}
-	if seedsAnswered != nil {
+	if seedsAnswered != nil && !x.e.LateDriver {
 		// The TCP verdict is in: the driver dials and sends its hellos
 		// while the raw probes run, and reads the replies once the seeds'
 		// hellos show a topology it may build (seedsAnswered).
