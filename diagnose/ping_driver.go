@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
@@ -49,9 +50,12 @@ type pingDriver struct {
 	ctx context.Context
 	req PingRequest
 
-	once   sync.Once
-	cancel context.CancelFunc
-	done   chan driverOutcome
+	once sync.Once
+	// launched says start ran the driver (once may also have been spent
+	// by started, which then keeps it from ever running).
+	launched atomic.Bool
+	cancel   context.CancelFunc
+	done     chan driverOutcome
 
 	// replies gates what the driver's connections receive (gatedConn);
 	// release closes it.
@@ -74,15 +78,18 @@ func (d *pingDriver) release() {
 // start runs the driver's ping, once.
 func (d *pingDriver) start() {
 	d.once.Do(func() {
+		d.launched.Store(true)
 		go func() { d.done <- d.x.driverPing(d.ctx, d.req) }()
 	})
 }
 
-// started reports whether start ran; it makes sure start never runs after.
+// started reports whether start ran the driver; it makes sure start never
+// runs after. Asked twice of a driver that never ran (ping stops it, then
+// its deferred stop does again), it says no both times: the second stop
+// must not wait for an outcome that will never come.
 func (d *pingDriver) started() bool {
-	ran := true
-	d.once.Do(func() { ran = false })
-	return ran
+	d.once.Do(func() {})
+	return d.launched.Load()
 }
 
 // stop cancels the driver and gives it driverStopWait to return.

@@ -153,3 +153,20 @@ func TestClosingDialerGates(t *testing.T) {
 	}
 	plain.closeAll()
 }
+
+// A ping whose seeds all refuse stops its driver before starting it, then
+// stops it again on the way out: neither stop may take the driver for one
+// that ran (the second would wait driverStopWait for an outcome that never
+// comes), and nothing starts it afterwards.
+func TestPingDriverStoppedBeforeStart(t *testing.T) {
+	d := (&run{}).newPingDriver(t.Context(), PingRequest{})
+	d.stop()
+	d.stop()
+	if d.started() {
+		t.Fatal("a driver stopped before it started counts as started")
+	}
+	d.start()
+	if d.started() {
+		t.Fatal("a driver started after it was stopped")
+	}
+}
