@@ -54,8 +54,11 @@ type pingDriver struct {
 	// launched says start ran the driver (once may also have been spent
 	// by started, which then keeps it from ever running).
 	launched atomic.Bool
-	cancel   context.CancelFunc
-	done     chan driverOutcome
+	// settled says the outcome was taken (result) or waited for (stop):
+	// a later stop has nothing to wait for.
+	settled atomic.Bool
+	cancel  context.CancelFunc
+	done    chan driverOutcome
 
 	// replies gates what the driver's connections receive (gatedConn);
 	// release closes it.
@@ -92,10 +95,12 @@ func (d *pingDriver) started() bool {
 	return d.launched.Load()
 }
 
-// stop cancels the driver and gives it driverStopWait to return.
+// stop cancels the driver and gives it driverStopWait to return, unless
+// its outcome was already taken: ping's deferred stop after result would
+// otherwise wait the whole driverStopWait for a second outcome.
 func (d *pingDriver) stop() {
 	d.cancel()
-	if !d.started() {
+	if !d.started() || d.settled.Swap(true) {
 		return
 	}
 	t := time.NewTimer(driverStopWait)
@@ -113,6 +118,7 @@ func (d *pingDriver) result(budget context.Context) driverOutcome {
 	d.start()
 	d.release()
 	defer d.cancel()
+	defer d.settled.Store(true)
 	select {
 	case out := <-d.done:
 		return out

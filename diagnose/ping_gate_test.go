@@ -5,6 +5,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/mongoconn/mongoconn/report"
 )
 
 // gateNoRead is how long a test waits to see that a gated read has not
@@ -169,4 +171,19 @@ func TestPingDriverStoppedBeforeStart(t *testing.T) {
 	if d.started() {
 		t.Fatal("a driver started after it was stopped")
 	}
+}
+
+// Once result has taken the driver's outcome, the deferred stop of a ping
+// has nothing left to wait for.
+func TestPingDriverSettledByResult(t *testing.T) {
+	d := (&run{}).newPingDriver(t.Context(), PingRequest{})
+	d.once.Do(func() { d.launched.Store(true) }) // as start does, without a driver
+	d.done <- driverOutcome{check: report.Check{Summary: "answered"}}
+	if out := d.result(t.Context()); out.check.Summary != "answered" {
+		t.Fatalf("result: %+v", out.check)
+	}
+	if !d.settled.Load() {
+		t.Fatal("after result, a stop would wait for a second outcome")
+	}
+	d.stop()
 }
