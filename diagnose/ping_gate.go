@@ -56,25 +56,34 @@ func (c *gatedConn) wait() error {
 		if gone {
 			return c.opError(net.ErrClosed)
 		}
-		var expired <-chan time.Time
-		if !dl.IsZero() {
-			d := time.Until(dl)
-			if d <= 0 {
-				return c.opError(os.ErrDeadlineExceeded)
-			}
-			t := time.NewTimer(d)
-			defer t.Stop()
-			expired = t.C
+		if done, err := c.waitOnce(dl, changed); done {
+			return err
 		}
-		select {
-		case <-c.open:
-			return nil
-		case <-c.closed:
-			return c.opError(net.ErrClosed)
-		case <-expired:
-			return c.opError(os.ErrDeadlineExceeded)
-		case <-changed:
+	}
+}
+
+// waitOnce waits for the gate, the close or the deadline dl; it returns
+// done false when the deadline or the connection changed first.
+func (c *gatedConn) waitOnce(dl time.Time, changed <-chan struct{}) (done bool, err error) {
+	var expired <-chan time.Time
+	if !dl.IsZero() {
+		d := time.Until(dl)
+		if d <= 0 {
+			return true, c.opError(os.ErrDeadlineExceeded)
 		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case <-c.open:
+		return true, nil
+	case <-c.closed:
+		return true, c.opError(net.ErrClosed)
+	case <-expired:
+		return true, c.opError(os.ErrDeadlineExceeded)
+	case <-changed:
+		return false, nil
 	}
 }
 
