@@ -85,7 +85,8 @@ fuzz:
 fuzz-short:
 	@GO=$(GO) ./scripts/fuzz.sh -q $(FUZZTIME_SHORT)
 
-## bench: the budgets of DESIGN.md §6, printed as a table.
+## bench: every budget of DESIGN.md §6 and §11, printed as a table
+## (scripts/bench.sh; BENCH_QUICK=1 for a shorter run without peers).
 bench:
 	./scripts/bench.sh
 

@@ -122,7 +122,8 @@ func BenchmarkDriverDefaults(b *testing.B) {
 
 // BenchmarkDiscoverReplSet: discover and diagnose on a healthy 3-member
 // fake set with 20 ms added to every reply; reports the requests each
-// member received per run (budget: 5 beyond TCP and TLS).
+// member received per run (§6: under 5 round trips beyond TCP and TLS;
+// §11: at most 3 messages, the driver's included).
 func BenchmarkDiscoverReplSet(b *testing.B) {
 	rs := mongotest.StartReplSet(b, mongotest.ReplSetOptions{Name: "rs0", Members: 3})
 	for i := 0; i < rs.Len(); i++ {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -225,16 +226,20 @@ func mdEscape(s string) string {
 }
 
 // mdCommandRE recognises a fix that ends with a command to type.
-var mdCommandRE = regexp.MustCompile(`^(?:mongosh|mongoconn|mongod|db\.|rs\.|docker|nc|ss|ssh|ssh-add|ssh-keygen|node|lsof|getent|dscacheutil|nslookup|curl|date|go get|pip)\b`)
+var mdCommandRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:mongosh|mongoconn|mongod|db\.|rs\.|docker|nc|ss|ssh|ssh-add|ssh-keygen|node|lsof|getent|dscacheutil|nslookup|curl|date|go get|pip)\b`)
+})
 
 // mdTokenRE finds connection strings and option=value pairs in prose.
-var mdTokenRE = regexp.MustCompile(`\S+://\S*[^\s.,;:)]|\b[A-Za-z_.]+=[^\s,;)]*[^\s.,;:)]`)
+var mdTokenRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\S+://\S*[^\s.,;:)]|\b[A-Za-z_.]+=[^\s,;)]*[^\s.,;:)]`)
+})
 
 // mdCode renders a fix: the command after its last ": " as code when it is
 // one, connection strings and option=value pairs as code, the rest as
 // escaped prose.
 func mdCode(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && mdCommandRE.MatchString(s[i+2:]) {
+	if i := strings.LastIndex(s, ": "); i >= 0 && mdCommandRE().MatchString(s[i+2:]) {
 		return mdInline(s[:i]) + ": `" + s[i+2:] + "`"
 	}
 	return mdInline(s)
@@ -243,7 +248,7 @@ func mdCode(s string) string {
 func mdInline(s string) string {
 	var b strings.Builder
 	prev := 0
-	for _, loc := range mdTokenRE.FindAllStringIndex(s, -1) {
+	for _, loc := range mdTokenRE().FindAllStringIndex(s, -1) {
 		b.WriteString(mdEscape(s[prev:loc[0]]))
 		b.WriteString("`" + s[loc[0]:loc[1]] + "`")
 		prev = loc[1]

@@ -194,6 +194,9 @@ func (f *Factory) runTargets(ctx context.Context, command string, uris []string,
 	for i := range results {
 		results[i] = &result{done: make(chan struct{})}
 	}
+	// Targets checked at once start their drivers late: each holds a
+	// driver client for less time.
+	e.LateDriver = concurrency > 1
 	// Targets are admitted in order, each getting its goroutine once it
 	// has a slot: a thousand targets waiting hold no stacks.
 	slots := newTargetSlots(concurrency, f.openFiles(), f.SetMemoryLimit)

@@ -100,6 +100,14 @@ type Engine struct {
 	// (pool.connection-budget). 0 leaves the check out.
 	Instances int
 
+	// LateDriver makes ping start the driver only once the raw probes
+	// have judged the seeds' hellos, not as soon as a seed accepts TCP.
+	// Starting early overlaps the driver's handshakes with the raw probes
+	// and shortens one ping; with many targets checked at once it keeps a
+	// driver client per target alive for longer, and the collector pays
+	// for it (--targets sets it).
+	LateDriver bool
+
 	// Waiting, when set, is called as a probe starts waiting on the
 	// network: the stage, the address ("" for the whole target) and what
 	// it waits for ("the TLS handshake"). The probe calls the function

@@ -58,9 +58,11 @@ func (x *run) interrupted() bool {
 
 // interruptedPing is the driver's outcome when the interrupt cut its ping
 // short: a skipped check, no finding (what the driver says of a cancelled
-// context is no verdict on the deployment).
+// context is no verdict on the deployment). The stage is marked when the
+// outcome is applied: ping starts its driver while the raw stages run, and
+// an interrupt that stops them is theirs, not the ping stage's.
 func (x *run) interruptedPing(out driverOutcome, start time.Time) driverOutcome {
-	x.interruptedIn(report.StagePing)
+	out.interrupted = true
 	out.check = report.Check{Stage: report.StagePing, Status: report.StatusSkip, DurationMs: x.since(start), Summary: "interrupted"}
 	out.findings = nil
 	return out

@@ -27,6 +27,9 @@ type PingRequest struct {
 	RequirePrimary bool
 	// knownVersion skips buildInfo: the raw probes already read it.
 	knownVersion bool
+	// replies, when not nil, holds back what the driver's connections
+	// receive until it is closed (gatedConn).
+	replies <-chan struct{}
 }
 
 // Ping connects with the driver and runs {ping: 1} on admin. Meanwhile it
@@ -68,6 +71,12 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	reachable := x.tcpStage(ctx, seeds)
 	if len(reachable) == 0 {
 		return stop("no seed accepted a TCP connection")
+	}
+	if seedsAnswered != nil && !x.e.LateDriver {
+		// The TCP verdict is in: the driver dials and sends its hellos
+		// while the raw probes run, and reads the replies once the seeds'
+		// hellos show a topology it may build (seedsAnswered).
+		driver.start()
 	}
 	var usable []string
 	for addr, ok := range x.tlsStage(ctx, reachable) {
@@ -189,12 +198,17 @@ type driverOutcome struct {
 	// timedOut says the driver ran out of the budget (rather than being
 	// told no).
 	timedOut bool
+	// interrupted says the interrupt cut the driver short (interruptedPing).
+	interrupted bool
 }
 
 // apply records the driver's outcome in the report. With driverView, the
 // driver's servers and topology kind are the report's (ping); without,
 // raw discovery already recorded them (diagnose).
 func (x *run) apply(out driverOutcome, driverView bool) {
+	if out.interrupted {
+		x.interruptedIn(report.StagePing)
+	}
 	if driverView {
 		x.setServers(out.desc)
 	}
@@ -284,7 +298,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	}
 	start := x.now()
 	topo := &topologyWatcher{roles: &x.roles}
-	conns := &closingDialer{d: x.e.dialer()}
+	conns := &closingDialer{d: x.e.dialer(), replies: req.replies, closed: make(chan struct{})}
 	defer context.AfterFunc(ctx, conns.closeAll)()
 	client, err := x.connect(ctx, uri, topo, conns)
 	out.check = report.Check{Stage: report.StagePing}
@@ -389,6 +403,13 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 		if topo.roles != nil {
 			o.SetPoolMonitor(topo.roles.poolMonitor())
 		}
+	}
+	if o.ServerMonitoringMode == nil {
+		// One check of each server is all a single ping needs: streaming
+		// (the default against MongoDB 4.4 and later) would send every
+		// monitored member an awaitable hello and open a second
+		// connection with a hello of its own for round-trip times.
+		o.SetServerMonitoringMode(options.ServerMonitoringModePoll)
 	}
 	// The TLS settings as the connection-string specification means them
 	// (tlsAllowInvalidHostnames and tlsAllowInvalidCertificates included,
@@ -505,10 +526,14 @@ func firstLine(s string) string {
 // silent server, and Disconnect waits for it, up to connectTimeoutMS.
 type closingDialer struct {
 	d netpath.Dialer
+	// replies, when not nil, gates what every connection receives
+	// (gatedConn) until it is closed.
+	replies <-chan struct{}
+	// closed is closed by closeAll.
+	closed chan struct{}
 
-	mu     sync.Mutex
-	conns  []net.Conn
-	closed bool
+	mu    sync.Mutex
+	conns []net.Conn
 }
 
 func (c *closingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -518,11 +543,16 @@ func (c *closingDialer) DialContext(ctx context.Context, network, addr string) (
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed {
+	select {
+	case <-c.closed:
 		_ = conn.Close()
 		return nil, net.ErrClosed
+	default:
 	}
 	c.conns = append(c.conns, conn)
+	if c.replies != nil {
+		return &gatedConn{Conn: conn, open: c.replies, closed: c.closed}, nil
+	}
 	return conn, nil
 }
 
@@ -530,7 +560,11 @@ func (c *closingDialer) DialContext(ctx context.Context, network, addr string) (
 func (c *closingDialer) closeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.closed = true
+	select {
+	case <-c.closed:
+	default:
+		close(c.closed)
+	}
 	for _, conn := range c.conns {
 		_ = conn.Close()
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
@@ -39,42 +40,67 @@ const (
 )
 
 // pingDriver is the driver's ping of the ping command, run in its own
-// goroutine: started as soon as the seeds' hellos show a topology the
-// driver can build (or after every raw stage), stopped at once when a raw
-// stage finds a problem, and never waited for past its budget.
+// goroutine: started as soon as a seed accepts TCP (or after every raw
+// stage), its connections' replies held back until the seeds' hellos show
+// a topology the driver can build (or every raw stage has run), stopped
+// at once when a raw stage finds a problem, and never waited for past its
+// budget.
 type pingDriver struct {
 	x   *run
 	ctx context.Context
 	req PingRequest
 
-	once   sync.Once
-	cancel context.CancelFunc
-	done   chan driverOutcome
+	once sync.Once
+	// launched says start ran the driver (once may also have been spent
+	// by started, which then keeps it from ever running).
+	launched atomic.Bool
+	// settled says the outcome was taken (result) or waited for (stop):
+	// a later stop has nothing to wait for.
+	settled atomic.Bool
+	cancel  context.CancelFunc
+	done    chan driverOutcome
+
+	// replies gates what the driver's connections receive (gatedConn);
+	// release closes it.
+	replies  chan struct{}
+	released sync.Once
 }
 
 func (x *run) newPingDriver(ctx context.Context, req PingRequest) *pingDriver {
 	dctx, cancel := context.WithCancel(ctx)
-	return &pingDriver{x: x, ctx: dctx, req: req, cancel: cancel, done: make(chan driverOutcome, 1)}
+	replies := make(chan struct{})
+	req.replies = replies
+	return &pingDriver{x: x, ctx: dctx, req: req, cancel: cancel, done: make(chan driverOutcome, 1), replies: replies}
+}
+
+// release lets the driver read what its connections received.
+func (d *pingDriver) release() {
+	d.released.Do(func() { close(d.replies) })
 }
 
 // start runs the driver's ping, once.
 func (d *pingDriver) start() {
 	d.once.Do(func() {
+		d.launched.Store(true)
 		go func() { d.done <- d.x.driverPing(d.ctx, d.req) }()
 	})
 }
 
-// started reports whether start ran; it makes sure start never runs after.
+// started reports whether start ran the driver; it makes sure start never
+// runs after. Asked twice of a driver that never ran (ping stops it, then
+// its deferred stop does again), it says no both times: the second stop
+// must not wait for an outcome that will never come.
 func (d *pingDriver) started() bool {
-	ran := true
-	d.once.Do(func() { ran = false })
-	return ran
+	d.once.Do(func() {})
+	return d.launched.Load()
 }
 
-// stop cancels the driver and gives it driverStopWait to return.
+// stop cancels the driver and gives it driverStopWait to return, unless
+// its outcome was already taken: ping's deferred stop after result would
+// otherwise wait the whole driverStopWait for a second outcome.
 func (d *pingDriver) stop() {
 	d.cancel()
-	if !d.started() {
+	if !d.started() || d.settled.Swap(true) {
 		return
 	}
 	t := time.NewTimer(driverStopWait)
@@ -90,7 +116,9 @@ func (d *pingDriver) stop() {
 // budget or the interrupt is abandoned, and the outcome says so.
 func (d *pingDriver) result(budget context.Context) driverOutcome {
 	d.start()
+	d.release()
 	defer d.cancel()
+	defer d.settled.Store(true)
 	select {
 	case out := <-d.done:
 		return out
@@ -116,11 +144,13 @@ func (d *pingDriver) result(budget context.Context) driverOutcome {
 }
 
 // seedsAnswered is the hook discovery calls once every seed has been
-// probed: the driver starts when a seed answered and none advertises more
-// members than a deployment can have.
+// probed: the driver reads its replies (and starts, if it has not) when a
+// seed answered and none advertises more members than a deployment can
+// have.
 func (d *pingDriver) seedsAnswered(answered bool, mostMembers int) {
 	if answered && mostMembers <= sdam.MaxMembers {
 		d.start()
+		d.release()
 	}
 }
 

@@ -537,7 +537,7 @@ func (s *exScan) hasConn() bool {
 }
 
 // exRSTextRE marks a text about a replica set.
-var exRSTextRE = regexp.MustCompile(`(?i)replicaSet=|replica set|\bReplicaSet|REPLICA_SET|\bRS(?:Primary|Secondary|Other|Arbiter)\b`)
+var exRSTextRE = exLazy(`(?i)replicaSet=|replica set|\bReplicaSet|REPLICA_SET|\bRS(?:Primary|Secondary|Other|Arbiter)\b`)
 
 // isReplicaSet reports whether a topology description in the text is a
 // replica set's.
@@ -586,7 +586,7 @@ func (s *exScan) deriveTopology() {
 // exInternalHostRE matches names that usually exist only inside another
 // network: single labels (Docker service and container names), .internal,
 // .local, .lan, .svc, .cluster.local, .docker names.
-var exInternalHostRE = regexp.MustCompile(`(?i)^(?:[a-z0-9_-]+|.*\.(?:internal|local|lan|localdomain|svc|cluster\.local|docker|home|corp))$`)
+var exInternalHostRE = exLazy(`(?i)^(?:[a-z0-9_-]+|.*\.(?:internal|local|lan|localdomain|svc|cluster\.local|docker|home|corp))$`)
 
 func exIsLoopback(host string) bool {
 	h := strings.ToLower(strings.Trim(host, "[]"))
@@ -682,7 +682,7 @@ func (s *exScan) deriveAdvertised() {
 
 // exOtherNetworkRE matches names that only another network's DNS
 // resolves: a cloud's internal zone or a Kubernetes cluster's.
-var exOtherNetworkRE = regexp.MustCompile(`(?i)\.(?:internal|svc|cluster\.local)$`)
+var exOtherNetworkRE = exLazy(`(?i)\.(?:internal|svc|cluster\.local)$`)
 
 // loopbackTimeout recognises a loopback address that accepts the
 // connection and then times out: a tunnel or forwarder whose far end is a
@@ -713,11 +713,11 @@ func exContainsFold(ss []string, sub string) bool {
 	return false
 }
 
-var exAddrRE = regexp.MustCompile(`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):\d{1,5}\b`)
+var exAddrRE = exLazy(`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?):\d{1,5}\b`)
 
 func exAddrsIn(s string) []string { return exAddrRE.FindAllString(s, -1) }
 
-var exAtlasHostRE = regexp.MustCompile(`(?i)[a-z0-9.-]+\.mongodb(?:-dev)?\.net\b`)
+var exAtlasHostRE = exLazy(`(?i)[a-z0-9.-]+\.mongodb(?:-dev)?\.net\b`)
 
 // deriveAtlas adds atlas.access-list when an Atlas host times out or resets
 // the connection: the usual cause is an IP address missing from the
@@ -869,7 +869,7 @@ func exDetectDriver(text string) string {
 
 var exDriverMarks = []struct {
 	name  string
-	marks []*regexp.Regexp
+	marks []*exLazyRE
 }{
 	{wireprobe.DriverGo, exMustAll(`server selection error`, `current topology: \{`, `the Go driver`, `dial tcp `, `go\.mongodb\.org`, `connection\(\) error occurred`, `incomplete read of message header`)},
 	{wireprobe.DriverPyMongo, exMustAll(`(?i)pymongo`, `Topology Description: <TopologyDescription`, `\[Errno -?\d+\]`, `ServerSelectionTimeoutError`, `AutoReconnect`, `\.py", line \d+`)},
@@ -877,10 +877,10 @@ var exDriverMarks = []struct {
 	{wireprobe.DriverJava, exMustAll(`com\.mongodb`, `MongoTimeoutException`, `Client view of cluster state`, `java\.(?:net|io|lang)\.`, `at [a-z]+(?:\.[A-Za-z0-9_$]+)+\(\w+\.java:\d+\)`)},
 }
 
-func exMustAll(exprs ...string) []*regexp.Regexp {
-	out := make([]*regexp.Regexp, len(exprs))
+func exMustAll(exprs ...string) []*exLazyRE {
+	out := make([]*exLazyRE, len(exprs))
 	for i, e := range exprs {
-		out[i] = regexp.MustCompile(e)
+		out[i] = exLazy(e)
 	}
 	return out
 }

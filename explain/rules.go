@@ -409,26 +409,26 @@ func exLengthRule(m *exMatch) exOutcome {
 
 // exTLSContextRE tells a reset during a TLS handshake from one on a plain
 // connection.
-var exTLSContextRE = regexp.MustCompile(`(?i)\b(?:tls|ssl|x509)\b|SSLHandshake|SSLException|SSL routines|_ssl\.c|TLS handshake|SSL handshake|certificate`)
+var exTLSContextRE = exLazy(`(?i)\b(?:tls|ssl|x509)\b|SSLHandshake|SSLException|SSL routines|_ssl\.c|TLS handshake|SSL handshake|certificate`)
 
 // exURIRE matches a whole connection string.
-var exURIRE = regexp.MustCompile("(?i)mongodb(?:\\+srv)?://[^\\s\"'<>`]*")
+var exURIRE = exLazy("(?i)mongodb(?:\\+srv)?://[^\\s\"'<>`]*")
 
 // exFailoverContextRE marks lines where a reset belongs to a failover.
-var exFailoverContextRE = regexp.MustCompile(`(?i)AutoReconnect|pool (?:for \S+ )?(?:was )?cleared|NotWritablePrimary|not master|stepped down|stepdown|InterruptedDueToReplStateChange`)
+var exFailoverContextRE = exLazy(`(?i)AutoReconnect|pool (?:for \S+ )?(?:was )?cleared|NotWritablePrimary|not master|stepped down|stepdown|InterruptedDueToReplStateChange`)
 
 // exDNSContextRE marks lines about DNS queries.
-var exDNSContextRE = regexp.MustCompile(`(?i)\bDNS\b|resolution lifetime|querySrv|nameservers?\b`)
+var exDNSContextRE = exLazy(`(?i)\bDNS\b|resolution lifetime|querySrv|nameservers?\b`)
 
 // exPooledCloseRE marks a connection of the pool that closed after it was
 // established (Node.js numbers them; the Go driver names them
 // connection(addr[-N])).
-var exPooledCloseRE = regexp.MustCompile(`connection \d+ to \S+ closed|connection\(\S+\[-?\d+\]\) socket was unexpectedly closed`)
+var exPooledCloseRE = exLazy(`connection \d+ to \S+ closed|connection\(\S+\[-?\d+\]\) socket was unexpectedly closed`)
 
 // exEstablishContextRE marks lines about opening a connection (the
 // handshake, server selection, the monitor's connection), where a reset
 // says something about TLS even on a pooled connection.
-var exEstablishContextRE = regexp.MustCompile(`(?i)handshake|server ?selection|<monitor>|opening socket|while waiting|Timeout: \d|Topology Description|current topology|Client view of cluster|Mongo(?:ose)?ServerSelectionError|ServerSelectionTimeoutError`)
+var exEstablishContextRE = exLazy(`(?i)handshake|server ?selection|<monitor>|opening socket|while waiting|Timeout: \d|Topology Description|current topology|Client view of cluster|Mongo(?:ose)?ServerSelectionError|ServerSelectionTimeoutError`)
 
 // exResetRule reads a reset or an EOF: on a TLS connection the server does
 // not speak TLS (or, for Atlas, the access list rejected the client); on a
@@ -472,8 +472,8 @@ func exMechRule(m *exMatch) exOutcome {
 }
 
 var (
-	exJavaCredRE = regexp.MustCompile(`mechanism=([A-Za-z0-9_-]+|null), userName='([^'\n]*)', source='([^'\n]*)'`)
-	exGoMechRE   = regexp.MustCompile(`unable to authenticate using mechanism "([^"\n]+)"`)
+	exJavaCredRE = exLazy(`mechanism=([A-Za-z0-9_-]+|null), userName='([^'\n]*)', source='([^'\n]*)'`)
+	exGoMechRE   = exLazy(`unable to authenticate using mechanism "([^"\n]+)"`)
 )
 
 func exAuthRule(m *exMatch) exOutcome {
@@ -491,11 +491,11 @@ func exAuthRule(m *exMatch) exOutcome {
 }
 
 var (
-	exGoMemberRE   = regexp.MustCompile(`\{ Addr: (\S+?), Type: (\w+)(.*?) \}, `)
-	exGoLastErrRE  = regexp.MustCompile(`Last error: (.*)$`)
-	exPyMemberRE   = regexp.MustCompile(`<ServerDescription \('([^'\n]*)', (\d+|None)\) server_type: (\w+)(.*?)>(?:, <ServerDescription|$)`)
-	exPyErrRE      = regexp.MustCompile(`error=\w+\('(.*)'\)`)
-	exJavaMemberRE = regexp.MustCompile(`\{address=([^,\s]+), type=(\w+)(.*?)\}(?:, \{address=|$)`)
+	exGoMemberRE   = exLazy(`\{ Addr: (\S+?), Type: (\w+)(.*?) \}, `)
+	exGoLastErrRE  = exLazy(`Last error: (.*)$`)
+	exPyMemberRE   = exLazy(`<ServerDescription \('([^'\n]*)', (\d+|None)\) server_type: (\w+)(.*?)>(?:, <ServerDescription|$)`)
+	exPyErrRE      = exLazy(`error=\w+\('(.*)'\)`)
+	exJavaMemberRE = exLazy(`\{address=([^,\s]+), type=(\w+)(.*?)\}(?:, \{address=|$)`)
 )
 
 // exGoTopologyRule reads the Go driver's "server selection error: ...,
@@ -575,7 +575,7 @@ func exJavaTopologyRule(m *exMatch) exOutcome {
 // exAllSubmatches is FindAllStringSubmatch that lets consecutive matches
 // share their separators (the member patterns end by looking at the start
 // of the next member).
-func exAllSubmatches(r *regexp.Regexp, s string) [][]string {
+func exAllSubmatches(r *exLazyRE, s string) [][]string {
 	var out [][]string
 	for len(s) > 0 && len(out) < exMaxMembers {
 		loc := r.FindStringSubmatchIndex(s)

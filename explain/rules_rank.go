@@ -2,7 +2,6 @@ package explain
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -97,7 +96,7 @@ func exAllLoopback(addrs []string) bool {
 
 // exStatusCodeRE is the status code of an HTTP status line, as the four
 // bytes after "HTTP/1.1" hold it.
-var exStatusCodeRE = regexp.MustCompile(`^ \d{3}$`)
+var exStatusCodeRE = exLazy(`^ \d{3}$`)
 
 // exResponseIDRule reads PyMongo's "Got response id N but expected M": N
 // is bytes 8 to 11 of what the peer sent, where a MongoDB reply carries
@@ -114,7 +113,7 @@ func exResponseIDRule(m *exMatch) exOutcome {
 		text = text && c >= 0x20 && c < 0x7f
 	}
 	switch {
-	case text && exStatusCodeRE.Match(b):
+	case text && exStatusCodeRE.MatchString(string(b)):
 		return exOutcome{id: catalogue.IDServerNotMongoDB, facts: []string{fmt.Sprintf("the response id %d is the text %q, the status code of an HTTP reply (HTTP/1.1%s ...) where a MongoDB reply names the request it answers: an HTTP server answers on this port", n, string(b), string(b))}}
 	case text:
 		return exOutcome{id: catalogue.IDServerNotMongoDB, facts: []string{fmt.Sprintf("the response id %d is the text %q where a MongoDB reply names the request it answers: the peer answers with text, not the MongoDB wire protocol", n, string(b))}}
@@ -130,7 +129,7 @@ const exClosedTell = "a server that requires TLS closes a plain connection witho
 
 // exNotAuthorizedRE is the server's error (code 13, Unauthorized) for a
 // command that no role of the logged-in user allows.
-var exNotAuthorizedRE = regexp.MustCompile(`not authorized on (\S+?) to execute command(?: \{ ?(\w+))?`)
+var exNotAuthorizedRE = exLazy(`not authorized on (\S+?) to execute command(?: \{ ?(\w+))?`)
 
 // remarks recognises texts that are failures, but not of the connection,
 // so that no finding fits them: the explanation says what they mean.

@@ -2,7 +2,6 @@ package explain
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/mongoconn/mongoconn/catalogue"
@@ -69,7 +68,7 @@ func exSignatureRules() []exRule {
 var (
 	// exSRVNotFoundRE marks an SRV lookup that says the name does not
 	// exist, in any driver's words.
-	exSRVNotFoundRE = regexp.MustCompile(`(?i)querySrv ENOTFOUND|lookup _mongodb\._tcp\.\S+?(?: on \S+?)?: no such host|The DNS query name does not exist`)
+	exSRVNotFoundRE = exLazy(`(?i)querySrv ENOTFOUND|lookup _mongodb\._tcp\.\S+?(?: on \S+?)?: no such host|The DNS query name does not exist`)
 )
 
 // deriveSignatures adds the signatures that come from several facts of

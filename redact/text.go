@@ -3,24 +3,54 @@ package redact
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
+// The expressions of this file are compiled on first use: every command
+// links this package, and most redact no free text (`mongoconn version`
+// none at all), so compiling them at start-up would slow every start.
+
 // SchemeRE finds the start of every connection string in a text.
-var SchemeRE = regexp.MustCompile(`(?i)mongodb(?:\+srv)?://`)
+var SchemeRE = schemeFinder{}
+
+// schemeFinder is the scheme's expression, compiled on first use, with the
+// methods of a *regexp.Regexp that its users call.
+type schemeFinder struct{}
+
+var schemeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)mongodb(?:\+srv)?://`)
+})
+
+// FindStringIndex is (*regexp.Regexp).FindStringIndex.
+func (schemeFinder) FindStringIndex(s string) []int { return schemeRE().FindStringIndex(s) }
+
+// FindAllStringIndex is (*regexp.Regexp).FindAllStringIndex.
+func (schemeFinder) FindAllStringIndex(s string, n int) [][]int {
+	return schemeRE().FindAllStringIndex(s, n)
+}
+
+// MatchString is (*regexp.Regexp).MatchString.
+func (schemeFinder) MatchString(s string) bool { return schemeRE().MatchString(s) }
 
 // exSecretRE finds key=value secrets outside URIs: password=...,
 // pwd=..., tlsCertificateKeyFilePassword=... (the key, the separator, the
 // value).
-var exSecretRE = regexp.MustCompile(`(?i)\b((?:tlsCertificateKeyFile|sslPEMKey|sslClientPEMKey)?(?:password|passwd|pwd))(\s*=\s*)("[^"\n]*"|'[^'\n]*'|[^\s&,;})\]]+)`)
+var exSecretRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b((?:tlsCertificateKeyFile|sslPEMKey|sslClientPEMKey)?(?:password|passwd|pwd))(\s*=\s*)("[^"\n]*"|'[^'\n]*'|[^\s&,;})\]]+)`)
+})
 
 // exQuotedSecretRE finds quoted secrets of JSON, JavaScript and Python
 // objects: "password": "...", pwd: '...'. Prose such as "password: wrong"
 // is left alone.
-var exQuotedSecretRE = regexp.MustCompile(`(?i)(["']?\b(?:password|passwd|pwd)["']?)(\s*:\s*)("[^"\n]*"|'[^'\n]*')`)
+var exQuotedSecretRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(["']?\b(?:password|passwd|pwd)["']?)(\s*:\s*)("[^"\n]*"|'[^'\n]*')`)
+})
 
 // exEscapeRE finds the invalid percent-escape a URI parser quotes back,
 // which is part of the password it failed to decode.
-var exEscapeRE = regexp.MustCompile(`(?i)(invalid URL escape )"[^"\n]*"`)
+var exEscapeRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)(invalid URL escape )"[^"\n]*"`)
+})
 
 // URITokenEnd are the characters that end a connection string inside a
 // text: white space and the quotes and brackets that usually surround one.
@@ -43,7 +73,7 @@ func RedactText(s string) string {
 // unescaped @ or / is masked whole; a text that is not a URI after all is at
 // worst masked too much.
 func exRedactURIs(s string) string {
-	locs := SchemeRE.FindAllStringIndex(s, -1)
+	locs := schemeRE().FindAllStringIndex(s, -1)
 	if locs == nil {
 		return s
 	}
@@ -79,14 +109,14 @@ func exRedactURIs(s string) string {
 const exRedactedMark = "****"
 
 func exRedactSecrets(s string) string {
-	s = exEscapeRE.ReplaceAllString(s, `${1}"`+exRedactedMark+`"`)
-	s = exQuotedSecretRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := exQuotedSecretRE.FindStringSubmatch(m)
+	s = exEscapeRE().ReplaceAllString(s, `${1}"`+exRedactedMark+`"`)
+	s = exQuotedSecretRE().ReplaceAllStringFunc(s, func(m string) string {
+		sub := exQuotedSecretRE().FindStringSubmatch(m)
 		q := sub[3][:1]
 		return sub[1] + sub[2] + q + exRedactedMark + q
 	})
-	return exSecretRE.ReplaceAllStringFunc(s, func(m string) string {
-		sub := exSecretRE.FindStringSubmatch(m)
+	return exSecretRE().ReplaceAllStringFunc(s, func(m string) string {
+		sub := exSecretRE().FindStringSubmatch(m)
 		if sub == nil {
 			return m
 		}

@@ -8,25 +8,24 @@ import (
 	"time"
 )
 
-// ClosedPort returns a 127.0.0.1 address where nothing listens: it binds a
-// port and closes it. Dialing it is refused at once.
+// ClosedPort returns a 127.0.0.1 address where nothing listens: dialing it
+// is refused at once. The port stays reserved until the test ends
+// (reservePort), so that no other listener on the machine answers there.
 func ClosedPort(tb testing.TB) string {
 	tb.Helper()
-	addr, err := NewClosedPort()
+	addr, release, err := reservePort()
 	if err != nil {
 		tb.Fatalf("closed port: %v", err)
 	}
+	tb.Cleanup(release)
 	return addr
 }
 
-// NewClosedPort is ClosedPort for callers without a testing.TB.
+// NewClosedPort is ClosedPort for callers without a testing.TB: the port
+// stays reserved for as long as the process runs.
 func NewClosedPort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
+	addr, _, err := reservePort()
+	return addr, err
 }
 
 // SilentListener returns a 127.0.0.1 address that accepts connections and
