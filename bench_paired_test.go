@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/internal/driverrun"
-	"github.com/mongoconn/mongoconn/internal/mongotest"
+	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 )
 
 // The paired benchmarks of DESIGN.md §11: mongoconn and its yardstick run
@@ -101,7 +101,7 @@ func medianOf(xs []float64) float64 {
 // FerretDB, paired (§11: within 1.1x), and the peer clients that are
 // installed, each against the bare driver of its iteration.
 func BenchmarkPingPaired(b *testing.B) {
-	f := mongotest.StartFerretDB(b, mongotest.FerretOptions{})
+	f := ferret.Start(b, ferret.Options{})
 	mc, bare := benchBin(b, "MONGOCONN_BIN"), benchBin(b, "BAREPING_BIN")
 	setup, peers := benchPeers(b)
 	var mcCPU, bareCPU time.Duration

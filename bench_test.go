@@ -81,18 +81,6 @@ func reportRun(b *testing.B, bin string, wantCode int, args ...string) {
 	b.ReportMetric(float64(peak)/(1<<20), "MiB-rss")
 }
 
-// BenchmarkPing: mongoconn ping vs the bare driver program on FerretDB.
-func BenchmarkPing(b *testing.B) {
-	f := ferret.Start(b, ferret.Options{})
-	b.Run("mongoconn", func(b *testing.B) { reportRun(b, benchBin(b, "MONGOCONN_BIN"), 0, "ping", f.URI) })
-	b.Run("bare-driver", func(b *testing.B) { reportRun(b, benchBin(b, "BAREPING_BIN"), 0, f.URI) })
-	if sh, err := exec.LookPath("mongosh"); err == nil {
-		b.Run("mongosh", func(b *testing.B) {
-			reportRun(b, sh, 0, "--quiet", "--eval", "db.runCommand({ping:1})", f.URI)
-		})
-	}
-}
-
 // BenchmarkVerdictRefused: time to a verdict when nothing listens.
 func BenchmarkVerdictRefused(b *testing.B) {
 	addr := mongotest.ClosedPort(b)
