@@ -24,7 +24,7 @@ func (x *run) compressionFindings(v *sdam.View) {
 	var ev []string
 	var accepted []string
 	for _, m := range v.Members {
-		if !m.Reachable || m.Kind == sdam.KindUnknown {
+		if !m.Reachable || m.Kind == report.KindUnknown {
 			continue
 		}
 		negotiated, refused := wireprobe.NegotiateCompressors(asked, m.Compression)

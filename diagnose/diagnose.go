@@ -145,7 +145,7 @@ func diagnoseMember(v *sdam.View) (report.Server, bool) {
 			continue
 		}
 		switch s.Kind {
-		case sdam.KindStandalone, sdam.KindMongos, sdam.KindRSSecondary, sdam.KindLoadBalancer:
+		case report.KindStandalone, report.KindMongos, report.KindRSSecondary, report.KindLoadBalancer:
 			return s, true
 		}
 	}

@@ -167,12 +167,12 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		if _, err := p.x.e.Resolver.LookupHost(ctx, host); err != nil && interrupted(ctx) {
 			p.x.interruptedIn(report.StageDNS)
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusSkip, DurationMs: p.x.since(start), Summary: "interrupted"}, nil)
-			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "interrupted"}
+			return report.Server{Address: addr, Kind: report.KindUnknown, Error: "interrupted"}
 		} else if err != nil {
 			why := fmt.Sprintf("the host name %s does not resolve from this machine (%s)", host, topoDNSReason(err))
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusWarn, DurationMs: p.x.since(start),
 				Summary: "advertised member: " + why}, nil)
-			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: why}
+			return report.Server{Address: addr, Kind: report.KindUnknown, Error: why}
 		}
 	}
 	ho := wireprobe.HelloOptions{LoadBalanced: p.opts.LoadBalanced, Verbose: p.x.e.Verbose, Samples: p.samples}
@@ -183,7 +183,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 			f = []report.Finding{tlsFileFinding(p.x.t, err)}
 		}
 		p.keep(ca, report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, Summary: redact.Redact(err.Error())}, f)
-		return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: redact.Redact(err.Error())}
+		return report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error())}
 	}
 	ho.TLS = cfg
 	res := p.x.e.ProbeHello(ctx, addr, ho)
@@ -196,11 +196,11 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		c.Stage, c.Status, c.Summary = topoFailStage(res.Err), report.StatusSkip, "interrupted"
 		p.x.interruptedIn(c.Stage)
 		p.keep(ca, c, nil)
-		return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "interrupted"}
+		return report.Server{Address: addr, Kind: report.KindUnknown, Error: "interrupted"}
 	}
 	if res.Err != nil || !s.Reachable {
 		s.Reachable = false
-		s.Kind = sdam.KindUnknown
+		s.Kind = report.KindUnknown
 		var pe *wireprobe.ProbeError
 		s.Refused = errors.As(res.Err, &pe) && pe.Kind == wireprobe.ProbeRefused
 		if s.Error == "" && res.Err != nil {
@@ -358,7 +358,7 @@ func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
 	if s.Passive {
 		flags = append(flags, "passive")
 	}
-	if s.ArbiterOnly && s.Kind != sdam.KindRSArbiter {
+	if s.ArbiterOnly && s.Kind != report.KindRSArbiter {
 		flags = append(flags, "arbiter")
 	}
 	if len(flags) > 0 {
@@ -390,7 +390,7 @@ func topoDirectTrapCheck(v *sdam.View) (report.Check, bool) {
 		return report.Check{}, false
 	}
 	m := v.Members[0]
-	if !m.Reachable || m.Kind == sdam.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
+	if !m.Reachable || m.Kind == report.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
 		return report.Check{}, false
 	}
 	s := fmt.Sprintf("directConnection=true pins every operation to this %s of replica set %q: reads work, writes fail with NotWritablePrimary", topoRole(m.Kind), m.SetName)

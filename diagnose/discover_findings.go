@@ -118,7 +118,7 @@ func topoSummary(v *sdam.View) string {
 	case sdam.TopologySharded:
 		var routers []string
 		for _, m := range v.Members {
-			if m.Kind == sdam.KindMongos {
+			if m.Kind == report.KindMongos {
 				routers = append(routers, sdam.DisplayAddr(v, m.Address))
 			}
 		}
@@ -333,7 +333,7 @@ func topoNameMismatchFinding(v *sdam.View, raw string) (report.Finding, bool) {
 		return report.Finding{}, false
 	}
 	for _, m := range v.Members {
-		if m.Reachable && m.Kind != sdam.KindUnknown {
+		if m.Reachable && m.Kind != report.KindUnknown {
 			return report.Finding{}, false // members of the named set answered: the others are only ignored
 		}
 	}
@@ -362,7 +362,7 @@ func topoNotInitiatedFinding(v *sdam.View, raw string) (report.Finding, bool) {
 		if !p.Reachable {
 			continue
 		}
-		if p.Kind != sdam.KindRSGhost || p.SetName != "" {
+		if p.Kind != report.KindRSGhost || p.SetName != "" {
 			return report.Finding{}, false
 		}
 		ghosts = append(ghosts, p)
@@ -372,7 +372,7 @@ func topoNotInitiatedFinding(v *sdam.View, raw string) (report.Finding, bool) {
 	}
 	seed := ghosts[0]
 	for _, s := range v.ReachableSeeds() {
-		if s.Kind == sdam.KindRSGhost {
+		if s.Kind == report.KindRSGhost {
 			seed = s
 			break
 		}
@@ -447,7 +447,7 @@ func topoUnreachableFinding(v *sdam.View, raw string, unreachable []report.Serve
 		if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Hosts: []string{dial}, Set: []connstr.Setting{{Key: "directConnection", Value: "true"}}, Drop: []string{"replicaSet"}}); err == nil {
 			f.SuggestedURI = u
 			fix := fmt.Sprintf("Connect to the reachable seed %s alone with directConnection=true (no replicaSet): the driver then uses that address and ignores the advertised names", dial)
-			if seed.Kind != sdam.KindRSPrimary {
+			if seed.Kind != report.KindRSPrimary {
 				fix += fmt.Sprintf("; it is a %s, so writes fail through it: forward a port to the primary instead", sdam.KindPhrase(seed.Kind))
 			}
 			fixes = append(fixes, fix)
@@ -470,12 +470,12 @@ func topoDirectSeed(v *sdam.View) (report.Server, bool) {
 		return report.Server{}, false
 	}
 	for _, s := range seeds {
-		if s.Kind == sdam.KindRSPrimary {
+		if s.Kind == report.KindRSPrimary {
 			return s, true
 		}
 	}
 	for _, s := range seeds {
-		if s.Kind == sdam.KindRSSecondary {
+		if s.Kind == report.KindRSSecondary {
 			return s, true
 		}
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func TestTopoFindings(t *testing.T) {
-	ghost := report.Server{Kind: sdam.KindRSGhost}
+	ghost := report.Server{Kind: report.KindRSGhost}
 	cases := []struct {
 		name      string
 		raw       string
@@ -70,7 +70,7 @@ func TestTopoFindings(t *testing.T) {
 		{
 			name:     "replicaSet= pointed at a standalone",
 			raw:      "mongodb://a:1/?replicaSet=rs0",
-			replies:  sdamtest.Replies{"a:1": {Kind: sdam.KindStandalone}},
+			replies:  sdamtest.Replies{"a:1": {Kind: report.KindStandalone}},
 			ids:      []string{catalogue.IDTopologyReplSetNameMismatch},
 			topology: report.StatusFail,
 			evidence: `a:1 is a standalone server, not a member of replica set "rs0"`,
@@ -98,7 +98,7 @@ func TestTopoFindings(t *testing.T) {
 		{
 			name:     "standalone",
 			raw:      "mongodb://a:1/",
-			replies:  sdamtest.Replies{"a:1": {Kind: sdam.KindStandalone}},
+			replies:  sdamtest.Replies{"a:1": {Kind: report.KindStandalone}},
 			topology: report.StatusPass,
 		},
 		{

@@ -94,7 +94,7 @@ func TestDiscoverReplicaSetLatencyWindow(t *testing.T) {
 	if s, _ := topoServerByAddr(r, rs.Addrs()[2]); s.RTTMs < float64(topoSlowDelay/time.Millisecond) {
 		t.Errorf("slow member's RTT %.1f ms is below its %s delay", s.RTTMs, topoSlowDelay)
 	}
-	if s, _ := topoServerByAddr(r, rs.Addrs()[0]); s.Tags["dc"] != "east" || !s.Seed || s.Kind != sdam.KindRSPrimary {
+	if s, _ := topoServerByAddr(r, rs.Addrs()[0]); s.Tags["dc"] != "east" || !s.Seed || s.Kind != report.KindRSPrimary {
 		t.Errorf("primary seed: %+v", s)
 	}
 	if !strings.Contains(r.Verdict, `replica set "rs0" with primary`) || !strings.Contains(r.Verdict, "2 in the 15 ms latency window") {
@@ -231,7 +231,7 @@ func TestDiscoverSeedByAnotherName(t *testing.T) {
 	if !r.OK || r.Topology != string(sdam.TopologyReplicaSetWithPrimary) {
 		t.Errorf("ok=%v topology=%s findings=%v verdict=%q", r.OK, r.Topology, topoFindingIDs(r), r.Verdict)
 	}
-	if s, ok := topoServerByAddr(r, name); !ok || !s.Reachable || s.Kind != sdam.KindRSPrimary {
+	if s, ok := topoServerByAddr(r, name); !ok || !s.Reachable || s.Kind != report.KindRSPrimary {
 		t.Errorf("member %s: %+v (found %v)", name, s, ok)
 	}
 	// The seed is the member under another name: listed once, by the
@@ -307,10 +307,10 @@ func TestDiscoverMemberRoles(t *testing.T) {
 		flag   func(report.Server) bool
 		window bool
 	}{
-		{0, sdam.KindRSPrimary, func(report.Server) bool { return true }, true},
-		{1, sdam.KindRSSecondary, func(s report.Server) bool { return s.Passive }, true},
-		{2, sdam.KindRSArbiter, func(s report.Server) bool { return s.ArbiterOnly }, false},
-		{3, sdam.KindRSOther, func(s report.Server) bool { return s.Hidden && s.Seed }, false},
+		{0, report.KindRSPrimary, func(report.Server) bool { return true }, true},
+		{1, report.KindRSSecondary, func(s report.Server) bool { return s.Passive }, true},
+		{2, report.KindRSArbiter, func(s report.Server) bool { return s.ArbiterOnly }, false},
+		{3, report.KindRSOther, func(s report.Server) bool { return s.Hidden && s.Seed }, false},
 	}
 	for _, c := range cases {
 		s, ok := topoServerByAddr(r, rs.Addrs()[c.i])
@@ -341,9 +341,9 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 		kind string
 		bad  bool // not behind a load balancer: an error naming it
 	}{
-		{"behind a load balancer", lb.Addr(), sdam.KindLoadBalancer, false},
-		{"mongos without a serviceId", mongos.Addr(), sdam.KindMongos, true},
-		{"standalone without a serviceId", plain.Addr(), sdam.KindStandalone, true},
+		{"behind a load balancer", lb.Addr(), report.KindLoadBalancer, false},
+		{"mongos without a serviceId", mongos.Addr(), report.KindMongos, true},
+		{"standalone without a serviceId", plain.Addr(), report.KindStandalone, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -53,6 +53,6 @@ func (x *run) topoTLSFailedServers(failed []string) {
 				why = c.Summary
 			}
 		}
-		x.r.Servers = append(x.r.Servers, report.Server{Address: a, Kind: sdam.KindUnknown, Seed: true, Error: why})
+		x.r.Servers = append(x.r.Servers, report.Server{Address: a, Kind: report.KindUnknown, Seed: true, Error: why})
 	}
 }

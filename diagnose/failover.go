@@ -139,7 +139,7 @@ func foKey(s report.Server) string {
 }
 
 func isRSKind(k string) bool {
-	return k == sdam.KindRSPrimary || k == sdam.KindRSSecondary || k == sdam.KindRSArbiter || k == sdam.KindRSOther
+	return k == report.KindRSPrimary || k == report.KindRSSecondary || k == report.KindRSArbiter || k == report.KindRSOther
 }
 
 // foSetName is the replica set the servers belong to: the connection
@@ -269,7 +269,7 @@ func analyzeFailover(set string, first []report.Server, second []foLook) *foAnal
 	var named []string
 	for _, m := range a.members {
 		l := m.latest()
-		if l == nil || !l.Reachable || l.Kind == sdam.KindRSPrimary || l.Primary == "" {
+		if l == nil || !l.Reachable || l.Kind == report.KindRSPrimary || l.Primary == "" {
 			continue
 		}
 		k := alias0(alias, l.Primary)
@@ -290,7 +290,7 @@ func analyzeFailover(set string, first []report.Server, second []foLook) *foAnal
 			pl = p.latest()
 		}
 		switch {
-		case pl != nil && pl.Reachable && pl.Kind != sdam.KindRSPrimary:
+		case pl != nil && pl.Reachable && pl.Kind != report.KindRSPrimary:
 			a.sign(fmt.Sprintf("%s still %s %s as primary, but %s answers as %s: it has stepped down", who, verb, k, pl.Address, pl.Kind))
 		case pl != nil && !pl.Reachable && pl.fail == wireprobe.ProbeRefused:
 			a.sign(fmt.Sprintf("%s still %s %s as primary, but %s refuses connections: the primary is down, and the members elect another once they notice (electionTimeoutMillis, 10 s by default)", who, verb, k, pl.Address))
@@ -301,7 +301,7 @@ func analyzeFailover(set string, first []report.Server, second []foLook) *foAnal
 	if len(names) > 1 {
 		var parts []string
 		for _, m := range a.members {
-			if l := m.latest(); l != nil && l.Reachable && l.Primary != "" && l.Kind != sdam.KindRSPrimary {
+			if l := m.latest(); l != nil && l.Reachable && l.Primary != "" && l.Kind != report.KindRSPrimary {
 				parts = append(parts, fmt.Sprintf("%s names %s", l.Address, l.Primary))
 			}
 		}
@@ -310,7 +310,7 @@ func analyzeFailover(set string, first []report.Server, second []foLook) *foAnal
 
 	// Members between states.
 	for _, m := range a.members {
-		if l := m.latest(); l != nil && l.Reachable && l.Kind == sdam.KindRSOther && !l.Hidden {
+		if l := m.latest(); l != nil && l.Reachable && l.Kind == report.KindRSOther && !l.Hidden {
 			a.sign(fmt.Sprintf("%s answers as neither primary nor secondary (RECOVERING, STARTUP2 or ROLLBACK): it is catching up after a restart, an initial sync or a rollback", l.Address))
 		}
 	}
@@ -346,7 +346,7 @@ func (a *foAnalysis) sign(s string) { a.signs = report.AppendUnique(a.signs, s) 
 func foPrimaryOf(members []*foMember, look func(*foMember) *foLook, a *foAnalysis, when string) *foLook {
 	var prims []*foLook
 	for _, m := range members {
-		if l := look(m); l != nil && l.Reachable && l.Kind == sdam.KindRSPrimary {
+		if l := look(m); l != nil && l.Reachable && l.Kind == report.KindRSPrimary {
 			prims = append(prims, l)
 		}
 	}
@@ -424,14 +424,14 @@ func (m *foMember) state() string {
 	b.WriteString(l.Address)
 	b.WriteString(" is ")
 	switch l.Kind {
-	case sdam.KindRSPrimary:
+	case report.KindRSPrimary:
 		b.WriteString("primary" + electionText(l.Server))
 		return b.String()
-	case sdam.KindRSSecondary:
+	case report.KindRSSecondary:
 		b.WriteString("secondary")
-	case sdam.KindRSArbiter:
+	case report.KindRSArbiter:
 		b.WriteString("an arbiter")
-	case sdam.KindRSOther:
+	case report.KindRSOther:
 		if l.Hidden {
 			b.WriteString("hidden")
 		} else {
@@ -501,7 +501,7 @@ func (x *run) failoverStage(ctx context.Context, servers []report.Server) *foAna
 	tookSecond := false
 	hasPrimary := false
 	for _, s := range first {
-		if s.Reachable && s.Kind == sdam.KindRSPrimary {
+		if s.Reachable && s.Kind == report.KindRSPrimary {
 			hasPrimary = true
 		}
 	}
@@ -596,7 +596,7 @@ func (x *run) helloOnce(ctx context.Context, addr string) foLook {
 	opts := wireprobe.HelloOptions{Samples: 1, Verbose: true}
 	cfg, err := x.tlsConfig(hostOf(addr))
 	if err != nil {
-		return foLook{Server: report.Server{Address: addr, Kind: sdam.KindUnknown, Error: redact.Redact(err.Error())}}
+		return foLook{Server: report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error())}}
 	}
 	opts.TLS = cfg
 	res := x.e.ProbeHello(pctx, addr, opts)
@@ -605,7 +605,7 @@ func (x *run) helloOnce(ctx context.Context, addr string) foLook {
 	var pe *wireprobe.ProbeError
 	if res.Err != nil {
 		l.Reachable = false
-		l.Kind = sdam.KindUnknown
+		l.Kind = report.KindUnknown
 		if errors.As(res.Err, &pe) {
 			l.fail = pe.Kind
 			l.Error = redact.Redact(pe.Detail)

@@ -14,7 +14,6 @@ import (
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
-	"github.com/mongoconn/mongoconn/sdam"
 )
 
 // foTestBudget is the whole budget of one staged run in these tests: the
@@ -395,11 +394,11 @@ func TestSelectionStageNothingAnswered(t *testing.T) {
 	}
 	e := NewEngine()
 	x := e.newRun("diagnose", tg)
-	sel := x.selectionStage(context.Background(), []report.Server{{Address: addr, Kind: sdam.KindUnknown}})
+	sel := x.selectionStage(context.Background(), []report.Server{{Address: addr, Kind: report.KindUnknown}})
 	if sel.Read.Op != "" {
 		t.Errorf("selection ran on nothing: %+v", sel)
 	}
-	if a := x.failoverStage(context.Background(), []report.Server{{Address: addr, Kind: sdam.KindUnknown}}); a != nil {
+	if a := x.failoverStage(context.Background(), []report.Server{{Address: addr, Kind: report.KindUnknown}}); a != nil {
 		t.Errorf("failover analysed nothing: %+v", a)
 	}
 	r := x.finish("")

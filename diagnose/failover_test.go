@@ -6,7 +6,6 @@ import (
 
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/report"
-	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
@@ -14,22 +13,22 @@ import (
 var foHosts = []string{"h0:27017", "h1:27017", "h2:27017"}
 
 func foPrim(addr, election string) report.Server {
-	return report.Server{Address: addr, Me: addr, Kind: sdam.KindRSPrimary, SetName: "rs0", Hosts: foHosts, Primary: addr,
+	return report.Server{Address: addr, Me: addr, Kind: report.KindRSPrimary, SetName: "rs0", Hosts: foHosts, Primary: addr,
 		ElectionID: election, SetVersion: 1, Reachable: true}
 }
 
 func foSec(addr, names string) report.Server {
-	return report.Server{Address: addr, Me: addr, Kind: sdam.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: names,
+	return report.Server{Address: addr, Me: addr, Kind: report.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: names,
 		SetVersion: 1, Reachable: true}
 }
 
 func foOther(addr string, hidden bool) report.Server {
-	return report.Server{Address: addr, Me: addr, Kind: sdam.KindRSOther, SetName: "rs0", Hosts: foHosts, Hidden: hidden,
+	return report.Server{Address: addr, Me: addr, Kind: report.KindRSOther, SetName: "rs0", Hosts: foHosts, Hidden: hidden,
 		SetVersion: 1, Reachable: true}
 }
 
 func foGone(addr string) report.Server {
-	return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "connection refused: nothing listens on this port"}
+	return report.Server{Address: addr, Kind: report.KindUnknown, Error: "connection refused: nothing listens on this port"}
 }
 
 func foLooks(ss ...report.Server) []foLook {
@@ -76,8 +75,8 @@ func TestAnalyzeFailover(t *testing.T) {
 			outcome: foFailover, signs: []string{"h0:27017 refuses connections: the primary is down"},
 			reachable: 2, voting: 3, majority: true, text: "a majority (2 needed)"},
 		{name: "a primary unreachable only from here is no sign",
-			first:   []report.Server{{Address: "h0:27017", Kind: sdam.KindUnknown, Error: "no such host"}, foSec("h1:27017", "h0:27017")},
-			second:  []foLook{{Server: report.Server{Address: "h0:27017", Kind: sdam.KindUnknown}, fail: wireprobe.ProbeUnresolved}, {Server: foSec("h1:27017", "h0:27017")}},
+			first:   []report.Server{{Address: "h0:27017", Kind: report.KindUnknown, Error: "no such host"}, foSec("h1:27017", "h0:27017")},
+			second:  []foLook{{Server: report.Server{Address: "h0:27017", Kind: report.KindUnknown}, fail: wireprobe.ProbeUnresolved}, {Server: foSec("h1:27017", "h0:27017")}},
 			outcome: foNoPrimary, reachable: 1, voting: 3, text: "unless the others are up"},
 		{name: "no primary, nobody names one, a majority answers",
 			first:   []report.Server{foSec("h0:27017", ""), foSec("h1:27017", ""), foSec("h2:27017", "")},
@@ -117,14 +116,14 @@ func TestAnalyzeFailover(t *testing.T) {
 			reachable: 2, voting: 3, majority: true},
 		{name: "a seed known to the set by another name is the same member",
 			first: []report.Server{
-				{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: sdam.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true},
-				{Address: "h0:27017", Kind: sdam.KindUnknown, Error: "timed out"},
-				{Address: "h1:27017", Kind: sdam.KindUnknown, Error: "timed out"},
+				{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: report.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true},
+				{Address: "h0:27017", Kind: report.KindUnknown, Error: "timed out"},
+				{Address: "h1:27017", Kind: report.KindUnknown, Error: "timed out"},
 			},
 			second: []foLook{
-				{Server: report.Server{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: sdam.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true}},
-				{Server: report.Server{Address: "h0:27017", Kind: sdam.KindUnknown}, fail: wireprobe.ProbeTimeout},
-				{Server: report.Server{Address: "h1:27017", Kind: sdam.KindUnknown}, fail: wireprobe.ProbeTimeout},
+				{Server: report.Server{Address: "127.0.0.1:5000", Me: "h1:27017", Kind: report.KindRSSecondary, SetName: "rs0", Hosts: foHosts, Primary: "h0:27017", Reachable: true}},
+				{Server: report.Server{Address: "h0:27017", Kind: report.KindUnknown}, fail: wireprobe.ProbeTimeout},
+				{Server: report.Server{Address: "h1:27017", Kind: report.KindUnknown}, fail: wireprobe.ProbeTimeout},
 			},
 			outcome: foNoPrimary, reachable: 1, voting: 3},
 	}
@@ -172,7 +171,7 @@ func TestAnalyzeFailover(t *testing.T) {
 func TestFailoverMembersOf(t *testing.T) {
 	other := foSec("o:27017", "")
 	other.SetName = "other"
-	standalone := report.Server{Address: "s:27017", Kind: sdam.KindStandalone, Reachable: true}
+	standalone := report.Server{Address: "s:27017", Kind: report.KindStandalone, Reachable: true}
 	stray := foGone("stray:27017")
 	in := []report.Server{foPrim("h0:27017", foTerm1), other, standalone, foGone("h2:27017"), stray}
 	got := foMembersOf("rs0", in)

@@ -93,7 +93,7 @@ func (l *roleLog) heartbeat(addr string, kind string, err error, took time.Durat
 		}
 		return
 	}
-	if kind != "" && kind != sdam.KindUnknown {
+	if kind != "" && kind != report.KindUnknown {
 		l.add(addr, roleSeen{sent: sent, role: kind, by: seenByMonitor})
 	}
 }

@@ -199,7 +199,7 @@ func TestDriverErrorTextBounded(t *testing.T) {
 // server that does not respond.
 func TestSlowNotSilent(t *testing.T) {
 	x := NewEngine().newRun("diagnose", &connstr.Target{Raw: "mongodb://127.0.0.1:1/"})
-	v := &sdam.View{Members: []report.Server{{Address: "127.0.0.1:1", Kind: sdam.KindStandalone, Reachable: true, RTTMs: 201}}}
+	v := &sdam.View{Members: []report.Server{{Address: "127.0.0.1:1", Kind: report.KindStandalone, Reachable: true, RTTMs: 201}}}
 	out := driverOutcome{timedOut: true, findings: []report.Finding{catalogue.NewFinding(catalogue.IDServerNotResponding, "127.0.0.1:1: timed out")}}
 	x.slowNotSilent(&out, v)
 	if len(out.findings) != 1 || out.findings[0].ID != catalogue.IDSelectTimeout {

@@ -177,7 +177,7 @@ func (x *run) pingTopology(ctx context.Context, v *sdam.View, req PingRequest) {
 			continue
 		}
 		switch m.Kind {
-		case sdam.KindRSPrimary, sdam.KindStandalone, sdam.KindMongos, sdam.KindLoadBalancer:
+		case report.KindRSPrimary, report.KindStandalone, report.KindMongos, report.KindLoadBalancer:
 			return
 		}
 		ev = append(ev, fmt.Sprintf("%s is a %s: it takes no writes", m.Address, sdam.KindPhrase(m.Kind)))

@@ -81,7 +81,7 @@ const selectionProbeCap = 2 * time.Second
 func (x *run) selectionProgress(ctx context.Context, servers []report.Server) (map[string]sdam.Progress, []string) {
 	var addrs []string
 	for _, s := range servers {
-		if s.Reachable && (s.Kind == sdam.KindRSPrimary || s.Kind == sdam.KindRSSecondary) {
+		if s.Reachable && (s.Kind == report.KindRSPrimary || s.Kind == report.KindRSSecondary) {
 			addrs = append(addrs, s.Address)
 		}
 	}
@@ -249,7 +249,7 @@ func (x *run) memberTagSets() []string {
 	x.mu.Unlock()
 	var out []string
 	for _, s := range servers {
-		if s.Reachable && len(s.Tags) > 0 && (s.Kind == sdam.KindRSPrimary || s.Kind == sdam.KindRSSecondary) {
+		if s.Reachable && len(s.Tags) > 0 && (s.Kind == report.KindRSPrimary || s.Kind == report.KindRSSecondary) {
 			out = report.AppendUnique(out, "readPreferenceTags="+sdam.TagSetURI(s.Tags))
 		}
 	}

@@ -55,7 +55,7 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *sdam.View) {
 		return
 	}
 	m := v.Members[0]
-	if !m.Reachable || m.Kind == sdam.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
+	if !m.Reachable || m.Kind == report.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
 		return
 	}
 	seed := sdam.DisplayAddr(v, m.Address)
@@ -75,7 +75,7 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *sdam.View) {
 	for i, r := range results {
 		r.Address = addrs[i]
 		x.r.Servers = append(x.r.Servers, r)
-		if r.Reachable && r.Kind == sdam.KindRSPrimary && r.SetName == m.SetName && !found {
+		if r.Reachable && r.Kind == report.KindRSPrimary && r.SetName == m.SetName && !found {
 			prim, found = r, true
 		}
 	}
@@ -126,15 +126,15 @@ func TunnelVerdict(v *sdam.View) string {
 // topoRole names a replica set member's role in a few words.
 func topoRole(kind string) string {
 	switch kind {
-	case sdam.KindRSPrimary:
+	case report.KindRSPrimary:
 		return "primary"
-	case sdam.KindRSSecondary:
+	case report.KindRSSecondary:
 		return "secondary"
-	case sdam.KindRSArbiter:
+	case report.KindRSArbiter:
 		return "arbiter"
-	case sdam.KindRSOther:
+	case report.KindRSOther:
 		return "hidden, starting or recovering member"
-	case sdam.KindRSGhost:
+	case report.KindRSGhost:
 		return "member without a configuration"
 	}
 	return sdam.KindPhrase(kind)
@@ -149,7 +149,7 @@ func topoRole(kind string) string {
 func tunnelSecondaryFinding(raw, seed string, m, prim report.Server, trap string) report.Finding {
 	role := topoRole(m.Kind)
 	works := "reads work there, but every write fails with NotWritablePrimary (formerly \"not master\")"
-	if m.Kind == sdam.KindRSArbiter {
+	if m.Kind == report.KindRSArbiter {
 		works = "an arbiter holds no data, so reads and writes both fail there"
 	}
 	f := catalogue.NewFinding(catalogue.IDTopologyNoPrimary,

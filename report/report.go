@@ -78,6 +78,21 @@ type Finding struct {
 	Docs         []string `json:"docs"`
 }
 
+// Server kinds, the values of Server.Kind: the Go driver's names of them
+// (description.ServerKind.String), after the types of
+// server-discovery-and-monitoring.md.
+const (
+	KindUnknown      = "Unknown"
+	KindStandalone   = "Standalone"
+	KindMongos       = "Mongos"
+	KindRSPrimary    = "RSPrimary"
+	KindRSSecondary  = "RSSecondary"
+	KindRSArbiter    = "RSArbiter"
+	KindRSOther      = "RSOther"
+	KindRSGhost      = "RSGhost"
+	KindLoadBalancer = "LoadBalancer"
+)
+
 // Server is what a member of the deployment said about itself (or why it
 // said nothing). MinWireVersion and MaxWireVersion are the numbers as the
 // server sent them, whatever their numeric BSON type: the Go driver keeps

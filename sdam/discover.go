@@ -54,7 +54,7 @@ func Discover(ctx context.Context, opts Options, seeds []string, probe MemberPro
 			r := results[i]
 			r.Address = a
 			if !r.Reachable {
-				r.Kind = KindUnknown
+				r.Kind = report.KindUnknown
 			}
 			v.Probed[a] = r
 			v.Order = append(v.Order, a)

@@ -342,16 +342,16 @@ func InferTopology(servers []report.Server) TopologyKind {
 	var rs, primary, mongos, lb, standalone int
 	for _, s := range servers {
 		switch s.Kind {
-		case KindRSPrimary:
+		case report.KindRSPrimary:
 			rs++
 			primary++
-		case KindRSSecondary, KindRSArbiter, KindRSOther:
+		case report.KindRSSecondary, report.KindRSArbiter, report.KindRSOther:
 			rs++
-		case KindMongos:
+		case report.KindMongos:
 			mongos++
-		case KindLoadBalancer:
+		case report.KindLoadBalancer:
 			lb++
-		case KindStandalone:
+		case report.KindStandalone:
 			standalone++
 		}
 	}
@@ -428,7 +428,7 @@ func (s *selector) write() Choice {
 	case s.kind == TopologySharded:
 		return s.sharded(c)
 	case s.isRS():
-		prim := s.partition(&c, func(sv report.Server) bool { return sv.Kind == KindRSPrimary && sv.Reachable }, notPrimaryWhy)
+		prim := s.partition(&c, func(sv report.Server) bool { return sv.Kind == report.KindRSPrimary && sv.Reachable }, notPrimaryWhy)
 		if len(prim) == 0 {
 			c.Err = &SelectError{Op: c.Op, Reason: SelectNoPrimary, Detail: "writes go only to the primary, and no member is primary (" + describeStates(s.servers) + ")"}
 			return c
@@ -466,13 +466,13 @@ func (s *selector) noServers(c Choice) Choice {
 
 // single: a direct connection; the read preference is not used to pick.
 func (s *selector) single(c Choice) Choice {
-	ok := s.partition(&c, func(sv report.Server) bool { return sv.Reachable && sv.Kind != KindUnknown }, unusableWhy)
+	ok := s.partition(&c, func(sv report.Server) bool { return sv.Reachable && sv.Kind != report.KindUnknown }, unusableWhy)
 	if len(ok) == 0 {
 		c.Err = &SelectError{Op: c.Op, Reason: SelectNoServers, Detail: "the one server of a direct connection did not answer"}
 		return c
 	}
 	c = s.window(c, ok[:1])
-	if c.Op == "write" && ok[0].Kind != KindRSPrimary && ok[0].Kind != KindStandalone && ok[0].Kind != KindMongos {
+	if c.Op == "write" && ok[0].Kind != report.KindRSPrimary && ok[0].Kind != report.KindStandalone && ok[0].Kind != report.KindMongos {
 		c.Caveat = fmt.Sprintf("a direct connection sends writes to %s whatever its state, and as a %s it refuses them (NotWritablePrimary)", ok[0].Address, KindPhrase(ok[0].Kind))
 	}
 	return c
@@ -489,7 +489,7 @@ func (s *selector) loadBalanced(c Choice) Choice {
 }
 
 func (s *selector) sharded(c Choice) Choice {
-	routers := s.partition(&c, func(sv report.Server) bool { return sv.Kind == KindMongos && sv.Reachable }, unusableWhy)
+	routers := s.partition(&c, func(sv report.Server) bool { return sv.Kind == report.KindMongos && sv.Reachable }, unusableWhy)
 	if len(routers) == 0 {
 		c.Err = &SelectError{Op: c.Op, Reason: SelectNoMongos, Detail: "no mongos router answered (" + describeStates(s.servers) + ")"}
 		return c
@@ -508,18 +508,18 @@ func (s *selector) replicaSetRead(c Choice) Choice {
 	var secondaries []report.Server
 	for i, sv := range s.servers {
 		switch {
-		case sv.Kind == KindRSPrimary && sv.Reachable:
+		case sv.Kind == report.KindRSPrimary && sv.Reachable:
 			if primary == nil {
 				primary = &s.servers[i]
 			}
-		case sv.Kind == KindRSSecondary && sv.Reachable:
+		case sv.Kind == report.KindRSSecondary && sv.Reachable:
 			secondaries = append(secondaries, sv)
 		}
 	}
 	mode := s.rp.EffectiveMode()
 	// Servers that are never candidates, whatever the mode.
 	for _, sv := range s.servers {
-		if sv.Reachable && (sv.Kind == KindRSPrimary || sv.Kind == KindRSSecondary) {
+		if sv.Reachable && (sv.Kind == report.KindRSPrimary || sv.Kind == report.KindRSSecondary) {
 			continue
 		}
 		c.Excluded = append(c.Excluded, Exclusion{Address: sv.Address, Why: unusableWhy(sv)})
@@ -722,7 +722,7 @@ func (s *selector) staleness(sv report.Server) (time.Duration, bool) {
 	}
 	hb := s.rp.Heartbeat()
 	for _, p := range s.servers {
-		if p.Kind != KindRSPrimary || !p.Reachable {
+		if p.Kind != report.KindRSPrimary || !p.Reachable {
 			continue
 		}
 		pp, ok := s.progress[p.Address]
@@ -735,7 +735,7 @@ func (s *selector) staleness(sv report.Server) (time.Duration, bool) {
 	// No primary: against the secondary with the greatest lastWriteDate.
 	var smax time.Time
 	for _, o := range s.servers {
-		if o.Kind != KindRSSecondary || !o.Reachable {
+		if o.Kind != report.KindRSSecondary || !o.Reachable {
 			continue
 		}
 		if op, ok := s.progress[o.Address]; ok && op.LastWrite.After(smax) {
@@ -798,26 +798,26 @@ func FormatThreshold(d time.Duration) string {
 // unusableWhy says why a server is never a candidate.
 func unusableWhy(s report.Server) string {
 	switch {
-	case !s.Reachable || s.Kind == KindUnknown:
+	case !s.Reachable || s.Kind == report.KindUnknown:
 		why := "did not answer"
 		if s.Error != "" {
 			why = s.Error
 		}
 		return "is not reachable from here: " + why
-	case s.Kind == KindRSArbiter:
+	case s.Kind == report.KindRSArbiter:
 		return "is an arbiter: it holds no data and serves no operations"
-	case s.Kind == KindRSOther && s.Hidden:
+	case s.Kind == report.KindRSOther && s.Hidden:
 		return "is hidden: drivers never select hidden members"
-	case s.Kind == KindRSOther:
+	case s.Kind == report.KindRSOther:
 		return "is neither primary nor secondary (starting up, recovering or rolling back): not selectable"
-	case s.Kind == KindRSGhost:
+	case s.Kind == report.KindRSGhost:
 		return "has no replica set configuration yet: not selectable"
 	}
 	return "is a " + KindPhrase(s.Kind) + ", which this topology does not select"
 }
 
 func notPrimaryWhy(s report.Server) string {
-	if s.Reachable && s.Kind == KindRSSecondary {
+	if s.Reachable && s.Kind == report.KindRSSecondary {
 		return "is a secondary: writes go only to the primary"
 	}
 	return unusableWhy(s)
@@ -831,7 +831,7 @@ func describeStates(servers []report.Server) string {
 	}
 	var out []string
 	for _, s := range servers {
-		if !s.Reachable || s.Kind == KindUnknown {
+		if !s.Reachable || s.Kind == report.KindUnknown {
 			out = append(out, s.Address+" is not reachable")
 			continue
 		}

@@ -14,7 +14,7 @@ import (
 
 // Servers for selection tables: address, kind, RTT and tags.
 func selSrv(addr, kind string, rtt float64, tags ...string) report.Server {
-	s := report.Server{Address: addr, Kind: kind, RTTMs: rtt, Reachable: kind != KindUnknown, SetName: "rs0"}
+	s := report.Server{Address: addr, Kind: kind, RTTMs: rtt, Reachable: kind != report.KindUnknown, SetName: "rs0"}
 	if len(tags) > 0 {
 		s.Tags = map[string]string{}
 		for _, kv := range tags {
@@ -26,21 +26,21 @@ func selSrv(addr, kind string, rtt float64, tags ...string) report.Server {
 }
 
 func selPrimary(addr string, rtt float64, tags ...string) report.Server {
-	return selSrv(addr, KindRSPrimary, rtt, tags...)
+	return selSrv(addr, report.KindRSPrimary, rtt, tags...)
 }
 
 func selSecondary(addr string, rtt float64, tags ...string) report.Server {
-	return selSrv(addr, KindRSSecondary, rtt, tags...)
+	return selSrv(addr, report.KindRSSecondary, rtt, tags...)
 }
 
 func selHidden(addr string, rtt float64) report.Server {
-	s := selSrv(addr, KindRSOther, rtt)
+	s := selSrv(addr, report.KindRSOther, rtt)
 	s.Hidden = true
 	return s
 }
 
 func selDown(addr string) report.Server {
-	return report.Server{Address: addr, Kind: KindUnknown, Error: "connection refused"}
+	return report.Server{Address: addr, Kind: report.KindUnknown, Error: "connection refused"}
 }
 
 func tagSets(sets ...string) []map[string]string {
@@ -156,11 +156,11 @@ func TestSelect(t *testing.T) {
 		{name: "unknown staleness keeps the member", servers: rs, rp: ReadPref{Mode: ReadSecondary, MaxStaleness: 90 * time.Second}, threshold: time.Millisecond,
 			read: []string{"s:1"}, write: []string{"p:1"}},
 		{name: "arbiters, hidden, recovering and unreachable members are never selected",
-			servers: []report.Server{selSrv("a:1", KindRSArbiter, 1), selHidden("h:1", 1), selSrv("o:1", KindRSOther, 1), selDown("d:1")},
+			servers: []report.Server{selSrv("a:1", report.KindRSArbiter, 1), selHidden("h:1", 1), selSrv("o:1", report.KindRSOther, 1), selDown("d:1")},
 			opts:    SelectOptions{Topology: TopologyReplicaSetNoPrimary}, rp: ReadPref{Mode: ReadNearest},
 			readErr: SelectNoServers, writeErr: SelectNoPrimary, excluded: []string{"a:1", "h:1", "o:1", "d:1"}},
 		{name: "sharded: any mongos in the window; the read preference goes to mongos",
-			servers: []report.Server{selSrv("m:1", KindMongos, 3), selSrv("m:2", KindMongos, 1), selSrv("m:3", KindMongos, 40), selDown("m:4")},
+			servers: []report.Server{selSrv("m:1", report.KindMongos, 3), selSrv("m:2", report.KindMongos, 1), selSrv("m:3", report.KindMongos, 40), selDown("m:4")},
 			rp:      ReadPref{Mode: ReadSecondary, TagSets: tagSets("dc:east")},
 			read:    []string{"m:2", "m:1"}, write: []string{"m:2", "m:1"}, excluded: []string{"m:3", "m:4"}},
 		{name: "sharded with no router answering", servers: []report.Server{selDown("m:1")}, opts: SelectOptions{Topology: TopologySharded},
@@ -168,9 +168,9 @@ func TestSelect(t *testing.T) {
 		{name: "a direct connection to a secondary reads from it; writes go there and are refused",
 			servers: []report.Server{selSecondary("s:1", 1)}, opts: SelectOptions{Topology: TopologySingle}, rp: ReadPref{Mode: ReadPrimary},
 			read: []string{"s:1"}, write: []string{"s:1"}, caveat: true},
-		{name: "a standalone", servers: []report.Server{selSrv("x:1", KindStandalone, 1)}, rp: ReadPref{Mode: ReadSecondary, TagSets: tagSets("dc:east")},
+		{name: "a standalone", servers: []report.Server{selSrv("x:1", report.KindStandalone, 1)}, rp: ReadPref{Mode: ReadSecondary, TagSets: tagSets("dc:east")},
 			read: []string{"x:1"}, write: []string{"x:1"}},
-		{name: "a load balancer", servers: []report.Server{selSrv("lb:1", KindLoadBalancer, 1)}, rp: ReadPref{Mode: ReadNearest},
+		{name: "a load balancer", servers: []report.Server{selSrv("lb:1", report.KindLoadBalancer, 1)}, rp: ReadPref{Mode: ReadNearest},
 			read: []string{"lb:1"}, write: []string{"lb:1"}},
 		{name: "nothing answered", servers: []report.Server{selDown("x:1")},
 			readErr: SelectNoServers, writeErr: SelectNoServers},
@@ -287,13 +287,13 @@ func TestInferTopology(t *testing.T) {
 	}{
 		{nil, TopologyUnknown},
 		{[]report.Server{selDown("x:1")}, TopologyUnknown},
-		{[]report.Server{selSrv("x:1", KindStandalone, 1)}, TopologySingle},
-		{[]report.Server{selSrv("x:1", KindStandalone, 1), selSrv("x:2", KindStandalone, 1)}, TopologyUnknown},
+		{[]report.Server{selSrv("x:1", report.KindStandalone, 1)}, TopologySingle},
+		{[]report.Server{selSrv("x:1", report.KindStandalone, 1), selSrv("x:2", report.KindStandalone, 1)}, TopologyUnknown},
 		{[]report.Server{selSecondary("s:1", 1), selDown("x:1")}, TopologyReplicaSetNoPrimary},
-		{[]report.Server{selSrv("a:1", KindRSArbiter, 1)}, TopologyReplicaSetNoPrimary},
+		{[]report.Server{selSrv("a:1", report.KindRSArbiter, 1)}, TopologyReplicaSetNoPrimary},
 		{[]report.Server{selSecondary("s:1", 1), selPrimary("p:1", 1)}, TopologyReplicaSetWithPrimary},
-		{[]report.Server{selSrv("m:1", KindMongos, 1), selDown("x:1")}, TopologySharded},
-		{[]report.Server{selSrv("lb:1", KindLoadBalancer, 1)}, TopologyLoadBalanced},
+		{[]report.Server{selSrv("m:1", report.KindMongos, 1), selDown("x:1")}, TopologySharded},
+		{[]report.Server{selSrv("lb:1", report.KindLoadBalancer, 1)}, TopologyLoadBalanced},
 	}
 	for i, tc := range cases {
 		if got := InferTopology(tc.servers); got != tc.want {

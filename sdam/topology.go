@@ -30,19 +30,6 @@ const (
 	TopologyLoadBalanced          TopologyKind = "LoadBalanced"
 )
 
-// Server kinds as Server.Kind spells them: the driver's ServerKind names.
-const (
-	KindUnknown      = "Unknown"
-	KindStandalone   = "Standalone"
-	KindMongos       = "Mongos"
-	KindRSPrimary    = "RSPrimary"
-	KindRSSecondary  = "RSSecondary"
-	KindRSArbiter    = "RSArbiter"
-	KindRSOther      = "RSOther"
-	KindRSGhost      = "RSGhost"
-	KindLoadBalancer = "LoadBalancer"
-)
-
 // DefaultThreshold is the latency window of server selection when the
 // connection string does not set localThresholdMS (server-selection spec:
 // "localThresholdMS ... default 15").
@@ -176,7 +163,7 @@ func listMembers(members []string) string {
 
 func IsRSMember(k string) bool {
 	switch k {
-	case KindRSPrimary, KindRSSecondary, KindRSArbiter, KindRSOther:
+	case report.KindRSPrimary, report.KindRSSecondary, report.KindRSArbiter, report.KindRSOther:
 		return true
 	}
 	return false
@@ -246,7 +233,7 @@ func (s *Topology) add(addr string) {
 		return
 	}
 	s.Order = append(s.Order, a)
-	s.Desc[a] = report.Server{Address: a, Kind: KindUnknown}
+	s.Desc[a] = report.Server{Address: a, Kind: report.KindUnknown}
 }
 
 func (s *Topology) remove(addr string, srv report.Server, why string, mismatch bool) {
@@ -273,7 +260,7 @@ func (s *Topology) replace(srv report.Server) {
 
 func (s *Topology) primary() (report.Server, bool) {
 	for _, a := range s.Order {
-		if d := s.Desc[a]; d.Kind == KindRSPrimary {
+		if d := s.Desc[a]; d.Kind == report.KindRSPrimary {
 			return d, true
 		}
 	}
@@ -299,7 +286,7 @@ func (s *Topology) Apply(srv report.Server) {
 	}
 	srv.Address = a
 	if srv.Kind == "" {
-		srv.Kind = KindUnknown
+		srv.Kind = report.KindUnknown
 	}
 	switch s.Kind {
 	case TopologyLoadBalanced:
@@ -317,15 +304,15 @@ func (s *Topology) Apply(srv report.Server) {
 
 func (s *Topology) applySingle(srv report.Server) {
 	switch srv.Kind {
-	case KindStandalone, KindMongos:
+	case report.KindStandalone, report.KindMongos:
 		if s.SetName != "" {
 			s.remove(srv.Address, srv, fmt.Sprintf("is a %s, but the connection string names replica set %q", KindPhrase(srv.Kind), s.SetName), true)
 			return
 		}
 		s.replace(srv)
-	case KindRSPrimary, KindRSSecondary, KindRSArbiter, KindRSOther, KindRSGhost:
+	case report.KindRSPrimary, report.KindRSSecondary, report.KindRSArbiter, report.KindRSOther, report.KindRSGhost:
 		if s.SetName != "" && s.SetName != srv.SetName {
-			keep := report.Server{Address: srv.Address, Kind: KindUnknown, Reachable: srv.Reachable, RTTMs: srv.RTTMs,
+			keep := report.Server{Address: srv.Address, Kind: report.KindUnknown, Reachable: srv.Reachable, RTTMs: srv.RTTMs,
 				Error: fmt.Sprintf("reports replica set %q, but the connection string names %q", srv.SetName, s.SetName)}
 			s.replace(keep)
 			s.Gone = append(s.Gone, Dropped{Addr: srv.Address, Server: srv, Why: keep.Error, Mismatch: true})
@@ -339,15 +326,15 @@ func (s *Topology) applySingle(srv report.Server) {
 
 func (s *Topology) applyUnknown(srv report.Server) {
 	switch srv.Kind {
-	case KindMongos:
+	case report.KindMongos:
 		s.Kind = TopologySharded
 		s.replace(srv)
-	case KindRSPrimary:
+	case report.KindRSPrimary:
 		s.updateRSFromPrimary(srv)
-	case KindRSSecondary, KindRSArbiter, KindRSOther:
+	case report.KindRSSecondary, report.KindRSArbiter, report.KindRSOther:
 		s.Kind = TopologyReplicaSetNoPrimary
 		s.updateRSWithoutPrimary(srv)
-	case KindStandalone:
+	case report.KindStandalone:
 		if len(s.Order) > 1 {
 			s.remove(srv.Address, srv, "is a standalone server, and a connection string with several hosts expects a replica set or mongos routers", false)
 			return
@@ -361,7 +348,7 @@ func (s *Topology) applyUnknown(srv report.Server) {
 
 func (s *Topology) applySharded(srv report.Server) {
 	switch srv.Kind {
-	case KindMongos, KindUnknown, KindLoadBalancer:
+	case report.KindMongos, report.KindUnknown, report.KindLoadBalancer:
 		s.replace(srv)
 	default:
 		s.remove(srv.Address, srv, fmt.Sprintf("is a %s, but the other seeds are mongos routers of a sharded cluster", KindPhrase(srv.Kind)), false)
@@ -370,15 +357,15 @@ func (s *Topology) applySharded(srv report.Server) {
 
 func (s *Topology) applyReplicaSet(srv report.Server) {
 	switch srv.Kind {
-	case KindStandalone, KindMongos:
+	case report.KindStandalone, report.KindMongos:
 		why := fmt.Sprintf("is a %s, not a replica set member", KindPhrase(srv.Kind))
 		s.remove(srv.Address, srv, why, s.opts.SetName != "")
 		if s.Kind == TopologyReplicaSetWithPrimary {
 			s.checkIfHasPrimary()
 		}
-	case KindRSPrimary:
+	case report.KindRSPrimary:
 		s.updateRSFromPrimary(srv)
-	case KindRSSecondary, KindRSArbiter, KindRSOther:
+	case report.KindRSSecondary, report.KindRSArbiter, report.KindRSOther:
 		if s.Kind == TopologyReplicaSetWithPrimary {
 			s.updateRSWithPrimaryFromMember(srv)
 		} else {
@@ -415,7 +402,7 @@ func (s *Topology) updateRSFromPrimary(srv report.Server) {
 		return
 	}
 	if old, ok := s.primary(); ok && old.Address != srv.Address {
-		s.replace(report.Server{Address: old.Address, Kind: KindUnknown, Reachable: old.Reachable,
+		s.replace(report.Server{Address: old.Address, Kind: report.KindUnknown, Reachable: old.Reachable,
 			Error: "was a primary, but a newer primary was discovered"})
 	}
 	s.replace(srv)
@@ -451,7 +438,7 @@ func (s *Topology) transferElection(srv report.Server) bool {
 		stale = cmp < 0 || s.maxSetVersion > srv.SetVersion
 	}
 	if stale {
-		s.replace(report.Server{Address: srv.Address, Kind: KindUnknown, Reachable: srv.Reachable,
+		s.replace(report.Server{Address: srv.Address, Kind: report.KindUnknown, Reachable: srv.Reachable,
 			Error: "was a primary, but its set version or election id is stale"})
 		s.checkIfHasPrimary()
 		return false
@@ -501,21 +488,21 @@ func (s *Topology) updateRSWithoutPrimary(srv report.Server) {
 
 func KindPhrase(k string) string {
 	switch k {
-	case KindStandalone:
+	case report.KindStandalone:
 		return "standalone server"
-	case KindMongos:
+	case report.KindMongos:
 		return "mongos router"
-	case KindRSPrimary:
+	case report.KindRSPrimary:
 		return "replica set primary"
-	case KindRSSecondary:
+	case report.KindRSSecondary:
 		return "replica set secondary"
-	case KindRSArbiter:
+	case report.KindRSArbiter:
 		return "replica set arbiter"
-	case KindRSOther:
+	case report.KindRSOther:
 		return "replica set member that serves no reads (hidden, starting up or recovering)"
-	case KindRSGhost:
+	case report.KindRSGhost:
 		return "member of a replica set without a configuration"
-	case KindLoadBalancer:
+	case report.KindLoadBalancer:
 		return "load balancer"
 	}
 	return "server in an unknown state"
@@ -530,13 +517,13 @@ func topoSelectable(tk TopologyKind, s report.Server) bool {
 	}
 	switch tk {
 	case TopologySingle:
-		return s.Kind != KindUnknown && s.Kind != KindRSGhost
+		return s.Kind != report.KindUnknown && s.Kind != report.KindRSGhost
 	case TopologyLoadBalanced:
 		return true
 	case TopologySharded:
-		return s.Kind == KindMongos
+		return s.Kind == report.KindMongos
 	case TopologyReplicaSetWithPrimary, TopologyReplicaSetNoPrimary:
-		return s.Kind == KindRSPrimary || s.Kind == KindRSSecondary
+		return s.Kind == report.KindRSPrimary || s.Kind == report.KindRSSecondary
 	}
 	return false
 }
@@ -588,7 +575,7 @@ type View struct {
 // Primary returns the topology's primary.
 func (v *View) Primary() (report.Server, bool) {
 	for _, s := range v.Members {
-		if s.Kind == KindRSPrimary {
+		if s.Kind == report.KindRSPrimary {
 			return s, true
 		}
 	}
@@ -705,7 +692,7 @@ func (v *View) memberRow(a string) report.Server {
 			break
 		}
 	}
-	if p, probed := v.Probed[a]; probed && s.Kind == KindUnknown && s.Error == "" {
+	if p, probed := v.Probed[a]; probed && s.Kind == report.KindUnknown && s.Error == "" {
 		s.Error = p.Error
 	}
 	s.Seed = v.isSeed(a)

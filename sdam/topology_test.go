@@ -79,7 +79,7 @@ func TestTopoDiscover(t *testing.T) {
 		{
 			name:    "one standalone seed is a single server",
 			seeds:   []string{a},
-			replies: sdamtest.Replies{a: {Kind: sdam.KindStandalone, MaxWireVersion: 21}},
+			replies: sdamtest.Replies{a: {Kind: report.KindStandalone, MaxWireVersion: 21}},
 			kind:    sdam.TopologySingle,
 			members: []string{a},
 			probed:  []string{a},
@@ -87,7 +87,7 @@ func TestTopoDiscover(t *testing.T) {
 		{
 			name:    "a standalone among several seeds is Dropped",
 			seeds:   []string{a, b},
-			replies: sdamtest.Replies{a: {Kind: sdam.KindStandalone}, b: sdamtest.Secondary("rs0", b, "", b)},
+			replies: sdamtest.Replies{a: {Kind: report.KindStandalone}, b: sdamtest.Secondary("rs0", b, "", b)},
 			kind:    sdam.TopologyReplicaSetNoPrimary, setName: "rs0",
 			members: []string{b},
 			gone:    map[string]string{a: "standalone"},
@@ -96,7 +96,7 @@ func TestTopoDiscover(t *testing.T) {
 		{
 			name:    "mongos routers make a sharded cluster and drop a shard member",
 			seeds:   []string{a, b, c},
-			replies: sdamtest.Replies{a: {Kind: sdam.KindMongos}, b: {Kind: sdam.KindMongos}, c: sdamtest.Secondary("rs0", c, "", c)},
+			replies: sdamtest.Replies{a: {Kind: report.KindMongos}, b: {Kind: report.KindMongos}, c: sdamtest.Secondary("rs0", c, "", c)},
 			kind:    sdam.TopologySharded,
 			members: []string{a, b},
 			gone:    map[string]string{c: "mongos routers"},
@@ -135,7 +135,7 @@ func TestTopoDiscover(t *testing.T) {
 		{
 			name:    "a member without a configuration leaves the topology unknown",
 			seeds:   []string{a},
-			replies: sdamtest.Replies{a: {Kind: sdam.KindRSGhost}},
+			replies: sdamtest.Replies{a: {Kind: report.KindRSGhost}},
 			kind:    sdam.TopologyUnknown,
 			members: []string{a},
 			probed:  []string{a},
@@ -161,7 +161,7 @@ func TestTopoDiscover(t *testing.T) {
 			name:    "load balanced mode probes the one seed",
 			opts:    sdam.Options{LoadBalanced: true},
 			seeds:   []string{a},
-			replies: sdamtest.Replies{a: {Kind: sdam.KindLoadBalancer, ServiceID: "65a1"}},
+			replies: sdamtest.Replies{a: {Kind: report.KindLoadBalancer, ServiceID: "65a1"}},
 			kind:    sdam.TopologyLoadBalanced,
 			members: []string{a},
 			probed:  []string{a},
@@ -252,7 +252,7 @@ func TestTopoStalePrimary(t *testing.T) {
 		t.Fatalf("primary = %+v, %v; want %s", p, ok, a)
 	}
 	for _, m := range v.Members {
-		if m.Address == b && (m.Kind != sdam.KindUnknown || !strings.Contains(m.Error, "stale")) {
+		if m.Address == b && (m.Kind != report.KindUnknown || !strings.Contains(m.Error, "stale")) {
 			t.Errorf("stale primary kept as %s (%q)", m.Kind, m.Error)
 		}
 	}
@@ -270,9 +270,9 @@ func TestTopoLatencyWindow(t *testing.T) {
 			name: "one slow member outside the default window",
 			kind: sdam.TopologyReplicaSetWithPrimary,
 			servers: []report.Server{
-				{Kind: sdam.KindRSPrimary, RTTMs: 1, Reachable: true},
-				{Kind: sdam.KindRSSecondary, RTTMs: 3, Reachable: true},
-				{Kind: sdam.KindRSSecondary, RTTMs: 80, Reachable: true},
+				{Kind: report.KindRSPrimary, RTTMs: 1, Reachable: true},
+				{Kind: report.KindRSSecondary, RTTMs: 3, Reachable: true},
+				{Kind: report.KindRSSecondary, RTTMs: 80, Reachable: true},
 			},
 			threshold: sdam.DefaultThreshold,
 			want:      []bool{true, true, false},
@@ -281,8 +281,8 @@ func TestTopoLatencyWindow(t *testing.T) {
 			name: "a wider localThresholdMS takes the slow member in",
 			kind: sdam.TopologyReplicaSetWithPrimary,
 			servers: []report.Server{
-				{Kind: sdam.KindRSPrimary, RTTMs: 1, Reachable: true},
-				{Kind: sdam.KindRSSecondary, RTTMs: 80, Reachable: true},
+				{Kind: report.KindRSPrimary, RTTMs: 1, Reachable: true},
+				{Kind: report.KindRSSecondary, RTTMs: 80, Reachable: true},
 			},
 			threshold: 100 * time.Millisecond,
 			want:      []bool{true, true},
@@ -291,9 +291,9 @@ func TestTopoLatencyWindow(t *testing.T) {
 			name: "the edge of the window is inside",
 			kind: sdam.TopologyReplicaSetWithPrimary,
 			servers: []report.Server{
-				{Kind: sdam.KindRSPrimary, RTTMs: 10, Reachable: true},
-				{Kind: sdam.KindRSSecondary, RTTMs: 25, Reachable: true},
-				{Kind: sdam.KindRSSecondary, RTTMs: 25.1, Reachable: true},
+				{Kind: report.KindRSPrimary, RTTMs: 10, Reachable: true},
+				{Kind: report.KindRSSecondary, RTTMs: 25, Reachable: true},
+				{Kind: report.KindRSSecondary, RTTMs: 25.1, Reachable: true},
 			},
 			threshold: sdam.DefaultThreshold,
 			want:      []bool{true, true, false},
@@ -302,11 +302,11 @@ func TestTopoLatencyWindow(t *testing.T) {
 			name: "arbiters, hidden members and unreachable members are not eligible and do not set the floor",
 			kind: sdam.TopologyReplicaSetWithPrimary,
 			servers: []report.Server{
-				{Kind: sdam.KindRSArbiter, RTTMs: 0.1, Reachable: true},
-				{Kind: sdam.KindRSOther, Hidden: true, RTTMs: 0.1, Reachable: true},
-				{Kind: sdam.KindUnknown, RTTMs: 0},
-				{Kind: sdam.KindRSPrimary, RTTMs: 30, Reachable: true},
-				{Kind: sdam.KindRSSecondary, RTTMs: 40, Reachable: true},
+				{Kind: report.KindRSArbiter, RTTMs: 0.1, Reachable: true},
+				{Kind: report.KindRSOther, Hidden: true, RTTMs: 0.1, Reachable: true},
+				{Kind: report.KindUnknown, RTTMs: 0},
+				{Kind: report.KindRSPrimary, RTTMs: 30, Reachable: true},
+				{Kind: report.KindRSSecondary, RTTMs: 40, Reachable: true},
 			},
 			threshold: sdam.DefaultThreshold,
 			want:      []bool{false, false, false, true, true},
@@ -315,8 +315,8 @@ func TestTopoLatencyWindow(t *testing.T) {
 			name: "zero threshold keeps only the fastest",
 			kind: sdam.TopologySharded,
 			servers: []report.Server{
-				{Kind: sdam.KindMongos, RTTMs: 2, Reachable: true},
-				{Kind: sdam.KindMongos, RTTMs: 2.5, Reachable: true},
+				{Kind: report.KindMongos, RTTMs: 2, Reachable: true},
+				{Kind: report.KindMongos, RTTMs: 2.5, Reachable: true},
 			},
 			threshold: 0,
 			want:      []bool{true, false},
@@ -324,7 +324,7 @@ func TestTopoLatencyWindow(t *testing.T) {
 		{
 			name:      "nothing eligible",
 			kind:      sdam.TopologyReplicaSetNoPrimary,
-			servers:   []report.Server{{Kind: sdam.KindRSGhost, Reachable: true}},
+			servers:   []report.Server{{Kind: report.KindRSGhost, Reachable: true}},
 			threshold: sdam.DefaultThreshold,
 			want:      []bool{false},
 		},
@@ -375,10 +375,10 @@ func TestTopoCanonicalAddr(t *testing.T) {
 func TestTopoDuplicateSpellings(t *testing.T) {
 	const seed = "db.dup.test:27017"
 	hosts := []string{seed, "DB.DUP.TEST:27017", "db.dup.test.:27017", "db.dup.test", "other.test:27017"}
-	primary := report.Server{Kind: sdam.KindRSPrimary, SetName: "rs0", Me: seed, Primary: seed, Hosts: hosts, MaxWireVersion: 21}
+	primary := report.Server{Kind: report.KindRSPrimary, SetName: "rs0", Me: seed, Primary: seed, Hosts: hosts, MaxWireVersion: 21}
 	v := sdam.Discover(context.Background(), sdam.Options{SetName: "rs0"}, []string{seed}, func(_ context.Context, addr string) report.Server {
 		if sdam.Canonical(addr) != seed {
-			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "refused"}
+			return report.Server{Address: addr, Kind: report.KindUnknown, Error: "refused"}
 		}
 		s := primary
 		s.Address, s.Reachable = addr, true
@@ -455,7 +455,7 @@ func TestTopoServersAndSelectable(t *testing.T) {
 			name:    "a standalone among the seeds of a set stays, marked",
 			opts:    sdam.Options{SetName: "rs0"},
 			seeds:   []string{ip0, "127.0.0.1:9"},
-			replies: sdamtest.Replies{ip0: sdamtest.Primary("rs0", ip0, ip0), "127.0.0.1:9": {Kind: sdam.KindStandalone, MaxWireVersion: 21}},
+			replies: sdamtest.Replies{ip0: sdamtest.Primary("rs0", ip0, ip0), "127.0.0.1:9": {Kind: report.KindStandalone, MaxWireVersion: 21}},
 			servers: []string{ip0, "127.0.0.1:9"},
 			marked:  []string{"127.0.0.1:9"},
 			members: []string{ip0},
@@ -464,7 +464,7 @@ func TestTopoServersAndSelectable(t *testing.T) {
 			name:  "a hidden seed stays, marked",
 			seeds: []string{"127.0.0.1:9"},
 			replies: sdamtest.Replies{
-				"127.0.0.1:9": {Kind: sdam.KindRSOther, Hidden: true, SetName: "rs0", Me: "127.0.0.1:9", Hosts: []string{ip0}, Primary: ip0, MaxWireVersion: 21},
+				"127.0.0.1:9": {Kind: report.KindRSOther, Hidden: true, SetName: "rs0", Me: "127.0.0.1:9", Hosts: []string{ip0}, Primary: ip0, MaxWireVersion: 21},
 				ip0:           sdamtest.Primary("rs0", ip0, ip0),
 			},
 			servers: []string{"127.0.0.1:9", ip0},

@@ -529,7 +529,7 @@ func (p *helloProbe) answerOf(reply bson.Raw, rtt time.Duration) HelloAnswer {
 // as the driver sees it.
 func (p *helloProbe) answerKind(kind string) string {
 	if p.opts.LoadBalanced {
-		return hellodoc.KindLoadBalancer
+		return report.KindLoadBalancer
 	}
 	return kind
 }

@@ -26,7 +26,7 @@ func (r Replies) Probe(calls *[]string, mu *sync.Mutex) sdam.MemberProbe {
 		mu.Unlock()
 		s, ok := r[sdam.Canonical(addr)]
 		if !ok {
-			return report.Server{Address: addr, Kind: sdam.KindUnknown, Error: "connection refused"}
+			return report.Server{Address: addr, Kind: report.KindUnknown, Error: "connection refused"}
 		}
 		s.Address = addr
 		s.Reachable = true
@@ -36,12 +36,12 @@ func (r Replies) Probe(calls *[]string, mu *sync.Mutex) sdam.MemberProbe {
 
 // Primary is the hello of the primary of set, calling itself me.
 func Primary(set, me string, hosts ...string) report.Server {
-	return report.Server{Kind: sdam.KindRSPrimary, SetName: set, Me: me, Hosts: hosts, Primary: me, MaxWireVersion: 21}
+	return report.Server{Kind: report.KindRSPrimary, SetName: set, Me: me, Hosts: hosts, Primary: me, MaxWireVersion: 21}
 }
 
 // Secondary is the hello of a secondary of set that follows prim.
 func Secondary(set, me, prim string, hosts ...string) report.Server {
-	return report.Server{Kind: sdam.KindRSSecondary, SetName: set, Me: me, Hosts: hosts, Primary: prim, MaxWireVersion: 21}
+	return report.Server{Kind: report.KindRSSecondary, SetName: set, Me: me, Hosts: hosts, Primary: prim, MaxWireVersion: 21}
 }
 
 // AddDiscoverSeeds gives a fuzz target of DiscoverFuzzed its seed corpus:
@@ -57,8 +57,8 @@ func AddDiscoverSeeds(f *testing.F) {
 
 // fuzzKinds are the server kinds a fuzzed hello reply may claim, the
 // empty one included.
-var fuzzKinds = []string{sdam.KindRSPrimary, sdam.KindRSSecondary, sdam.KindRSArbiter, sdam.KindRSOther, sdam.KindRSGhost,
-	sdam.KindStandalone, sdam.KindMongos, sdam.KindLoadBalancer, sdam.KindUnknown, ""}
+var fuzzKinds = []string{report.KindRSPrimary, report.KindRSSecondary, report.KindRSArbiter, report.KindRSOther, report.KindRSGhost,
+	report.KindStandalone, report.KindMongos, report.KindLoadBalancer, report.KindUnknown, ""}
 
 // DiscoverFuzzed runs discovery, as a replica set, directly and behind a
 // load balancer, where every member answers hello with the reply built

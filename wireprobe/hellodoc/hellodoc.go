@@ -19,19 +19,6 @@ import (
 	"github.com/mongoconn/mongoconn/report"
 )
 
-// Server kinds as the driver names them (description.ServerKind.String).
-const (
-	KindUnknown      = "Unknown"
-	KindStandalone   = "Standalone"
-	KindMongos       = "Mongos"
-	KindRSPrimary    = "RSPrimary"
-	KindRSSecondary  = "RSSecondary"
-	KindRSArbiter    = "RSArbiter"
-	KindRSOther      = "RSOther"
-	KindRSGhost      = "RSGhost"
-	KindLoadBalancer = "LoadBalancer"
-)
-
 // maxValueText bounds the excerpt of a refused value quoted in an error:
 // enough to recognise "21" or "true", never a whole document.
 const maxValueText = 48
@@ -95,7 +82,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // other than 1 is no field error (the server answered with an error: see
 // OKField); the kind is then Unknown.
 func Parse(addr string, h bson.Raw) (report.Server, error) {
-	s := report.Server{Address: addr, Kind: KindUnknown, Reachable: true}
+	s := report.Server{Address: addr, Kind: report.KindUnknown, Reachable: true}
 	elems, err := h.Elements()
 	if err != nil {
 		return s, &FieldError{Err: err}
@@ -179,7 +166,7 @@ func Parse(addr string, h bson.Raw) (report.Server, error) {
 			ferr = checkTopologyVersion(v)
 		}
 		if ferr != nil {
-			return report.Server{Address: addr, Kind: KindUnknown, Reachable: true}, ferr
+			return report.Server{Address: addr, Kind: report.KindUnknown, Reachable: true}, ferr
 		}
 	}
 	if len(s.Tags) == 0 {
@@ -187,30 +174,30 @@ func Parse(addr string, h bson.Raw) (report.Server, error) {
 	}
 	switch {
 	case !ok:
-		s.Kind = KindUnknown
+		s.Kind = report.KindUnknown
 	case s.ServiceID != "":
 		// A load balancer's reply: the driver gives it this kind from the
 		// connection mode (loadBalanced=true), which asks for serviceId.
-		s.Kind = KindLoadBalancer
+		s.Kind = report.KindLoadBalancer
 	case isReplicaSet:
-		s.Kind = KindRSGhost
+		s.Kind = report.KindRSGhost
 	case s.SetName != "":
 		switch {
 		case primary:
-			s.Kind = KindRSPrimary
+			s.Kind = report.KindRSPrimary
 		case hidden:
-			s.Kind = KindRSOther
+			s.Kind = report.KindRSOther
 		case secondary:
-			s.Kind = KindRSSecondary
+			s.Kind = report.KindRSSecondary
 		case arbiterOnly:
-			s.Kind = KindRSArbiter
+			s.Kind = report.KindRSArbiter
 		default:
-			s.Kind = KindRSOther
+			s.Kind = report.KindRSOther
 		}
 	case msg == "isdbgrid":
-		s.Kind = KindMongos
+		s.Kind = report.KindMongos
 	default:
-		s.Kind = KindStandalone
+		s.Kind = report.KindStandalone
 	}
 	return s, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/mongoconn/mongoconn/report"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -26,23 +27,23 @@ func TestParseKind(t *testing.T) {
 		doc  bson.D
 		want string
 	}{
-		{"standalone", bson.D{{Key: "isWritablePrimary", Value: true}}, KindStandalone},
-		{"legacy standalone", bson.D{{Key: "ismaster", Value: true}}, KindStandalone},
-		{"mongos", bson.D{{Key: "ismaster", Value: true}, {Key: "msg", Value: "isdbgrid"}}, KindMongos},
-		{"ghost", bson.D{{Key: "ismaster", Value: false}, {Key: "isreplicaset", Value: true}}, KindRSGhost},
-		{"primary", bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "setName", Value: "rs"}}, KindRSPrimary},
-		{"legacy primary", bson.D{{Key: "ismaster", Value: true}, {Key: "setName", Value: "rs"}}, KindRSPrimary},
-		{"the later spelling wins", bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "ismaster", Value: false}, {Key: "setName", Value: "rs"}}, KindRSOther},
-		{"secondary", bson.D{{Key: "secondary", Value: true}, {Key: "setName", Value: "rs"}}, KindRSSecondary},
-		{"hidden secondary", bson.D{{Key: "secondary", Value: true}, {Key: "hidden", Value: true}, {Key: "setName", Value: "rs"}}, KindRSOther},
-		{"arbiter", bson.D{{Key: "arbiterOnly", Value: true}, {Key: "setName", Value: "rs"}}, KindRSArbiter},
-		{"other", bson.D{{Key: "setName", Value: "rs"}}, KindRSOther},
-		{"ghost before set name", bson.D{{Key: "isreplicaset", Value: true}, {Key: "setName", Value: "rs"}}, KindRSGhost},
-		{"load balancer", bson.D{{Key: "ismaster", Value: true}, {Key: "msg", Value: "isdbgrid"}, {Key: "serviceId", Value: oid}}, KindLoadBalancer},
-		{"not ok", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: 0.0}}, KindUnknown},
-		{"ok as int32", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: int32(1)}}, KindStandalone},
-		{"ok as int64", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: int64(1)}}, KindStandalone},
-		{"no ok", bson.D{{Key: "ismaster", Value: true}}, KindStandalone},
+		{"standalone", bson.D{{Key: "isWritablePrimary", Value: true}}, report.KindStandalone},
+		{"legacy standalone", bson.D{{Key: "ismaster", Value: true}}, report.KindStandalone},
+		{"mongos", bson.D{{Key: "ismaster", Value: true}, {Key: "msg", Value: "isdbgrid"}}, report.KindMongos},
+		{"ghost", bson.D{{Key: "ismaster", Value: false}, {Key: "isreplicaset", Value: true}}, report.KindRSGhost},
+		{"primary", bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "setName", Value: "rs"}}, report.KindRSPrimary},
+		{"legacy primary", bson.D{{Key: "ismaster", Value: true}, {Key: "setName", Value: "rs"}}, report.KindRSPrimary},
+		{"the later spelling wins", bson.D{{Key: "isWritablePrimary", Value: true}, {Key: "ismaster", Value: false}, {Key: "setName", Value: "rs"}}, report.KindRSOther},
+		{"secondary", bson.D{{Key: "secondary", Value: true}, {Key: "setName", Value: "rs"}}, report.KindRSSecondary},
+		{"hidden secondary", bson.D{{Key: "secondary", Value: true}, {Key: "hidden", Value: true}, {Key: "setName", Value: "rs"}}, report.KindRSOther},
+		{"arbiter", bson.D{{Key: "arbiterOnly", Value: true}, {Key: "setName", Value: "rs"}}, report.KindRSArbiter},
+		{"other", bson.D{{Key: "setName", Value: "rs"}}, report.KindRSOther},
+		{"ghost before set name", bson.D{{Key: "isreplicaset", Value: true}, {Key: "setName", Value: "rs"}}, report.KindRSGhost},
+		{"load balancer", bson.D{{Key: "ismaster", Value: true}, {Key: "msg", Value: "isdbgrid"}, {Key: "serviceId", Value: oid}}, report.KindLoadBalancer},
+		{"not ok", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: 0.0}}, report.KindUnknown},
+		{"ok as int32", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: int32(1)}}, report.KindStandalone},
+		{"ok as int64", bson.D{{Key: "ismaster", Value: true}, {Key: "ok", Value: int64(1)}}, report.KindStandalone},
+		{"no ok", bson.D{{Key: "ismaster", Value: true}}, report.KindStandalone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,7 +125,7 @@ func TestParseBase(t *testing.T) {
 			t.Errorf("%s: true not read: %+v, %v", flag, f, err)
 		}
 	}
-	if s.Kind != KindRSPrimary || s.SetName != "rs0" || s.Me != "a:1" || s.Primary != "a:1" || len(s.Hosts) != 2 ||
+	if s.Kind != report.KindRSPrimary || s.SetName != "rs0" || s.Me != "a:1" || s.Primary != "a:1" || len(s.Hosts) != 2 ||
 		len(s.Passives) != 1 || len(s.Arbiters) != 1 || s.Tags["dc"] != "east" || s.SetVersion != 3 ||
 		s.MaxWireVersion != 21 || s.SessionTimeout == nil || *s.SessionTimeout != 30 ||
 		s.ElectionID != "7fffffff0000000000000001" || len(s.Compression) != 1 {
@@ -196,7 +197,7 @@ func TestParseFieldTypes(t *testing.T) {
 			if msg := err.Error(); !strings.Contains(msg, tc.named) || !strings.Contains(msg, tc.typ.String()) || !strings.Contains(msg, fe.Want) {
 				t.Errorf("message %q does not name the field, its type and what the driver expects", msg)
 			}
-			if s.Kind != KindUnknown {
+			if s.Kind != report.KindUnknown {
 				t.Errorf("kind %s for a refused reply", s.Kind)
 			}
 		})
@@ -319,8 +320,8 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(raw(f, d)))
 	}
-	kinds := map[string]bool{KindStandalone: true, KindRSPrimary: true, KindRSSecondary: true, KindRSArbiter: true, KindRSOther: true,
-		KindRSGhost: true, KindMongos: true, KindLoadBalancer: true, KindUnknown: true}
+	kinds := map[string]bool{report.KindStandalone: true, report.KindRSPrimary: true, report.KindRSSecondary: true, report.KindRSArbiter: true, report.KindRSOther: true,
+		report.KindRSGhost: true, report.KindMongos: true, report.KindLoadBalancer: true, report.KindUnknown: true}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		doc := bson.Raw(b)
 		if doc.Validate() != nil {
@@ -332,7 +333,7 @@ func FuzzParse(f *testing.F) {
 		}
 		if err != nil {
 			fe, ok := AsFieldError(err)
-			if !ok || s.Kind != KindUnknown || (fe.Type != 0 && fe.Field == "") {
+			if !ok || s.Kind != report.KindUnknown || (fe.Type != 0 && fe.Field == "") {
 				t.Fatalf("refused with %v, kind %s", err, s.Kind)
 			}
 			_ = err.Error()
