@@ -66,22 +66,7 @@ func TestLocalResources(t *testing.T) {
 			_ = c.Close()
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), localChildBudget)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLocalResourcesChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), localChildEnv+"="+ln.Addr().String())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	var res localChildResult
-	line := out
-	if i := slices.Index(out, '\n'); i >= 0 {
-		line = out[:i]
-	}
-	if err := json.Unmarshal(line, &res); err != nil {
-		t.Fatalf("child printed %q: %v", out, err)
-	}
+	res := runLocalChild(t, localChildEnv+"="+ln.Addr().String())
 	if !res.Exhausted {
 		t.Fatalf("the child could not use up its file descriptors: %+v", res)
 	}
@@ -197,22 +182,7 @@ func TestLocalResourcesDNS(t *testing.T) {
 		"srv":       "mongodb+srv://cluster.local.test/?tls=false",
 	} {
 		t.Run(name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), localChildBudget)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLocalResourcesChild$", "-test.count=1")
-			cmd.Env = append(os.Environ(), localChildEnv+"="+m.Addr(), localChildURIEnv+"="+uri, localChildDNSEnv+"="+dns.Addr)
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("child: %v\n%s", err, out)
-			}
-			var res localChildResult
-			line := out
-			if i := slices.Index(out, '\n'); i >= 0 {
-				line = out[:i]
-			}
-			if err := json.Unmarshal(line, &res); err != nil {
-				t.Fatalf("child printed %q: %v", out, err)
-			}
+			res := runLocalChild(t, localChildEnv+"="+m.Addr(), localChildURIEnv+"="+uri, localChildDNSEnv+"="+dns.Addr)
 			if !res.Exhausted || res.Err != "" {
 				t.Fatalf("child: %+v", res)
 			}
@@ -226,4 +196,27 @@ func TestLocalResourcesDNS(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runLocalChild runs TestLocalResourcesChild in a process of its own with
+// env added, and reads the result it prints on its first line.
+func runLocalChild(t *testing.T, env ...string) localChildResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), localChildBudget)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestLocalResourcesChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	var res localChildResult
+	line := out
+	if i := slices.Index(out, '\n'); i >= 0 {
+		line = out[:i]
+	}
+	if err := json.Unmarshal(line, &res); err != nil {
+		t.Fatalf("child printed %q: %v", out, err)
+	}
+	return res
 }
