@@ -21,24 +21,34 @@ import (
 // members are reachable and which fall in the localThresholdMS latency
 // window. A blocked network yields a Report, not an error.
 func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Report, error) {
+	return e.topoCommand(ctx, "discover", t, func(_ context.Context, x *run, v *sdam.View) string {
+		x.topoReport(v)
+		x.wireFindings(v, false)
+		x.compressionFindings(v)
+		if c, ok := topoDirectTrapCheck(v); ok {
+			x.addCheck(c)
+		}
+		return TopoVerdict(v)
+	})
+}
+
+// topoCommand runs discover, wire-check or tunnel-check: under one budget,
+// the stages up to discovery (topoDiscover), then the command's own body,
+// whose verdict finishes the report. A discovery that probed no seed
+// finishes it without a verdict of its own.
+func (e *Engine) topoCommand(ctx context.Context, command string, t *connstr.Target, body func(context.Context, *run, *sdam.View) string) (*report.Report, error) {
 	if t == nil {
-		return nil, errors.New("discover: no target")
+		return nil, fmt.Errorf("%s: no target", command)
 	}
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
-	x := e.newRun("discover", t)
+	x := e.newRun(command, t)
 	x.bind(ctx, false)
 	v, ok := x.topoDiscover(ctx)
 	if !ok {
 		return x.finish(""), nil
 	}
-	x.topoReport(v)
-	x.wireFindings(v, false)
-	x.compressionFindings(v)
-	if c, ok := topoDirectTrapCheck(v); ok {
-		x.addCheck(c)
-	}
-	return x.finish(TopoVerdict(v)), nil
+	return x.finish(body(ctx, x, v)), nil
 }
 
 // topoDiscover is the first half of discover, wire-check and tunnel-check:

@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -24,26 +23,17 @@ import (
 // finding gives the strings that work from here through ssh -L and
 // ssh -D, with the command of each.
 func (e *Engine) TunnelCheck(ctx context.Context, t *connstr.Target) (*report.Report, error) {
-	if t == nil {
-		return nil, errors.New("tunnel-check: no target")
-	}
-	ctx, cancel := e.withBudget(ctx)
-	defer cancel()
-	x := e.newRun("tunnel-check", t)
-	x.bind(ctx, false)
-	v, ok := x.topoDiscover(ctx)
-	if !ok {
-		return x.finish(""), nil
-	}
-	x.topoReport(v)
-	if v.Opts.Direct {
-		x.tunnelDirectTrap(ctx, v)
-	}
-	x.wireFindings(v, false)
-	if verdict, ok := x.bastionCompare(ctx, v); ok {
-		return x.finish(verdict), nil
-	}
-	return x.finish(TunnelVerdict(v)), nil
+	return e.topoCommand(ctx, "tunnel-check", t, func(ctx context.Context, x *run, v *sdam.View) string {
+		x.topoReport(v)
+		if v.Opts.Direct {
+			x.tunnelDirectTrap(ctx, v)
+		}
+		x.wireFindings(v, false)
+		if verdict, ok := x.bastionCompare(ctx, v); ok {
+			return verdict
+		}
+		return TunnelVerdict(v)
+	})
 }
 
 // tunnelDirectTrap looks behind a direct connection to a replica set

@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -21,24 +20,15 @@ import (
 // can talk to it and which releases of the Go, PyMongo, Node.js and Java
 // drivers can. A blocked network yields a Report, not an error.
 func (e *Engine) WireCheck(ctx context.Context, t *connstr.Target) (*report.Report, error) {
-	if t == nil {
-		return nil, errors.New("wire-check: no target")
-	}
-	ctx, cancel := e.withBudget(ctx)
-	defer cancel()
-	x := e.newRun("wire-check", t)
-	x.bind(ctx, false)
-	v, ok := x.topoDiscover(ctx)
-	if !ok {
-		return x.finish(""), nil
-	}
-	n := x.wireFindings(v, true)
-	if n == 0 {
-		x.skip(report.StageWire, "no server answered hello")
-		return x.finish(""), nil
-	}
-	drv := wireprobe.LinkedDriverWire()
-	return x.finish(fmt.Sprintf("all %d server(s) speak a wire version this tool's Go driver %s supports (%s)", n, version.Driver, drv)), nil
+	return e.topoCommand(ctx, "wire-check", t, func(_ context.Context, x *run, v *sdam.View) string {
+		n := x.wireFindings(v, true)
+		if n == 0 {
+			x.skip(report.StageWire, "no server answered hello")
+			return ""
+		}
+		drv := wireprobe.LinkedDriverWire()
+		return fmt.Sprintf("all %d server(s) speak a wire version this tool's Go driver %s supports (%s)", n, version.Driver, drv)
+	})
 }
 
 // wireServers are the servers that answered, in probe order: members of
