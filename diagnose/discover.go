@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
@@ -25,10 +26,10 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 		x.topoReport(v)
 		x.wireFindings(v, false)
 		x.compressionFindings(v)
-		if c, ok := topoDirectTrapCheck(v); ok {
+		if c, ok := topofind.DirectTrapCheck(v); ok {
 			x.addCheck(c)
 		}
-		return TopoVerdict(v)
+		return topofind.Verdict(v)
 	})
 }
 
@@ -119,14 +120,14 @@ func (x *run) topoOptions() sdam.Options {
 
 // topoReport adds the topology findings and checks of v.
 func (x *run) topoReport(v *sdam.View) {
-	fs, cs := TopoFindings(v, TopoURIs{Given: x.t.Raw, resolved: x.driverURI()})
+	fs, cs := topofind.Findings(v, topofind.URIs{Given: x.t.Raw, Resolved: x.driverURI()})
 	for _, c := range cs {
 		x.addCheck(c)
 	}
 	for _, f := range fs {
 		x.addFinding(f)
 	}
-	if f, ok := splitHorizonFinding(x.t, v, fs); ok {
+	if f, ok := topofind.SplitHorizonFinding(tlsSettingsOf(x.t).enabled, v, fs); ok {
 		x.addFinding(f)
 	}
 }
@@ -391,54 +392,4 @@ func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
 		fmt.Fprintf(&b, " (mean of %d)", n)
 	}
 	return b.String()
-}
-
-// topoDirectTrapCheck warns when directConnection=true reaches a replica
-// set member that is not the primary: reads work, writes fail.
-func topoDirectTrapCheck(v *sdam.View) (report.Check, bool) {
-	if !v.Opts.Direct || len(v.Members) != 1 {
-		return report.Check{}, false
-	}
-	m := v.Members[0]
-	if !m.Reachable || m.Kind == report.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
-		return report.Check{}, false
-	}
-	s := fmt.Sprintf("directConnection=true pins every operation to this %s of replica set %q: reads work, writes fail with NotWritablePrimary", topoRole(m.Kind), m.SetName)
-	if m.Primary != "" {
-		s += "; the set's primary is " + m.Primary
-	}
-	return report.Check{Stage: report.StageTopology, Address: sdam.DisplayAddr(v, m.Address), Status: report.StatusWarn, Summary: s}, true
-}
-
-// TopoVerdict is discover's sentence when nothing is wrong.
-func TopoVerdict(v *sdam.View) string {
-	win := ""
-	if n := topoCountInWindow(v.Members); n > 0 {
-		win = fmt.Sprintf(", %d in the %s latency window", n, topoThreshold(v))
-	}
-	switch v.Kind {
-	case sdam.TopologySingle:
-		if len(v.Members) == 1 {
-			m := v.Members[0]
-			s := fmt.Sprintf("single server %s: %s", sdam.DisplayAddr(v, m.Address), sdam.KindPhrase(m.Kind))
-			if m.SetName != "" {
-				s += fmt.Sprintf(" of %q", m.SetName)
-			}
-			if m.Version != "" {
-				s += ", MongoDB " + m.Version
-			}
-			return s
-		}
-	case sdam.TopologyReplicaSetWithPrimary:
-		p, _ := v.Primary()
-		return fmt.Sprintf("replica set %q with primary %s: %d of %d members reachable%s",
-			v.SetName, p.Address, topoCountReachable(v.Members), len(v.Members), win)
-	case sdam.TopologySharded:
-		return fmt.Sprintf("sharded cluster: %d mongos router(s) reachable%s", topoCountReachable(v.Members), win)
-	case sdam.TopologyLoadBalanced:
-		if len(v.Members) == 1 {
-			return fmt.Sprintf("load-balanced deployment behind %s", sdam.DisplayAddr(v, v.Members[0].Address))
-		}
-	}
-	return topoSummary(v)
 }

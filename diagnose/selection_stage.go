@@ -9,6 +9,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 )
@@ -91,11 +92,11 @@ func (x *run) selectionProgress(ctx context.Context, servers []report.Server) (m
 	out := map[string]sdam.Progress{}
 	var notes []string
 	for _, l := range looks {
-		if !l.Reachable || l.hello == nil {
+		if !l.Reachable || l.Hello == nil {
 			notes = append(notes, fmt.Sprintf("%s: no lastWrite (the hello for maxStalenessSeconds failed: %s)", l.Address, l.Error))
 			continue
 		}
-		p, ok := sdam.ProgressFromHello(l.hello, l.at)
+		p, ok := sdam.ProgressFromHello(l.Hello, l.At)
 		if !ok {
 			notes = append(notes, l.Address+": its hello carries no lastWrite.lastWriteDate")
 			continue
@@ -175,7 +176,7 @@ func (x *run) selectionFinding(sel sdam.Selection, c sdam.Choice) (report.Findin
 	if c.Op == "read" {
 		what = "a read with " + sel.ReadPref.String()
 	}
-	ev := []string{fmt.Sprintf("%s would wait serverSelectionTimeoutMS (%s) and then fail with a server selection timeout: %s", what, selectionTimeoutText(x.t), se.Detail)}
+	ev := []string{fmt.Sprintf("%s would wait serverSelectionTimeoutMS (%s) and then fail with a server selection timeout: %s", what, topofind.SelectionTimeoutText(x.t), se.Detail)}
 	for _, e := range c.Excluded {
 		if !e.ByFilter {
 			ev = append(ev, e.Address+" "+e.Why)
@@ -201,7 +202,7 @@ func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string
 		if tags := x.memberTagSets(); len(tags) > 0 {
 			fixes = append(fixes, "Ask for tags the members carry: "+strings.Join(tags, " or "))
 		} else {
-			fixes = append(fixes, "No member carries any tag: add them with rs.reconfig() (cfg.members[i].tags = {dc: \"east\"}), or remove readPreferenceTags")
+			fixes = append(fixes, "No member carries any tag: add them with rs.reconfig() (cfg.Members[i].tags = {dc: \"east\"}), or remove readPreferenceTags")
 		}
 		fixes = append(fixes, "End the tag sets with an empty one (…&readPreferenceTags=) so that any eligible member serves the read when no tagged member does")
 		return fixes, tagFallbackURI(t, sel.ReadPref)
