@@ -198,7 +198,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	}
 	ho.TLS = cfg
 	res := p.x.e.ProbeHello(ctx, addr, ho)
-	p.x.roles.probed(addr, res)
+	p.x.roles.Probed(addr, res)
 	s := res.Server
 	s.Address = addr
 	c := report.Check{Stage: report.StageHello, Address: addr, DurationMs: p.x.since(start)}

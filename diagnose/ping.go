@@ -402,7 +402,7 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 	if topo != nil {
 		o.SetServerMonitor(topo.monitor())
 		if topo.roles != nil {
-			o.SetPoolMonitor(topo.roles.poolMonitor())
+			o.SetPoolMonitor(topo.roles.PoolMonitor())
 		}
 	}
 	if o.ServerMonitoringMode == nil {
@@ -439,7 +439,7 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 type topologyWatcher struct {
 	mu    sync.Mutex
 	desc  event.TopologyDescription
-	roles *roleLog
+	roles *topofind.RoleLog
 }
 
 func (w *topologyWatcher) monitor() *event.ServerMonitor {
@@ -451,7 +451,7 @@ func (w *topologyWatcher) monitor() *event.ServerMonitor {
 		},
 	}
 	if w.roles != nil {
-		w.roles.monitor(m)
+		w.roles.Monitor(m)
 	}
 	return m
 }
