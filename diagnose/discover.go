@@ -204,7 +204,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	c := report.Check{Stage: report.StageHello, Address: addr, DurationMs: p.x.since(start)}
 	if res.Err != nil && interrupted(ctx) {
 		// No verdict on a peer whose answer was not awaited to the end.
-		c.Stage, c.Status, c.Summary = topoFailStage(res.Err), report.StatusSkip, "interrupted"
+		c.Stage, c.Status, c.Summary = topofind.FailStage(res.Err), report.StatusSkip, "interrupted"
 		p.x.interruptedIn(c.Stage)
 		p.keep(ca, c, nil)
 		return report.Server{Address: addr, Kind: report.KindUnknown, Error: "interrupted"}
@@ -217,8 +217,8 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		if s.Error == "" && res.Err != nil {
 			s.Error = redact.Redact(res.Err.Error())
 		}
-		c.Stage = topoFailStage(res.Err)
-		c.Summary = topoProbeReason(res.Err, s.Error)
+		c.Stage = topofind.FailStage(res.Err)
+		c.Summary = topofind.ProbeReason(res.Err, s.Error)
 		pf, throughPath := p.x.pathFinding(res.Err)
 		if throughPath {
 			c.Summary = pf.Evidence[0]
@@ -248,7 +248,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		s.Version = wireprobe.ServerVersionForReportedWire(s.MaxWireVersion)
 	}
 	c.Status = report.StatusPass
-	c.Summary = topoHelloSummary(s, res)
+	c.Summary = topofind.HelloSummary(s, res)
 	if p.x.e.Verbose {
 		if res.Hello != nil {
 			c.Detail = append(c.Detail, "hello: "+redact.Redact(wireprobe.RelaxedJSON(res.Hello)))
@@ -324,72 +324,4 @@ func topoDNSReason(err error) string {
 		return ne.Err
 	}
 	return redact.Redact(err.Error())
-}
-
-// topoFailStage is the stage a failed probe failed in.
-func topoFailStage(err error) report.Stage {
-	var pe *wireprobe.ProbeError
-	if !errors.As(err, &pe) {
-		return report.StageHello
-	}
-	switch pe.Kind {
-	case wireprobe.ProbeRefused, wireprobe.ProbeTimeout, wireprobe.ProbeUnreachable:
-		return report.StageTCP
-	case wireprobe.ProbeUnresolved:
-		return report.StageDNS
-	case wireprobe.ProbeTLS:
-		return report.StageTLS
-	}
-	return report.StageHello
-}
-
-// topoProbeReason is a failed probe's reason without the address.
-func topoProbeReason(err error, fallback string) string {
-	var pe *wireprobe.ProbeError
-	if errors.As(err, &pe) && pe.Detail != "" {
-		return redact.Redact(pe.Detail)
-	}
-	if fallback != "" {
-		return fallback
-	}
-	return "did not answer"
-}
-
-// topoHelloSummary is one line about a server that answered.
-func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
-	var b strings.Builder
-	b.WriteString(s.Kind)
-	if s.SetName != "" {
-		fmt.Fprintf(&b, " of %q", s.SetName)
-	}
-	var flags []string
-	if s.Hidden {
-		flags = append(flags, "hidden")
-	}
-	if s.Passive {
-		flags = append(flags, "passive")
-	}
-	if s.ArbiterOnly && s.Kind != report.KindRSArbiter {
-		flags = append(flags, "arbiter")
-	}
-	if len(flags) > 0 {
-		fmt.Fprintf(&b, " (%s)", strings.Join(flags, ", "))
-	}
-	if res.BuildInfoErr == nil && s.Version != "" {
-		fmt.Fprintf(&b, ", MongoDB %s", s.Version)
-	} else if s.Version != "" {
-		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
-	}
-	fmt.Fprintf(&b, ", wire %s", reportedWire(s))
-	switch {
-	case s.LegacyHello:
-		b.WriteString(" (legacy isMaster over OP_QUERY)")
-	case res.Command == "isMaster":
-		b.WriteString(" (no hello command: isMaster over OP_MSG)")
-	}
-	fmt.Fprintf(&b, ", RTT %s", report.FormatMs(s.RTTMs))
-	if n := len(res.RTTs); n > 1 {
-		fmt.Fprintf(&b, " (mean of %d)", n)
-	}
-	return b.String()
 }

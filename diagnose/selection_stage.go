@@ -205,7 +205,7 @@ func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string
 			fixes = append(fixes, "No member carries any tag: add them with rs.reconfig() (cfg.Members[i].tags = {dc: \"east\"}), or remove readPreferenceTags")
 		}
 		fixes = append(fixes, "End the tag sets with an empty one (…&readPreferenceTags=) so that any eligible member serves the read when no tagged member does")
-		return fixes, tagFallbackURI(t, sel.ReadPref)
+		return fixes, topofind.TagFallbackURI(t, sel.ReadPref)
 	case sdam.SelectAllStale:
 		need := x.neededStaleness(sel)
 		fixes := []string{
@@ -255,23 +255,6 @@ func (x *run) memberTagSets() []string {
 		}
 	}
 	return out
-}
-
-// tagFallbackURI is the connection string with the same tag sets followed
-// by an empty one, which matches any member.
-func tagFallbackURI(t *connstr.Target, rp sdam.ReadPref) string {
-	if t == nil || !t.Rewritable() {
-		return ""
-	}
-	var tags []connstr.Setting
-	for _, ts := range rp.TagSets {
-		if len(ts) == 0 {
-			return "" // it already ends with a catch-all
-		}
-		tags = append(tags, connstr.Setting{Key: "readPreferenceTags", Value: sdam.TagSetURI(ts)})
-	}
-	tags = append(tags, connstr.Setting{Key: "readPreferenceTags", Value: ""})
-	return t.RewriteRedacted(connstr.Edit{Drop: []string{"readPreferenceTags"}, Set: tags})
 }
 
 // neededStaleness is the smallest maxStalenessSeconds under which some
