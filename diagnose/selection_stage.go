@@ -113,39 +113,14 @@ func (x *run) selectionReport(sel sdam.Selection, ms float64, progressNotes []st
 	if sel.Topology == sdam.TopologySingle {
 		readWhat = "read (direct connection: the read preference does not choose the server)"
 	}
-	x.addCheck(x.choiceCheck(sel, sel.Read, readWhat, ms, progressNotes))
-	x.addCheck(x.choiceCheck(sel, sel.Write, "write", 0, nil))
+	x.addCheck(topofind.ChoiceCheck(sel, sel.Read, readWhat, ms, progressNotes))
+	x.addCheck(topofind.ChoiceCheck(sel, sel.Write, "write", 0, nil))
 
 	for _, c := range []sdam.Choice{sel.Read, sel.Write} {
 		if f, ok := x.selectionFinding(sel, c); ok {
 			x.addFinding(f)
 		}
 	}
-}
-
-func (x *run) choiceCheck(sel sdam.Selection, c sdam.Choice, what string, ms float64, notes []string) report.Check {
-	ck := report.Check{Stage: report.StageSelection, DurationMs: ms}
-	switch {
-	case c.OK() && c.Caveat != "":
-		ck.Status = report.StatusWarn
-		ck.Summary = what + ": " + c.Describe() + "; " + c.Caveat
-	case c.OK():
-		ck.Status = report.StatusPass
-		ck.Summary = what + ": " + c.Describe()
-	default:
-		ck.Status = report.StatusFail
-		ck.Summary = what + ": no server qualifies: " + c.Describe()
-	}
-	if len(c.Window) > 0 && sel.Topology != sdam.TopologySingle && sel.Topology != sdam.TopologyLoadBalanced {
-		ck.Detail = append(ck.Detail, fmt.Sprintf("latency window: %s to %s (fastest + localThresholdMS %s)",
-			report.FormatMs(c.Fastest), report.FormatMs(c.Fastest+float64(sel.Threshold)/float64(time.Millisecond)), sdam.FormatThreshold(sel.Threshold)))
-	}
-	for _, e := range c.Excluded {
-		ck.Detail = append(ck.Detail, e.Address+" "+e.Why)
-	}
-	ck.Detail = append(ck.Detail, c.Notes...)
-	ck.Detail = append(ck.Detail, notes...)
-	return ck
 }
 
 // selectionFinding explains an operation with no server, unless another
@@ -207,7 +182,7 @@ func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string
 		fixes = append(fixes, "End the tag sets with an empty one (…&readPreferenceTags=) so that any eligible member serves the read when no tagged member does")
 		return fixes, topofind.TagFallbackURI(t, sel.ReadPref)
 	case sdam.SelectAllStale:
-		need := x.neededStaleness(sel)
+		need := topofind.NeededStaleness(sel)
 		fixes := []string{
 			"Find out why the secondaries lag: rs.printSecondaryReplicationInfo() in mongosh (network, disk, an index build, a long operation on the secondary)",
 		}
@@ -255,20 +230,4 @@ func (x *run) memberTagSets() []string {
 		}
 	}
 	return out
-}
-
-// neededStaleness is the smallest maxStalenessSeconds under which some
-// secondary would qualify, in whole seconds, or 0 when unknown.
-func (x *run) neededStaleness(sel sdam.Selection) int64 {
-	best := time.Duration(-1)
-	for _, e := range sel.Read.Excluded {
-		if e.Staleness > 0 && (best < 0 || e.Staleness < best) {
-			best = e.Staleness
-		}
-	}
-	if best < 0 {
-		return 0
-	}
-	n := int64((best + time.Second - 1) / time.Second)
-	return max(n, int64(sdam.SmallestMaxStaleness/time.Second))
 }

@@ -579,3 +579,36 @@ func FailoverURI(t *connstr.Target) string {
 	}
 	return t.RewriteRedacted(connstr.Edit{Set: set})
 }
+
+// Fixes puts the fixes for this failover first, with t's string that
+// rides out elections.
+func (a *Failover) Fixes(f report.Finding, t *connstr.Target) report.Finding {
+	var fixes []string
+	if a.Primary == nil {
+		if a.Majority() {
+			fixes = append(fixes, fmt.Sprintf("Wait: %d of %d listed members answer, enough to elect a primary, which normally takes seconds; in scripts and CI wait for it with: mongoconn ping --wait 60s --primary '<URI>'", a.Reachable, a.Voting))
+		} else {
+			fixes = append(fixes, fmt.Sprintf("Bring back enough members for a majority (%d of %d): until then no member can be elected", a.Need(), a.Voting))
+		}
+	}
+	if u := FailoverURI(t); u != "" {
+		f = report.WithSuggestedURI(f, u)
+		fixes = append(fixes, "Let the driver ride out elections: retryWrites=true, retryReads=true and a serverSelectionTimeoutMS of at least 15000 (the defaults are true, true and 30000)")
+	}
+	f.Fixes = append(fixes, f.Fixes...)
+	return f
+}
+
+// NoPrimaryFixes are the fixes for a set with no primary and no election
+// in sight.
+func (a *Failover) NoPrimaryFixes() []string {
+	if !a.Majority() {
+		return []string{
+			fmt.Sprintf("Bring back enough members for a majority (%d of %d): with fewer, the set cannot elect a primary", a.Need(), a.Voting),
+			"If the missing members are gone for good, reconfigure the survivors on one of them with rs.reconfig(cfg, {force: true}) (writes that reached only the lost members are rolled back)",
+		}
+	}
+	return []string{
+		fmt.Sprintf("A majority (%d of %d) answers, yet none is primary and none names one: if this lasts more than about 12 s, look at rs.status() on a member (health, priorities: a set whose members all have priority 0 never elects) and at the mongod logs for failed elections", a.Reachable, a.Voting),
+	}
+}
