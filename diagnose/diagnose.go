@@ -7,6 +7,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -70,7 +71,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	}
 
 	v := x.discoverFrom(raw, usable, diagnoseHelloSamples)
-	if !topoHasReachable(v) {
+	if !topofind.HasReachable(v) {
 		x.topoReport(v) // the topology says why: advertised names, set name, ...
 		return skipAfter(report.StageTopology, "no member of the deployment can be reached from here")
 	}
@@ -166,9 +167,9 @@ func diagnoseVerdict(v *sdam.View, out driverOutcome) string {
 	parts := []string{"every stage passed"}
 	switch {
 	case v.IsReplicaSet():
-		parts = append(parts, fmt.Sprintf("replica set %q, %d member(s) reachable", v.SetName, topoCountReachable(v.Members)))
+		parts = append(parts, fmt.Sprintf("replica set %q, %d member(s) reachable", v.SetName, topofind.CountReachable(v.Members)))
 	case v.Kind == sdam.TopologySharded:
-		parts = append(parts, fmt.Sprintf("sharded cluster, %d mongos reachable", topoCountReachable(v.Members)))
+		parts = append(parts, fmt.Sprintf("sharded cluster, %d mongos reachable", topofind.CountReachable(v.Members)))
 	case v.Kind == sdam.TopologyLoadBalanced:
 		parts = append(parts, "load-balanced deployment")
 	default:
@@ -190,7 +191,7 @@ func diagnoseVerdict(v *sdam.View, out driverOutcome) string {
 func (x *run) selectAndFailover(ctx context.Context, v *sdam.View) {
 	servers := v.Selectable()
 	a := x.failoverStage(ctx, servers)
-	x.selectionStage(ctx, a.latestServers(servers))
+	x.selectionStage(ctx, a.LatestServers(servers))
 }
 
 // diagnosePingURI is the connection string of the last stage's driver

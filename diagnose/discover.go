@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
@@ -25,10 +26,10 @@ func (e *Engine) Discover(ctx context.Context, t *connstr.Target) (*report.Repor
 		x.topoReport(v)
 		x.wireFindings(v, false)
 		x.compressionFindings(v)
-		if c, ok := topoDirectTrapCheck(v); ok {
+		if c, ok := topofind.DirectTrapCheck(v); ok {
 			x.addCheck(c)
 		}
-		return TopoVerdict(v)
+		return topofind.Verdict(v)
 	})
 }
 
@@ -119,14 +120,14 @@ func (x *run) topoOptions() sdam.Options {
 
 // topoReport adds the topology findings and checks of v.
 func (x *run) topoReport(v *sdam.View) {
-	fs, cs := TopoFindings(v, TopoURIs{Given: x.t.Raw, resolved: x.driverURI()})
+	fs, cs := topofind.Findings(v, topofind.URIs{Given: x.t.Raw, Resolved: x.driverURI()})
 	for _, c := range cs {
 		x.addCheck(c)
 	}
 	for _, f := range fs {
 		x.addFinding(f)
 	}
-	if f, ok := splitHorizonFinding(x.t, v, fs); ok {
+	if f, ok := topofind.SplitHorizonFinding(tlsSettingsOf(x.t).enabled, v, fs); ok {
 		x.addFinding(f)
 	}
 }
@@ -197,13 +198,13 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	}
 	ho.TLS = cfg
 	res := p.x.e.ProbeHello(ctx, addr, ho)
-	p.x.roles.probed(addr, res)
+	p.x.roles.Probed(addr, res)
 	s := res.Server
 	s.Address = addr
 	c := report.Check{Stage: report.StageHello, Address: addr, DurationMs: p.x.since(start)}
 	if res.Err != nil && interrupted(ctx) {
 		// No verdict on a peer whose answer was not awaited to the end.
-		c.Stage, c.Status, c.Summary = topoFailStage(res.Err), report.StatusSkip, "interrupted"
+		c.Stage, c.Status, c.Summary = topofind.FailStage(res.Err), report.StatusSkip, "interrupted"
 		p.x.interruptedIn(c.Stage)
 		p.keep(ca, c, nil)
 		return report.Server{Address: addr, Kind: report.KindUnknown, Error: "interrupted"}
@@ -216,8 +217,8 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		if s.Error == "" && res.Err != nil {
 			s.Error = redact.Redact(res.Err.Error())
 		}
-		c.Stage = topoFailStage(res.Err)
-		c.Summary = topoProbeReason(res.Err, s.Error)
+		c.Stage = topofind.FailStage(res.Err)
+		c.Summary = topofind.ProbeReason(res.Err, s.Error)
 		pf, throughPath := p.x.pathFinding(res.Err)
 		if throughPath {
 			c.Summary = pf.Evidence[0]
@@ -247,7 +248,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		s.Version = wireprobe.ServerVersionForReportedWire(s.MaxWireVersion)
 	}
 	c.Status = report.StatusPass
-	c.Summary = topoHelloSummary(s, res)
+	c.Summary = topofind.HelloSummary(s, res)
 	if p.x.e.Verbose {
 		if res.Hello != nil {
 			c.Detail = append(c.Detail, "hello: "+redact.Redact(wireprobe.RelaxedJSON(res.Hello)))
@@ -323,122 +324,4 @@ func topoDNSReason(err error) string {
 		return ne.Err
 	}
 	return redact.Redact(err.Error())
-}
-
-// topoFailStage is the stage a failed probe failed in.
-func topoFailStage(err error) report.Stage {
-	var pe *wireprobe.ProbeError
-	if !errors.As(err, &pe) {
-		return report.StageHello
-	}
-	switch pe.Kind {
-	case wireprobe.ProbeRefused, wireprobe.ProbeTimeout, wireprobe.ProbeUnreachable:
-		return report.StageTCP
-	case wireprobe.ProbeUnresolved:
-		return report.StageDNS
-	case wireprobe.ProbeTLS:
-		return report.StageTLS
-	}
-	return report.StageHello
-}
-
-// topoProbeReason is a failed probe's reason without the address.
-func topoProbeReason(err error, fallback string) string {
-	var pe *wireprobe.ProbeError
-	if errors.As(err, &pe) && pe.Detail != "" {
-		return redact.Redact(pe.Detail)
-	}
-	if fallback != "" {
-		return fallback
-	}
-	return "did not answer"
-}
-
-// topoHelloSummary is one line about a server that answered.
-func topoHelloSummary(s report.Server, res wireprobe.HelloResult) string {
-	var b strings.Builder
-	b.WriteString(s.Kind)
-	if s.SetName != "" {
-		fmt.Fprintf(&b, " of %q", s.SetName)
-	}
-	var flags []string
-	if s.Hidden {
-		flags = append(flags, "hidden")
-	}
-	if s.Passive {
-		flags = append(flags, "passive")
-	}
-	if s.ArbiterOnly && s.Kind != report.KindRSArbiter {
-		flags = append(flags, "arbiter")
-	}
-	if len(flags) > 0 {
-		fmt.Fprintf(&b, " (%s)", strings.Join(flags, ", "))
-	}
-	if res.BuildInfoErr == nil && s.Version != "" {
-		fmt.Fprintf(&b, ", MongoDB %s", s.Version)
-	} else if s.Version != "" {
-		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
-	}
-	fmt.Fprintf(&b, ", wire %s", reportedWire(s))
-	switch {
-	case s.LegacyHello:
-		b.WriteString(" (legacy isMaster over OP_QUERY)")
-	case res.Command == "isMaster":
-		b.WriteString(" (no hello command: isMaster over OP_MSG)")
-	}
-	fmt.Fprintf(&b, ", RTT %s", report.FormatMs(s.RTTMs))
-	if n := len(res.RTTs); n > 1 {
-		fmt.Fprintf(&b, " (mean of %d)", n)
-	}
-	return b.String()
-}
-
-// topoDirectTrapCheck warns when directConnection=true reaches a replica
-// set member that is not the primary: reads work, writes fail.
-func topoDirectTrapCheck(v *sdam.View) (report.Check, bool) {
-	if !v.Opts.Direct || len(v.Members) != 1 {
-		return report.Check{}, false
-	}
-	m := v.Members[0]
-	if !m.Reachable || m.Kind == report.KindRSPrimary || !sdam.IsRSMember(m.Kind) {
-		return report.Check{}, false
-	}
-	s := fmt.Sprintf("directConnection=true pins every operation to this %s of replica set %q: reads work, writes fail with NotWritablePrimary", topoRole(m.Kind), m.SetName)
-	if m.Primary != "" {
-		s += "; the set's primary is " + m.Primary
-	}
-	return report.Check{Stage: report.StageTopology, Address: sdam.DisplayAddr(v, m.Address), Status: report.StatusWarn, Summary: s}, true
-}
-
-// TopoVerdict is discover's sentence when nothing is wrong.
-func TopoVerdict(v *sdam.View) string {
-	win := ""
-	if n := topoCountInWindow(v.Members); n > 0 {
-		win = fmt.Sprintf(", %d in the %s latency window", n, topoThreshold(v))
-	}
-	switch v.Kind {
-	case sdam.TopologySingle:
-		if len(v.Members) == 1 {
-			m := v.Members[0]
-			s := fmt.Sprintf("single server %s: %s", sdam.DisplayAddr(v, m.Address), sdam.KindPhrase(m.Kind))
-			if m.SetName != "" {
-				s += fmt.Sprintf(" of %q", m.SetName)
-			}
-			if m.Version != "" {
-				s += ", MongoDB " + m.Version
-			}
-			return s
-		}
-	case sdam.TopologyReplicaSetWithPrimary:
-		p, _ := v.Primary()
-		return fmt.Sprintf("replica set %q with primary %s: %d of %d members reachable%s",
-			v.SetName, p.Address, topoCountReachable(v.Members), len(v.Members), win)
-	case sdam.TopologySharded:
-		return fmt.Sprintf("sharded cluster: %d mongos router(s) reachable%s", topoCountReachable(v.Members), win)
-	case sdam.TopologyLoadBalanced:
-		if len(v.Members) == 1 {
-			return fmt.Sprintf("load-balanced deployment behind %s", sdam.DisplayAddr(v, v.Members[0].Address))
-		}
-	}
-	return topoSummary(v)
 }

@@ -385,22 +385,6 @@ func TestDiscoverLoadBalanced(t *testing.T) {
 	}
 }
 
-func TestTopoWithoutLoadBalanced(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"mongodb://h:1/?loadBalanced=true", "mongodb://h:1/"},
-		{"mongodb://u:p@h:1/db?loadbalanced=true&appName=a", "mongodb://u:p@h:1/db?appName=a"},
-		// From a TXT record: the string overrides it.
-		{"mongodb+srv://c.example.test/?appName=a", "mongodb+srv://c.example.test/?appName=a&loadBalanced=false"},
-		{"mongodb+srv://c.example.test/?loadBalanced=true", "mongodb+srv://c.example.test/"},
-	}
-	for _, c := range cases {
-		got, err := topoWithoutLoadBalanced(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("topoWithoutLoadBalanced(%q) = %q, %v; want %q", c.in, got, err, c.want)
-		}
-	}
-}
-
 // topoHostileBudget is the command budget against hostile peers: short, as
 // some of them never finish a reply and the probe waits for the deadline.
 const topoHostileBudget = 700 * time.Millisecond

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
@@ -164,7 +165,7 @@ type run struct {
 	stoppedIn report.Stage
 
 	// roles gathers every hello answer of every server, for flapFindings.
-	roles roleLog
+	roles topofind.RoleLog
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {

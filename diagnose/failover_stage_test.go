@@ -12,18 +12,19 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
 )
 
 // foTestBudget is the whole budget of one staged run in these tests: the
 // fakes answer in microseconds, and the failover stage's second look
-// takes failoverSecondLook of it.
+// takes topofind.SecondLookPause of it.
 const foTestBudget = 8 * time.Second
 
 // foRun runs discovery, then the failover and selection stages, as the
 // diagnose command does, against uri.
-func foRun(t *testing.T, uri string) (*report.Report, *foAnalysis) {
+func foRun(t *testing.T, uri string) (*report.Report, *topofind.Failover) {
 	t.Helper()
 	tg, err := connstr.ParseTarget(uri)
 	if err != nil {
@@ -41,7 +42,7 @@ func foRun(t *testing.T, uri string) (*report.Report, *foAnalysis) {
 	x.topoReport(v)
 	servers := append([]report.Server(nil), x.r.Servers...)
 	a := x.failoverStage(ctx, servers)
-	x.selectionStage(ctx, a.latestServers(servers))
+	x.selectionStage(ctx, a.LatestServers(servers))
 	return x.finish("healthy"), a
 }
 
@@ -151,10 +152,10 @@ func startScriptedSet(t *testing.T, extra string, specs ...foSpec) (string, []st
 func TestFailoverStageHealthySet(t *testing.T) {
 	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{})
 	r, a := foRun(t, rs.URI())
-	if a == nil || a.outcome() != foHealthy {
+	if a == nil || a.Outcome() != topofind.OutcomeHealthy {
 		t.Fatalf("analysis = %+v", a)
 	}
-	if a.secondLook {
+	if a.SecondLook {
 		t.Errorf("a healthy set was asked twice")
 	}
 	c := foCheck(t, r)
@@ -201,9 +202,9 @@ func TestFailoverStageElectionDuringProbe(t *testing.T) {
 	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{})
 	rs.StepDown()
 	// Elected well inside the second look's pause, long after discovery.
-	rs.After(failoverSecondLook/2, func() { _ = rs.Elect(2) })
+	rs.After(topofind.SecondLookPause/2, func() { _ = rs.Elect(2) })
 	r, a := foRun(t, rs.URI())
-	if a == nil || !a.secondLook || a.outcome() != foFailover || a.primary == nil || a.primary.Address != rs.Addrs()[2] {
+	if a == nil || !a.SecondLook || a.Outcome() != topofind.OutcomeFailover || a.Primary == nil || a.Primary.Address != rs.Addrs()[2] {
 		t.Fatalf("analysis = %+v", a)
 	}
 	f, ok := foFinding(r, catalogue.IDTopologyFailover)
@@ -235,7 +236,7 @@ func TestFailoverStageElectionDuringProbe(t *testing.T) {
 func TestFailoverStageNoPrimary(t *testing.T) {
 	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{NoPrimary: true})
 	r, a := foRun(t, rs.URI()+"&serverSelectionTimeoutMS=5000")
-	if a == nil || !a.secondLook || a.outcome() != foNoPrimary {
+	if a == nil || !a.SecondLook || a.Outcome() != topofind.OutcomeNoPrimary {
 		t.Fatalf("analysis = %+v", a)
 	}
 	if _, ok := foFinding(r, catalogue.IDTopologyFailover); ok {

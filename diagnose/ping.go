@@ -11,6 +11,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
@@ -88,7 +89,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 		return stop("no seed completed a usable TLS handshake")
 	}
 	v := x.discoverWith(ctx, usable, pingHelloSamples, seedsAnswered)
-	if !topoHasReachable(v) {
+	if !topofind.HasReachable(v) {
 		x.topoReport(v)
 		return stop("no member of the deployment answered hello")
 	}
@@ -143,7 +144,7 @@ const pingHelloSamples = 1
 // with --primary the member that would answer must be writable, even
 // through directConnection=true.
 func (x *run) pingTopology(ctx context.Context, v *sdam.View, req PingRequest) {
-	fs, cs := TopoFindings(v, TopoURIs{Given: x.t.Raw, resolved: x.driverURI()})
+	fs, cs := topofind.Findings(v, topofind.URIs{Given: x.t.Raw, Resolved: x.driverURI()})
 	var kept []report.Finding
 	dropped, blocking := false, false
 	for _, f := range fs {
@@ -401,7 +402,7 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 	if topo != nil {
 		o.SetServerMonitor(topo.monitor())
 		if topo.roles != nil {
-			o.SetPoolMonitor(topo.roles.poolMonitor())
+			o.SetPoolMonitor(topo.roles.PoolMonitor())
 		}
 	}
 	if o.ServerMonitoringMode == nil {
@@ -438,7 +439,7 @@ func (x *run) connect(ctx context.Context, uri string, topo *topologyWatcher, d 
 type topologyWatcher struct {
 	mu    sync.Mutex
 	desc  event.TopologyDescription
-	roles *roleLog
+	roles *topofind.RoleLog
 }
 
 func (w *topologyWatcher) monitor() *event.ServerMonitor {
@@ -450,7 +451,7 @@ func (w *topologyWatcher) monitor() *event.ServerMonitor {
 		},
 	}
 	if w.roles != nil {
-		w.roles.monitor(m)
+		w.roles.Monitor(m)
 	}
 	return m
 }

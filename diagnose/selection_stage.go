@@ -9,6 +9,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 )
@@ -91,11 +92,11 @@ func (x *run) selectionProgress(ctx context.Context, servers []report.Server) (m
 	out := map[string]sdam.Progress{}
 	var notes []string
 	for _, l := range looks {
-		if !l.Reachable || l.hello == nil {
+		if !l.Reachable || l.Hello == nil {
 			notes = append(notes, fmt.Sprintf("%s: no lastWrite (the hello for maxStalenessSeconds failed: %s)", l.Address, l.Error))
 			continue
 		}
-		p, ok := sdam.ProgressFromHello(l.hello, l.at)
+		p, ok := sdam.ProgressFromHello(l.Hello, l.At)
 		if !ok {
 			notes = append(notes, l.Address+": its hello carries no lastWrite.lastWriteDate")
 			continue
@@ -112,39 +113,14 @@ func (x *run) selectionReport(sel sdam.Selection, ms float64, progressNotes []st
 	if sel.Topology == sdam.TopologySingle {
 		readWhat = "read (direct connection: the read preference does not choose the server)"
 	}
-	x.addCheck(x.choiceCheck(sel, sel.Read, readWhat, ms, progressNotes))
-	x.addCheck(x.choiceCheck(sel, sel.Write, "write", 0, nil))
+	x.addCheck(topofind.ChoiceCheck(sel, sel.Read, readWhat, ms, progressNotes))
+	x.addCheck(topofind.ChoiceCheck(sel, sel.Write, "write", 0, nil))
 
 	for _, c := range []sdam.Choice{sel.Read, sel.Write} {
 		if f, ok := x.selectionFinding(sel, c); ok {
 			x.addFinding(f)
 		}
 	}
-}
-
-func (x *run) choiceCheck(sel sdam.Selection, c sdam.Choice, what string, ms float64, notes []string) report.Check {
-	ck := report.Check{Stage: report.StageSelection, DurationMs: ms}
-	switch {
-	case c.OK() && c.Caveat != "":
-		ck.Status = report.StatusWarn
-		ck.Summary = what + ": " + c.Describe() + "; " + c.Caveat
-	case c.OK():
-		ck.Status = report.StatusPass
-		ck.Summary = what + ": " + c.Describe()
-	default:
-		ck.Status = report.StatusFail
-		ck.Summary = what + ": no server qualifies: " + c.Describe()
-	}
-	if len(c.Window) > 0 && sel.Topology != sdam.TopologySingle && sel.Topology != sdam.TopologyLoadBalanced {
-		ck.Detail = append(ck.Detail, fmt.Sprintf("latency window: %s to %s (fastest + localThresholdMS %s)",
-			report.FormatMs(c.Fastest), report.FormatMs(c.Fastest+float64(sel.Threshold)/float64(time.Millisecond)), sdam.FormatThreshold(sel.Threshold)))
-	}
-	for _, e := range c.Excluded {
-		ck.Detail = append(ck.Detail, e.Address+" "+e.Why)
-	}
-	ck.Detail = append(ck.Detail, c.Notes...)
-	ck.Detail = append(ck.Detail, notes...)
-	return ck
 }
 
 // selectionFinding explains an operation with no server, unless another
@@ -175,7 +151,7 @@ func (x *run) selectionFinding(sel sdam.Selection, c sdam.Choice) (report.Findin
 	if c.Op == "read" {
 		what = "a read with " + sel.ReadPref.String()
 	}
-	ev := []string{fmt.Sprintf("%s would wait serverSelectionTimeoutMS (%s) and then fail with a server selection timeout: %s", what, selectionTimeoutText(x.t), se.Detail)}
+	ev := []string{fmt.Sprintf("%s would wait serverSelectionTimeoutMS (%s) and then fail with a server selection timeout: %s", what, topofind.SelectionTimeoutText(x.t), se.Detail)}
 	for _, e := range c.Excluded {
 		if !e.ByFilter {
 			ev = append(ev, e.Address+" "+e.Why)
@@ -201,12 +177,12 @@ func (x *run) selectionFixes(sel sdam.Selection, se *sdam.SelectError) ([]string
 		if tags := x.memberTagSets(); len(tags) > 0 {
 			fixes = append(fixes, "Ask for tags the members carry: "+strings.Join(tags, " or "))
 		} else {
-			fixes = append(fixes, "No member carries any tag: add them with rs.reconfig() (cfg.members[i].tags = {dc: \"east\"}), or remove readPreferenceTags")
+			fixes = append(fixes, "No member carries any tag: add them with rs.reconfig() (cfg.Members[i].tags = {dc: \"east\"}), or remove readPreferenceTags")
 		}
 		fixes = append(fixes, "End the tag sets with an empty one (…&readPreferenceTags=) so that any eligible member serves the read when no tagged member does")
-		return fixes, tagFallbackURI(t, sel.ReadPref)
+		return fixes, topofind.TagFallbackURI(t, sel.ReadPref)
 	case sdam.SelectAllStale:
-		need := x.neededStaleness(sel)
+		need := topofind.NeededStaleness(sel)
 		fixes := []string{
 			"Find out why the secondaries lag: rs.printSecondaryReplicationInfo() in mongosh (network, disk, an index build, a long operation on the secondary)",
 		}
@@ -254,37 +230,4 @@ func (x *run) memberTagSets() []string {
 		}
 	}
 	return out
-}
-
-// tagFallbackURI is the connection string with the same tag sets followed
-// by an empty one, which matches any member.
-func tagFallbackURI(t *connstr.Target, rp sdam.ReadPref) string {
-	if t == nil || !t.Rewritable() {
-		return ""
-	}
-	var tags []connstr.Setting
-	for _, ts := range rp.TagSets {
-		if len(ts) == 0 {
-			return "" // it already ends with a catch-all
-		}
-		tags = append(tags, connstr.Setting{Key: "readPreferenceTags", Value: sdam.TagSetURI(ts)})
-	}
-	tags = append(tags, connstr.Setting{Key: "readPreferenceTags", Value: ""})
-	return t.RewriteRedacted(connstr.Edit{Drop: []string{"readPreferenceTags"}, Set: tags})
-}
-
-// neededStaleness is the smallest maxStalenessSeconds under which some
-// secondary would qualify, in whole seconds, or 0 when unknown.
-func (x *run) neededStaleness(sel sdam.Selection) int64 {
-	best := time.Duration(-1)
-	for _, e := range sel.Read.Excluded {
-		if e.Staleness > 0 && (best < 0 || e.Staleness < best) {
-			best = e.Staleness
-		}
-	}
-	if best < 0 {
-		return 0
-	}
-	n := int64((best + time.Second - 1) / time.Second)
-	return max(n, int64(sdam.SmallestMaxStaleness/time.Second))
 }

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"sync"
 	"syscall"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -134,16 +134,9 @@ func unwrapOp(err error) error {
 	return err
 }
 
-// hostOf is the host part of host:port (addr itself when it has no port).
 // hostOf is the host of a host:port address, or addr itself (without
-// IPv6 brackets) when it has no port.
-func hostOf(addr string) string {
-	h, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return strings.Trim(addr, "[]")
-	}
-	return h
-}
+// IPv6 brackets) when it has no port: topofind.HostOf.
+func hostOf(addr string) string { return topofind.HostOf(addr) }
 
 func portOf(addr string) string {
 	_, p, err := net.SplitHostPort(addr)

@@ -3,10 +3,10 @@ package diagnose
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 )
@@ -32,7 +32,7 @@ func (e *Engine) TunnelCheck(ctx context.Context, t *connstr.Target) (*report.Re
 		if verdict, ok := x.bastionCompare(ctx, v); ok {
 			return verdict
 		}
-		return TunnelVerdict(v)
+		return topofind.TunnelVerdict(v)
 	})
 }
 
@@ -71,11 +71,11 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *sdam.View) {
 	}
 	x.mu.Unlock()
 
-	trap := fmt.Sprintf("directConnection=true connects only to %s, a %s of replica set %q: reads work there, writes fail with NotWritablePrimary", seed, topoRole(m.Kind), m.SetName)
+	trap := fmt.Sprintf("directConnection=true connects only to %s, a %s of replica set %q: reads work there, writes fail with NotWritablePrimary", seed, topofind.Role(m.Kind), m.SetName)
 	x.addCheck(report.Check{Stage: report.StageTopology, Address: seed, Status: report.StatusFail, Summary: trap})
 	switch {
 	case found:
-		x.addFinding(tunnelSecondaryFinding(x.t.Raw, seed, m, prim, trap))
+		x.addFinding(topofind.SecondaryFinding(x.t.Raw, seed, m, prim, trap))
 	case m.Primary != "":
 		why := "did not answer"
 		for i, a := range addrs {
@@ -94,79 +94,4 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *sdam.View) {
 		x.addFinding(catalogue.NewFinding(catalogue.IDTopologyNoPrimary, trap,
 			fmt.Sprintf("no member of %q reports a primary: the set has none right now", m.SetName)))
 	}
-}
-
-// TunnelVerdict is tunnel-check's sentence when nothing is wrong.
-func TunnelVerdict(v *sdam.View) string {
-	if v.Opts.Direct && len(v.Members) == 1 {
-		m := v.Members[0]
-		return fmt.Sprintf("directConnection=true reaches %s, a %s: nothing is hidden behind it", sdam.DisplayAddr(v, m.Address), sdam.KindPhrase(m.Kind))
-	}
-	if v.IsReplicaSet() {
-		if u := v.UnreachableMembers(); len(u) > 0 {
-			p, _ := v.Primary()
-			return fmt.Sprintf("replica set %q works from here through primary %s, but %d advertised member(s) are not reachable: %s",
-				v.SetName, p.Address, len(u), topoJoinAddrs(u))
-		}
-		return fmt.Sprintf("every member replica set %q advertises is reachable from here (%d of %d)", v.SetName, topoCountReachable(v.Members), len(v.Members))
-	}
-	return TopoVerdict(v) + ": no other members advertised"
-}
-
-// topoRole names a replica set member's role in a few words.
-func topoRole(kind string) string {
-	switch kind {
-	case report.KindRSPrimary:
-		return "primary"
-	case report.KindRSSecondary:
-		return "secondary"
-	case report.KindRSArbiter:
-		return "arbiter"
-	case report.KindRSOther:
-		return "hidden, starting or recovering member"
-	case report.KindRSGhost:
-		return "member without a configuration"
-	}
-	return sdam.KindPhrase(kind)
-}
-
-// tunnelSecondaryFinding is the reverse trap with a healthy set: the
-// connection string reaches a member that is not the primary, and the
-// primary is reachable from here. DESIGN.md §4 has no id of its own for
-// it; topology.no-primary is the nearest (this connection string sees no
-// primary), so the finding keeps that id with a title, cause and fixes
-// that say what is wrong: not the set, the string.
-func tunnelSecondaryFinding(raw, seed string, m, prim report.Server, trap string) report.Finding {
-	role := topoRole(m.Kind)
-	works := "reads work there, but every write fails with NotWritablePrimary (formerly \"not master\")"
-	if m.Kind == report.KindRSArbiter {
-		works = "an arbiter holds no data, so reads and writes both fail there"
-	}
-	f := catalogue.NewFinding(catalogue.IDTopologyNoPrimary,
-		fmt.Sprintf("this connection string reaches %s, %s, never the primary: writes fail through it; the primary of %q is %s", seed, withArticle(role), m.SetName, prim.Address),
-		trap,
-		fmt.Sprintf("the primary of %q is %s, and it is reachable from here, but this connection string never uses it", m.SetName, prim.Address))
-	f.Title = fmt.Sprintf("This connection reaches %s, not the primary %s: writes fail through it", withArticle(role), prim.Address)
-	f.Cause = fmt.Sprintf("directConnection=true makes a driver use the one host of the connection string, whatever its "+
-		"role, and never discover the other members. %s is %s of replica set %q: %s. The set has a primary, %s, "+
-		"reachable from here: this connection string never uses it.", seed, withArticle(role), m.SetName, works, prim.Address)
-	f.Fixes = nil
-	if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Set: []connstr.Setting{{Key: "replicaSet", Value: m.SetName}}, Drop: []string{"directConnection"}}); err == nil {
-		f.SuggestedURI = u
-		f.Fixes = append(f.Fixes, fmt.Sprintf("Drop directConnection=true and name the set (replicaSet=%s): the driver then discovers the members and sends writes to the primary", m.SetName))
-	}
-	f.Fixes = append(f.Fixes,
-		fmt.Sprintf("Or connect to the primary %s directly, knowing that after an election it is a secondary and writes fail again", prim.Address),
-		"Keep the direct connection only for read-only work on this member",
-	)
-	f.Docs = []string{catalogue.DocGoTargets, catalogue.DocPyTargets, catalogue.DocReplSet}
-	return f
-}
-
-// withArticle puts "a" or "an" before a noun phrase.
-func withArticle(s string) string {
-	if s != "" && strings.ContainsRune("aeiouAEIOU", rune(s[0])) {
-		return "an " + s
-	}
-	return "a " + s
 }

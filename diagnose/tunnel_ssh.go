@@ -13,6 +13,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
@@ -80,7 +81,7 @@ func (x *run) bastionCompare(ctx context.Context, v *sdam.View) (verdict string,
 			what = fmt.Sprintf("every member of replica set %q", v.SetName)
 		}
 		return fmt.Sprintf("%s answers through the bastion and is reachable from here as well (%d of %d, %s)",
-			what, topoCountReachable(v.Members), len(v.Members), s.Via()), true
+			what, topofind.CountReachable(v.Members), len(v.Members), s.Via()), true
 	}
 	x.addFinding(x.bastionFinding(v, s, onlyThere))
 	return "", true

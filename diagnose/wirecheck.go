@@ -7,6 +7,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -89,7 +90,7 @@ func wireSummary(s report.Server, compat wireprobe.WireCompat, drv wireprobe.Wir
 		ver = wireprobe.ServerVersionForReportedWire(s.MaxWireVersion)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "MongoDB %s, wire %s", ver, reportedWire(s))
+	fmt.Fprintf(&b, "MongoDB %s, wire %s", ver, topofind.ReportedWire(s))
 	if wireTruncated(s) {
 		fmt.Fprintf(&b, " (the Go driver keeps 32 bits of each and reads %s)", r)
 	}
@@ -200,14 +201,6 @@ func upgradePath(from, to int32) []string {
 		out = append(out, wireprobe.ServerVersionForWire(to))
 	}
 	return out
-}
-
-// reportedWire formats a server's wire range as it sent it, exactly.
-func reportedWire(s report.Server) string {
-	if s.MinWireVersion == s.MaxWireVersion {
-		return fmt.Sprintf("%d", s.MinWireVersion)
-	}
-	return fmt.Sprintf("%d–%d", s.MinWireVersion, s.MaxWireVersion)
 }
 
 // wireTruncated reports whether the driver reads either end of a server's

@@ -3,7 +3,7 @@ package fuzz
 import (
 	"testing"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/sdam/sdamtest"
 )
@@ -14,9 +14,9 @@ func FuzzTopoFindings(f *testing.F) {
 	sdamtest.AddDiscoverSeeds(f)
 	f.Fuzz(func(t *testing.T, kind uint8, setName, me, hosts, prim, uriSet string) {
 		sdamtest.DiscoverFuzzed(t, kind, setName, me, hosts, prim, uriSet, func(v *sdam.View) {
-			diagnose.TopoFindings(v, diagnose.TopoURIs{Given: "mongodb://u:p@a:1/?replicaSet=" + uriSet})
-			diagnose.TopoVerdict(v)
-			diagnose.TunnelVerdict(v)
+			topofind.Findings(v, topofind.URIs{Given: "mongodb://u:p@a:1/?replicaSet=" + uriSet})
+			topofind.Verdict(v)
+			topofind.TunnelVerdict(v)
 		})
 	})
 }

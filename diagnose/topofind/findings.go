@@ -1,4 +1,4 @@
-package diagnose
+package topofind
 
 import (
 	"fmt"
@@ -13,28 +13,28 @@ import (
 	"github.com/mongoconn/mongoconn/sdam"
 )
 
-// TopoURIs are the connection string as given, and for mongodb+srv its
+// URIs are the connection string as given, and for mongodb+srv its
 // resolved mongodb:// equivalent (seeds, TXT options) once known. A fix
 // that only changes options edits the string as given; one that names a
 // host edits the resolved one, so that TXT options such as authSource
 // survive.
-type TopoURIs struct {
-	Given, resolved string
+type URIs struct {
+	Given, Resolved string
 }
 
-func (u TopoURIs) forHost() string {
-	if u.resolved != "" {
-		return u.resolved
+func (u URIs) forHost() string {
+	if u.Resolved != "" {
+		return u.Resolved
 	}
 	return u.Given
 }
 
-// TopoFindings explains what the discovered topology means for a
+// Findings explains what the discovered topology means for a
 // client that uses the connection strings u: the findings (replica set
 // name mismatch, set not initiated, members unreachable, no primary) and
 // the topology-stage checks, including the warnings about seeds that are
 // not members or are known to the set by another name.
-func TopoFindings(v *sdam.View, u TopoURIs) ([]report.Finding, []report.Check) {
+func Findings(v *sdam.View, u URIs) ([]report.Finding, []report.Check) {
 	var fs []report.Finding
 	var cs []report.Check
 	cs = append(cs, topoSeedNameChecks(v)...)
@@ -72,7 +72,7 @@ func TopoFindings(v *sdam.View, u TopoURIs) ([]report.Finding, []report.Check) {
 					f.Evidence = append(f.Evidence, line)
 				}
 				fs = append(fs, f)
-			} else if topoHasReachable(v) {
+			} else if HasReachable(v) {
 				fs = append(fs, topoNoPrimaryFinding(v))
 			}
 		}
@@ -89,7 +89,8 @@ func TopoFindings(v *sdam.View, u TopoURIs) ([]report.Finding, []report.Check) {
 	return fs, cs
 }
 
-func topoHasReachable(v *sdam.View) bool {
+// HasReachable reports whether a member answered hello.
+func HasReachable(v *sdam.View) bool {
 	for _, m := range v.Members {
 		if m.Reachable {
 			return true
@@ -135,7 +136,7 @@ func topoSummary(v *sdam.View) string {
 			}
 		}
 	default:
-		fmt.Fprintf(&b, ": %d member(s), %d reachable", len(v.Members), topoCountReachable(v.Members))
+		fmt.Fprintf(&b, ": %d member(s), %d reachable", len(v.Members), CountReachable(v.Members))
 		if p, ok := v.Primary(); ok {
 			fmt.Fprintf(&b, ", primary %s", p.Address)
 		} else if v.IsReplicaSet() {
@@ -152,7 +153,8 @@ func topoThreshold(v *sdam.View) string {
 	return fmt.Sprintf("%g ms", float64(v.Opts.Threshold.Microseconds())/1000)
 }
 
-func topoCountReachable(ss []report.Server) int {
+// CountReachable counts the servers that answered hello.
+func CountReachable(ss []report.Server) int {
 	n := 0
 	for _, s := range ss {
 		if s.Reachable {
@@ -209,7 +211,7 @@ func topoSeedNameChecks(v *sdam.View) []report.Check {
 			continue
 		}
 		out = append(out, report.Check{Stage: report.StageTopology, Address: written, Status: report.StatusWarn,
-			Summary: fmt.Sprintf("seed %s is not a member name of replica set %q: the server calls itself %s (%s); drivers drop the seed and connect to the advertised names instead", written, p.SetName, p.Me, topoNameDifference(hostOf(a), hostOf(me)))})
+			Summary: fmt.Sprintf("seed %s is not a member name of replica set %q: the server calls itself %s (%s); drivers drop the seed and connect to the advertised names instead", written, p.SetName, p.Me, topoNameDifference(HostOf(a), HostOf(me)))})
 	}
 	return out
 }
@@ -489,4 +491,67 @@ func topoSortedKeys(m map[string]report.Server) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// topoDuplicateChecks warns, once per list, when a member's hello names
+// one member under spellings the Go driver keeps apart (a trailing dot):
+// the report lists it once (sdam.Canonical says why), and the check says
+// what the driver does with such a list. It is no finding: the driver
+// still finds a primary, under one name or the other.
+func topoDuplicateChecks(v *sdam.View) []report.Check {
+	var out []report.Check
+	seen := map[string]bool{}
+	for _, a := range v.Order {
+		s := v.Probed[a]
+		if !s.Reachable {
+			continue
+		}
+		for _, spellings := range sdam.DuplicateSpellings(s) {
+			key := strings.Join(spellings, ",")
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			var apart []string
+			first := sdam.DriverCanonical(spellings[0])
+			for _, sp := range spellings[1:] {
+				if d := sdam.DriverCanonical(sp); d != first {
+					apart = report.AppendUnique(apart, d)
+				}
+			}
+			out = append(out, report.Check{Stage: report.StageTopology, Address: sdam.DisplayAddr(v, a), Status: report.StatusWarn,
+				Summary: fmt.Sprintf("the member list names %s %d times (%s): one member, listed once here; the Go driver keeps %s apart (a trailing dot makes another name to it) and monitors the member twice, as servers that take turns at being the primary; give each member one name in the replica set configuration (rs.reconfig)",
+					sdam.Canonical(spellings[0]), len(spellings), strings.Join(spellings, ", "), strings.Join(apart, ", "))})
+		}
+	}
+	return out
+}
+
+// topoDirectClients says, for a connection string with one host and none
+// of replicaSet, directConnection and loadBalanced, which clients connect
+// to that host alone, and so work where a driver that discovers the set
+// finds its advertised members unreachable: mongosh adds
+// directConnection=true to such a string (@mongosh/arg-parser,
+// uri-generator.js), and PyMongo 3 (pymongo/settings.py before 4.0) and the
+// Java driver (ClusterSettings: SINGLE mode for one host without
+// requiredReplicaSetName) connect directly to it. The Go driver, the
+// Node.js driver and PyMongo 4 default to directConnection=false.
+func topoDirectClients(given string) (string, bool) {
+	t, err := connstr.ParseTarget(given)
+	if err != nil || t.SRV || len(t.Hosts) != 1 || t.ReplicaSet != "" || t.DirectConnection != nil || t.LoadBalanced {
+		return "", false
+	}
+	return fmt.Sprintf("the string names one host and no replicaSet, so some clients connect to %s alone and work from here: "+
+		"mongosh (it adds directConnection=true to such a string), PyMongo 3 and the Java driver; "+
+		"the Go driver this tool links, the Node.js driver and PyMongo 4 and later discover the set and fail as above", t.Hosts[0]), true
+}
+
+// HostOf is the host of a host:port address, or addr itself (without
+// IPv6 brackets) when it has no port.
+func HostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return strings.Trim(addr, "[]")
+	}
+	return h
 }

@@ -1,4 +1,4 @@
-package diagnose
+package topofind
 
 import (
 	"fmt"
@@ -10,21 +10,22 @@ import (
 	"github.com/mongoconn/mongoconn/sdam"
 )
 
-// splitHorizonFinding returns topology.split-horizon when the members
+// SplitHorizonFinding returns topology.split-horizon when the members
 // advertise names this machine cannot reach (fs holds
 // topology.advertised-unreachable) and the client reached them as a
 // horizon client would, with TLS through an external host name: a
 // reachable seed that is a name, not an IP address, and not one of the
 // names the set answers with. The fix is the horizons configuration,
-// filled with the names seen.
-func splitHorizonFinding(t *connstr.Target, v *sdam.View, fs []report.Finding) (report.Finding, bool) {
-	if !tlsSettingsOf(t).enabled || !hasID(fs, catalogue.IDTopologyAdvertisedUnreachable) {
+// filled with the names seen. tlsEnabled says the connection string asks
+// for TLS.
+func SplitHorizonFinding(tlsEnabled bool, v *sdam.View, fs []report.Finding) (report.Finding, bool) {
+	if !tlsEnabled || !hasID(fs, catalogue.IDTopologyAdvertisedUnreachable) {
 		return report.Finding{}, false
 	}
 	var ev, external, config []string
 	for _, s := range v.ReachableSeeds() {
 		seed := sdam.DisplayAddr(v, s.Address)
-		host := hostOf(seed)
+		host := HostOf(seed)
 		if connstr.IsIP(host) || s.Me == "" || sdam.Canonical(s.Me) == sdam.Canonical(seed) || !sdam.IsRSMember(s.Kind) {
 			continue
 		}

@@ -1,4 +1,4 @@
-package diagnose
+package topofind
 
 import (
 	"context"
@@ -117,7 +117,7 @@ func TestTopoFindings(t *testing.T) {
 			var calls []string
 			var mu sync.Mutex
 			v := sdam.Discover(context.Background(), sdam.OptionsFrom(tg.Conn), tg.Hosts, c.replies.Probe(&calls, &mu))
-			fs, cs := TopoFindings(v, TopoURIs{Given: c.raw})
+			fs, cs := Findings(v, URIs{Given: c.raw})
 			var ids []string
 			for _, f := range fs {
 				ids = append(ids, f.ID)
@@ -159,5 +159,21 @@ func TestTopoFindings(t *testing.T) {
 				t.Errorf("no warning %q in %+v", c.warnCheck, cs)
 			}
 		})
+	}
+}
+
+func TestTopoWithoutLoadBalanced(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"mongodb://h:1/?loadBalanced=true", "mongodb://h:1/"},
+		{"mongodb://u:p@h:1/db?loadbalanced=true&appName=a", "mongodb://u:p@h:1/db?appName=a"},
+		// From a TXT record: the string overrides it.
+		{"mongodb+srv://c.example.test/?appName=a", "mongodb+srv://c.example.test/?appName=a&loadBalanced=false"},
+		{"mongodb+srv://c.example.test/?loadBalanced=true", "mongodb+srv://c.example.test/"},
+	}
+	for _, c := range cases {
+		got, err := topoWithoutLoadBalanced(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("topoWithoutLoadBalanced(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
 	}
 }
