@@ -11,6 +11,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -163,9 +164,9 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 	if err == nil {
 		check.Status = report.StatusPass
 		who := c.user
-		if who == "" && c.mechanism == mechX509 {
-			if leaf := clientLeaf(tlsCfg); leaf != nil {
-				who = subjectOf(leaf)
+		if who == "" && c.mechanism == tlsconf.MechX509 {
+			if leaf := tlsconf.ClientLeaf(tlsCfg); leaf != nil {
+				who = tlsconf.SubjectOf(leaf)
 			}
 		}
 		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", who, c.source, usedMechanism(c, mechs, known))
@@ -290,16 +291,16 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		switch {
 		case mismatch && c.mechanism == "":
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only; the driver negotiates %s", addr, c.user, c.source, mechList(mechs), effective))
-			f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authMechanism", Value: mechs[0]}}}))
+			f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authMechanism", Value: mechs[0]}}}))
 		case mismatch:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only, not %s", addr, c.user, c.source, mechList(mechs), c.mechanism))
-			f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Drop: []string{"authMechanism"}}))
+			f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Drop: []string{"authMechanism"}}))
 		case known && len(mechs) == 0:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		}
 		return f, "the user has no credentials for " + effective
-	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == mechX509:
-		if f, ok := x509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
+	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == tlsconf.MechX509:
+		if f, ok := tlsconf.X509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
 			return f, "the server refused the client certificate's user: " + serverSaid
 		}
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
@@ -326,7 +327,7 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
 	}
 	if c.source != "admin" && f.SuggestedURI == "" {
-		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
+		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
 	}
 	return f
 }
@@ -377,7 +378,7 @@ func (x *run) wrongSource(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		fmt.Sprintf("%s: the driver authenticates %q against authSource %q (%s), and hello's saslSupportedMechs for %q is absent: no such user there", addr, c.user, c.source, c.origin, c.saslQuestion()),
 		fmt.Sprintf("%s: saslSupportedMechs for %q answers %s: the user was created in %q", addr, found.Question, mechList(found.Mechanisms), db),
 		fmt.Sprintf("%s: found without sending the password; with authSource %q the server would answer \"Authentication failed\" whatever the password", addr, c.source))
-	f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: db}}}))
+	f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: db}}}))
 	f.Fixes = append([]string{fmt.Sprintf("Set authSource=%s: user %q was created in the %s database", db, c.user, db)}, f.Fixes...)
 	return f, fmt.Sprintf("user %q does not exist in %q but in %q: the password was not tried", c.user, c.source, db), true
 }

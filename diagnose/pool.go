@@ -14,6 +14,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
@@ -81,7 +82,7 @@ func (x *run) poolStage(ctx context.Context, v *sdam.View, member report.Server)
 	}
 	f := catalogue.NewFinding(catalogue.IDPoolConnectionBudget, ev...)
 	fit := b.FittingMaxPoolSize(avail)
-	f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}))
+	f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}))
 	f.Fixes = append([]string{fmt.Sprintf("With %d processes, maxPoolSize=%d keeps every member within its %d available connections", x.e.Instances, fit, avail)}, f.Fixes...)
 	x.addFinding(f)
 }

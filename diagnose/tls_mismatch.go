@@ -5,18 +5,16 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"syscall"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/internal/wire"
 	"github.com/mongoconn/mongoconn/report"
-	"github.com/mongoconn/mongoconn/wireprobe"
 )
 
 // maxConfirmReply bounds the reply of a confirmation hello: a hello reply
@@ -89,35 +87,6 @@ func (x *run) tlsHandshakeAnswers(ctx context.Context, addr string) (tls.Connect
 	return tc.ConnectionState(), nil
 }
 
-// tlsRecordTypeAlert starts a TLS alert record: what a TLS-only server
-// or terminator often sends to a plain client.
-const tlsRecordTypeAlert = 0x15
-
-// plainRejected reports whether err is how a TLS-only server treats a
-// plain client: it sends a TLS alert record, closes, or resets. It also
-// says whether the TLS alert was seen (which needs no confirmation).
-func plainRejected(err error) (rejected, alert bool) {
-	var pe *wireprobe.ProbeError
-	if errors.As(err, &pe) {
-		switch {
-		case pe.Peer == wireprobe.PeerTLS:
-			return true, true
-		case pe.Kind == wireprobe.ProbeClosed:
-			return true, false
-		case pe.Kind != wireprobe.ProbeNotMongoDB:
-			return false, false
-		}
-	}
-	var fe *wire.FrameError
-	if errors.As(err, &fe) && len(fe.Prefix) >= 3 && fe.Prefix[0] == tlsRecordTypeAlert && fe.Prefix[1] == 3 && fe.Prefix[2] <= 4 {
-		return true, true
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return true, false
-	}
-	return false, false
-}
-
 // tlsRequiredAfterHello is for the hello stage when TLS is off: given the
 // error of a plain hello to addr (HelloResult.Err of ProbeHello, or any
 // error of a plain round trip), it finds out whether the server requires
@@ -130,7 +99,7 @@ func (x *run) tlsRequiredAfterHello(ctx context.Context, addr string, helloErr e
 	if helloErr == nil || tlsSettingsOf(x.t).enabled {
 		return false
 	}
-	rejected, alert := plainRejected(helloErr)
+	rejected, alert := tlsconf.PlainRejected(helloErr)
 	if !rejected {
 		return false
 	}
@@ -151,7 +120,7 @@ func (x *run) tlsRequiredAfterHello(ctx context.Context, addr string, helloErr e
 	}
 	f := catalogue.NewFinding(catalogue.IDTLSServerRequiresTLS, ev)
 	if x.t != nil && !x.t.SRV {
-		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}}}))
+		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}}}))
 	}
 	x.addFinding(f)
 	x.addCheck(report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, DurationMs: x.since(start),

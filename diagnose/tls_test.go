@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -371,29 +370,6 @@ func plainHelloErr(ctx context.Context, t *testing.T, addr string) error {
 	defer conn.Close()
 	_, err = helloRoundTrip(ctx, conn, tlsTestBudget)
 	return err
-}
-
-func TestPlainRejected(t *testing.T) {
-	tests := []struct {
-		err             error
-		rejected, alert bool
-	}{
-		{io.EOF, true, false},
-		{fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF), true, false},
-		{context.DeadlineExceeded, false, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeClosed, Err: io.EOF}, true, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotMongoDB, Peer: wireprobe.PeerTLS}, true, true},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotMongoDB, Peer: wireprobe.PeerHTTP}, false, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotResponding, Err: context.DeadlineExceeded}, false, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeRefused}, false, false},
-		{nil, false, false},
-	}
-	for _, tt := range tests {
-		r, a := plainRejected(tt.err)
-		if r != tt.rejected || a != tt.alert {
-			t.Errorf("plainRejected(%v) = %v, %v; want %v, %v", tt.err, r, a, tt.rejected, tt.alert)
-		}
-	}
 }
 
 // TestTLSStageFerretDB runs the stage against FerretDB's own TLS listener.
