@@ -35,7 +35,7 @@ func (x *run) atlasPaused(seeds []string, failed int, silentOrRefused bool) {
 		"%s answers with %d SRV record(s), so the cluster exists, but none of its %d member(s) accepts a TCP connection from here: the cluster is paused, or this network blocks port 27017", name, records, len(seeds))))
 }
 
-// atlasProbeRejected is AtlasTLSRejected for a hello probe whose TLS
+// atlasProbeRejected is tlsconf.AtlasTLSRejected for a hello probe whose TLS
 // handshake failed.
 func atlasProbeRejected(addr string, err error) (string, []report.Finding, bool) {
 	var pe *wireprobe.ProbeError

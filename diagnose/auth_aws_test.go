@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -121,7 +122,7 @@ func TestAWSCredentials(t *testing.T) {
 				t.Errorf("HTTP requests to %v, want %v", got, c.http)
 			}
 			for _, h := range rec.seen() {
-				if isMetadataHost(h) && !c.imds {
+				if connfind.IsMetadataHost(h) && !c.imds {
 					t.Errorf("the metadata service %s was asked without --aws-imds", h)
 				}
 			}
@@ -150,7 +151,7 @@ func TestMetadataGuard(t *testing.T) {
 		g := &metadataGuard{next: rec}
 		req, _ := http.NewRequest(http.MethodPut, u, nil)
 		_, err := g.RoundTrip(req)
-		var mr *MetadataRefusedError
+		var mr *connfind.MetadataRefusedError
 		if !errors.As(err, &mr) || len(rec.seen()) != 0 || g.refused.Load() != 1 {
 			t.Errorf("%s: err %v, passed on %v", u, err, rec.seen())
 		}
