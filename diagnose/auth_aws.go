@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
@@ -21,28 +20,6 @@ import (
 // AWS_EC2_METADATA_DISABLED). A string without a credential source never
 // reaches the driver at all; the transport holds even if that rule
 // breaks.
-
-// metadataGuard is the http.RoundTripper of the driver's HTTP client.
-type metadataGuard struct {
-	allow bool
-	next  http.RoundTripper
-	// asked and refused count the requests to a metadata service.
-	asked, refused atomic.Int32
-}
-
-func (g *metadataGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL != nil && connfind.IsMetadataHost(req.URL.Hostname()) {
-		g.asked.Add(1)
-		if !g.allow {
-			g.refused.Add(1)
-			if req.Body != nil {
-				_ = req.Body.Close()
-			}
-			return nil, &connfind.MetadataRefusedError{URL: req.URL.Redacted()}
-		}
-	}
-	return g.next.RoundTrip(req)
-}
 
 // awsState is what the run knows of MONGODB-AWS credentials.
 type awsState struct {
@@ -94,13 +71,13 @@ func (e *Engine) getenv(k string) string {
 }
 
 // guard is the run's metadata guard, made once.
-func (x *run) guard() *metadataGuard {
+func (x *run) guard() *connfind.MetadataGuard {
 	x.guardOnce.Do(func() {
 		next := x.e.HTTPTransport
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		x.httpGuard = &metadataGuard{allow: x.e.AWSIMDS, next: next}
+		x.httpGuard = &connfind.MetadataGuard{Allow: x.e.AWSIMDS, Next: next}
 	})
 	return x.httpGuard
 }
@@ -154,11 +131,11 @@ func (x *run) awsStage() bool {
 func (x *run) awsDriverFindings() (report.Finding, bool) {
 	st := x.awsPlan()
 	g := x.guard()
-	if !st.on || g.asked.Load() == 0 {
+	if !st.on || g.Asked.Load() == 0 {
 		return report.Finding{}, false
 	}
 	last := "the Go driver found no credentials of its own and asked the EC2 instance metadata service, which gave none (this machine is not an EC2 instance with a role)"
-	if g.refused.Load() > 0 {
+	if g.Refused.Load() > 0 {
 		last = "the Go driver found no credentials of its own (a source it reads failed) and asked the EC2 instance metadata service; mongoconn refused that request, as --aws-imds was not given"
 	}
 	var found []string

@@ -290,7 +290,7 @@ func (x *run) alertFailure(s tlsSettings, addr string, code uint8) (string, repo
 // handshake insists on one. TLS 1.3 servers say so only after the client
 // thinks the handshake is done.
 func (x *run) clientCertRequired(ctx context.Context, tc *tls.Conn, addr string) (report.Finding, bool) {
-	_, err := helloRoundTrip(ctx, tc, tlsConfirmTimeout)
+	_, err := tlsconf.HelloRoundTrip(ctx, tc, tlsConfirmTimeout)
 	code, ok := tlsconf.RemoteAlert(err)
 	if !ok {
 		return report.Finding{}, false

@@ -3,47 +3,13 @@ package diagnose
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"net"
-	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
-	"github.com/mongoconn/mongoconn/internal/wire"
 	"github.com/mongoconn/mongoconn/report"
 )
-
-// maxConfirmReply bounds the reply of a confirmation hello: a hello reply
-// is a few hundred bytes, a large replica set's a few KB.
-const maxConfirmReply = 1 << 20
-
-// confirmRequestID is the request id of every confirmation hello: each is
-// alone on its connection, so any fixed value works.
-const confirmRequestID = 1
-
-// helloRoundTrip sends a legacy OP_QUERY isMaster (which every server from
-// 2.6 on answers, before and after OP_MSG) over conn and returns the reply
-// document.
-func helloRoundTrip(ctx context.Context, conn net.Conn, timeout time.Duration) (bson.Raw, error) {
-	q, err := bson.Marshal(bson.D{{Key: "isMaster", Value: 1}})
-	if err != nil {
-		return nil, err
-	}
-	const id = confirmRequestID
-	req := wire.AppendQuery(nil, id, "admin.$cmd", q)
-	m, err := wire.RoundTripLimit(ctx, conn, id, req, timeout, maxConfirmReply)
-	if err != nil {
-		return nil, err
-	}
-	if m.Body == nil {
-		return nil, errors.New("the reply holds no document")
-	}
-	return m.Body, nil
-}
 
 // plainHello dials addr without TLS and sends one hello. On success it
 // says what answered ("a plain MongoDB hello got an answer (maxWireVersion
@@ -56,7 +22,7 @@ func (x *run) plainHello(ctx context.Context, addr string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	doc, err := helloRoundTrip(cctx, conn, tlsConfirmTimeout)
+	doc, err := tlsconf.HelloRoundTrip(cctx, conn, tlsConfirmTimeout)
 	if err != nil {
 		return "", err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/redact"
@@ -368,7 +369,7 @@ func plainHelloErr(ctx context.Context, t *testing.T, addr string) error {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, err = helloRoundTrip(ctx, conn, tlsTestBudget)
+	_, err = tlsconf.HelloRoundTrip(ctx, conn, tlsTestBudget)
 	return err
 }
 
@@ -408,7 +409,7 @@ func TestTLSStageFerretDB(t *testing.T) {
 					t.Fatalf("dial with tlsConfig: %v", err)
 				}
 				defer conn.Close()
-				doc, err := helloRoundTrip(ctx, conn, tlsTestBudget)
+				doc, err := tlsconf.HelloRoundTrip(ctx, conn, tlsTestBudget)
 				if err != nil {
 					t.Fatalf("hello over TLS: %v", err)
 				}

@@ -3,7 +3,9 @@ package connfind
 import (
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
@@ -61,4 +63,30 @@ func AWSNoCredentialsFinding(sources []connstr.AWSSource, last string) report.Fi
 	}
 	ev = append(ev, last)
 	return catalogue.NewFinding(catalogue.IDAuthAWSNoCredentials, ev...)
+}
+
+// MetadataGuard is the http.RoundTripper of the driver's HTTP client.
+type MetadataGuard struct {
+	// Allow lets requests to a metadata service through (--aws-imds).
+	Allow bool
+	// Next carries every request the guard lets through.
+	Next http.RoundTripper
+	// Asked and Refused count the requests to a metadata service.
+	Asked, Refused atomic.Int32
+}
+
+// RoundTrip refuses a request to a metadata service unless Allow is set,
+// and hands every other request to Next.
+func (g *MetadataGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL != nil && IsMetadataHost(req.URL.Hostname()) {
+		g.Asked.Add(1)
+		if !g.Allow {
+			g.Refused.Add(1)
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, &MetadataRefusedError{URL: req.URL.Redacted()}
+		}
+	}
+	return g.Next.RoundTrip(req)
 }

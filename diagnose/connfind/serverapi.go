@@ -106,3 +106,15 @@ const (
 	// bytes from any server; more means the peer is not one.
 	apiMaxReply = 1 << 20
 )
+
+// ServerStatusConnections is the part of serverStatus the budget reads.
+type ServerStatusConnections struct {
+	Connections struct {
+		Current   int64 `bson:"current"`
+		Available int64 `bson:"available"`
+	} `bson:"connections"`
+}
+
+// ErrNoConnectionsSection says serverStatus answered without the
+// connections section (some compatible servers).
+var ErrNoConnectionsSection = errors.New("the reply has no connections section")

@@ -1,15 +1,19 @@
 package tlsconf
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"syscall"
+	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/internal/wire"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // NotTLSFinding is tls.server-not-tls with the corrected string.
@@ -59,4 +63,32 @@ func PlainRejected(err error) (rejected, alert bool) {
 		return true, false
 	}
 	return false, false
+}
+
+// maxConfirmReply bounds the reply of a confirmation hello: a hello reply
+// is a few hundred bytes, a large replica set's a few KB.
+const maxConfirmReply = 1 << 20
+
+// confirmRequestID is the request id of every confirmation hello: each is
+// alone on its connection, so any fixed value works.
+const confirmRequestID = 1
+
+// HelloRoundTrip sends a legacy OP_QUERY isMaster (which every server from
+// 2.6 on answers, before and after OP_MSG) over conn and returns the reply
+// document.
+func HelloRoundTrip(ctx context.Context, conn net.Conn, timeout time.Duration) (bson.Raw, error) {
+	q, err := bson.Marshal(bson.D{{Key: "isMaster", Value: 1}})
+	if err != nil {
+		return nil, err
+	}
+	const id = confirmRequestID
+	req := wire.AppendQuery(nil, id, "admin.$cmd", q)
+	m, err := wire.RoundTripLimit(ctx, conn, id, req, timeout, maxConfirmReply)
+	if err != nil {
+		return nil, err
+	}
+	if m.Body == nil {
+		return nil, errors.New("the reply holds no document")
+	}
+	return m.Body, nil
 }
