@@ -5,6 +5,6 @@
 // connection budget reads, the driver's error text quoted within bounds,
 // and the small wording helpers these share.
 //
-// It imports report, catalogue, connstr, netpath, wireprobe and internal
+// It imports report, redact, catalogue, connstr, netpath, wireprobe and internal
 // helpers, and never diagnose, which calls it from its stages.
 package connfind
