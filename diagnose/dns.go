@@ -329,15 +329,6 @@ func (x *run) srvCombinationsOK(m resolve.Merged, txt []resolve.TXTOption, uriPa
 	return ok
 }
 
-// hostLookup is the outcome of resolving one host name.
-type hostLookup struct {
-	host string
-	ips  []string
-	ans  *resolve.AddrAnswer
-	err  error
-	took float64
-}
-
 // resolveHosts resolves the host names of res.seeds in parallel, adds a
 // check per name (in seed order) and a finding per failure, and fills
 // res.addrs and res.usable. role names the hosts in evidence ("SRV
@@ -359,7 +350,7 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	if len(asked) > maxSeedLookups {
 		asked = asked[:maxSeedLookups]
 	}
-	results := make([]hostLookup, len(asked))
+	results := make([]dnsfind.HostLookup, len(asked))
 	var wg sync.WaitGroup
 	for i, h := range asked {
 		wg.Add(1)
@@ -370,53 +361,53 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 				name += "." // SRV targets are absolute names: no search domain
 			}
 			results[i] = x.lookupHost(ctx, name)
-			results[i].host = h
+			results[i].Host = h
 		}()
 	}
 	wg.Wait()
 	for _, r := range results {
-		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
-		if r.err != nil && interrupted(ctx) {
-			x.skipInterrupted(report.StageDNS, r.host, r.took)
+		c := report.Check{Stage: report.StageDNS, Address: r.Host, DurationMs: r.Took}
+		if r.Err != nil && interrupted(ctx) {
+			x.skipInterrupted(report.StageDNS, r.Host, r.Took)
 			continue
 		}
 		switch {
-		case strings.Contains(r.host, `\`):
+		case strings.Contains(r.Host, `\`):
 			// A name read leniently from an answer Go refuses: asking
 			// it repeats that answer's fault, nothing new.
-		case r.err != nil:
-			x.dnsErrorSignatures("A "+r.host, r.err)
-		case r.ans != nil:
-			x.dnsAnswerSignatures("A "+r.host, r.ans.DNSMeta, strings.Join(r.ips, ", "))
+		case r.Err != nil:
+			x.dnsErrorSignatures("A "+r.Host, r.Err)
+		case r.Ans != nil:
+			x.dnsAnswerSignatures("A "+r.Host, r.Ans.DNSMeta, strings.Join(r.IPs, ", "))
 		}
-		if r.err != nil {
+		if r.Err != nil {
 			c.Status = report.StatusFail
-			c.Summary = dnsfind.ErrSummary(r.err)
+			c.Summary = dnsfind.ErrSummary(r.Err)
 			x.addCheck(c)
-			what := r.host
+			what := r.Host
 			if role != "" {
 				what += " (" + role + ")"
 			}
-			f := catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsfind.ErrSummary(r.err)))
-			if t, ok := dnsfind.ServerTrouble(r.err, "A/AAAA"); ok {
+			f := catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsfind.ErrSummary(r.Err)))
+			if t, ok := dnsfind.ServerTrouble(r.Err, "A/AAAA"); ok {
 				if t.NoAnswer {
 					f = catalogue.NewFinding(catalogue.IDDNSNoAnswer)
 				}
 				f.Title = t.Title
 				f.Evidence = []string{redact.Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.Sentence))}
-				f.Fixes = append([]string{t.Fix(r.host, "A")}, f.Fixes...)
+				f.Fixes = append([]string{t.Fix(r.Host, "A")}, f.Fixes...)
 			}
-			f.Fixes = append(f.Fixes, dnsfind.Fixes(r.err)...)
-			x.addFinding(localOr(f, r.host, r.err))
+			f.Fixes = append(f.Fixes, dnsfind.Fixes(r.Err)...)
+			x.addFinding(localOr(f, r.Host, r.Err))
 			continue
 		}
 		c.Status = report.StatusPass
-		c.Summary = addrSummary(r)
-		if r.ans != nil {
-			c.Detail = dnsfind.AddrDetail(r.ans)
+		c.Summary = dnsfind.AddrSummary(r)
+		if r.Ans != nil {
+			c.Detail = dnsfind.AddrDetail(r.Ans)
 		}
 		x.addCheck(c)
-		res.addrs[r.host] = r.ips
+		res.addrs[r.Host] = r.IPs
 	}
 	if n := len(names) - len(asked); n > 0 {
 		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: fmt.Sprintf("%d more host names not resolved (at most %d are)", n, maxSeedLookups)})
@@ -430,24 +421,24 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 }
 
 // lookupHost resolves one name, with TTLs when the resolver can tell them.
-func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
+func (x *run) lookupHost(ctx context.Context, host string) dnsfind.HostLookup {
 	start := x.now()
-	r := hostLookup{host: host}
+	r := dnsfind.HostLookup{Host: host}
 	res := x.resolver()
 	if ar, ok := res.(resolve.AddrResolver); ok {
-		r.ans, r.err = ar.LookupAddrs(ctx, host)
-		if r.err == nil {
-			r.ips = r.ans.IPs()
+		r.Ans, r.Err = ar.LookupAddrs(ctx, host)
+		if r.Err == nil {
+			r.IPs = r.Ans.IPs()
 		}
 	} else {
-		r.ips, r.err = res.LookupHost(ctx, host)
+		r.IPs, r.Err = res.LookupHost(ctx, host)
 	}
-	if r.err == nil && len(r.ips) == 0 {
-		r.err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
+	if r.Err == nil && len(r.IPs) == 0 {
+		r.Err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
 	}
-	r.took = x.since(start)
-	if r.err == nil {
-		x.remember(host, r.ips)
+	r.Took = x.since(start)
+	if r.Err == nil {
+		x.remember(host, r.IPs)
 	}
 	return r
 }
@@ -522,31 +513,4 @@ func seedHost(seed string) string {
 		return resolve.Normalize(h)
 	}
 	return resolve.Normalize(seed)
-}
-
-func addrSummary(r hostLookup) string {
-	s := "resolves to " + strings.Join(r.ips, ", ")
-	if r.ans == nil {
-		return s
-	}
-	var ttl uint32
-	for i, a := range r.ans.Addrs {
-		if i == 0 || a.TTLSeconds < ttl {
-			ttl = a.TTLSeconds
-		}
-	}
-	var notes []string
-	if ttl > 0 {
-		notes = append(notes, fmt.Sprintf("TTL %ds", ttl))
-	}
-	if r.ans.Server != "" {
-		notes = append(notes, "from "+r.ans.Server)
-	}
-	if r.ans.Canonical != "" && r.ans.Canonical != resolve.Normalize(r.host) {
-		notes = append(notes, "as "+r.ans.Canonical)
-	}
-	if len(notes) > 0 {
-		s += " (" + strings.Join(notes, ", ") + ")"
-	}
-	return s + dnsfind.TransportNote(r.ans.DNSMeta)
 }

@@ -48,6 +48,7 @@ func (e *AWSNoCredentialsError) Error() string {
 	return "MONGODB-AWS: no AWS credentials in " + strings.Join(e.Checked, ", ") + "; the driver is not started, as it would ask the EC2 instance metadata service (allow it with --aws-imds)"
 }
 
+// AWSSourceNames are the names of the credential sources ss.
 func AWSSourceNames(ss []connstr.AWSSource) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
@@ -56,6 +57,8 @@ func AWSSourceNames(ss []connstr.AWSSource) []string {
 	return out
 }
 
+// AWSNoCredentialsFinding is auth.aws-no-credentials listing every
+// source checked, then last.
 func AWSNoCredentialsFinding(sources []connstr.AWSSource, last string) report.Finding {
 	ev := []string{"authMechanism=MONGODB-AWS: no AWS credentials in any local source, checked without contacting any service:"}
 	for _, s := range sources {

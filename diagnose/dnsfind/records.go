@@ -9,6 +9,8 @@ import (
 	"github.com/mongoconn/mongoconn/resolve"
 )
 
+// SRVHasPort reports whether any of hosts, the hosts of a mongodb+srv
+// string, carries a port (which the specification forbids).
 func SRVHasPort(hosts []string) bool {
 	for _, h := range hosts {
 		if _, _, err := net.SplitHostPort(h); err == nil {
@@ -18,6 +20,7 @@ func SRVHasPort(hosts []string) bool {
 	return false
 }
 
+// SRVSummary sums up an SRV answer for its check: records, TTL, server.
 func SRVSummary(a *resolve.SRVAnswer) string {
 	s := fmt.Sprintf("%d SRV record", len(a.Records))
 	if len(a.Records) != 1 {
@@ -36,6 +39,7 @@ func SRVSummary(a *resolve.SRVAnswer) string {
 	return s + TransportNote(a.DNSMeta)
 }
 
+// SRVDetail is one line per SRV record, for verbose output.
 func SRVDetail(a *resolve.SRVAnswer) []string {
 	var out []string
 	for _, r := range a.Records {
@@ -47,6 +51,7 @@ func SRVDetail(a *resolve.SRVAnswer) []string {
 	return out
 }
 
+// TransportNote says how an answer came when it was not plain UDP.
 func TransportNote(m resolve.DNSMeta) string {
 	switch {
 	case m.TCPFailed != nil:
@@ -59,6 +64,7 @@ func TransportNote(m resolve.DNSMeta) string {
 	return ""
 }
 
+// AddrDetail is one line per address record, for verbose output.
 func AddrDetail(a *resolve.AddrAnswer) []string {
 	var out []string
 	for _, r := range a.Addrs {
@@ -107,6 +113,7 @@ func TXTRecordsHeld(a *resolve.TXTAnswer) string {
 	return strings.Join(out, ", ")
 }
 
+// ContainsQuestion reports whether q is one of qs.
 func ContainsQuestion(qs []resolve.Question, q resolve.Question) bool {
 	for _, x := range qs {
 		if x == q {
@@ -114,4 +121,42 @@ func ContainsQuestion(qs []resolve.Question, q resolve.Question) bool {
 		}
 	}
 	return false
+}
+
+// HostLookup is the outcome of resolving one host name.
+type HostLookup struct {
+	Host string
+	IPs  []string
+	Ans  *resolve.AddrAnswer
+	Err  error
+	Took float64 // milliseconds the lookup took
+}
+
+// AddrSummary sums up a host lookup for its check: addresses, TTL,
+// server, canonical name.
+func AddrSummary(r HostLookup) string {
+	s := "resolves to " + strings.Join(r.IPs, ", ")
+	if r.Ans == nil {
+		return s
+	}
+	var ttl uint32
+	for i, a := range r.Ans.Addrs {
+		if i == 0 || a.TTLSeconds < ttl {
+			ttl = a.TTLSeconds
+		}
+	}
+	var notes []string
+	if ttl > 0 {
+		notes = append(notes, fmt.Sprintf("TTL %ds", ttl))
+	}
+	if r.Ans.Server != "" {
+		notes = append(notes, "from "+r.Ans.Server)
+	}
+	if r.Ans.Canonical != "" && r.Ans.Canonical != resolve.Normalize(r.Host) {
+		notes = append(notes, "as "+r.Ans.Canonical)
+	}
+	if len(notes) > 0 {
+		s += " (" + strings.Join(notes, ", ") + ")"
+	}
+	return s + TransportNote(r.Ans.DNSMeta)
 }

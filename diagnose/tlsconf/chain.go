@@ -44,6 +44,7 @@ func RemoteAlert(err error) (uint8, bool) {
 	return uint8(v.Uint()), true
 }
 
+// AlertName is the RFC 8446 name of a TLS alert code.
 func AlertName(code uint8) string {
 	switch code {
 	case AlertHandshakeFailure:
@@ -68,6 +69,7 @@ func AlertName(code uint8) string {
 	return fmt.Sprintf("alert(%d)", code)
 }
 
+// LooksHTTP reports whether b starts like an HTTP or HTML answer.
 func LooksHTTP(b []byte) bool {
 	return strings.HasPrefix(string(b), "HTTP/") || strings.HasPrefix(string(b), "<")
 }
