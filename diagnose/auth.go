@@ -11,6 +11,8 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -107,14 +109,6 @@ func (c authCreds) saslQuestion() string {
 	return c.source + "." + c.user
 }
 
-// mechList formats mechanisms for evidence.
-func mechList(m []string) string {
-	if len(m) == 0 {
-		return "none"
-	}
-	return strings.Join(m, ", ")
-}
-
 // authStage authenticates against addr, one reachable data-bearing
 // member, with the connection string's credentials. It first asks the
 // server, with hello's saslSupportedMechs and without sending the
@@ -158,14 +152,14 @@ func (x *run) authStage(ctx context.Context, addr string, tlsCfg *tls.Config) {
 	err := x.driverAuth(ctx, addr, tlsCfg, c)
 	check := report.Check{Stage: report.StageAuth, Address: addr, DurationMs: x.since(start)}
 	if x.e.Verbose && known {
-		check.Detail = []string{fmt.Sprintf("hello saslSupportedMechs %q: %s", c.saslQuestion(), mechList(mechs))}
+		check.Detail = []string{fmt.Sprintf("hello saslSupportedMechs %q: %s", c.saslQuestion(), connfind.MechList(mechs))}
 	}
 	if err == nil {
 		check.Status = report.StatusPass
 		who := c.user
-		if who == "" && c.mechanism == mechX509 {
-			if leaf := clientLeaf(tlsCfg); leaf != nil {
-				who = subjectOf(leaf)
+		if who == "" && c.mechanism == tlsconf.MechX509 {
+			if leaf := tlsconf.ClientLeaf(tlsCfg); leaf != nil {
+				who = tlsconf.SubjectOf(leaf)
 			}
 		}
 		check.Summary = fmt.Sprintf("authenticated as %q on %s with %s", who, c.source, usedMechanism(c, mechs, known))
@@ -264,9 +258,9 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	// Driver errors may echo what they were given: hide every secret of
 	// the connection string, not only those inside a URI.
 	secrets := x.t.Secrets()
-	serverSaid := oneLine(redact.RedactSecrets(err.Error(), secrets...))
+	serverSaid := connfind.OneLine(redact.RedactSecrets(err.Error(), secrets...))
 	if isCmd {
-		serverSaid = fmt.Sprintf("%s (%s, code %d)", oneLine(redact.RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
+		serverSaid = fmt.Sprintf("%s (%s, code %d)", connfind.OneLine(redact.RedactSecrets(ce.Message, secrets...)), ce.Name, ce.Code)
 	}
 	used := fmt.Sprintf("%s: authenticating as %q against authSource %q (%s) with %s", addr, c.user, c.source, c.origin, usedMechanism(c, mechs, known))
 	if f, ok := x.awsDriverFindings(); ok {
@@ -289,17 +283,17 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		f := catalogue.NewFinding(catalogue.IDAuthMechanismUnsupported, used, addr+": the server answered: "+serverSaid)
 		switch {
 		case mismatch && c.mechanism == "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only; the driver negotiates %s", addr, c.user, c.source, mechList(mechs), effective))
-			f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authMechanism", Value: mechs[0]}}}))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only; the driver negotiates %s", addr, c.user, c.source, connfind.MechList(mechs), effective))
+			f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authMechanism", Value: mechs[0]}}}))
 		case mismatch:
-			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only, not %s", addr, c.user, c.source, mechList(mechs), c.mechanism))
-			f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Drop: []string{"authMechanism"}}))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs says user %q in %q has credentials for %s only, not %s", addr, c.user, c.source, connfind.MechList(mechs), c.mechanism))
+			f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Drop: []string{"authMechanism"}}))
 		case known && len(mechs) == 0:
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		}
 		return f, "the user has no credentials for " + effective
-	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == mechX509:
-		if f, ok := x509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
+	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == tlsconf.MechX509:
+		if f, ok := tlsconf.X509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
 			return f, "the server refused the client certificate's user: " + serverSaid
 		}
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
@@ -319,22 +313,16 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 	f := catalogue.NewFinding(catalogue.IDAuthFailed, used, addr+": the server answered: "+serverSaid)
 	switch {
 	case known && len(mechs) > 0:
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in %q (saslSupportedMechs: %s), so the password is wrong", addr, c.user, c.source, mechList(mechs)))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in %q (saslSupportedMechs: %s), so the password is wrong", addr, c.user, c.source, connfind.MechList(mechs)))
 		f.Fixes = append([]string{fmt.Sprintf("Check the password of %q (percent-encode @ : / %% in it) or reset it: db.getSiblingDB(%q).changeUserPassword(%q, passwordPrompt())", c.user, c.source, c.user)}, f.Fixes...)
 	case known:
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
 	}
 	if c.source != "admin" && f.SuggestedURI == "" {
-		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
+		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
 	}
 	return f
-}
-
-// oneLine is the first line of s.
-func oneLine(s string) string {
-	first, _, _ := strings.Cut(s, "\n")
-	return first
 }
 
 // wrongSourceCandidates are the other databases a user unknown in
@@ -375,9 +363,9 @@ func (x *run) wrongSource(ctx context.Context, addr string, tlsCfg *tls.Config, 
 	db := found.DB()
 	f := catalogue.NewFinding(catalogue.IDAuthWrongSource,
 		fmt.Sprintf("%s: the driver authenticates %q against authSource %q (%s), and hello's saslSupportedMechs for %q is absent: no such user there", addr, c.user, c.source, c.origin, c.saslQuestion()),
-		fmt.Sprintf("%s: saslSupportedMechs for %q answers %s: the user was created in %q", addr, found.Question, mechList(found.Mechanisms), db),
+		fmt.Sprintf("%s: saslSupportedMechs for %q answers %s: the user was created in %q", addr, found.Question, connfind.MechList(found.Mechanisms), db),
 		fmt.Sprintf("%s: found without sending the password; with authSource %q the server would answer \"Authentication failed\" whatever the password", addr, c.source))
-	f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: db}}}))
+	f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: db}}}))
 	f.Fixes = append([]string{fmt.Sprintf("Set authSource=%s: user %q was created in the %s database", db, c.user, db)}, f.Fixes...)
 	return f, fmt.Sprintf("user %q does not exist in %q but in %q: the password was not tried", c.user, c.source, db), true
 }

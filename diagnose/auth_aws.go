@@ -2,16 +2,14 @@ package diagnose
 
 import (
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -22,64 +20,6 @@ import (
 // AWS_EC2_METADATA_DISABLED). A string without a credential source never
 // reaches the driver at all; the transport holds even if that rule
 // breaks.
-
-// isMetadataHost reports whether host is an instance metadata service:
-// EC2's (IPv4, and IPv6 on Nitro), whose address Azure's shares, or
-// Google Cloud's name.
-func isMetadataHost(host string) bool {
-	switch strings.ToLower(strings.Trim(host, "[]")) {
-	case "169.254.169.254", "fd00:ec2::254", "metadata.google.internal":
-		return true
-	}
-	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil {
-		return ip.Equal(net.ParseIP("169.254.169.254")) || ip.Equal(net.ParseIP("fd00:ec2::254"))
-	}
-	return false
-}
-
-// MetadataRefusedError is what the driver gets when it asks a metadata
-// service that mongoconn was not allowed to contact.
-type MetadataRefusedError struct {
-	// URL is the address asked.
-	URL string
-}
-
-func (e *MetadataRefusedError) Error() string {
-	return "mongoconn contacts no instance metadata service without --aws-imds: refused " + e.URL
-}
-
-// metadataGuard is the http.RoundTripper of the driver's HTTP client.
-type metadataGuard struct {
-	allow bool
-	next  http.RoundTripper
-	// asked and refused count the requests to a metadata service.
-	asked, refused atomic.Int32
-}
-
-func (g *metadataGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL != nil && isMetadataHost(req.URL.Hostname()) {
-		g.asked.Add(1)
-		if !g.allow {
-			g.refused.Add(1)
-			if req.Body != nil {
-				_ = req.Body.Close()
-			}
-			return nil, &MetadataRefusedError{URL: req.URL.Redacted()}
-		}
-	}
-	return g.next.RoundTrip(req)
-}
-
-// AWSNoCredentialsError stops the driver before it starts: MONGODB-AWS
-// with no credential source, and --aws-imds not given.
-type AWSNoCredentialsError struct {
-	// Checked are the sources looked at.
-	Checked []string
-}
-
-func (e *AWSNoCredentialsError) Error() string {
-	return "MONGODB-AWS: no AWS credentials in " + strings.Join(e.Checked, ", ") + "; the driver is not started, as it would ask the EC2 instance metadata service (allow it with --aws-imds)"
-}
 
 // awsState is what the run knows of MONGODB-AWS credentials.
 type awsState struct {
@@ -131,13 +71,13 @@ func (e *Engine) getenv(k string) string {
 }
 
 // guard is the run's metadata guard, made once.
-func (x *run) guard() *metadataGuard {
+func (x *run) guard() *connfind.MetadataGuard {
 	x.guardOnce.Do(func() {
 		next := x.e.HTTPTransport
 		if next == nil {
 			next = http.DefaultTransport
 		}
-		x.httpGuard = &metadataGuard{allow: x.e.AWSIMDS, next: next}
+		x.httpGuard = &connfind.MetadataGuard{Allow: x.e.AWSIMDS, Next: next}
 	})
 	return x.httpGuard
 }
@@ -154,7 +94,7 @@ func (x *run) prepareDriver(o *options.ClientOptions) error {
 		return nil
 	}
 	if st.blocked {
-		return &AWSNoCredentialsError{Checked: awsSourceNames(st.sources)}
+		return &connfind.AWSNoCredentialsError{Checked: connfind.AWSSourceNames(st.sources)}
 	}
 	if st.inject != nil && o.Auth != nil && o.Auth.Username == "" {
 		o.Auth.Username = st.inject.AccessKeyID
@@ -172,14 +112,6 @@ func (x *run) prepareDriver(o *options.ClientOptions) error {
 	return nil
 }
 
-func awsSourceNames(ss []connstr.AWSSource) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = s.Name
-	}
-	return out
-}
-
 // awsStage adds auth.aws-no-credentials when the string asks for
 // MONGODB-AWS and no source holds credentials (and --aws-imds does not
 // allow the metadata service): the driver would find none, and
@@ -189,18 +121,9 @@ func (x *run) awsStage() bool {
 	if !st.on || !st.blocked {
 		return false
 	}
-	x.addFinding(awsNoCredentialsFinding(st.sources,
+	x.addFinding(connfind.AWSNoCredentialsFinding(st.sources,
 		"the Go driver, finding no credentials of its own, asks the EC2 instance metadata service (169.254.169.254); mongoconn contacts no metadata service unless --aws-imds allows it, so the driver was not started"))
 	return true
-}
-
-func awsNoCredentialsFinding(sources []connstr.AWSSource, last string) report.Finding {
-	ev := []string{"authMechanism=MONGODB-AWS: no AWS credentials in any local source, checked without contacting any service:"}
-	for _, s := range sources {
-		ev = append(ev, fmt.Sprintf("  %s: none", s.Name))
-	}
-	ev = append(ev, last)
-	return catalogue.NewFinding(catalogue.IDAuthAWSNoCredentials, ev...)
 }
 
 // awsDriverFindings explains a driver failure in which the driver asked
@@ -208,11 +131,11 @@ func awsNoCredentialsFinding(sources []connstr.AWSSource, last string) report.Fi
 func (x *run) awsDriverFindings() (report.Finding, bool) {
 	st := x.awsPlan()
 	g := x.guard()
-	if !st.on || g.asked.Load() == 0 {
+	if !st.on || g.Asked.Load() == 0 {
 		return report.Finding{}, false
 	}
 	last := "the Go driver found no credentials of its own and asked the EC2 instance metadata service, which gave none (this machine is not an EC2 instance with a role)"
-	if g.refused.Load() > 0 {
+	if g.Refused.Load() > 0 {
 		last = "the Go driver found no credentials of its own (a source it reads failed) and asked the EC2 instance metadata service; mongoconn refused that request, as --aws-imds was not given"
 	}
 	var found []string
@@ -225,12 +148,12 @@ func (x *run) awsDriverFindings() (report.Finding, bool) {
 		f := catalogue.NewFinding(catalogue.IDAuthAWSNoCredentials, "authMechanism=MONGODB-AWS: the configured source gave no credentials: "+strings.Join(found, ", "), last)
 		return f, true
 	}
-	return awsNoCredentialsFinding(st.sources, last), true
+	return connfind.AWSNoCredentialsFinding(st.sources, last), true
 }
 
 // isAWSBlocked reports whether err is the driver stopped for want of
 // AWS credentials.
 func isAWSBlocked(err error) bool {
-	var ae *AWSNoCredentialsError
+	var ae *connfind.AWSNoCredentialsError
 	return errors.As(err, &ae)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -121,7 +122,7 @@ func TestAWSCredentials(t *testing.T) {
 				t.Errorf("HTTP requests to %v, want %v", got, c.http)
 			}
 			for _, h := range rec.seen() {
-				if isMetadataHost(h) && !c.imds {
+				if connfind.IsMetadataHost(h) && !c.imds {
 					t.Errorf("the metadata service %s was asked without --aws-imds", h)
 				}
 			}
@@ -147,22 +148,22 @@ func allEqual(ss []string, v string) bool {
 func TestMetadataGuard(t *testing.T) {
 	for _, u := range []string{"http://169.254.169.254/latest/api/token", "http://[fd00:ec2::254]/latest/meta-data/", "http://metadata.google.internal/computeMetadata/v1/"} {
 		rec := &recordingTransport{}
-		g := &metadataGuard{next: rec}
+		g := &connfind.MetadataGuard{Next: rec}
 		req, _ := http.NewRequest(http.MethodPut, u, nil)
 		_, err := g.RoundTrip(req)
-		var mr *MetadataRefusedError
-		if !errors.As(err, &mr) || len(rec.seen()) != 0 || g.refused.Load() != 1 {
+		var mr *connfind.MetadataRefusedError
+		if !errors.As(err, &mr) || len(rec.seen()) != 0 || g.Refused.Load() != 1 {
 			t.Errorf("%s: err %v, passed on %v", u, err, rec.seen())
 		}
-		allowed := &metadataGuard{allow: true, next: rec}
+		allowed := &connfind.MetadataGuard{Allow: true, Next: rec}
 		if _, err := allowed.RoundTrip(req); !errors.Is(err, errNoNetworkInTests) || len(rec.seen()) != 1 {
 			t.Errorf("%s allowed: %v %v", u, err, rec.seen())
 		}
 	}
 	rec := &recordingTransport{}
-	g := &metadataGuard{next: rec}
+	g := &connfind.MetadataGuard{Next: rec}
 	req, _ := http.NewRequest(http.MethodPost, "https://sts.amazonaws.com/", nil)
-	if _, err := g.RoundTrip(req); !errors.Is(err, errNoNetworkInTests) || g.asked.Load() != 0 {
+	if _, err := g.RoundTrip(req); !errors.Is(err, errNoNetworkInTests) || g.Asked.Load() != 0 {
 		t.Errorf("sts: %v", err)
 	}
 }

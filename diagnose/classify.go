@@ -12,6 +12,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -34,7 +35,7 @@ func (e *Engine) classifyDriverError(err error, t *connstr.Target) []report.Find
 	if f, ok := classifyOne(err, ""); ok {
 		return []report.Finding{f}
 	}
-	return []report.Finding{catalogue.NewFinding(catalogue.IDSelectTimeout, firstLine(driverErrorText(err)))}
+	return []report.Finding{catalogue.NewFinding(catalogue.IDSelectTimeout, firstLine(connfind.DriverErrorText(err)))}
 }
 
 // classifyTopology explains a server-selection failure from the topology
@@ -43,14 +44,14 @@ func classifyTopology(desc description.Topology, err error) []report.Finding {
 	var out []report.Finding
 	if desc.CompatibilityErr != nil {
 		id := catalogue.IDWireServerTooOld
-		for _, s := range boundedServers(desc) {
+		for _, s := range connfind.BoundedServers(desc) {
 			if s.WireVersion != nil && s.WireVersion.Min > topology.SupportedWireVersions.Max {
 				id = catalogue.IDWireServerTooNew
 			}
 		}
 		out = append(out, catalogue.NewFinding(id, redact.Redact(desc.CompatibilityErr.Error())))
 	}
-	for _, s := range boundedServers(desc) {
+	for _, s := range connfind.BoundedServers(desc) {
 		if s.LastError == nil {
 			continue
 		}
@@ -60,10 +61,10 @@ func classifyTopology(desc description.Topology, err error) []report.Finding {
 	}
 	if len(out) == 0 {
 		var ev []string
-		for _, s := range boundedServers(desc) {
+		for _, s := range connfind.BoundedServers(desc) {
 			ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
 		}
-		ev = append(ev, "driver: "+firstLine(driverErrorText(err)))
+		ev = append(ev, "driver: "+firstLine(connfind.DriverErrorText(err)))
 		if desc.Kind == description.TopologyKindReplicaSetNoPrimary {
 			return []report.Finding{catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)}
 		}
@@ -81,7 +82,7 @@ func classifyOne(err error, addr string) (report.Finding, bool) {
 	if f, ok := pathFinding(err); ok {
 		return f, true
 	}
-	msg := prefix + firstLine(driverErrorText(err))
+	msg := prefix + firstLine(connfind.DriverErrorText(err))
 	var (
 		unknownCA  x509.UnknownAuthorityError
 		unknownCAP *x509.UnknownAuthorityError

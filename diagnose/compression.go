@@ -6,6 +6,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -50,7 +51,7 @@ func (x *run) compressionFindings(v *sdam.View) {
 	}
 	f := catalogue.NewFinding(catalogue.IDCompressionNotNegotiated, ev...)
 	if len(accepted) > 0 {
-		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "compressors", Value: strings.Join(accepted, ",")}}}))
+		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "compressors", Value: strings.Join(accepted, ",")}}}))
 	}
 	x.addFinding(f)
 }

@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/dnsfind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
@@ -100,7 +100,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 		return res
 	}
 	uriHosts, uriPairs := u.Hosts(), u.Pairs()
-	if len(uriHosts) != 1 || srvHasPort(uriHosts) {
+	if len(uriHosts) != 1 || dnsfind.SRVHasPort(uriHosts) {
 		if !x.hasFinding(catalogue.IDURISRVWithPort) {
 			x.addFinding(catalogue.NewFinding(catalogue.IDURISRVWithPort, fmt.Sprintf("mongodb+srv host list %q: it must be exactly one host name without a port", strings.Join(uriHosts, ","))))
 		}
@@ -149,28 +149,28 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 	if srvErr != nil {
 		x.dnsErrorSignatures("SRV "+qname, srvErr)
 	} else {
-		x.dnsAnswerSignatures("SRV "+qname, srvAns.DNSMeta, srvRecordsHeld(srvAns))
+		x.dnsAnswerSignatures("SRV "+qname, srvAns.DNSMeta, dnsfind.SRVRecordsHeld(srvAns))
 	}
 	if txtErr != nil {
 		x.dnsErrorSignatures("TXT "+host, txtErr)
 	} else {
-		x.dnsAnswerSignatures("TXT "+host, txtAns.DNSMeta, txtRecordsHeld(txtAns))
+		x.dnsAnswerSignatures("TXT "+host, txtAns.DNSMeta, dnsfind.TXTRecordsHeld(txtAns))
 	}
 	if srvErr != nil {
-		x.addCheck(report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsErrSummary(srvErr)})
-		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsErrSummary(srvErr)))
-		if t, ok := dnsServerTrouble(srvErr, "SRV"); ok {
+		x.addCheck(report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusFail, DurationMs: srvTook, Summary: "SRV lookup: " + dnsfind.ErrSummary(srvErr)})
+		f := catalogue.NewFinding(catalogue.IDSRVNoRecords, fmt.Sprintf("%s: %s", qname, dnsfind.ErrSummary(srvErr)))
+		if t, ok := dnsfind.ServerTrouble(srvErr, "SRV"); ok {
 			// The records were never seen: say so before anything about them.
-			if t.noAnswer {
+			if t.NoAnswer {
 				f = catalogue.NewFinding(catalogue.IDDNSNoAnswer)
 			}
-			f.Title = t.title
-			f.Evidence = []string{redact.Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.sentence))}
-			f.Fixes = append([]string{t.fix(qname, "SRV")}, f.Fixes...)
+			f.Title = t.Title
+			f.Evidence = []string{redact.Redact(fmt.Sprintf("%s: %s; the SRV records could not be asked, so whether they exist is unknown", qname, t.Sentence))}
+			f.Fixes = append([]string{t.Fix(qname, "SRV")}, f.Fixes...)
 		}
-		f.Fixes = append(f.Fixes, dnsFixes(srvErr)...)
+		f.Fixes = append(f.Fixes, dnsfind.Fixes(srvErr)...)
 		x.addFinding(localOr(f, qname, srvErr))
-		if nf, ok := atlasNotFound(host, qname, srvErr, txtErr); ok {
+		if nf, ok := dnsfind.AtlasNotFound(host, qname, srvErr, txtErr); ok {
 			x.addFinding(nf)
 		}
 		x.mu.Lock()
@@ -209,13 +209,13 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			valid = append(valid, seed)
 		}
 	}
-	srvCheck := report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusPass, DurationMs: srvTook, Summary: srvSummary(srvAns)}
+	srvCheck := report.Check{Stage: report.StageDNS, Address: qname, Status: report.StatusPass, DurationMs: srvTook, Summary: dnsfind.SRVSummary(srvAns)}
 	if bad > 0 {
 		domain, _ := resolve.SRVDomain(host)
 		srvCheck.Status = report.StatusFail
 		srvCheck.Summary += fmt.Sprintf("; %d outside .%s", bad, domain)
 	}
-	srvCheck.Detail = srvDetail(srvAns)
+	srvCheck.Detail = dnsfind.SRVDetail(srvAns)
 	x.addCheck(srvCheck)
 
 	// TXT: at most one record, only three options.
@@ -226,7 +226,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 		txtCheck.Status, txtCheck.Summary = report.StatusPass, "no TXT record (no default options)"
 	case txtErr != nil:
 		txtCheck.Status = report.StatusWarn
-		txtCheck.Summary = "TXT lookup: " + dnsErrSummary(txtErr) + "; going on without TXT options"
+		txtCheck.Summary = "TXT lookup: " + dnsfind.ErrSummary(txtErr) + "; going on without TXT options"
 	default:
 		for _, rec := range txtAns.Records {
 			info.TXT = append(info.TXT, rec.Text())
@@ -260,7 +260,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			txtCheck.Summary = fmt.Sprintf("%d TXT records; at most one is allowed", len(info.TXT))
 		}
 		if txtAns.Server != "" {
-			txtCheck.Detail = []string{"answered by " + txtAns.Server + transportNote(txtAns.DNSMeta)}
+			txtCheck.Detail = []string{"answered by " + txtAns.Server + dnsfind.TransportNote(txtAns.DNSMeta)}
 		}
 	}
 	x.addCheck(txtCheck)
@@ -329,15 +329,6 @@ func (x *run) srvCombinationsOK(m resolve.Merged, txt []resolve.TXTOption, uriPa
 	return ok
 }
 
-// hostLookup is the outcome of resolving one host name.
-type hostLookup struct {
-	host string
-	ips  []string
-	ans  *resolve.AddrAnswer
-	err  error
-	took float64
-}
-
 // resolveHosts resolves the host names of res.seeds in parallel, adds a
 // check per name (in seed order) and a finding per failure, and fills
 // res.addrs and res.usable. role names the hosts in evidence ("SRV
@@ -359,7 +350,7 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 	if len(asked) > maxSeedLookups {
 		asked = asked[:maxSeedLookups]
 	}
-	results := make([]hostLookup, len(asked))
+	results := make([]dnsfind.HostLookup, len(asked))
 	var wg sync.WaitGroup
 	for i, h := range asked {
 		wg.Add(1)
@@ -370,53 +361,53 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 				name += "." // SRV targets are absolute names: no search domain
 			}
 			results[i] = x.lookupHost(ctx, name)
-			results[i].host = h
+			results[i].Host = h
 		}()
 	}
 	wg.Wait()
 	for _, r := range results {
-		c := report.Check{Stage: report.StageDNS, Address: r.host, DurationMs: r.took}
-		if r.err != nil && interrupted(ctx) {
-			x.skipInterrupted(report.StageDNS, r.host, r.took)
+		c := report.Check{Stage: report.StageDNS, Address: r.Host, DurationMs: r.Took}
+		if r.Err != nil && interrupted(ctx) {
+			x.skipInterrupted(report.StageDNS, r.Host, r.Took)
 			continue
 		}
 		switch {
-		case strings.Contains(r.host, `\`):
+		case strings.Contains(r.Host, `\`):
 			// A name read leniently from an answer Go refuses: asking
 			// it repeats that answer's fault, nothing new.
-		case r.err != nil:
-			x.dnsErrorSignatures("A "+r.host, r.err)
-		case r.ans != nil:
-			x.dnsAnswerSignatures("A "+r.host, r.ans.DNSMeta, strings.Join(r.ips, ", "))
+		case r.Err != nil:
+			x.dnsErrorSignatures("A "+r.Host, r.Err)
+		case r.Ans != nil:
+			x.dnsAnswerSignatures("A "+r.Host, r.Ans.DNSMeta, strings.Join(r.IPs, ", "))
 		}
-		if r.err != nil {
+		if r.Err != nil {
 			c.Status = report.StatusFail
-			c.Summary = dnsErrSummary(r.err)
+			c.Summary = dnsfind.ErrSummary(r.Err)
 			x.addCheck(c)
-			what := r.host
+			what := r.Host
 			if role != "" {
 				what += " (" + role + ")"
 			}
-			f := catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsErrSummary(r.err)))
-			if t, ok := dnsServerTrouble(r.err, "A/AAAA"); ok {
-				if t.noAnswer {
+			f := catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s does not resolve: %s", what, dnsfind.ErrSummary(r.Err)))
+			if t, ok := dnsfind.ServerTrouble(r.Err, "A/AAAA"); ok {
+				if t.NoAnswer {
 					f = catalogue.NewFinding(catalogue.IDDNSNoAnswer)
 				}
-				f.Title = t.title
-				f.Evidence = []string{redact.Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.sentence))}
-				f.Fixes = append([]string{t.fix(r.host, "A")}, f.Fixes...)
+				f.Title = t.Title
+				f.Evidence = []string{redact.Redact(fmt.Sprintf("%s does not resolve: %s; whether the name exists is unknown", what, t.Sentence))}
+				f.Fixes = append([]string{t.Fix(r.Host, "A")}, f.Fixes...)
 			}
-			f.Fixes = append(f.Fixes, dnsFixes(r.err)...)
-			x.addFinding(localOr(f, r.host, r.err))
+			f.Fixes = append(f.Fixes, dnsfind.Fixes(r.Err)...)
+			x.addFinding(localOr(f, r.Host, r.Err))
 			continue
 		}
 		c.Status = report.StatusPass
-		c.Summary = addrSummary(r)
-		if r.ans != nil {
-			c.Detail = addrDetail(r.ans)
+		c.Summary = dnsfind.AddrSummary(r)
+		if r.Ans != nil {
+			c.Detail = dnsfind.AddrDetail(r.Ans)
 		}
 		x.addCheck(c)
-		res.addrs[r.host] = r.ips
+		res.addrs[r.Host] = r.IPs
 	}
 	if n := len(names) - len(asked); n > 0 {
 		x.addCheck(report.Check{Stage: report.StageDNS, Status: report.StatusSkip, Summary: fmt.Sprintf("%d more host names not resolved (at most %d are)", n, maxSeedLookups)})
@@ -430,24 +421,24 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 }
 
 // lookupHost resolves one name, with TTLs when the resolver can tell them.
-func (x *run) lookupHost(ctx context.Context, host string) hostLookup {
+func (x *run) lookupHost(ctx context.Context, host string) dnsfind.HostLookup {
 	start := x.now()
-	r := hostLookup{host: host}
+	r := dnsfind.HostLookup{Host: host}
 	res := x.resolver()
 	if ar, ok := res.(resolve.AddrResolver); ok {
-		r.ans, r.err = ar.LookupAddrs(ctx, host)
-		if r.err == nil {
-			r.ips = r.ans.IPs()
+		r.Ans, r.Err = ar.LookupAddrs(ctx, host)
+		if r.Err == nil {
+			r.IPs = r.Ans.IPs()
 		}
 	} else {
-		r.ips, r.err = res.LookupHost(ctx, host)
+		r.IPs, r.Err = res.LookupHost(ctx, host)
 	}
-	if r.err == nil && len(r.ips) == 0 {
-		r.err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
+	if r.Err == nil && len(r.IPs) == 0 {
+		r.Err = &resolve.DNSError{Kind: resolve.DNSNoData, Name: host, Type: "A/AAAA", Rcode: -1}
 	}
-	r.took = x.since(start)
-	if r.err == nil {
-		x.remember(host, r.ips)
+	r.Took = x.since(start)
+	if r.Err == nil {
+		x.remember(host, r.IPs)
 	}
 	return r
 }
@@ -516,243 +507,10 @@ func (e *Engine) dialer() netpath.Dialer {
 
 // --- wording -------------------------------------------------------------
 
-func srvHasPort(hosts []string) bool {
-	for _, h := range hosts {
-		if _, _, err := net.SplitHostPort(h); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
 // seedHost is the lower-case host of a host:port seed.
 func seedHost(seed string) string {
 	if h, _, err := net.SplitHostPort(seed); err == nil {
 		return resolve.Normalize(h)
 	}
 	return resolve.Normalize(seed)
-}
-
-// dnsErrSummary says why a lookup failed, with the server that said so.
-func dnsErrSummary(err error) string {
-	var de *resolve.DNSError
-	if errors.As(err, &de) {
-		s := de.Reason()
-		if de.Server != "" {
-			s += " from " + de.Server
-		}
-		return s
-	}
-	var ne *net.DNSError
-	if errors.As(err, &ne) {
-		s := ne.Err
-		if ne.Server != "" {
-			s += " from " + ne.Server
-		}
-		return s
-	}
-	return redact.Redact(err.Error())
-}
-
-// dnsTrouble describes a lookup that failed because the DNS server did
-// not give an answer (unreachable, silent, refusing, failing, garbled):
-// the records asked for were never seen, so "no records" would be a guess.
-type dnsTrouble struct {
-	// title is the finding's title, naming the server.
-	title string
-	// sentence says what the server did, naming it and how it was chosen.
-	sentence string
-	server   string
-	system   bool
-	// noAnswer is set when no answer came at all (silence, an unreachable
-	// server, none configured, or an error instead of records): the
-	// finding is then dns.no-answer, not one about the records. A
-	// malformed answer is the business of its own id.
-	noAnswer bool
-}
-
-// dnsServerTrouble reports whether err is a lookup of a record type
-// (SRV, address) that failed because of the DNS server rather than the
-// name, and describes it.
-func dnsServerTrouble(err error, record string) (dnsTrouble, bool) {
-	var de *resolve.DNSError
-	if !errors.As(err, &de) {
-		return dnsTrouble{}, false
-	}
-	t := dnsTrouble{server: de.Server, system: de.System, noAnswer: de.Kind != resolve.DNSBadAnswer}
-	who := "the DNS server " + de.Server
-	switch {
-	case de.Server == "" && de.System:
-		who = "the system's DNS server"
-	case de.Server == "":
-		who = "the DNS server"
-	}
-	how := " (named with --dns-server)"
-	if de.System {
-		how = " (from /etc/resolv.conf)"
-	}
-	if de.Server == "" {
-		how = ""
-	}
-	cause := ""
-	if de.Err != nil {
-		cause = ": " + de.Err.Error()
-	}
-	switch de.Kind {
-	case resolve.DNSNetwork:
-		what := "cannot be reached"
-		if errors.Is(de.Err, syscall.ECONNREFUSED) {
-			what = "refused the connection (nothing listens there)"
-		}
-		t.title = fmt.Sprintf("%s %s: the %s query got no answer", upperFirst(who), what, record)
-		t.sentence = fmt.Sprintf("%s%s %s%s", who, how, what, cause)
-	case resolve.DNSTimeout:
-		t.title = fmt.Sprintf("%s did not answer the %s query", upperFirst(who), record)
-		t.sentence = fmt.Sprintf("%s%s did not answer in time%s", who, how, cause)
-	case resolve.DNSServerFailure:
-		rc := "an error"
-		if de.Rcode > 0 {
-			rc = resolve.RcodeName(de.Rcode)
-		}
-		if de.Rcode == 5 { // REFUSED
-			t.title = fmt.Sprintf("%s refused the %s query", upperFirst(who), record)
-		} else {
-			t.title = fmt.Sprintf("%s answered the %s query with %s", upperFirst(who), record, rc)
-		}
-		t.sentence = fmt.Sprintf("%s%s answered %s instead of records%s", who, how, rc, cause)
-	case resolve.DNSBadAnswer:
-		t.title = fmt.Sprintf("%s sent an answer to the %s query that cannot be read", upperFirst(who), record)
-		t.sentence = fmt.Sprintf("%s%s sent a malformed answer%s", who, how, cause)
-	case resolve.DNSNoServers:
-		t.title = fmt.Sprintf("No DNS server is configured: the %s query cannot be asked", record)
-		t.sentence = "no DNS server is configured on this machine (/etc/resolv.conf names none)"
-	default:
-		return dnsTrouble{}, false
-	}
-	return t, true
-}
-
-// fix is the first fix of a lookup the DNS server did not answer: check
-// that server, or name one that answers.
-func (t dnsTrouble) fix(name, qtype string) string {
-	if t.server == "" {
-		return "Configure a DNS server this machine can reach, or name one with --dns-server HOST:PORT"
-	}
-	host, port, err := net.SplitHostPort(t.server)
-	if err != nil {
-		host, port = t.server, "53"
-	}
-	dig := fmt.Sprintf("dig @%s -p %s %s %s", host, port, qtype, name)
-	if t.system {
-		return fmt.Sprintf("Check that the DNS server %s from /etc/resolv.conf answers (%s), or name one that does with --dns-server HOST:PORT", t.server, dig)
-	}
-	return fmt.Sprintf("Check that a DNS server listens at %s and answers (%s), or give --dns-server the address of one that does", t.server, dig)
-}
-
-// upperFirst capitalises the first letter of s.
-func upperFirst(s string) string {
-	if s != "" && s[0] >= 'a' && s[0] <= 'z' {
-		return string(s[0]-'a'+'A') + s[1:]
-	}
-	return s
-}
-
-// dnsFixes are the fixes a lookup failure adds beyond the catalogue's.
-func dnsFixes(err error) []string {
-	var de *resolve.DNSError
-	if !errors.As(err, &de) {
-		return nil
-	}
-	var out []string
-	if de.System && (de.Temporary() || de.Kind == resolve.DNSBadAnswer || de.Kind == resolve.DNSNoServers) {
-		where := "the system resolver"
-		if de.Server != "" {
-			where += " (" + de.Server + ", from /etc/resolv.conf)"
-		}
-		out = append(out, fmt.Sprintf("%s did not give a usable answer (%s). To check whether another DNS server answers, run again with --dns-server HOST:PORT naming one you trust; mongoconn asks no other server unless told to.", where, de.Reason()))
-	}
-	if de.Kind == resolve.DNSBadAnswer {
-		out = append(out, "Some resolvers (old kube-dns, some corporate DNS servers) send SRV answers that drivers cannot parse (\"cannot unmarshal DNS message\"). Run `mongoconn srv` where DNS works and use the equivalent mongodb:// connection string it prints.")
-	}
-	return out
-}
-
-func srvSummary(a *resolve.SRVAnswer) string {
-	s := fmt.Sprintf("%d SRV record", len(a.Records))
-	if len(a.Records) != 1 {
-		s += "s"
-	}
-	if len(a.Records) > 0 {
-		ttl := a.Records[0].TTLSeconds
-		for _, r := range a.Records[1:] {
-			ttl = min(ttl, r.TTLSeconds)
-		}
-		s += fmt.Sprintf(", TTL %ds", ttl)
-	}
-	if a.Server != "" {
-		s += ", from " + a.Server
-	}
-	return s + transportNote(a.DNSMeta)
-}
-
-func srvDetail(a *resolve.SRVAnswer) []string {
-	var out []string
-	for _, r := range a.Records {
-		out = append(out, fmt.Sprintf("SRV %d %d %d %s (TTL %ds)", r.Priority, r.Weight, r.Port, resolve.Normalize(r.Target), r.TTLSeconds))
-	}
-	if a.RTT > 0 {
-		out = append(out, fmt.Sprintf("answered in %s", report.FormatMs(report.Millis(a.RTT))))
-	}
-	return out
-}
-
-func transportNote(m resolve.DNSMeta) string {
-	switch {
-	case m.TCPFailed != nil:
-		return " (UDP answer truncated; asking again over TCP failed, so this is what fit in UDP)"
-	case m.Truncated:
-		return " (UDP answer truncated; asked again over TCP)"
-	case m.TCP:
-		return " (over TCP)"
-	}
-	return ""
-}
-
-func addrSummary(r hostLookup) string {
-	s := "resolves to " + strings.Join(r.ips, ", ")
-	if r.ans == nil {
-		return s
-	}
-	var ttl uint32
-	for i, a := range r.ans.Addrs {
-		if i == 0 || a.TTLSeconds < ttl {
-			ttl = a.TTLSeconds
-		}
-	}
-	var notes []string
-	if ttl > 0 {
-		notes = append(notes, fmt.Sprintf("TTL %ds", ttl))
-	}
-	if r.ans.Server != "" {
-		notes = append(notes, "from "+r.ans.Server)
-	}
-	if r.ans.Canonical != "" && r.ans.Canonical != resolve.Normalize(r.host) {
-		notes = append(notes, "as "+r.ans.Canonical)
-	}
-	if len(notes) > 0 {
-		s += " (" + strings.Join(notes, ", ") + ")"
-	}
-	return s + transportNote(r.ans.DNSMeta)
-}
-
-func addrDetail(a *resolve.AddrAnswer) []string {
-	var out []string
-	for _, r := range a.Addrs {
-		typ := "A"
-		if ip := net.ParseIP(r.IP); ip != nil && ip.To4() == nil {
-			typ = "AAAA"
-		}
-		out = append(out, fmt.Sprintf("%s %s (TTL %ds)", typ, r.IP, r.TTLSeconds))
-	}
-	return out
 }

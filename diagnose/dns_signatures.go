@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/dnsfind"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/resolve"
@@ -17,18 +17,6 @@ import (
 // The dns stage's client-side signatures: an answer Go's resolver cannot
 // read, an SRV answer cut to fit UDP with no TCP to fetch the rest, and
 // resolvers of this machine that disagree.
-
-// resolverLabel names the DNS server that answered, and where it came
-// from.
-func resolverLabel(server string, system bool) string {
-	switch {
-	case server == "":
-		return "the DNS server"
-	case system:
-		return "the DNS server " + server + " (from /etc/resolv.conf)"
-	}
-	return "the DNS server " + server + " (named with --dns-server)"
-}
 
 // dnsAnswerSignatures adds the findings one answer shows: question is
 // what was asked ("SRV _mongodb._tcp.cluster0.example.net"), held what
@@ -46,7 +34,7 @@ func (x *run) dnsErrorSignatures(question string, err error) {
 }
 
 func (x *run) dnsSignatures(question, server string, system bool, goRejected, tcpFailed error, held string) {
-	who := resolverLabel(server, system)
+	who := dnsfind.ResolverLabel(server, system)
 	if goRejected != nil {
 		f := catalogue.NewFinding(catalogue.IDDNSAnswerUnparseable, fmt.Sprintf(
 			"%s: %s sent an answer that Go's resolver refuses (%v), so Go programs, the Go driver among them, fail with \"cannot unmarshal DNS message\"; read leniently it holds: %s",
@@ -61,30 +49,6 @@ func (x *run) dnsSignatures(question, server string, system bool, goRejected, tc
 			"%s: %s truncated its UDP answer (TC flag), and asking again over TCP failed (%s); the UDP answer holds: %s",
 			question, who, redact.Redact(unwrapOp(tcpFailed).Error()), held)))
 	}
-}
-
-// srvRecordsHeld is an SRV answer's records, for evidence.
-func srvRecordsHeld(a *resolve.SRVAnswer) string {
-	if len(a.Records) == 0 {
-		return "no SRV record"
-	}
-	var out []string
-	for _, r := range a.Records {
-		out = append(out, net.JoinHostPort(resolve.Normalize(r.Target), fmt.Sprint(r.Port)))
-	}
-	return strings.Join(out, ", ")
-}
-
-// txtRecordsHeld is a TXT answer's records, for evidence.
-func txtRecordsHeld(a *resolve.TXTAnswer) string {
-	var out []string
-	for _, r := range a.Records {
-		out = append(out, fmt.Sprintf("%q", r.Text()))
-	}
-	if len(out) == 0 {
-		return "no TXT record"
-	}
-	return strings.Join(out, ", ")
 }
 
 // compareQuestions are the questions of the seed list the resolvers are
@@ -111,20 +75,11 @@ func (x *run) compareQuestions(res *seedResolution) []resolve.Question {
 			continue
 		}
 		q := resolve.Question{Type: "A", Name: h}
-		if !containsQuestion(qs, q) {
+		if !dnsfind.ContainsQuestion(qs, q) {
 			qs = append(qs, q)
 		}
 	}
 	return qs
-}
-
-func containsQuestion(qs []resolve.Question, q resolve.Question) bool {
-	for _, x := range qs {
-		if x == q {
-			return true
-		}
-	}
-	return false
 }
 
 // startCompare asks the seed list's questions of the engine's

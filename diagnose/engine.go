@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
@@ -155,7 +156,7 @@ type run struct {
 	awsOnce   sync.Once
 	aws       awsState
 	guardOnce sync.Once
-	httpGuard *metadataGuard
+	httpGuard *connfind.MetadataGuard
 
 	// ctx is the command's context (bind): cancelled from outside, the
 	// run was interrupted. primary is ping --primary.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/diagnose/dnsfind"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -141,7 +142,7 @@ func unobservedFinding(r *report.Report, missing string) report.Finding {
 		ev += fmt.Sprintf(" (%s stage: %s)", stage, summary)
 	}
 	f := catalogue.NewFinding(id, ev)
-	f.Title = upperFirst(missing)
+	f.Title = dnsfind.UpperFirst(missing)
 	return f
 }
 

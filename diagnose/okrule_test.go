@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,9 +13,6 @@ import (
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/address"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/description"
-	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology"
 )
 
 // okRuleEntryPoints are the engine's commands, as report.Ran names them.
@@ -169,31 +165,6 @@ func TestWaiterKeepsFullShareAttempt(t *testing.T) {
 	}
 }
 
-// TestDriverErrorTextBounded: a server-selection error over thousands of
-// servers is quoted in a few hundred bytes, and its servers read for
-// findings are capped.
-func TestDriverErrorTextBounded(t *testing.T) {
-	var desc description.Topology
-	desc.Kind = description.TopologyKindReplicaSetNoPrimary
-	for i := range 5000 {
-		s := description.Server{Addr: address.Address(fmt.Sprintf("127.77.%d.%d:27017", i/250, i%250+1)), LastError: errors.New("connection refused")}
-		desc.Servers = append(desc.Servers, s)
-	}
-	// Wrapped as the driver's operations wrap it, without formatting it
-	// (fmt.Errorf would, and that alone takes seconds here).
-	err := wrappedErr{topology.ServerSelectionError{Desc: desc, Wrapped: context.DeadlineExceeded}}
-	if got := driverErrorText(err); len(got) > 512 || !strings.Contains(got, "5000 server(s)") {
-		t.Errorf("driverErrorText = %d bytes %q", len(got), got)
-	}
-	if got := len(boundedServers(desc)); got != maxDriverServers {
-		t.Errorf("%d servers read, want %d", got, maxDriverServers)
-	}
-	long := errors.New(strings.Repeat("x", 10*maxDriverErrorText))
-	if got := driverErrorText(long); len(got) > maxDriverErrorText+64 {
-		t.Errorf("a %d-byte error quoted in %d bytes", 10*maxDriverErrorText, len(got))
-	}
-}
-
 // TestSlowNotSilent: a driver that ran out of time against a member the
 // raw probes saw answer is reported slow, with the RTT, never as a
 // server that does not respond.
@@ -214,9 +185,3 @@ func TestSlowNotSilent(t *testing.T) {
 		t.Errorf("a driver told no was rewritten: %+v", refused.findings)
 	}
 }
-
-// wrappedErr wraps an error without formatting it.
-type wrappedErr struct{ err error }
-
-func (w wrappedErr) Error() string { return "ping: " + w.err.Error() }
-func (w wrappedErr) Unwrap() error { return w.err }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/report"
@@ -308,7 +309,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	}
 	if err != nil {
 		out.check.Status = report.StatusFail
-		out.check.Summary = driverErrorText(err)
+		out.check.Summary = connfind.DriverErrorText(err)
 		out.check.DurationMs = x.since(start)
 		out.findings = x.e.classifyDriverError(err, x.t)
 		return out
@@ -343,7 +344,7 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		out.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err)
 		out.check.DurationMs = x.since(start)
 		out.check.Status = report.StatusFail
-		out.check.Summary = "ping failed: " + firstLine(driverErrorText(err))
+		out.check.Summary = "ping failed: " + firstLine(connfind.DriverErrorText(err))
 		out.findings = x.e.classifyDriverError(err, x.t)
 		if f, ok := x.awsDriverFindings(); ok {
 			out.findings = []report.Finding{f}
@@ -506,7 +507,7 @@ func hasPrimary(desc event.TopologyDescription) bool {
 func driverNoPrimaryFinding(desc event.TopologyDescription) report.Finding {
 	var ev []string
 	for i, s := range desc.Servers {
-		if i == maxDriverServers {
+		if i == connfind.MaxDriverServers {
 			ev = append(ev, fmt.Sprintf("and %d more servers", len(desc.Servers)-i))
 			break
 		}

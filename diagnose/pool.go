@@ -14,6 +14,8 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/sdam"
@@ -23,14 +25,6 @@ import (
 // connection, the authentication and one command to a member that has
 // just answered the other stages.
 const poolStatusTimeout = 3 * time.Second
-
-// serverStatusConnections is the part of serverStatus the budget reads.
-type serverStatusConnections struct {
-	Connections struct {
-		Current   int64 `bson:"current"`
-		Available int64 `bson:"available"`
-	} `bson:"connections"`
-}
 
 // poolStage weighs the connection pools of --instances processes using
 // the string against the connections member reports available
@@ -81,15 +75,15 @@ func (x *run) poolStage(ctx context.Context, v *sdam.View, member report.Server)
 	}
 	f := catalogue.NewFinding(catalogue.IDPoolConnectionBudget, ev...)
 	fit := b.FittingMaxPoolSize(avail)
-	f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}))
+	f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}))
 	f.Fixes = append([]string{fmt.Sprintf("With %d processes, maxPoolSize=%d keeps every member within its %d available connections", x.e.Instances, fit, avail)}, f.Fixes...)
 	x.addFinding(f)
 }
 
 // serverStatus runs serverStatus on addr as the connection string's
 // user, through the driver (direct connection, the engine's dialer).
-func (x *run) serverStatus(ctx context.Context, addr string, tlsCfg *tls.Config) (serverStatusConnections, error) {
-	var st serverStatusConnections
+func (x *run) serverStatus(ctx context.Context, addr string, tlsCfg *tls.Config) (connfind.ServerStatusConnections, error) {
+	var st connfind.ServerStatusConnections
 	ctx, cancel := context.WithTimeout(ctx, min(poolStatusTimeout, remaining(ctx)))
 	defer cancel()
 	left := remaining(ctx)
@@ -131,14 +125,10 @@ func (x *run) serverStatus(ctx context.Context, addr string, tlsCfg *tls.Config)
 	cmd := bson.D{{Key: "serverStatus", Value: 1}, {Key: "repl", Value: 0}, {Key: "metrics", Value: 0}, {Key: "locks", Value: 0}}
 	err = client.Database("admin").RunCommand(ctx, cmd).Decode(&st)
 	if err == nil && st.Connections.Available == 0 && st.Connections.Current == 0 {
-		err = errNoConnectionsSection
+		err = connfind.ErrNoConnectionsSection
 	}
 	return st, err
 }
-
-// errNoConnectionsSection says serverStatus answered without the
-// connections section (some compatible servers).
-var errNoConnectionsSection = errors.New("the reply has no connections section")
 
 // poolStatusReason says briefly why serverStatus failed.
 func (x *run) poolStatusReason(err error) string {

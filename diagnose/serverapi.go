@@ -6,35 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/mongoconn/mongoconn/catalogue"
-	"github.com/mongoconn/mongoconn/internal/wire"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
-)
-
-// Stable API check limits.
-const (
-	// apiCheckTimeout caps the Stable API check of one member: a hello,
-	// then ping and buildInfo on one connection, to a member that has
-	// already answered the hello stage within the same budget.
-	apiCheckTimeout = 3 * time.Second
-
-	// apiMaxReply bounds the ping and buildInfo replies: a few hundred
-	// bytes from any server; more means the peer is not one.
-	apiMaxReply = 1 << 20
-)
-
-// Stable API error codes (error_codes.yml of the server sources).
-const (
-	apiCodeVersionError         = 322   // APIVersionError: unknown apiVersion
-	apiCodeStrictError          = 323   // APIStrictError: command outside the version
-	apiCodeUnknownField         = 40415 // a server before 5.0: apiVersion is an unknown field
-	apiCodeStrictWithoutVersion = 4886600
 )
 
 // serverAPIStage checks, when the engine declares a Stable API version
@@ -52,7 +31,7 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 		return
 	}
 	start := x.now()
-	ctx, cancel := context.WithTimeout(ctx, min(apiCheckTimeout, remaining(ctx)))
+	ctx, cancel := context.WithTimeout(ctx, min(connfind.APICheckTimeout, remaining(ctx)))
 	defer cancel()
 	declared := fmt.Sprintf("apiVersion %q", version)
 	if strict {
@@ -68,7 +47,7 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 	var refused *wireprobe.CommandError
 	switch {
 	case res.APIError != nil && errors.As(res.APIError, &refused):
-		x.addFinding(apiRefusedFinding(addr, "hello", declared, refused, res.Server.Version, strict))
+		x.addFinding(connfind.APIRefusedFinding(addr, "hello", declared, refused, res.Server.Version, strict))
 		done(report.StatusFail, "hello with "+declared+" refused: "+refused.Error())
 		return
 	case res.APIError != nil:
@@ -90,11 +69,11 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 	if strict {
 		api = append(api, bson.E{Key: "apiStrict", Value: true})
 	}
-	if cerr, err := apiCommand(ctx, conn, 1, "ping", api); err != nil {
+	if cerr, err := connfind.APICommand(ctx, conn, 1, "ping", api); err != nil {
 		done(report.StatusSkip, "ping not answered: "+redact.Redact(err.Error()))
 		return
 	} else if cerr != nil {
-		x.addFinding(apiRefusedFinding(addr, "ping", declared, cerr, res.Server.Version, strict))
+		x.addFinding(connfind.APIRefusedFinding(addr, "ping", declared, cerr, res.Server.Version, strict))
 		done(report.StatusFail, "ping with "+declared+" refused: "+cerr.Error())
 		return
 	}
@@ -102,7 +81,7 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s", declared))
 		return
 	}
-	cerr, err := apiCommand(ctx, conn, 2, "buildInfo", api)
+	cerr, err := connfind.APICommand(ctx, conn, 2, "buildInfo", api)
 	switch {
 	case err != nil:
 		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s (enforcement not checked: %v)", declared, redact.Redact(err.Error())))
@@ -115,47 +94,11 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 			check.Detail = append(check.Detail, fmt.Sprintf("%s: the server reports version %s", addr, res.Server.Version))
 		}
 		done(report.StatusWarn, fmt.Sprintf("hello and ping accepted with %s, but strict mode is not enforced (buildInfo succeeded under apiStrict)", declared))
-	case cerr.Code == apiCodeStrictError:
+	case cerr.Code == connfind.APICodeStrictError:
 		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s; strict mode enforced (buildInfo refused with APIStrictError)", declared))
 	default:
 		done(report.StatusPass, fmt.Sprintf("hello and ping accepted with %s (buildInfo: %s)", declared, cerr.Error()))
 	}
-}
-
-// apiRefusedFinding explains a command refused because of its Stable API
-// fields.
-func apiRefusedFinding(addr, command, declared string, cerr *wireprobe.CommandError, version string, strict bool) report.Finding {
-	ev := fmt.Sprintf("%s: %s with %s was refused: %s", addr, command, declared, cerr.Error())
-	var why string
-	switch cerr.Code {
-	case apiCodeUnknownField:
-		why = "the server does not know the Stable API at all: it needs MongoDB 5.0 or later"
-	case apiCodeStrictError:
-		why = "the server (or a proxy in front of it) refuses strict mode for this command"
-	case apiCodeVersionError:
-		why = "the server knows no such API version: the only one is \"1\""
-	case apiCodeStrictWithoutVersion:
-		why = "apiStrict was sent without apiVersion"
-	default:
-		why = "the server refused the Stable API fields"
-	}
-	if version != "" {
-		why += fmt.Sprintf(" (the server reports version %s)", version)
-	}
-	f := catalogue.NewFinding(catalogue.IDAPIStrictUnsupported, ev, addr+": "+why)
-	if !strict {
-		// The catalogue entry speaks of strict mode; this server refuses
-		// the Stable API itself.
-		f.Title = "The server does not accept the Stable API version declared"
-		f.Cause = "The connection declares a Stable API version (apiVersion), and the server refuses it: servers before MongoDB 5.0 do not know the Stable API at all, and only version \"1\" exists. A driver configured with a server API sends apiVersion with every command, so every command fails."
-	}
-	switch {
-	case cerr.Code == apiCodeUnknownField:
-		f.Fixes = append([]string{"Do not declare a Stable API version for this server (drop --server-api, or options.ServerAPI in the application)"}, f.Fixes...)
-	case strict:
-		f.Fixes = append([]string{"Declare the version without strict mode (drop --server-api-strict, or SetStrict(false) in the application)"}, f.Fixes...)
-	}
-	return f
 }
 
 // apiDial connects to addr, with TLS when tlsCfg is set.
@@ -177,41 +120,4 @@ func (x *run) apiDial(ctx context.Context, addr string, tlsCfg *tls.Config) (net
 		return nil, err
 	}
 	return tc, nil
-}
-
-// apiCommand runs {name: 1, <api fields>, $db: "admin"} over OP_MSG on
-// conn. It returns the server's refusal as a *CommandError, and an error
-// when no valid reply came.
-func apiCommand(ctx context.Context, conn net.Conn, id int32, name string, api bson.D) (*wireprobe.CommandError, error) {
-	d := append(bson.D{{Key: name, Value: int32(1)}}, api...)
-	d = append(d, bson.E{Key: "$db", Value: "admin"})
-	body, err := bson.Marshal(d)
-	if err != nil {
-		return nil, err
-	}
-	m, err := wire.RoundTripLimit(ctx, conn, id, wire.AppendMsg(nil, id, 0, 0, body), apiCheckTimeout, apiMaxReply)
-	if err != nil {
-		return nil, err
-	}
-	if m.Body == nil {
-		return nil, errors.New("the reply holds no document")
-	}
-	return apiReplyError(name, m.Body), nil
-}
-
-// apiReplyError is the refusal in reply, nil when it says ok: 1.
-func apiReplyError(command string, reply bson.Raw) *wireprobe.CommandError {
-	if ok, isNum := reply.Lookup("ok").AsFloat64OK(); isNum && ok == 1 {
-		return nil
-	}
-	if b, isBool := reply.Lookup("ok").BooleanOK(); isBool && b {
-		return nil
-	}
-	e := &wireprobe.CommandError{Command: command}
-	if c, ok := reply.Lookup("code").AsInt64OK(); ok {
-		e.Code = int32(c)
-	}
-	e.CodeName, _ = reply.Lookup("codeName").StringValueOK()
-	e.Message, _ = reply.Lookup("errmsg").StringValueOK()
-	return e
 }

@@ -3,49 +3,13 @@ package diagnose
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"syscall"
-	"time"
-
-	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
-	"github.com/mongoconn/mongoconn/internal/wire"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/report"
-	"github.com/mongoconn/mongoconn/wireprobe"
 )
-
-// maxConfirmReply bounds the reply of a confirmation hello: a hello reply
-// is a few hundred bytes, a large replica set's a few KB.
-const maxConfirmReply = 1 << 20
-
-// confirmRequestID is the request id of every confirmation hello: each is
-// alone on its connection, so any fixed value works.
-const confirmRequestID = 1
-
-// helloRoundTrip sends a legacy OP_QUERY isMaster (which every server from
-// 2.6 on answers, before and after OP_MSG) over conn and returns the reply
-// document.
-func helloRoundTrip(ctx context.Context, conn net.Conn, timeout time.Duration) (bson.Raw, error) {
-	q, err := bson.Marshal(bson.D{{Key: "isMaster", Value: 1}})
-	if err != nil {
-		return nil, err
-	}
-	const id = confirmRequestID
-	req := wire.AppendQuery(nil, id, "admin.$cmd", q)
-	m, err := wire.RoundTripLimit(ctx, conn, id, req, timeout, maxConfirmReply)
-	if err != nil {
-		return nil, err
-	}
-	if m.Body == nil {
-		return nil, errors.New("the reply holds no document")
-	}
-	return m.Body, nil
-}
 
 // plainHello dials addr without TLS and sends one hello. On success it
 // says what answered ("a plain MongoDB hello got an answer (maxWireVersion
@@ -58,7 +22,7 @@ func (x *run) plainHello(ctx context.Context, addr string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	doc, err := helloRoundTrip(cctx, conn, tlsConfirmTimeout)
+	doc, err := tlsconf.HelloRoundTrip(cctx, conn, tlsConfirmTimeout)
 	if err != nil {
 		return "", err
 	}
@@ -89,35 +53,6 @@ func (x *run) tlsHandshakeAnswers(ctx context.Context, addr string) (tls.Connect
 	return tc.ConnectionState(), nil
 }
 
-// tlsRecordTypeAlert starts a TLS alert record: what a TLS-only server
-// or terminator often sends to a plain client.
-const tlsRecordTypeAlert = 0x15
-
-// plainRejected reports whether err is how a TLS-only server treats a
-// plain client: it sends a TLS alert record, closes, or resets. It also
-// says whether the TLS alert was seen (which needs no confirmation).
-func plainRejected(err error) (rejected, alert bool) {
-	var pe *wireprobe.ProbeError
-	if errors.As(err, &pe) {
-		switch {
-		case pe.Peer == wireprobe.PeerTLS:
-			return true, true
-		case pe.Kind == wireprobe.ProbeClosed:
-			return true, false
-		case pe.Kind != wireprobe.ProbeNotMongoDB:
-			return false, false
-		}
-	}
-	var fe *wire.FrameError
-	if errors.As(err, &fe) && len(fe.Prefix) >= 3 && fe.Prefix[0] == tlsRecordTypeAlert && fe.Prefix[1] == 3 && fe.Prefix[2] <= 4 {
-		return true, true
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
-		return true, false
-	}
-	return false, false
-}
-
 // tlsRequiredAfterHello is for the hello stage when TLS is off: given the
 // error of a plain hello to addr (HelloResult.Err of ProbeHello, or any
 // error of a plain round trip), it finds out whether the server requires
@@ -130,7 +65,7 @@ func (x *run) tlsRequiredAfterHello(ctx context.Context, addr string, helloErr e
 	if helloErr == nil || tlsSettingsOf(x.t).enabled {
 		return false
 	}
-	rejected, alert := plainRejected(helloErr)
+	rejected, alert := tlsconf.PlainRejected(helloErr)
 	if !rejected {
 		return false
 	}
@@ -151,7 +86,7 @@ func (x *run) tlsRequiredAfterHello(ctx context.Context, addr string, helloErr e
 	}
 	f := catalogue.NewFinding(catalogue.IDTLSServerRequiresTLS, ev)
 	if x.t != nil && !x.t.SRV {
-		f = report.WithSuggestedURI(f, suggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}}}))
+		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "tls", Value: "true"}}}))
 	}
 	x.addFinding(f)
 	x.addCheck(report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, DurationMs: x.since(start),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
 	"github.com/mongoconn/mongoconn/redact"
@@ -369,31 +369,8 @@ func plainHelloErr(ctx context.Context, t *testing.T, addr string) error {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	_, err = helloRoundTrip(ctx, conn, tlsTestBudget)
+	_, err = tlsconf.HelloRoundTrip(ctx, conn, tlsTestBudget)
 	return err
-}
-
-func TestPlainRejected(t *testing.T) {
-	tests := []struct {
-		err             error
-		rejected, alert bool
-	}{
-		{io.EOF, true, false},
-		{fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF), true, false},
-		{context.DeadlineExceeded, false, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeClosed, Err: io.EOF}, true, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotMongoDB, Peer: wireprobe.PeerTLS}, true, true},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotMongoDB, Peer: wireprobe.PeerHTTP}, false, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeNotResponding, Err: context.DeadlineExceeded}, false, false},
-		{&wireprobe.ProbeError{Kind: wireprobe.ProbeRefused}, false, false},
-		{nil, false, false},
-	}
-	for _, tt := range tests {
-		r, a := plainRejected(tt.err)
-		if r != tt.rejected || a != tt.alert {
-			t.Errorf("plainRejected(%v) = %v, %v; want %v, %v", tt.err, r, a, tt.rejected, tt.alert)
-		}
-	}
 }
 
 // TestTLSStageFerretDB runs the stage against FerretDB's own TLS listener.
@@ -432,7 +409,7 @@ func TestTLSStageFerretDB(t *testing.T) {
 					t.Fatalf("dial with tlsConfig: %v", err)
 				}
 				defer conn.Close()
-				doc, err := helloRoundTrip(ctx, conn, tlsTestBudget)
+				doc, err := tlsconf.HelloRoundTrip(ctx, conn, tlsTestBudget)
 				if err != nil {
 					t.Fatalf("hello over TLS: %v", err)
 				}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
@@ -178,30 +179,14 @@ func (x *run) sshCommand(s *netpath.SSH, forward string) string {
 		args = append(args, "-p", strconv.Itoa(b.Port))
 	}
 	if id := x.e.SSH.IdentityFile; id != "" {
-		args = append(args, "-i", shellQuote(id))
+		args = append(args, "-i", connfind.ShellQuote(id))
 	}
 	if kh := x.e.SSH.KnownHostsFile; kh != "" {
-		args = append(args, "-o", shellQuote("UserKnownHostsFile="+kh))
+		args = append(args, "-o", connfind.ShellQuote("UserKnownHostsFile="+kh))
 	}
 	login := b.Host
 	if b.User != "" {
 		login = b.User + "@" + b.Host
 	}
-	return strings.Join(append(args, shellQuote(login)), " ")
-}
-
-// shellQuote quotes s for a POSIX shell when it holds anything but
-// characters that are safe bare.
-func shellQuote(s string) string {
-	safe := s != ""
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("@%+=:,./_-~", r)) {
-			safe = false
-			break
-		}
-	}
-	if safe {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return strings.Join(append(args, connfind.ShellQuote(login)), " ")
 }

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/mongoconn/mongoconn/diagnose"
+	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 )
 
@@ -24,10 +24,10 @@ func FuzzParseClientPEM(f *testing.F) {
 	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cert, err := diagnose.ClientCertificate(data, "")
+		cert, err := tlsconf.ClientCertificate(data, "")
 		if err == nil && len(cert.Certificate) == 0 {
 			t.Fatalf("no error and no certificate")
 		}
-		_ = diagnose.CertificatesPEM(data)
+		_ = tlsconf.Certificates(data)
 	})
 }

@@ -1,4 +1,4 @@
-package diagnose
+package connfind
 
 import (
 	"errors"
@@ -18,15 +18,15 @@ const (
 	// far more than any error names about one server.
 	maxDriverErrorText = 4096
 
-	// maxDriverServers caps the servers of the driver's topology that a
+	// MaxDriverServers caps the servers of the driver's topology that a
 	// finding reads or quotes: more than a deployment has members.
-	maxDriverServers = 64
+	MaxDriverServers = 64
 )
 
-// driverErrorText is err's text for a check or a finding, redacted, of
+// DriverErrorText is err's text for a check or a finding, redacted, of
 // bounded size: a server-selection error is described from its parts
 // (what it wraps, the topology's kind and size), never formatted whole.
-func driverErrorText(err error) string {
+func DriverErrorText(err error) string {
 	if err == nil {
 		return ""
 	}
@@ -50,10 +50,10 @@ func capText(s string) string {
 	return fmt.Sprintf("%s... (%d bytes more)", s[:maxDriverErrorText], len(s)-maxDriverErrorText)
 }
 
-// boundedServers is the first maxDriverServers servers of desc.
-func boundedServers(desc description.Topology) []description.Server {
-	if len(desc.Servers) > maxDriverServers {
-		return desc.Servers[:maxDriverServers]
+// BoundedServers is the first MaxDriverServers servers of desc.
+func BoundedServers(desc description.Topology) []description.Server {
+	if len(desc.Servers) > MaxDriverServers {
+		return desc.Servers[:MaxDriverServers]
 	}
 	return desc.Servers
 }
