@@ -299,7 +299,7 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
 	case (isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr):
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
-	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
+	case connfind.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded):
 		return catalogue.NewFinding(catalogue.IDServerNotResponding, used, fmt.Sprintf("%s: no answer within %s: %s", addr, report.FormatMs(x.since(x.started)), serverSaid)),
 			"no answer while authenticating"
 	}

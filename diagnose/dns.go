@@ -12,6 +12,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/dnsfind"
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
@@ -169,7 +170,7 @@ func (x *run) srvSeeds(ctx context.Context) *seedResolution {
 			f.Fixes = append([]string{t.Fix(qname, "SRV")}, f.Fixes...)
 		}
 		f.Fixes = append(f.Fixes, dnsfind.Fixes(srvErr)...)
-		x.addFinding(localOr(f, qname, srvErr))
+		x.addFinding(connfind.LocalOr(f, qname, srvErr))
 		if nf, ok := dnsfind.AtlasNotFound(host, qname, srvErr, txtErr); ok {
 			x.addFinding(nf)
 		}
@@ -398,7 +399,7 @@ func (x *run) resolveHosts(ctx context.Context, res *seedResolution, role string
 				f.Fixes = append([]string{t.Fix(r.Host, "A")}, f.Fixes...)
 			}
 			f.Fixes = append(f.Fixes, dnsfind.Fixes(r.Err)...)
-			x.addFinding(localOr(f, r.Host, r.Err))
+			x.addFinding(connfind.LocalOr(f, r.Host, r.Err))
 			continue
 		}
 		c.Status = report.StatusPass

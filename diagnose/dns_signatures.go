@@ -8,6 +8,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/dnsfind"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
@@ -47,7 +48,7 @@ func (x *run) dnsSignatures(question, server string, system bool, goRejected, tc
 	if tcpFailed != nil && strings.HasPrefix(question, "SRV ") {
 		x.addFinding(catalogue.NewFinding(catalogue.IDDNSSRVTruncated, fmt.Sprintf(
 			"%s: %s truncated its UDP answer (TC flag), and asking again over TCP failed (%s); the UDP answer holds: %s",
-			question, who, redact.Redact(unwrapOp(tcpFailed).Error()), held)))
+			question, who, redact.Redact(connfind.UnwrapOp(tcpFailed).Error()), held)))
 	}
 }
 

@@ -220,13 +220,6 @@ func (x *run) pathFinding(err error) (report.Finding, bool) {
 	return f, ok
 }
 
-// pathFinding maps a failure of the path (the netpath error types) to
-// its finding.
-func pathFinding(err error) (report.Finding, bool) {
-	f, _, ok := connfind.PathFinding(err)
-	return f, ok
-}
-
 // farSideNames is the dns stage of host names through a proxy or a
 // bastion: they are not resolved here (a name only the far side knows
 // is the usual reason for the path), and every seed is usable.
@@ -379,7 +372,7 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 		case errors.Is(r.Err, context.Canceled):
 			ev = append(ev, fmt.Sprintf("%s: no answer within %s of the address that accepted", r.Address, everyAddressGrace))
 		default:
-			ev = append(ev, r.Address+": "+redact.Redact(unwrapOp(r.Err).Error()))
+			ev = append(ev, r.Address+": "+redact.Redact(connfind.UnwrapOp(r.Err).Error()))
 		}
 	}
 	ok := results[working].Address

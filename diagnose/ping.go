@@ -341,10 +341,10 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 		return x.interruptedPing(out, start)
 	}
 	if err != nil {
-		out.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err)
+		out.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded) || connfind.IsTimeout(err)
 		out.check.DurationMs = x.since(start)
 		out.check.Status = report.StatusFail
-		out.check.Summary = "ping failed: " + firstLine(connfind.DriverErrorText(err))
+		out.check.Summary = "ping failed: " + connfind.FirstLine(connfind.DriverErrorText(err))
 		out.findings = x.e.classifyDriverError(err, x.t)
 		if f, ok := x.awsDriverFindings(); ok {
 			out.findings = []report.Finding{f}
@@ -514,13 +514,6 @@ func driverNoPrimaryFinding(desc event.TopologyDescription) report.Finding {
 		ev = append(ev, fmt.Sprintf("%s is %s", s.Addr, s.Kind))
 	}
 	return catalogue.NewFinding(catalogue.IDTopologyNoPrimary, ev...)
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // closingDialer remembers the connections it opens so that closeAll can

@@ -136,5 +136,5 @@ func (x *run) poolStatusReason(err error) string {
 	if errors.As(err, &ce) {
 		return fmt.Sprintf("%s, code %d", ce.Name, ce.Code)
 	}
-	return firstLine(redact.RedactSecrets(err.Error(), x.t.Secrets()...))
+	return connfind.FirstLine(redact.RedactSecrets(err.Error(), x.t.Secrets()...))
 }

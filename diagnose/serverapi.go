@@ -61,7 +61,7 @@ func (x *run) serverAPIStage(ctx context.Context, addr string, tlsCfg *tls.Confi
 
 	conn, err := x.apiDial(ctx, addr, tlsCfg)
 	if err != nil {
-		done(report.StatusSkip, "not checked: "+redact.Redact(unwrapOp(err).Error()))
+		done(report.StatusSkip, "not checked: "+redact.Redact(connfind.UnwrapOp(err).Error()))
 		return
 	}
 	defer conn.Close()

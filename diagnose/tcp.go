@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/topofind"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -90,7 +91,7 @@ func (x *run) dialFailed(ctx context.Context, c report.Check, addr string, err e
 
 // dialFinding explains why dialing addr failed.
 func (x *run) dialFinding(ctx context.Context, addr string, err error) report.Finding {
-	if f, ok := localFinding(addr, err); ok {
+	if f, ok := connfind.LocalFinding(addr, err); ok {
 		return f
 	}
 	if f, ok := x.pathFinding(err); ok {
@@ -102,12 +103,12 @@ func (x *run) dialFinding(ctx context.Context, addr string, err error) report.Fi
 		return catalogue.NewFinding(catalogue.IDTCPRefused, fmt.Sprintf("%s: connection refused: nothing listens on port %s", addr, portOf(addr)))
 	case errors.As(err, &dnsErr) && (dnsErr.IsNotFound || !dnsErr.IsTimeout && !dnsErr.IsTemporary):
 		return catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s: host %q does not resolve: %s", addr, hostOf(addr), dnsErr.Err))
-	case isTimeout(err) || ctx.Err() != nil:
+	case connfind.IsTimeout(err) || ctx.Err() != nil:
 		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: no answer to the TCP connection attempt within %s", addr, report.FormatMs(x.since(x.started))))
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
-		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: %v (no route to the host from this machine)", addr, unwrapOp(err)))
+		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: %v (no route to the host from this machine)", addr, connfind.UnwrapOp(err)))
 	default:
-		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: %v", addr, unwrapOp(err)))
+		return catalogue.NewFinding(catalogue.IDTCPTimeout, fmt.Sprintf("%s: %v", addr, connfind.UnwrapOp(err)))
 	}
 }
 
@@ -115,23 +116,6 @@ func (x *run) dialFinding(ctx context.Context, addr string, err error) report.Fi
 // rather than having reached its deadline.
 func interrupted(ctx context.Context) bool {
 	return errors.Is(ctx.Err(), context.Canceled)
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return true
-	}
-	return errors.Is(err, context.DeadlineExceeded)
-}
-
-// unwrapOp drops the "dial tcp a->b:" prefix of a *net.OpError.
-func unwrapOp(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op.Err
-	}
-	return err
 }
 
 // hostOf is the host of a host:port address, or addr itself (without

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
@@ -107,7 +108,7 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 	}
 	if err != nil {
 		x.tlsDialFailed(addr, err)
-		return done(report.StatusFail, "cannot connect: "+redact.Redact(unwrapOp(err).Error()))
+		return done(report.StatusFail, "cannot connect: "+redact.Redact(connfind.UnwrapOp(err).Error()))
 	}
 	tc := tls.Client(conn, probe)
 	defer tc.Close()
@@ -188,7 +189,7 @@ func (x *run) tlsProbe(ctx context.Context, s tlsSettings, addr string) bool {
 // explained why addr cannot be reached.
 func (x *run) tlsDialFailed(addr string, err error) {
 	var f report.Finding
-	if lf, ok := localFinding(addr, err); ok {
+	if lf, ok := connfind.LocalFinding(addr, err); ok {
 		x.addFinding(lf)
 		return
 	}
@@ -206,7 +207,7 @@ func (x *run) tlsDialFailed(addr string, err error) {
 		if x.hasFinding(catalogue.IDTCPTimeout) || x.hasFinding(catalogue.IDTCPRefused) || x.hasFinding(catalogue.IDDNSNoSuchHost) {
 			return
 		}
-		f = catalogue.NewFinding(catalogue.IDTCPTimeout, addr+": "+redact.Redact(unwrapOp(err).Error()))
+		f = catalogue.NewFinding(catalogue.IDTCPTimeout, addr+": "+redact.Redact(connfind.UnwrapOp(err).Error()))
 	}
 	x.addFinding(f)
 }
@@ -232,7 +233,7 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 		return x.alertFailure(s, addr, code)
 	}
 	closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-	silent := isTimeout(err)
+	silent := connfind.IsTimeout(err)
 	if closed || silent {
 		what := "closed the connection when it received the TLS ClientHello"
 		if silent {
@@ -243,13 +244,13 @@ func (x *run) handshakeFailure(ctx context.Context, s tlsSettings, addr string, 
 				tlsconf.NotTLSFinding(x.t, fmt.Sprintf("%s: the server %s, but %s: TLS is not enabled on this port", addr, what, plain))
 		} else if silent {
 			return "the server " + what, catalogue.NewFinding(catalogue.IDServerNotResponding,
-				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, redact.Redact(unwrapOp(perr).Error())))
+				fmt.Sprintf("%s: the server accepted the TCP connection but %s, and a plain hello got no answer either (%v)", addr, what, redact.Redact(connfind.UnwrapOp(perr).Error())))
 		} else {
 			return "the server " + what, catalogue.NewFinding(catalogue.IDServerNotMongoDB,
-				fmt.Sprintf("%s: the server %s, and a plain MongoDB hello failed too (%v)", addr, what, redact.Redact(unwrapOp(perr).Error())))
+				fmt.Sprintf("%s: the server %s, and a plain MongoDB hello failed too (%v)", addr, what, redact.Redact(connfind.UnwrapOp(perr).Error())))
 		}
 	}
-	msg := redact.Redact(unwrapOp(err).Error())
+	msg := redact.Redact(connfind.UnwrapOp(err).Error())
 	return "TLS handshake failed: " + msg, catalogue.NewFinding(catalogue.IDTLSUnknownAuthority,
 		fmt.Sprintf("%s: the TLS handshake failed: %s", addr, msg))
 }

@@ -116,7 +116,7 @@ func (x *run) dialFromHere(ctx context.Context, members []report.Server) []hereR
 // hereReason says in a few words why a member cannot be reached from
 // here.
 func hereReason(err error) string {
-	if f, ok := pathFinding(err); ok {
+	if f, _, ok := connfind.PathFinding(err); ok {
 		return f.Evidence[0]
 	}
 	var dnsErr *net.DNSError
@@ -125,12 +125,12 @@ func hereReason(err error) string {
 		return "connection refused: nothing listens there"
 	case errors.As(err, &dnsErr):
 		return "the host name does not resolve from this machine (" + topoDNSReason(err) + ")"
-	case isTimeout(err):
+	case connfind.IsTimeout(err):
 		return "no answer to the TCP connection attempt"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "no route to the host from this machine"
 	}
-	return redact.Redact(unwrapOp(err).Error())
+	return redact.Redact(connfind.UnwrapOp(err).Error())
 }
 
 // bastionFinding is topology.advertised-unreachable as tunnel-check --ssh

@@ -131,20 +131,3 @@ func TestWireCheckEveryMember(t *testing.T) {
 		t.Errorf("evidence names the wrong members: %q", ev)
 	}
 }
-
-func TestUpgradePath(t *testing.T) {
-	cases := []struct {
-		from, to int32
-		want     string
-	}{
-		{5, 9, "3.6 → 4.0 → 4.2 → 4.4"},
-		{8, 9, "4.4"},
-		{6, 7, "4.0"},
-		{9, 21, "5.0 → 6.0 → 7.0"},
-	}
-	for _, c := range cases {
-		if got := strings.Join(upgradePath(c.from, c.to), " → "); got != c.want {
-			t.Errorf("upgradePath(%d, %d) = %q, want %q", c.from, c.to, got, c.want)
-		}
-	}
-}

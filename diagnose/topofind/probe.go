@@ -64,7 +64,7 @@ func HelloSummary(s report.Server, res wireprobe.HelloResult) string {
 	} else if s.Version != "" {
 		fmt.Fprintf(&b, ", MongoDB %s (from the wire version; buildInfo gave none)", s.Version)
 	}
-	fmt.Fprintf(&b, ", wire %s", ReportedWire(s))
+	fmt.Fprintf(&b, ", wire %s", wireprobe.ReportedWire(s))
 	switch {
 	case s.LegacyHello:
 		b.WriteString(" (legacy isMaster over OP_QUERY)")
@@ -76,12 +76,4 @@ func HelloSummary(s report.Server, res wireprobe.HelloResult) string {
 		fmt.Fprintf(&b, " (mean of %d)", n)
 	}
 	return b.String()
-}
-
-// ReportedWire formats a server's wire range as it sent it, exactly.
-func ReportedWire(s report.Server) string {
-	if s.MinWireVersion == s.MaxWireVersion {
-		return fmt.Sprintf("%d", s.MinWireVersion)
-	}
-	return fmt.Sprintf("%d–%d", s.MinWireVersion, s.MaxWireVersion)
 }
