@@ -52,20 +52,7 @@ func TestLocalResources(t *testing.T) {
 	if os.Getenv(localChildEnv) != "" {
 		t.Skip("runs in the child only as TestLocalResourcesChild")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.Close()
-		}
-	}()
+	ln := serveEach(t, func(c net.Conn) { _ = c.Close() })
 	res := runLocalChild(t, localChildEnv+"="+ln.Addr().String())
 	if !res.Exhausted {
 		t.Fatalf("the child could not use up its file descriptors: %+v", res)
@@ -219,4 +206,25 @@ func runLocalChild(t *testing.T, env ...string) localChildResult {
 		t.Fatalf("child printed %q: %v", out, err)
 	}
 	return res
+}
+
+// serveEach listens on a loopback port until the test ends and hands every
+// connection it accepts to serve.
+func serveEach(t *testing.T, serve func(net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			serve(c)
+		}
+	}()
+	return ln
 }

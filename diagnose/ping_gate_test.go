@@ -112,20 +112,7 @@ func TestGatedConnStopsOnClose(t *testing.T) {
 // The dialer of the driver's ping gates every connection it opens when
 // the ping asks for it, and none otherwise (diagnose's driver ping).
 func TestClosingDialerGates(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("hello"))
-		}
-	}()
+	ln := serveEach(t, func(c net.Conn) { _, _ = c.Write([]byte("hello")) })
 	replies := make(chan struct{})
 	gated := &closingDialer{d: &net.Dialer{}, replies: replies, closed: make(chan struct{})}
 	plain := &closingDialer{d: &net.Dialer{}, closed: make(chan struct{})}
