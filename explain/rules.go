@@ -38,7 +38,8 @@ var exRules = sync.OnceValue(func() []exRule {
 		// --- SRV and DNS ---
 		{id: catalogue.IDSRVNoRecords, conn: true, pattern: exRE(`querySrv (E[A-Z]+) (\S+)`), fn: func(m *exMatch) exOutcome {
 			exSRVName(m, m.group(2))
-			return exOutcome{id: exQuerySrvID(m.group(1)), facts: []string{fmt.Sprintf("the SRV lookup of %s failed with %s%s", exCleanHost(m.group(2)), m.group(1), exQuerySrvHint(m.group(1)))}}
+			id, hint := exQuerySrv(m.group(1))
+			return exOutcome{id: id, facts: []string{fmt.Sprintf("the SRV lookup of %s failed with %s%s", exCleanHost(m.group(2)), m.group(1), hint)}}
 		}},
 		// dnspython (PyMongo) names the server and its answer: a refusal, a
 		// server failure or silence says nothing of the records.
@@ -303,32 +304,24 @@ func exSRVName(m *exMatch, name string) string {
 	return host
 }
 
-// exQuerySrvID is the finding of a failed querySrv: only a name the
-// server said does not exist (or has no SRV records) is srv.no-records; a
-// refusal, a server failure or a timeout is a DNS server that gave no
-// answer.
-func exQuerySrvID(code string) string {
-	switch code {
-	case "ECONNREFUSED", "EREFUSED", "ETIMEOUT", "ETIMEDOUT", "ESERVFAIL":
-		return catalogue.IDDNSNoAnswer
-	}
-	return catalogue.IDSRVNoRecords
-}
-
-func exQuerySrvHint(code string) string {
+// exQuerySrv reads the code of a failed querySrv: its finding and a few
+// words for the evidence. Only a name the server said does not exist (or
+// has no SRV records) is srv.no-records; a refusal, a server failure or a
+// timeout is a DNS server that gave no answer.
+func exQuerySrv(code string) (id, hint string) {
 	switch code {
 	case "ENOTFOUND", "ENODATA":
-		return " (no such records)"
+		return catalogue.IDSRVNoRecords, " (no such records)"
 	case "ECONNREFUSED", "EREFUSED":
-		return " (the DNS server refused the SRV query)"
+		return catalogue.IDDNSNoAnswer, " (the DNS server refused the SRV query)"
 	case "EBADRESP", "EFORMERR":
-		return " (the DNS server's answer could not be read)"
+		return catalogue.IDSRVNoRecords, " (the DNS server's answer could not be read)"
 	case "ETIMEOUT", "ETIMEDOUT":
-		return " (the DNS server did not answer)"
+		return catalogue.IDDNSNoAnswer, " (the DNS server did not answer)"
 	case "ESERVFAIL":
-		return " (the DNS server failed)"
+		return catalogue.IDDNSNoAnswer, " (the DNS server failed)"
 	}
-	return ""
+	return catalogue.IDSRVNoRecords, ""
 }
 
 // exHostRule records the host name in group i as one that did not resolve.
