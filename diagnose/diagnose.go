@@ -29,6 +29,8 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	x := e.newRun("diagnose", t)
 	x.bind(ctx, false)
 	x.compare = true
+	x.kept.on = x.keepForDriver()
+	defer x.kept.take("")
 	x.uriStage()
 	x.awsStage()
 
@@ -115,7 +117,13 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		x.skip(report.StagePing, x.skipPingReason())
 		return x.finish(""), nil
 	}
-	out := x.driverPingURI(ctx, PingRequest{knownVersion: true}, x.diagnosePingURI(v))
+	req := PingRequest{knownVersion: true}
+	if m, ok := diagnoseMember(v); ok && corroborated(v, m) {
+		if k := x.kept.take(m.Address); k != nil {
+			req.handoff = &handoffDial{kept: k, ctx: ctx, roles: &x.roles}
+		}
+	}
+	out := x.driverPingURI(ctx, req, x.diagnosePingURI(v))
 	x.slowNotSilent(&out, v)
 	if m, ok := diagnoseMember(v); ok && out.check.Status == report.StatusPass {
 		out.check.Address = m.Address

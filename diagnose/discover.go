@@ -197,7 +197,11 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		return report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error())}
 	}
 	ho.TLS = cfg
+	ho.Keep = p.x.kept.wanted()
 	res := p.x.e.ProbeHello(ctx, addr, ho)
+	if res.Kept != nil {
+		p.x.kept.add(res.Kept)
+	}
 	p.x.roles.Probed(addr, res)
 	s := res.Server
 	s.Address = addr

@@ -167,6 +167,8 @@ type run struct {
 
 	// roles gathers every hello answer of every server, for flapFindings.
 	roles topofind.RoleLog
+	// kept holds diagnose's probe connections for the driver's stage.
+	kept keptConns
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {

@@ -32,6 +32,9 @@ type PingRequest struct {
 	// replies, when not nil, holds back what the driver's connections
 	// receive until it is closed (gatedConn).
 	replies <-chan struct{}
+	// handoff, when not nil, serves the driver's first dials of the
+	// member a probe kept a connection to (handoffDial).
+	handoff *handoffDial
 }
 
 // Ping connects with the driver and runs {ping: 1} on admin. Meanwhile it
@@ -300,8 +303,9 @@ func (x *run) driverPingURI(ctx context.Context, req PingRequest, uri string) dr
 	}
 	start := x.now()
 	topo := &topologyWatcher{roles: &x.roles}
-	conns := &closingDialer{d: x.e.dialer(), replies: req.replies, closed: make(chan struct{})}
+	conns := &closingDialer{d: x.e.dialer(), replies: req.replies, handoff: req.handoff, closed: make(chan struct{})}
 	defer context.AfterFunc(ctx, conns.closeAll)()
+	defer req.handoff.release()
 	client, err := x.connect(ctx, uri, topo, conns)
 	out.check = report.Check{Stage: report.StagePing}
 	if err != nil && x.interrupted() {
@@ -524,6 +528,8 @@ type closingDialer struct {
 	// replies, when not nil, gates what every connection receives
 	// (gatedConn) until it is closed.
 	replies <-chan struct{}
+	// handoff, when not nil, serves the first dials of the kept member.
+	handoff *handoffDial
 	// closed is closed by closeAll.
 	closed chan struct{}
 
@@ -532,9 +538,14 @@ type closingDialer struct {
 }
 
 func (c *closingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	conn, err := c.d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
+	c.mu.Lock()
+	conn := c.handoff.dial(addr, func(ctx context.Context) (net.Conn, error) { return c.d.DialContext(ctx, network, addr) })
+	c.mu.Unlock()
+	if conn == nil {
+		var err error
+		if conn, err = c.d.DialContext(ctx, network, addr); err != nil {
+			return nil, err
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -114,6 +114,9 @@ type HelloOptions struct {
 	Samples int
 	// Verbose keeps the raw hello and buildInfo replies in the result.
 	Verbose bool
+	// Keep hands the connection of a probe that succeeded over plain TCP
+	// to the caller (HelloResult.Kept) instead of closing it.
+	Keep bool
 }
 
 // HelloResult is what one hello probe learned.
@@ -153,6 +156,9 @@ type HelloResult struct {
 	// BuildInfoErr says why buildInfo gave no version (a *CommandError or
 	// a *ProbeError); Server.Version is then empty.
 	BuildInfoErr error
+	// Kept is the probe's open connection when HelloOptions.Keep asked
+	// for it and the probe could keep it; the caller closes it.
+	Kept *Kept
 }
 
 // HelloAnswer is how the server answered one hello of the probe.
@@ -478,6 +484,7 @@ func (p *helloProbe) run(ctx context.Context) {
 	}
 	p.res.Server.RTTMs = report.Millis(sum / time.Duration(len(p.res.RTTs)))
 	p.res.Server.Reachable = true
+	p.keep(reply)
 }
 
 // refused fails the probe of a server whose hello reply the driver

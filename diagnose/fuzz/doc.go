@@ -2,6 +2,7 @@
 // the engine's own tests. Those start FerretDB (internal/mongotest/ferret),
 // and a fuzzing build instruments every package its test binary links:
 // here, the targets link the engine and the fake-server fixtures only.
-// The package has no code of its own; it imports diagnose and its
-// sub-packages, and nothing that imports them.
+// The package has no code of its own; it imports diagnose, its
+// sub-packages and the packages below them, and nothing that imports
+// them.
 package fuzz

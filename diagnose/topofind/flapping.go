@@ -55,6 +55,9 @@ type RoleLog struct {
 	mu     sync.Mutex
 	seen   map[string][]RoleSeen // by canonical address
 	probes int
+	// replayed counts the driver's heartbeats of an address still to be
+	// answered with a probe's reply (Replayed).
+	replayed map[string]int
 }
 
 // add records one answer.
@@ -86,6 +89,9 @@ func (l *RoleLog) Probed(addr string, res wireprobe.HelloResult) {
 // the server answered its hello with (a network failure says nothing of
 // the role and is not kept).
 func (l *RoleLog) heartbeat(addr string, kind string, err error, took time.Duration) {
+	if l.replay(addr) {
+		return
+	}
 	sent := time.Now().Add(-took)
 	if err != nil {
 		if role := serverErrorRole(err); role != "" {
@@ -96,6 +102,30 @@ func (l *RoleLog) heartbeat(addr string, kind string, err error, took time.Durat
 	if kind != "" && kind != report.KindUnknown {
 		l.add(addr, RoleSeen{Sent: sent, Role: kind, By: seenByMonitor})
 	}
+}
+
+// Replayed says that the driver's next heartbeat of addr is answered
+// with the reply a probe already recorded, not by the server: it is not a
+// role seen again.
+func (l *RoleLog) Replayed(addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.replayed == nil {
+		l.replayed = map[string]int{}
+	}
+	l.replayed[sdam.Canonical(addr)]++
+}
+
+// replay consumes one Replayed heartbeat of addr.
+func (l *RoleLog) replay(addr string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := sdam.Canonical(addr)
+	if l.replayed[a] == 0 {
+		return false
+	}
+	l.replayed[a]--
+	return true
 }
 
 // handshakeFailed records the error a server answered one of the
