@@ -200,7 +200,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	ho.Keep = p.x.kept.wanted()
 	res := p.x.e.ProbeHello(ctx, addr, ho)
 	if res.Kept != nil {
-		p.x.kept.add(res.Kept)
+		p.x.kept.add(res.Kept, res.Server.Kind)
 	}
 	p.x.roles.Probed(addr, res)
 	s := res.Server

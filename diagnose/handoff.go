@@ -36,12 +36,15 @@ func (k *keptConns) wanted() bool {
 	return k.on
 }
 
-// add keeps c (closing one kept earlier for the same address), or
-// closes it when keeping has ended.
-func (k *keptConns) add(c *wireprobe.Kept) {
+// add keeps c, the connection of a probe that found a server of kind
+// (closing one kept earlier for the same address), or closes it when
+// keeping has ended or the server is no primary: only a primary is
+// handed to the driver (corroborated), and a run holds no more open
+// connections than it must while the rest of discovery goes on.
+func (k *keptConns) add(c *wireprobe.Kept, kind string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if !k.on {
+	if !k.on || kind != report.KindRSPrimary {
 		_ = c.Close()
 		return
 	}

@@ -384,12 +384,16 @@ func handshakeAnswer(k *Kept, legacy, helloOk bool) (bson.Raw, bool) {
 	return raw, true
 }
 
+// handoffMaxHello bounds the hello reply a Kept holds: a real one is a
+// few KiB even for a 50-member set, and a caller may keep several.
+const handoffMaxHello = 64 << 10
+
 // keep hands the probe's connection to its caller (HelloOptions.Keep)
 // when the probe ended with a usable one: plain TCP (a driver puts its
 // own TLS on what it dials), past OP_MSG, nothing in flight, buildInfo
-// answered.
+// answered, a hello reply of a sane size.
 func (p *helloProbe) keep(first bson.Raw) {
-	if !p.opts.Keep || p.opts.TLS != nil || p.conn == nil || p.legacy || p.pending != 0 || p.res.BuildInfoErr != nil {
+	if !p.opts.Keep || p.opts.TLS != nil || p.conn == nil || p.legacy || p.pending != 0 || p.res.BuildInfoErr != nil || len(first) > handoffMaxHello {
 		return
 	}
 	if p.stop != nil && !p.stop() {
