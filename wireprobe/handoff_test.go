@@ -46,9 +46,20 @@ func (d *handoffDialer) DialContext(ctx context.Context, network, addr string) (
 	return d.k.Handoff(d.dials == 2, dial, func() { d.mu.Lock(); d.answered++; d.mu.Unlock() }), nil
 }
 
-func driverCommand(t *testing.T, uri string, d *handoffDialer, command string) {
+// handoffPing probes a fresh fake server with Keep, closes the kept
+// connection first when closeKept is set, then has the driver ping it
+// with query added to a direct connection's string, through the
+// handoff. The server's counts are those of the driver alone.
+func handoffPing(t *testing.T, query string, closeKept bool) (*mongotest.FakeMongod, *handoffDialer) {
 	t.Helper()
-	c, err := mongo.Connect(options.Client().ApplyURI(uri).SetDialer(d).
+	m := mongotest.StartFakeMongod(t, mongotest.Options{})
+	k := keptProbe(t, m)
+	if closeKept {
+		_ = k.Conn.Close()
+	}
+	m.ResetCounts()
+	d := &handoffDialer{k: k}
+	c, err := mongo.Connect(options.Client().ApplyURI(m.URI()+"?directConnection=true"+query).SetDialer(d).
 		SetServerMonitoringMode(options.ServerMonitoringModePoll))
 	if err != nil {
 		t.Fatal(err)
@@ -59,20 +70,17 @@ func driverCommand(t *testing.T, uri string, d *handoffDialer, command string) {
 		cancel()
 		_ = c.Disconnect(ctx)
 	}()
-	if err := c.Database("admin").RunCommand(context.Background(), bson.D{{Key: command, Value: 1}}).Err(); err != nil {
-		t.Fatalf("%s through the handoff: %v", command, err)
+	if err := c.Database("admin").RunCommand(context.Background(), bson.D{{Key: "ping", Value: 1}}).Err(); err != nil {
+		t.Fatalf("ping through the handoff: %v", err)
 	}
+	return m, d
 }
 
 // The driver's two handshakes are answered from the probe's hello: the
 // server sees the probe's hello and buildInfo, then the driver's ping on
 // the probe's own connection, and nothing else.
 func TestHandoffCarriesTheDriver(t *testing.T) {
-	m := mongotest.StartFakeMongod(t, mongotest.Options{})
-	k := keptProbe(t, m)
-	m.ResetCounts()
-	d := &handoffDialer{k: k}
-	driverCommand(t, m.URI()+"?directConnection=true", d, "ping")
+	m, d := handoffPing(t, "", false)
 	if got := m.Requests(); got != 1 || m.Count("ping") != 1 {
 		t.Errorf("the server received %d requests after the probe, want the ping alone: %s", got, m.CountSummary())
 	}
@@ -88,11 +96,7 @@ func TestHandoffCarriesTheDriver(t *testing.T) {
 // goes to the server as the driver wrote it, on a connection of its own:
 // a server takes client metadata once per connection.
 func TestHandoffSendsOtherHandshakes(t *testing.T) {
-	m := mongotest.StartFakeMongod(t, mongotest.Options{})
-	k := keptProbe(t, m)
-	m.ResetCounts()
-	d := &handoffDialer{k: k}
-	driverCommand(t, m.URI()+"?directConnection=true&compressors=zlib", d, "ping")
+	m, d := handoffPing(t, "&compressors=zlib", false)
 	if d.answered != 0 {
 		t.Errorf("%d handshakes answered from the probe, want none", d.answered)
 	}
@@ -107,12 +111,7 @@ func TestHandoffSendsOtherHandshakes(t *testing.T) {
 // A kept connection the server has closed meanwhile is not used: the
 // driver's command goes over a connection of its own.
 func TestHandoffKeptConnectionClosed(t *testing.T) {
-	m := mongotest.StartFakeMongod(t, mongotest.Options{})
-	k := keptProbe(t, m)
-	_ = k.Conn.Close()
-	m.ResetCounts()
-	d := &handoffDialer{k: k}
-	driverCommand(t, m.URI()+"?directConnection=true", d, "ping")
+	m, _ := handoffPing(t, "", true)
 	if m.Count("ping") != 1 || m.Connections() != 1 {
 		t.Errorf("ping %d times over %d new connections, want once over 1: %s", m.Count("ping"), m.Connections(), m.CountSummary())
 	}
