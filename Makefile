@@ -2,7 +2,7 @@
 GO       ?= go
 BIN      ?= bin/mongoconn
 FUZZTIME ?= 30s
-# Brief fuzzing run by `make test` (and so by CI).
+# Brief fuzzing (`make fuzz-short`), run by CI after `make test`.
 FUZZTIME_SHORT ?= 3s
 
 .PHONY: all build check-static release man test unit e2e lint fmt fuzz fuzz-short bench demo drivers drivers-install drivers-update clean
@@ -48,13 +48,14 @@ release: man
 man:
 	$(GO) run ./cmd/mangen -dir dist/man -version '$(VERSION)' $(if $(DATE),-date $(DATE))
 
-## test: everything CI runs — gofmt, each fuzz target briefly, then unit +
-## integration + end-to-end tests with the race detector. go test runs
-## every vet check (-vet=all) on the race build, and go vet -race covers
-## the packages without tests and the driver suite (behind its build
-## tag), so the dependencies are compiled once for vet and test.
+## test: gofmt, then unit + integration + end-to-end tests with the race
+## detector, every fuzz target's seed corpus among them. go test runs every
+## vet check (-vet=all) on the race build, and go vet -race covers the
+## packages without tests and the driver suite (behind its build tag), so
+## the dependencies are compiled once for vet and test. Fuzzing itself
+## (another instrumented build of every dependency) is make fuzz-short,
+## which CI runs after this.
 test: fmt
-	$(MAKE) --no-print-directory fuzz-short
 	$(if $(UNTESTED),$(GO) vet -race $(UNTESTED))
 	$(GO) vet -race -tags drivers ./internal/drivertest/
 	GORACE=atexit_sleep_ms=0 $(GO) test -race -vet=all -count=1 -timeout 12m ./...
