@@ -59,7 +59,7 @@ func handoffPing(t *testing.T, query string, closeKept bool) (*mongotest.FakeMon
 	}
 	m.ResetCounts()
 	d := &handoffDialer{k: k}
-	c, err := mongo.Connect(options.Client().ApplyURI(m.URI()+"?directConnection=true"+query).SetDialer(d).
+	c, err := mongo.Connect(options.Client().ApplyURI(m.URI() + "?directConnection=true" + query).SetDialer(d).
 		SetServerMonitoringMode(options.ServerMonitoringModePoll))
 	if err != nil {
 		t.Fatal(err)
