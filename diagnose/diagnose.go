@@ -29,6 +29,7 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 	x := e.newRun("diagnose", t)
 	x.bind(ctx, false)
 	x.compare = true
+	x.reuseTCP = true
 	x.kept.on = x.keepForDriver()
 	defer x.kept.take("")
 	x.uriStage()

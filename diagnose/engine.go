@@ -169,6 +169,10 @@ type run struct {
 	roles topofind.RoleLog
 	// kept holds diagnose's probe connections for the driver's stage.
 	kept keptConns
+	// reuseTCP keeps the tcp stage's connections for the next dial of
+	// each address (ping and diagnose), which tcpReuse hands out.
+	reuseTCP bool
+	tcpReuse *reuseDialer
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {
@@ -219,6 +223,7 @@ func (x *run) hasFinding(id string) bool {
 
 func (x *run) finish(okVerdict string) *report.Report {
 	x.awaitCompare()
+	x.closeKeptTCP()
 	x.closePath()
 	x.flapFindings()
 	x.mu.Lock()

@@ -148,13 +148,13 @@ func (x *run) openPath(ctx context.Context) bool {
 		p.resolver = "the proxy"
 	}
 	p.usable = true
-	if len(vias) == 0 {
-		return true
+	if len(vias) > 0 {
+		p.via = strings.Join(vias, ", reached ")
+		e := *x.e
+		e.Dialer = d
+		x.e = &e
 	}
-	p.via = strings.Join(vias, ", reached ")
-	e := *x.e
-	e.Dialer = d
-	x.e = &e
+	x.installReuse()
 	return true
 }
 

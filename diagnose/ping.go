@@ -50,6 +50,7 @@ func (e *Engine) Ping(ctx context.Context, t *connstr.Target, req PingRequest) (
 	ctx, cancel := e.withBudget(ctx)
 	defer cancel()
 	x := e.newRun("ping", t)
+	x.reuseTCP = true
 	x.bind(ctx, req.RequirePrimary)
 	x.uriStage()
 	x.awsStage()

@@ -59,7 +59,9 @@ func (x *run) dialOne(ctx context.Context, addr string) tcpResult {
 	conn, err := x.e.dialer().DialContext(ctx, "tcp", addr)
 	c := report.Check{Stage: report.StageTCP, Address: addr, DurationMs: x.since(start)}
 	if err == nil {
-		_ = conn.Close()
+		if !x.keepTCP(addr, conn) {
+			_ = conn.Close()
+		}
 		c.Status = report.StatusPass
 		c.Summary = "connected"
 		if ra := conn.RemoteAddr(); ra != nil && ra.String() != addr && !x.path.farSide() {
