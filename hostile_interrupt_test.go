@@ -296,7 +296,7 @@ func TestInterruptEveryStage(t *testing.T) {
 			t.Run(sc.stage+"/"+cl.name, func(t *testing.T) {
 				before := 0
 				if sc.mark != nil {
-					before = sc.mark()
+					before = settledMark(sc.mark)
 				}
 				l, err := child.start(cl.args("json", interruptTimeout, sc.global, sc.uri))
 				if err != nil {
@@ -341,4 +341,26 @@ func TestInterruptEveryStage(t *testing.T) {
 			})
 		}
 	}
+}
+
+// markSettle is how long a fixture's mark must stay the same before a
+// case counts from it: a request the previous case's process sent just
+// before its interrupt may reach the server after that process ended,
+// and would otherwise look like the next process reaching the stage
+// before it has even set up its signal handling.
+const markSettle = 50 * time.Millisecond
+
+// settledMark is mark once it has not moved for markSettle (or after
+// hangGuard, whatever it is then).
+func settledMark(mark func() int) int {
+	n := mark()
+	for deadline := time.Now().Add(hangGuard); time.Now().Before(deadline); {
+		time.Sleep(markSettle)
+		m := mark()
+		if m == n {
+			return m
+		}
+		n = m
+	}
+	return n
 }

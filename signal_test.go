@@ -44,7 +44,7 @@ func TestSignalStopsCommand(t *testing.T) {
 	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
 		for _, command := range []string{"ping", "diagnose", "discover", "wire-check", "tunnel-check"} {
 			t.Run(tc.sig.String()+"/"+command, func(t *testing.T) {
-				before := silent.Connections()
+				before := settledMark(silent.Connections)
 				c, out, errOut := startSelf(t, "--timeout", "30s", command, "mongodb://"+addr+"/")
 				// Signal once the command is probing: it has connected.
 				for deadline := time.Now().Add(hangGuard); silent.Connections() == before; {
