@@ -119,8 +119,8 @@ func (e *Engine) Diagnose(ctx context.Context, t *connstr.Target) (*report.Repor
 		return x.finish(""), nil
 	}
 	req := PingRequest{knownVersion: true}
-	if m, ok := diagnoseMember(v); ok && corroborated(v, m) {
-		if k := x.kept.take(m.Address); k != nil {
+	if hasTarget && corroborated(v, target) {
+		if k := x.kept.take(target.Address); k != nil {
 			req.handoff = &handoffDial{kept: k, ctx: ctx, roles: &x.roles}
 		}
 	}

@@ -24,57 +24,36 @@ import (
 // is seen twice already: a primary that another member of its set names
 // as its primary (corroborated).
 type keptConns struct {
-	mu     sync.Mutex
-	on     bool
-	byAddr map[string]*wireprobe.Kept
+	// on is set before discovery starts (keepForDriver), never after.
+	on bool
+	connStash[*wireprobe.Kept]
 }
 
 // wanted reports whether probes should keep their connections.
-func (k *keptConns) wanted() bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.on
-}
+func (k *keptConns) wanted() bool { return k.on && k.open() }
 
-// add keeps c, the connection of a probe that found a server of kind
-// (closing one kept earlier for the same address), or closes it when
-// keeping has ended or the server is no primary: only a primary is
-// handed to the driver (corroborated), and a run holds no more open
-// connections than it must while the rest of discovery goes on.
+// add keeps c, the connection of a probe that found a server of kind,
+// or closes it when keeping has ended or the server is no primary: only
+// a primary is handed to the driver (corroborated), and a run holds no
+// more open connections than it must while the rest of discovery goes
+// on.
 func (k *keptConns) add(c *wireprobe.Kept, kind string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
 	if !k.on || kind != report.KindRSPrimary {
 		_ = c.Close()
 		return
 	}
-	if k.byAddr == nil {
-		k.byAddr = map[string]*wireprobe.Kept{}
-	}
-	ca := sdam.Canonical(c.Addr)
-	if old := k.byAddr[ca]; old != nil {
-		_ = old.Close()
-	}
-	k.byAddr[ca] = c
+	k.put(sdam.Canonical(c.Addr), c)
 }
 
-// take ends keeping: it returns the connection kept for addr, if any,
-// and closes every other one.
+// take ends keeping: it returns the connection kept for addr, if any
+// ("" takes none), and closes every other one.
 func (k *keptConns) take(addr string) *wireprobe.Kept {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.on = false
-	ca := sdam.Canonical(addr)
-	var out *wireprobe.Kept
-	for a, c := range k.byAddr {
-		if a == ca && addr != "" {
-			out = c
-			continue
-		}
-		_ = c.Close()
+	var c *wireprobe.Kept
+	if addr != "" {
+		c, _ = k.connStash.take(sdam.Canonical(addr))
 	}
-	k.byAddr = nil
-	return out
+	k.closeAll()
+	return c
 }
 
 // keepForDriver says whether diagnose's probes keep their connections

@@ -150,12 +150,19 @@ func (x *run) openPath(ctx context.Context) bool {
 	p.usable = true
 	if len(vias) > 0 {
 		p.via = strings.Join(vias, ", reached ")
-		e := *x.e
-		e.Dialer = d
-		x.e = &e
+		x.useDialer(d)
 	}
 	x.installReuse()
 	return true
+}
+
+// useDialer points the run's engine at a copy of it whose Dialer is d.
+// Only openPath calls it, before any stage dials or runs in the
+// background.
+func (x *run) useDialer(d netpath.Dialer) {
+	e := *x.e
+	e.Dialer = d
+	x.e = &e
 }
 
 // openSSH logs in to the bastion, recording a tcp check for it.

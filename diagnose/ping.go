@@ -539,9 +539,7 @@ type closingDialer struct {
 }
 
 func (c *closingDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	c.mu.Lock()
 	conn := c.handoff.dial(addr, func(ctx context.Context) (net.Conn, error) { return c.d.DialContext(ctx, network, addr) })
-	c.mu.Unlock()
 	if conn == nil {
 		var err error
 		if conn, err = c.d.DialContext(ctx, network, addr); err != nil {

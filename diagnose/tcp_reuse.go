@@ -3,7 +3,6 @@ package diagnose
 import (
 	"context"
 	"net"
-	"sync"
 
 	"github.com/mongoconn/mongoconn/netpath"
 )
@@ -16,17 +15,11 @@ import (
 // nothing was. Every other dial is the path's own.
 type reuseDialer struct {
 	netpath.Dialer
-
-	mu    sync.Mutex
-	conns map[string]net.Conn
+	connStash[net.Conn]
 }
 
 func (d *reuseDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	d.mu.Lock()
-	c := d.conns[addr]
-	delete(d.conns, addr)
-	d.mu.Unlock()
-	if c != nil {
+	if c, ok := d.take(addr); ok {
 		return c, nil
 	}
 	return d.Dialer.DialContext(ctx, network, addr)
@@ -35,30 +28,14 @@ func (d *reuseDialer) DialContext(ctx context.Context, network, addr string) (ne
 // Via is the path's (netpath.Via): a proxy still resolves the names.
 func (d *reuseDialer) Via() string { return netpath.Via(d.Dialer) }
 
-// closeAll closes the connections nobody took.
-func (d *reuseDialer) closeAll() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for a, c := range d.conns {
-		_ = c.Close()
-		delete(d.conns, a)
-	}
-}
-
 // keepTCP keeps conn, which the tcp stage opened to addr, for the next
 // dial of addr (reuseDialer); it reports false when the run does not
 // keep them, and the caller closes conn.
 func (x *run) keepTCP(addr string, conn net.Conn) bool {
-	d := x.tcpReuse
-	if d == nil {
+	if x.tcpReuse == nil {
 		return false
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if old := d.conns[addr]; old != nil {
-		_ = old.Close()
-	}
-	d.conns[addr] = conn
+	x.tcpReuse.put(addr, conn)
 	return true
 }
 
@@ -74,11 +51,8 @@ func (x *run) installReuse() {
 	if base == nil {
 		base = &net.Dialer{}
 	}
-	d := &reuseDialer{Dialer: base, conns: map[string]net.Conn{}}
-	e := *x.e
-	e.Dialer = d
-	x.e = &e
-	x.tcpReuse = d
+	x.tcpReuse = &reuseDialer{Dialer: base}
+	x.useDialer(x.tcpReuse)
 }
 
 // closeKeptTCP closes what the tcp stage kept and no dial took.
