@@ -68,7 +68,9 @@ func TestDiscoverReplicaSetLatencyWindow(t *testing.T) {
 	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{
 		Member: []mongotest.MemberOptions{{Tags: map[string]string{"dc": "east"}}, {}, {Delay: topoSlowDelay}},
 	})
-	r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, "mongodb://"+rs.Addrs()[0]+"/?replicaSet=rs0"))
+	// A 100 ms window: the fast two stay in it on a busy machine, the slow
+	// one (150 ms) stays out.
+	r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, "mongodb://"+rs.Addrs()[0]+"/?replicaSet=rs0&localThresholdMS=100"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func TestDiscoverReplicaSetLatencyWindow(t *testing.T) {
 	if s, _ := topoServerByAddr(r, rs.Addrs()[0]); s.Tags["dc"] != "east" || !s.Seed || s.Kind != report.KindRSPrimary {
 		t.Errorf("primary seed: %+v", s)
 	}
-	if !strings.Contains(r.Verdict, `replica set "rs0" with primary`) || !strings.Contains(r.Verdict, "2 in the 15 ms latency window") {
+	if !strings.Contains(r.Verdict, `replica set "rs0" with primary`) || !strings.Contains(r.Verdict, "2 in the 100 ms latency window") {
 		t.Errorf("verdict %q", r.Verdict)
 	}
 }
@@ -293,7 +295,8 @@ func TestDiscoverMemberRoles(t *testing.T) {
 		Member: []mongotest.MemberOptions{{}, {Passive: true}, {Arbiter: true}, {Hidden: true}},
 	})
 	// Seed the primary and the hidden member, which no host list names.
-	raw := "mongodb://" + rs.Addrs()[0] + "," + rs.Addrs()[3] + "/?replicaSet=rs0"
+	// A wide window, so that the load of the machine does not decide it.
+	raw := "mongodb://" + rs.Addrs()[0] + "," + rs.Addrs()[3] + "/?replicaSet=rs0&localThresholdMS=5000"
 	r, err := topoEngine(t).Discover(context.Background(), topoTarget(t, raw))
 	if err != nil {
 		t.Fatal(err)
