@@ -212,6 +212,23 @@ func TestServeReplicaSetPrimary(t *testing.T) {
 	})
 }
 
+// TestServeMemberDown: a seed that refuses is a server of the report,
+// down, as a silent one is: a fleet's dashboard sees which member is gone.
+func TestServeMemberDown(t *testing.T) {
+	closed := mongotest.ClosedPort(t)
+	url := probeServer(t, fmt.Sprintf("targets:\n  gone:\n    uri: mongodb://%s/\n    timeout: 2s\n", closed))
+	for _, module := range []string{"ping", "diagnose"} {
+		_, body := httpGet(t, url+"/probe?target=gone&module="+module)
+		wantSamples(t, body, map[string]float64{
+			"probe_success":                                        0,
+			"probe_mongodb_stage_success{stage=tcp}":               0,
+			"probe_mongodb_server_up{address=" + closed + "}":      0,
+			"probe_mongodb_finding{id=tcp.refused,severity=error}": 1,
+			"probe_mongodb_server_info{address=" + closed + ",kind=Unknown,max_wire_version=0,set_name=,version=}": absent,
+		})
+	}
+}
+
 // TestServeSRV: a mongodb+srv target resolved through the target's
 // dns_server: the SRV records are counted.
 func TestServeSRV(t *testing.T) {

@@ -8,6 +8,7 @@ package catalogue
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -105,8 +106,9 @@ func NewFinding(id string, evidence ...string) report.Finding {
 		Title:    e.Title,
 		Evidence: evidenceOf(evidence),
 		Cause:    e.Cause,
-		Fixes:    e.Fixes,
-		Docs:     e.Docs,
+		// Copies: a stage may edit its finding's fixes.
+		Fixes: slices.Clone(e.Fixes),
+		Docs:  slices.Clone(e.Docs),
 	}
 }
 

@@ -185,7 +185,7 @@ var pathEntries = []Entry{
 			"returns ::1 first for localhost, and before Node.js 20 (or with autoSelectFamily off) it tries that " +
 			"address alone, which is how mongosh, Compass and Node.js applications end up refused.",
 		Fixes: []string{
-			"Connect to the address that accepts, as shown in the evidence: mongodb://127.0.0.1:27017/",
+			"Connect to the address that accepts instead of the name: for localhost and mongod's default bindIp, 127.0.0.1 (mongodb://127.0.0.1:27017/ on the default port)",
 			"Or make mongod listen on every address of the name: net.bindIp: localhost,::1 with net.ipv6: true (mongod --ipv6 --bind_ip localhost,::1)",
 			"In Node.js, prefer IPv4 for the whole process: node --dns-result-order=ipv4first app.js",
 		},

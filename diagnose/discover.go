@@ -162,6 +162,11 @@ func newTopoProber(x *run, seeds []string, opts sdam.Options) *topoProber {
 	return p
 }
 
+// advertisedMember begins the summary of a check of a member that only a
+// host list names, when it fails: a warning, since the set may work
+// without it.
+const advertisedMember = "advertised member: "
+
 // probe asks addr for its hello. A member name that does not resolve
 // through the engine's resolver is not dialled (the seeds were resolved
 // by the dns stage already).
@@ -182,7 +187,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		} else if err != nil {
 			why := fmt.Sprintf("the host name %s does not resolve from this machine (%s)", host, topoDNSReason(err))
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusWarn, DurationMs: p.x.since(start),
-				Summary: "advertised member: " + why}, nil)
+				Summary: advertisedMember + why}, nil)
 			return report.Server{Address: addr, Kind: report.KindUnknown, Error: why}
 		}
 	}
@@ -243,7 +248,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 			}
 		} else {
 			c.Status = report.StatusWarn
-			c.Summary = "advertised member: " + c.Summary
+			c.Summary = advertisedMember + c.Summary
 		}
 		p.keep(ca, c, fs)
 		return s

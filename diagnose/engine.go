@@ -228,6 +228,7 @@ func (x *run) finish(okVerdict string) *report.Report {
 	x.flapFindings()
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	x.listUnansweredSeeds()
 	x.envProxyHint()
 	x.enforceRule()
 	x.fillURI()

@@ -369,7 +369,7 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 	for _, r := range results {
 		all = append(all, hostOf(r.Address))
 	}
-	ev := []string{fmt.Sprintf("%s resolves to %s, in this order", hostOf(addr), strings.Join(all, ", "))}
+	ev := []string{fmt.Sprintf("%s resolves to %s", hostOf(addr), strings.Join(all, ", "))}
 	for _, r := range results {
 		switch {
 		case r.Err == nil:
@@ -383,19 +383,49 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 		}
 	}
 	ok := results[working].Address
-	if working > 0 {
-		ev = append(ev, fmt.Sprintf("a client that tries only the first address (%s) fails; one that tries them in turn connects to %s", results[0].Address, ok))
-	} else {
-		ev = append(ev, fmt.Sprintf("a client that tries only the first address connects to %s; one that picks another address (Node.js 17+ puts ::1 first for localhost) is refused", ok))
-	}
+	ev = append(ev, whoIsRefused(results, ok))
 	f := catalogue.NewFinding(catalogue.IDTCPSomeAddressesRefused, ev...)
+	// The catalogue's first fix is the general one (explain has no
+	// addresses): this one names them.
+	fix := fmt.Sprintf("Write the address that accepts, %s, instead of the name %s", ok, hostOf(addr))
 	if single {
 		if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Hosts: []string{ok}}); err == nil {
+			f.Fixes = append([]string{fix + ": " + u}, f.Fixes[1:]...)
 			return report.WithSuggestedURI(f, u)
 		}
 	}
-	f.Fixes = append([]string{fmt.Sprintf("Write the address that accepts, %s, instead of the name %s", ok, hostOf(addr))}, f.Fixes...)
+	f.Fixes = append([]string{fix}, f.Fixes[1:]...)
 	return f
+}
+
+// whoIsRefused says which clients the refused addresses of results
+// fail, by family: resolvers that follow RFC 6724 (getaddrinfo, Go's)
+// put IPv6 first on a machine that has IPv6, and ::1 before 127.0.0.1
+// always; Node.js 17 and later keep that order. A client that tries the
+// addresses in turn connects to ok.
+func whoIsRefused(results []netpath.AddressResult, ok string) string {
+	var v4, v6 []string
+	for _, r := range results {
+		if !r.Refused() {
+			continue
+		}
+		if ip := net.ParseIP(hostOf(r.Address)); ip != nil && ip.To4() == nil {
+			v6 = append(v6, r.Address)
+		} else {
+			v4 = append(v4, r.Address)
+		}
+	}
+	okIP := net.ParseIP(hostOf(ok))
+	okV4 := okIP == nil || okIP.To4() != nil
+	switch {
+	case len(v4) == 0 && okV4:
+		return fmt.Sprintf("a client that tries only the IPv6 address (%s) is refused: getaddrinfo and Go sort IPv6 first when the machine has it (RFC 6724; ::1 always comes before 127.0.0.1), and Node.js 17+ (mongosh, Compass) keeps that order; a client that tries every address in turn connects to %s",
+			strings.Join(v6, ", "), ok)
+	case len(v6) == 0 && !okV4:
+		return fmt.Sprintf("a client that tries only the IPv4 address (%s) is refused: Node.js before 17, node --dns-result-order=ipv4first and Java with java.net.preferIPv4Stack=true put IPv4 first or use it alone; a client that tries every address in turn connects to %s",
+			strings.Join(v4, ", "), ok)
+	}
+	return fmt.Sprintf("a client that tries only %s is refused; a client that tries every address in turn connects to %s", strings.Join(append(v6, v4...), ", "), ok)
 }
 
 // envFailureIDs are the findings that mean a member could not be reached
@@ -404,6 +434,19 @@ func someRefusedFinding(raw string, single bool, addr string, results []netpath.
 var envFailureIDs = []string{
 	catalogue.IDTCPRefused, catalogue.IDTCPTimeout, catalogue.IDDNSNoSuchHost,
 	catalogue.IDTopologyAdvertisedUnreachable, catalogue.IDAtlasAccessList,
+}
+
+// unreachableMember names a member that a set advertises and this machine
+// could not resolve or connect to (its check warns: the set works without
+// it), or "" when there is none.
+func unreachableMember(checks []report.Check) string {
+	for _, c := range checks {
+		if (c.Stage == report.StageTCP || c.Stage == report.StageDNS) && c.Status == report.StatusWarn &&
+			strings.HasPrefix(c.Summary, advertisedMember) {
+			return "advertised member " + c.Address
+		}
+	}
+	return ""
 }
 
 // envProxyHint adds proxy.env-ignored when a member failed from here on
@@ -420,6 +463,9 @@ func (x *run) envProxyHint() {
 			failed = id
 			break
 		}
+	}
+	if failed == "" {
+		failed = unreachableMember(r.Checks)
 	}
 	if failed == "" {
 		return

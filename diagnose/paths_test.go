@@ -114,6 +114,9 @@ func pathDump(r *report.Report) string {
 	}
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "  finding %s (%s): %s\n", f.ID, f.Severity, strings.Join(f.Evidence, " | "))
+		for _, fix := range f.Fixes {
+			fmt.Fprintf(&b, "    fix %s\n", fix)
+		}
 		if f.SuggestedURI != "" {
 			fmt.Fprintf(&b, "    try %s\n", f.SuggestedURI)
 		}
@@ -429,13 +432,34 @@ func TestEnvironmentProxyIgnored(t *testing.T) {
 	if r, _ := e.Ping(context.Background(), mustTarget(t, m.URI()), PingRequest{}); r.HasFinding(catalogue.IDProxyEnvIgnored) {
 		t.Errorf("proxy.env-ignored with a healthy member:\n%s", pathDump(r))
 	}
+
+	// A set that works while one member it advertises refuses: the
+	// warning too, the run still OK.
+	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{Name: "rs0", Member: []mongotest.MemberOptions{{}, {}, {Down: true}}})
+	down := rs.Addrs()[2]
+	for name, run := range map[string]func(*connstr.Target) (*report.Report, error){
+		"ping": func(tg *connstr.Target) (*report.Report, error) {
+			return e.Ping(context.Background(), tg, PingRequest{})
+		},
+		"diagnose": func(tg *connstr.Target) (*report.Report, error) { return e.Diagnose(context.Background(), tg) },
+		"discover": func(tg *connstr.Target) (*report.Report, error) { return e.Discover(context.Background(), tg) },
+	} {
+		r, err := run(mustTarget(t, "mongodb://"+rs.Addrs()[0]+"/?replicaSet=rs0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dump := pathDump(r)
+		if !r.OK || !r.HasFinding(catalogue.IDProxyEnvIgnored) || !strings.Contains(dump, "advertised member "+down) {
+			t.Errorf("%s, member %s down: want OK with proxy.env-ignored naming it:\n%s", name, down, dump)
+		}
+	}
 }
 
 // TestSomeAddressesRefused: a name with an IPv6 and an IPv4 address, the
 // member listening on the IPv4 one only (localhost and mongod's default
 // bindIp): the tcp check warns and names the address that works.
 func TestSomeAddressesRefused(t *testing.T) {
-	m := mongotest.StartFakeMongod(t, mongotest.Options{})
+	m := mongotest.StartFakeMongod(t, mongotest.Options{Users: []mongotest.User{{Name: "alice", Password: "pw-S3cret"}}})
 	_, port, _ := net.SplitHostPort(m.Addr())
 	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
 		t.Skipf("no IPv6 loopback here: %v", err)
@@ -449,7 +473,7 @@ func TestSomeAddressesRefused(t *testing.T) {
 	e := NewEngine()
 	e.Resolver = dnsServerResolver(dns.Addr)
 	e.Timeout = pathTestBudget
-	uri := "mongodb://db.both.test:" + port + "/"
+	uri := "mongodb://alice:pw-S3cret@db.both.test:" + port + "/"
 	for name, run := range map[string]func(*connstr.Target) (*report.Report, error){
 		"ping": func(tg *connstr.Target) (*report.Report, error) {
 			return e.Ping(context.Background(), tg, PingRequest{})
@@ -465,10 +489,15 @@ func TestSomeAddressesRefused(t *testing.T) {
 			t.Fatalf("%s: want OK with tcp.some-addresses-refused:\n%s", name, dump)
 		}
 		for _, want := range []string{"[::1]:" + port + ": connection refused", "127.0.0.1:" + port + ": accepts connections",
-			"try mongodb://127.0.0.1:" + port + "/", "warn connected to 127.0.0.1:" + port + "; [::1]:" + port + " refused"} {
+			"try mongodb://alice:****@127.0.0.1:" + port + "/", "warn connected to 127.0.0.1:" + port + "; [::1]:" + port + " refused",
+			"a client that tries only the IPv6 address ([::1]:" + port + ") is refused",
+			"fix Write the address that accepts, 127.0.0.1:" + port + ", instead of the name db.both.test: mongodb://alice:****@127.0.0.1:" + port + "/"} {
 			if !strings.Contains(dump, want) {
 				t.Errorf("%s: report lacks %q:\n%s", name, want, dump)
 			}
+		}
+		if strings.Contains(dump, "S3cret") {
+			t.Errorf("%s: the password is in the report:\n%s", name, dump)
 		}
 	}
 }
