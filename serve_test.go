@@ -17,6 +17,8 @@ import (
 
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/internal/mongotest/ferret"
+	"github.com/mongoconn/mongoconn/internal/mongotest/pathtest"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/probe"
 )
 
@@ -30,11 +32,19 @@ const serveGuard = 60 * time.Second
 // probeServer serves config (a YAML text) in-process on loopback.
 func probeServer(t *testing.T, config string) string {
 	t.Helper()
+	return probeServerWith(t, config, probe.Options{})
+}
+
+// probeServerWith is probeServer with the options o (its ConfigFile and
+// Logger are set here).
+func probeServerWith(t *testing.T, config string, o probe.Options) string {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "probe.yml")
 	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := probe.New(probe.Options{ConfigFile: file, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	o.ConfigFile, o.Logger = file, slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := probe.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +236,37 @@ func TestServeMemberDown(t *testing.T) {
 			"probe_mongodb_finding{id=tcp.refused,severity=error}": 1,
 			"probe_mongodb_server_info{address=" + closed + ",kind=Unknown,max_wire_version=0,set_name=,version=}": absent,
 		})
+	}
+}
+
+// TestServeThroughSSHBastion: with --ssh, every probe reaches the
+// members through the bastion, where their names resolve (the target's
+// own DNS server knows none of them).
+func TestServeThroughSSHBastion(t *testing.T) {
+	names := []string{"mongo-0.far.test:0", "mongo-1.far.test:0", "mongo-2.far.test:0"}
+	rs := mongotest.StartReplSet(t, mongotest.ReplSetOptions{Name: "rs0", Advertise: names})
+	hosts := map[string]string{}
+	for _, h := range rs.Hosts() {
+		host, _, _ := strings.Cut(h, ":")
+		hosts[host] = "127.0.0.1"
+	}
+	sshd := pathtest.StartSSHD(t, pathtest.SSHDOptions{Hosts: hosts})
+	dns := mongotest.StartDNS(t)
+	config := fmt.Sprintf("targets:\n  far:\n    uri: mongodb://%s/?replicaSet=rs0\n    timeout: 10s\n    primary: true\n    dns_server: %s\n", rs.Hosts()[0], dns.Addr)
+	url := probeServerWith(t, config, probe.Options{
+		SSH: netpath.SSHConfig{Bastion: sshd.Bastion(), IdentityFile: sshd.ClientKey, KnownHostsFile: sshd.KnownHosts, HomeDir: t.TempDir()},
+	})
+	for _, module := range []string{"ping", "diagnose"} {
+		_, body := httpGet(t, url+"/probe?target=far&module="+module)
+		wantSamples(t, body, map[string]float64{
+			"probe_success":                 1,
+			"probe_mongodb_primary_present": 1,
+			"probe_mongodb_server_up{address=" + rs.Hosts()[0] + "}": 1,
+		})
+	}
+	_, body := httpGet(t, url+"/probe?target=far&debug=true")
+	if !strings.Contains(body, "via ssh "+sshd.Addr()) {
+		t.Errorf("the debug report does not say via ssh %s:\n%s", sshd.Addr(), body)
 	}
 }
 

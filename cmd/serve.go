@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mongoconn/mongoconn/internal/render"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/probe"
 )
 
@@ -71,7 +72,9 @@ The config (YAML; unknown fields are errors):
       dns_server: 10.0.0.2:53             # default: the system resolver (or --dns-server)
 
 Passwords from password_file or password_env are percent-encoded into the connection
-string; no password appears in any answer, metric or log line.
+string; no password appears in any answer, metric or log line. With --ssh (and
+--ssh-identity, --ssh-known-hosts), every probe reaches its members through that bastion,
+as the commands do; a target's proxyHost option sends it through that SOCKS5 proxy.
 
 The default address, ` + DefaultListen + `, is loopback only: use --listen :27917 (all
 interfaces) where Prometheus runs on another machine. Port 27917 lies outside
@@ -164,6 +167,7 @@ func serveRun(o *ServeOptions) error {
 		Logger:              log,
 		ServerAPI:           g.ServerAPI,
 		ServerAPIStrict:     g.ServerAPIStrict,
+		SSH:                 netpath.SSHConfig{Bastion: g.SSH, IdentityFile: g.SSHIdentity, KnownHostsFile: g.SSHKnownHosts},
 	})
 	if err != nil {
 		var cerr *probe.ConfigError

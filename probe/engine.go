@@ -15,6 +15,7 @@ import (
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose"
 	"github.com/mongoconn/mongoconn/internal/render"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/resolve"
@@ -104,6 +105,8 @@ type runSpec struct {
 	debug           bool
 	serverAPI       string
 	serverAPIStrict bool
+	// ssh is the bastion of every probe (Options.SSH).
+	ssh netpath.SSHConfig
 }
 
 // run probes spec.target with the engine the CLI uses.
@@ -116,6 +119,7 @@ func run(ctx context.Context, spec runSpec) (*result, error) {
 	// report gets the raw replies too.
 	e.Verbose = t.parsed.t.TLS || spec.debug
 	e.ServerAPI, e.ServerAPIStrict = spec.serverAPI, spec.serverAPIStrict
+	e.SSH = spec.ssh
 	if t.DNSServer != "" {
 		e.Resolver = resolve.NewResolver(t.DNSServer)
 	}

@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -85,6 +86,10 @@ type Options struct {
 	// (--server-api 1, --server-api-strict).
 	ServerAPI       string
 	ServerAPIStrict bool
+	// SSH, when its Bastion is set, is the bastion through which every
+	// probe reaches its members (--ssh, --ssh-identity,
+	// --ssh-known-hosts): each probe opens its own connection to it.
+	SSH netpath.SSHConfig
 	// Now is the clock of the reload timestamp (time.Now when nil).
 	Now func() time.Time
 }
@@ -350,7 +355,7 @@ func (s *Server) handleProbe(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	res, err := run(ctx, runSpec{
 		target: req.target, module: req.module, budget: budget, debug: req.debug,
-		serverAPI: s.opts.ServerAPI, serverAPIStrict: s.opts.ServerAPIStrict,
+		serverAPI: s.opts.ServerAPI, serverAPIStrict: s.opts.ServerAPIStrict, ssh: s.opts.SSH,
 	})
 	elapsed := time.Since(start)
 	s.metrics.inFlight.Dec()
