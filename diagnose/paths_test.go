@@ -535,6 +535,10 @@ func TestTunnelCheckThroughBastion(t *testing.T) {
 			t.Errorf("fixes lack %q:\n%s", want, fixes)
 		}
 	}
+	// No member is reachable from here: no fix may say connect to one.
+	if strings.Contains(fixes, "you can reach") || strings.Count(fixes, "directConnection=true") != 2 {
+		t.Errorf("a fix connects to a member from here:\n%s", fixes)
+	}
 	if want := "mongodb://alice:****@" + rs.Hosts()[0] + "/?replicaSet=rs0&proxyHost=localhost&proxyPort=1080"; f.SuggestedURI != want {
 		t.Errorf("suggested %q, want %q", f.SuggestedURI, want)
 	}

@@ -165,7 +165,9 @@ func (x *run) bastionFinding(v *sdam.View, s *netpath.SSH, evidence []string) re
 			x.sshCommand(s, forward), suggested))
 		f = report.WithSuggestedURI(f, suggested)
 	}
-	f.Fixes = append(fixes, f.Fixes...)
+	// The catalogue's first fix, a direct connection to a member reachable
+	// from here, is what the -L fix does through the bastion: none is.
+	f.Fixes = append(fixes, f.Fixes[1:]...)
 	return f
 }
 
