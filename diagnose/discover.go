@@ -64,6 +64,7 @@ func (x *run) topoDiscover(ctx context.Context) (*sdam.View, bool) {
 		x.skip(report.StageHello, "no seed address to ask hello")
 		return nil, false
 	}
+	x.everyAddressChecks(ctx, seeds)
 	seeds, failedTLS := x.topoTLSSeeds(ctx, seeds)
 	defer x.topoTLSFailedServers(failedTLS)
 	if len(seeds) == 0 {

@@ -285,6 +285,22 @@ func (x *run) dialEvery(ctx context.Context, addr string) tcpResult {
 		c.DurationMs = x.since(start)
 		return x.dialFailed(ctx, c, addr, &net.OpError{Op: "dial", Net: "tcp", Err: err})
 	}
+	results, err := x.dialAll(ctx, addr, ips)
+	c.DurationMs = x.since(start)
+	if err != nil {
+		return x.dialFailed(ctx, c, addr, err)
+	}
+	working := firstAccepted(results)
+	if working < 0 {
+		return x.dialFailed(ctx, c, addr, results[0].Err)
+	}
+	x.addressesCheck(c, addr, results, working)
+	return tcpResult{addr: addr, ok: true}
+}
+
+// dialAll dials every address ips of addr's host at once, and once one
+// accepted gives the others everyAddressGrace more.
+func (x *run) dialAll(ctx context.Context, addr string, ips []string) ([]netpath.AddressResult, error) {
 	dctx, d := ctx, x.e.dialer()
 	if len(ips) > 1 {
 		var cancel context.CancelFunc
@@ -295,21 +311,23 @@ func (x *run) dialEvery(ctx context.Context, addr string) tcpResult {
 		d = g
 	}
 	given := func(context.Context, string) ([]string, error) { return ips, nil }
-	results, err := netpath.DialEvery(dctx, d, given, addr)
-	c.DurationMs = x.since(start)
-	if err != nil {
-		return x.dialFailed(ctx, c, addr, err)
-	}
-	working := -1
+	return netpath.DialEvery(dctx, d, given, addr)
+}
+
+// firstAccepted is the index of the first address that accepted, or -1.
+func firstAccepted(results []netpath.AddressResult) int {
 	for i, r := range results {
 		if r.Err == nil {
-			working = i
-			break
+			return i
 		}
 	}
-	if working < 0 {
-		return x.dialFailed(ctx, c, addr, results[0].Err)
-	}
+	return -1
+}
+
+// addressesCheck records c, the passed tcp check of addr whose address
+// results[working] accepted: a warning with tcp.some-addresses-refused
+// when other addresses refused.
+func (x *run) addressesCheck(c report.Check, addr string, results []netpath.AddressResult, working int) {
 	c.Status = report.StatusPass
 	c.Summary = "connected"
 	if a := results[working].Address; a != addr {
@@ -327,7 +345,41 @@ func (x *run) dialEvery(ctx context.Context, addr string) tcpResult {
 		x.addFinding(someRefusedFinding(x.t.Raw, len(x.t.Hosts) == 1, addr, results, working))
 	}
 	x.addCheck(c)
-	return tcpResult{addr: addr, ok: true}
+}
+
+// everyAddressChecks gives discover, wire-check and tunnel-check, whose
+// hello probes dial the seeds and stop at the first address that
+// answers, what their tcp stage gives ping and diagnose when a seed's
+// name has several addresses (DESIGN.md §9: every address a name
+// resolves to is dialled): when some refuse while others accept, the
+// seed's tcp check and tcp.some-addresses-refused. Any other outcome is
+// the hello probe's to report.
+func (x *run) everyAddressChecks(ctx context.Context, seeds []string) {
+	if x.path.farSide() {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, addr := range seeds {
+		if !topoNeedsLookup(hostOf(addr)) {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := x.now()
+			ips, err := x.lookupIPs(ctx, hostOf(addr))
+			if err != nil || len(ips) < 2 {
+				return
+			}
+			results, err := x.dialAll(ctx, addr, ips)
+			if err != nil || !netpath.SomeRefused(results) {
+				return
+			}
+			c := report.Check{Stage: report.StageTCP, Address: addr, DurationMs: x.since(start)}
+			x.addressesCheck(c, addr, results, firstAccepted(results))
+		}()
+	}
+	wg.Wait()
 }
 
 // graceDialer dials with d and, once a dial succeeded, cancels the

@@ -478,7 +478,10 @@ func TestSomeAddressesRefused(t *testing.T) {
 		"ping": func(tg *connstr.Target) (*report.Report, error) {
 			return e.Ping(context.Background(), tg, PingRequest{})
 		},
-		"diagnose": func(tg *connstr.Target) (*report.Report, error) { return e.Diagnose(context.Background(), tg) },
+		"diagnose":     func(tg *connstr.Target) (*report.Report, error) { return e.Diagnose(context.Background(), tg) },
+		"discover":     func(tg *connstr.Target) (*report.Report, error) { return e.Discover(context.Background(), tg) },
+		"wire-check":   func(tg *connstr.Target) (*report.Report, error) { return e.WireCheck(context.Background(), tg) },
+		"tunnel-check": func(tg *connstr.Target) (*report.Report, error) { return e.TunnelCheck(context.Background(), tg) },
 	} {
 		r, err := run(mustTarget(t, uri))
 		if err != nil {
