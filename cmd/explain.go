@@ -117,8 +117,8 @@ func explainRun(opts *ExplainOptions) error {
 		if err := render.Text(f.IO.Out, r, f.textOptions()); err != nil {
 			return err
 		}
-	} else {
-		fmt.Fprintf(f.IO.Out, "No known failure matches this text. Test the connection from this machine with:\n  %s\n", x.Next)
+	} else if err := render.FailLine(f.IO.Out, r.Verdict, f.textOptions()); err != nil {
+		return err
 	}
 	if !x.Recognised() {
 		return &recognizedError{msg: "nothing in the text matches a known failure"}

@@ -152,8 +152,11 @@ func writeLogText(w io.Writer, sum *explain.LogSummary, name string, quiet bool)
 	default:
 		fmt.Fprintf(w, "OK no known driver failure\n")
 	}
+	if quiet {
+		return
+	}
 	fmt.Fprintf(w, "     in %s\n", scope)
-	if quiet || len(sum.Findings) == 0 {
+	if len(sum.Findings) == 0 {
 		return
 	}
 	for _, x := range sum.Findings {

@@ -64,6 +64,16 @@ func Text(w io.Writer, r *report.Report, o TextOptions) error {
 	return err
 }
 
+// FailLine writes the verdict line of a run that found nothing to report
+// yet did not do what it was asked (explain of a text it does not
+// recognise): FAIL and the sentence, in the colours of Text.
+func FailLine(w io.Writer, verdict string, o TextOptions) error {
+	t := &textWriter{p: newPalette(o.Color), o: o}
+	t.line(paint(t.p.failWord, "FAIL"), " ", clean(verdict))
+	_, err := io.WriteString(w, t.b.String())
+	return err
+}
+
 // Progress writes one line for a check that has just finished, for a
 // terminal watching a diagnosis run. Its columns have fixed widths, so
 // successive lines line up. It writes nothing when o.Quiet.
@@ -151,11 +161,6 @@ func (t *textWriter) verdict(r *report.Report) {
 		}
 	} else if strings.TrimSpace(v) == "" {
 		v = "no problems found"
-	}
-	if r.Command == "explain" && len(r.Findings) > 0 {
-		// explain judges a pasted text, not a connection: it recognised
-		// the failure, whatever the failure's severity.
-		word, wordColor = "MATCH", t.p.okWord
 	}
 	if r.Interrupted {
 		word, wordColor = "INTERRUPTED", t.p.failWord
