@@ -5,6 +5,8 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -74,8 +76,30 @@ type Finding struct {
 	Evidence     []string `json:"evidence"`
 	Cause        string   `json:"cause"`
 	Fixes        []string `json:"fixes"`
-	SuggestedURI string   `json:"suggestedUri,omitempty"`
+	SuggestedURI string   `json:"suggestedUri"`
 	Docs         []string `json:"docs"`
+}
+
+// MarshalJSON writes every key of DESIGN.md §3 whatever f holds: a list
+// without items is [], never null, and suggestedUri is "" when no string
+// is suggested.
+func (f Finding) MarshalJSON() ([]byte, error) {
+	type plain Finding
+	p := plain(f)
+	for _, l := range []*[]string{&p.Evidence, &p.Fixes, &p.Docs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	// Not json.Marshal: it would escape the & of every URI, which the
+	// encoder writing the report then keeps.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // Server kinds, the values of Server.Kind: the Go driver's names of them

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -24,5 +26,27 @@ func TestRedactFindings(t *testing.T) {
 	}
 	if b.Evidence != nil || b.SuggestedURI != "" {
 		t.Errorf("a finding without evidence got %+v", b)
+	}
+}
+
+// Every key of a finding is written, lists as [] and the suggested
+// string as "" when there is none, and a URI keeps its & unescaped.
+func TestFindingJSONKeys(t *testing.T) {
+	b, err := json.Marshal(Finding{ID: "tcp.refused", Severity: SeverityError})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"tcp.refused","severity":"error","title":"","evidence":[],"cause":"","fixes":[],"suggestedUri":"","docs":[]}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(Finding{SuggestedURI: "mongodb://h/?a=1&b=2"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `"suggestedUri":"mongodb://h/?a=1&b=2"`) {
+		t.Errorf("the URI is escaped: %s", buf.String())
 	}
 }
