@@ -178,6 +178,11 @@ a.lb.example.test.            IN A   127.0.0.1`, nil,
 		{"srvMaxHosts without replicaSet", strings.Replace(okZone, "replicaSet=rs0&authSource=admin", "authSource=admin", 1), nil,
 			"mongodb+srv://cluster0.example.test/?srvMaxHosts=1",
 			want{ok: true, options: map[string]string{"authSource": "admin", "tls": "true"}}},
+		// Valid with a warning (uri-options tests; the lint says so):
+		// ignored, every host is used.
+		{"srvMaxHosts=-1 is ignored", okZone, nil,
+			"mongodb+srv://cluster0.example.test/?srvMaxHosts=-1",
+			want{ok: true, seeds: seedsAB}},
 		{"srvServiceName", `
 _customname._tcp.cluster0.example.test. IN SRV 0 0 27017 a.cluster0.example.test.
 a.cluster0.example.test.                IN A   127.0.0.1`, nil,

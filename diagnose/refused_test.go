@@ -56,6 +56,11 @@ func TestDriverRefusedStringIsNeverOK(t *testing.T) {
 				t.Errorf("%s %s: driver.refused suggests no corrected string", name, opt)
 				continue
 			}
+			for _, f := range r.Findings {
+				if f.ID == catalogue.IDDriverRefused && !slices.Contains(f.Fixes, "Check the corrected string with: mongoconn ping '"+fixed+"'") {
+					t.Errorf("%s %s: no fix checks the corrected string %s: %q", name, opt, fixed, f.Fixes)
+				}
+			}
 			r, err = run(fixed)
 			if err != nil {
 				t.Fatalf("%s %s: %v", name, fixed, err)

@@ -231,8 +231,9 @@ func TestSRVSettings(t *testing.T) {
 		{[]string{"srvServiceName="}, "", 0, true},
 		{[]string{"srvServiceName=" + strings.Repeat("x", 63)}, "", 0, true},
 		{[]string{"srvServiceName=bad.name"}, "", 0, true},
-		{[]string{"srvMaxHosts=-1"}, "", 0, true},
-		{[]string{"srvMaxHosts=two"}, "", 0, true},
+		// Valid with a warning: ignored, every host is used.
+		{[]string{"srvMaxHosts=-1"}, "mongodb", 0, false},
+		{[]string{"srvMaxHosts=two", "srvServiceName=x"}, "x", 0, false},
 	}
 	for _, c := range cases {
 		s, err := connstr.SRVSettingsOf(c.pairs)
