@@ -319,7 +319,9 @@ func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Co
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
 	}
-	if c.source != "admin" && f.SuggestedURI == "" {
+	// Users of the external mechanisms (MONGODB-AWS, MONGODB-X509,
+	// GSSAPI, PLAIN) live in $external, the only authSource they take.
+	if c.source != "admin" && c.source != "$external" && f.SuggestedURI == "" {
 		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
 	}
 	return f
