@@ -244,6 +244,12 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 			} else if summary, afs, ok := atlasProbeRejected(addr, res.Err); ok {
 				c.Summary, s.Error = summary, summary
 				fs = append(fs, afs...)
+			} else if ho.TLS != nil && p.x.clientCertRefused() && topofind.ClosedAfterTLS(res.Err) {
+				// TLS 1.3 ends the handshake before the server has judged
+				// the certificate: its refusal comes on the first read.
+				c.Stage = report.StageTLS
+				c.Summary = "the server ended the TLS connection after the handshake: it refuses the client certificate (auth.x509-client-cert)"
+				s.Error = c.Summary
 			} else if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)
 			}

@@ -173,6 +173,9 @@ type run struct {
 	// each address (ping and diagnose), which tcpReuse hands out.
 	reuseTCP bool
 	tcpReuse *reuseDialer
+	// certRefused: the client certificate has a problem the server
+	// refuses it for in the handshake (clientCertStage).
+	certRefused bool
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {

@@ -29,6 +29,11 @@ func (x *run) clientCertStage(s tlsSettings) bool {
 	for _, p := range clientcert.Problems(leaf, x.now()) {
 		ev = append(ev, fmt.Sprintf("%s: the client certificate %q is refused by the server: %s", s.CertFileOption(), subject, p))
 	}
+	if len(ev) > 0 {
+		x.mu.Lock()
+		x.certRefused = true
+		x.mu.Unlock()
+	}
 	cs := x.t.Conn
 	if cs != nil && strings.EqualFold(cs.AuthMechanism, tlsconf.MechX509) && cs.Username != "" && cs.Username != subject {
 		ev = append(ev, fmt.Sprintf("%s: the connection string names the user %q, but MONGODB-X509 authenticates the certificate's subject %q; the server refuses a user name that differs", s.CertFileOption(), cs.Username, subject))
@@ -41,4 +46,12 @@ func (x *run) clientCertStage(s tlsSettings) bool {
 	f.Fixes = append(f.Fixes, tlsconf.X509CreateUserFix(subject))
 	x.addFinding(f)
 	return true
+}
+
+// clientCertRefused reports whether clientCertStage found a problem for
+// which the server refuses the client certificate in the TLS handshake.
+func (x *run) clientCertRefused() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.certRefused
 }

@@ -69,6 +69,13 @@ func TestX509ClientCert(t *testing.T) {
 			if !ok || f.Severity != report.SeverityError || r.OK {
 				t.Fatalf("no auth.x509-client-cert error: %s", findingsText(r))
 			}
+			// The certificate is the cause: the server is MongoDB, and
+			// it spoke TLS.
+			for _, other := range r.Findings {
+				if other.Severity == report.SeverityError && other.ID != catalogue.IDAuthX509ClientCert {
+					t.Errorf("also %s: %s", other.ID, findingsText(r))
+				}
+			}
 			ev := strings.Join(f.Evidence, "\n")
 			for _, w := range c.evidence {
 				if !strings.Contains(ev, w) {

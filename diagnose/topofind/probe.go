@@ -27,6 +27,14 @@ func FailStage(err error) report.Stage {
 	return report.StageHello
 }
 
+// ClosedAfterTLS reports whether a probe over TLS failed because the
+// peer ended the connection once the handshake was done (closed, or sent
+// bytes that are no reply: a TLS alert).
+func ClosedAfterTLS(err error) bool {
+	var pe *wireprobe.ProbeError
+	return errors.As(err, &pe) && (pe.Kind == wireprobe.ProbeClosed || pe.Kind == wireprobe.ProbeNotMongoDB)
+}
+
 // ProbeReason is a failed probe's reason without the address.
 func ProbeReason(err error, fallback string) string {
 	var pe *wireprobe.ProbeError
