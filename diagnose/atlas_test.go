@@ -130,6 +130,28 @@ func TestAtlasClusterPaused(t *testing.T) {
 		{id: catalogue.IDAtlasClusterPaused, sev: report.SeverityError, evidence: []string{"2 SRV record(s)", "none of its 2 member(s)"}},
 		{id: catalogue.IDTCPRefused, sev: report.SeverityError},
 	})
+	// The commands without a tcp stage, whose TLS check dials first.
+	tgt, err := connstr.ParseTarget("mongodb+srv://cluster0.abcde.mongodb.net/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine()
+	e.Resolver = dnsServerResolver(s.Addr)
+	e.Timeout = atlasTestBudget
+	for name, run := range map[string]func(context.Context, *connstr.Target) (*report.Report, error){
+		"discover": e.Discover, "wire-check": e.WireCheck, "tunnel-check": e.TunnelCheck,
+	} {
+		r, err := run(context.Background(), tgt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) {
+			checkFindings(t, r, []wantFinding{
+				{id: catalogue.IDAtlasClusterPaused, sev: report.SeverityError, evidence: []string{"none of its 2 member(s)"}},
+				{id: catalogue.IDTCPRefused, sev: report.SeverityError, evidence: []string{portOfAddr(t, closed1), portOfAddr(t, closed2)}},
+			})
+		})
+	}
 
 	// One member listens: not paused.
 	up := mongotest.ServeTLSRejecter(t, mongotest.RejectAlertInternalError)

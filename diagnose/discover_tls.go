@@ -30,6 +30,13 @@ func (x *run) topoTLSSeeds(ctx context.Context, seeds []string) (usable, failed 
 			failed = append(failed, a)
 		}
 	}
+	x.mu.Lock()
+	unanswered := true
+	for _, a := range failed {
+		unanswered = unanswered && x.tlsUnanswered[a]
+	}
+	x.mu.Unlock()
+	x.atlasPaused(seeds, len(failed), unanswered)
 	return usable, failed
 }
 

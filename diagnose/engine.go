@@ -176,6 +176,10 @@ type run struct {
 	// certRefused: the client certificate has a problem the server
 	// refuses it for in the handshake (clientCertStage).
 	certRefused bool
+	// tlsUnanswered are the seeds whose TLS check could not connect:
+	// refused, or no answer (discover, wire-check, tunnel-check dial
+	// there first).
+	tlsUnanswered map[string]bool
 }
 
 func (e *Engine) newRun(command string, t *connstr.Target) *run {

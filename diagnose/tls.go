@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"syscall"
@@ -197,19 +198,42 @@ func (x *run) tlsDialFailed(addr string, err error) {
 		x.addFinding(pf)
 		return
 	}
+	if x.tcpChecked(addr) {
+		return // ping and diagnose: the tcp stage judged the address
+	}
+	var dnsErr *net.DNSError
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
-		if x.hasFinding(catalogue.IDTCPRefused) {
-			return
-		}
 		f = catalogue.NewFinding(catalogue.IDTCPRefused, addr+": connection refused")
-	default:
-		if x.hasFinding(catalogue.IDTCPTimeout) || x.hasFinding(catalogue.IDTCPRefused) || x.hasFinding(catalogue.IDDNSNoSuchHost) {
-			return
+	case errors.As(err, &dnsErr):
+		if x.hasFinding(catalogue.IDDNSNoSuchHost) {
+			return // the dns stage said it
 		}
+		f = catalogue.NewFinding(catalogue.IDDNSNoSuchHost, fmt.Sprintf("%s: host %q does not resolve: %s", addr, hostOf(addr), dnsErr.Err))
+	default:
 		f = catalogue.NewFinding(catalogue.IDTCPTimeout, addr+": "+redact.Redact(connfind.UnwrapOp(err).Error()))
 	}
+	if f.ID == catalogue.IDTCPRefused || f.ID == catalogue.IDTCPTimeout {
+		x.mu.Lock()
+		if x.tlsUnanswered == nil {
+			x.tlsUnanswered = map[string]bool{}
+		}
+		x.tlsUnanswered[addr] = true
+		x.mu.Unlock()
+	}
 	x.addFinding(f)
+}
+
+// tcpChecked reports whether the tcp stage has a check of addr.
+func (x *run) tcpChecked(addr string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, c := range x.r.Checks {
+		if c.Stage == report.StageTCP && c.Address == addr {
+			return true
+		}
+	}
+	return false
 }
 
 // handshakeFailure explains a failed handshake: the server answered plain
