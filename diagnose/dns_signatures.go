@@ -24,6 +24,11 @@ import (
 // was read from the answer (for evidence).
 func (x *run) dnsAnswerSignatures(question string, meta resolve.DNSMeta, held string) {
 	x.dnsSignatures(question, meta.Server, meta.System, meta.GoRejected, meta.TCPFailed, held)
+	if p := meta.Passed; p != nil && p.TCPFailed != nil && strings.HasPrefix(question, "SRV ") {
+		x.addFinding(catalogue.NewFinding(catalogue.IDDNSSRVTruncated, fmt.Sprintf(
+			"%s: %s truncated its UDP answer (TC flag), and asking again over TCP failed (%s); the next nameserver, %s, answered (%s): resolvers that move on, as Go's and glibc's do, get the seed list, a client that stops at the first nameserver does not",
+			question, dnsfind.ResolverLabel(p.Server, p.System), redact.Redact(connfind.UnwrapOp(p.TCPFailed).Error()), dnsfind.ResolverLabel(meta.Server, meta.System), held)))
+	}
 }
 
 // dnsErrorSignatures is dnsAnswerSignatures for a lookup that failed.

@@ -3,9 +3,12 @@ package diagnose
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/connstr"
@@ -102,6 +105,35 @@ func TestDNSSRVTruncated(t *testing.T) {
 	}
 	if _, ok := findingOf(r, catalogue.IDSRVNoRecords); !ok {
 		t.Errorf("no srv.no-records beside it: %s", findingsText(r))
+	}
+
+	// A second nameserver that answers: the seed list comes from it, as
+	// Go's resolver gets it, and the first one's truncation is a warning.
+	good := mongotest.StartDNS(t)
+	if err := good.AddZone(sigZone); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "resolv.conf")
+	if err := os.WriteFile(path, []byte("options attempts:1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := connstr.ParseTarget("mongodb+srv://rs.example.test/?tls=false")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewEngine()
+	e.Timeout = 5 * time.Second
+	e.Resolver = resolve.New(resolve.Config{ResolvConf: path, Nameservers: []string{s.Addr, good.Addr}, HostsFile: resolve.NoHostsFile, NoSystemLookup: true})
+	r, err = e.SRV(context.Background(), tgt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := findingOf(r, catalogue.IDSRVNoRecords); ok || r.SRV == nil || len(r.SRV.Records) == 0 {
+		t.Errorf("the next nameserver's answer was not used: %s", findingsText(r))
+	}
+	f, ok = findingOf(r, catalogue.IDDNSSRVTruncated)
+	if !ok || f.Severity != report.SeverityWarning || !strings.Contains(strings.Join(f.Evidence, "\n"), "the next nameserver") {
+		t.Errorf("want the warning naming the next nameserver: %s", findingsText(r))
 	}
 }
 

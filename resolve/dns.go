@@ -325,13 +325,29 @@ func (r *dnsResolver) query(ctx context.Context, name string, qtype uint16) (*dn
 		return nil, DNSMeta{}, &DNSError{Kind: DNSNoServers, Name: bare, Type: typ, Rcode: -1, System: r.system}
 	}
 	var last *DNSError
+	// passed keeps the first truncated answer whose TCP retry failed,
+	// while the next nameservers are asked.
+	var passed *dnsPassed
 	attempts := max(r.attempts, 1)
 	for round := 0; round < attempts; round++ {
-		for _, server := range r.servers {
+		for i, server := range r.servers {
 			if err := ctx.Err(); err != nil {
+				if passed != nil {
+					return passed.msg, passed.meta, nil
+				}
 				return nil, DNSMeta{}, r.ctxError(bare, typ, server, err, last)
 			}
 			msg, meta, err := r.exchange(ctx, server, fqdn, qtype)
+			if err == nil && meta.TCPFailed != nil && (round < attempts-1 || i < len(r.servers)-1) {
+				if passed == nil {
+					passed = &dnsPassed{msg: msg, meta: meta}
+				}
+				continue
+			}
+			if err == nil && passed != nil && meta.TCPFailed == nil {
+				pm := passed.meta
+				meta.Passed = &pm
+			}
 			if err == nil {
 				switch msg.Rcode {
 				case dns.RcodeSuccess:
@@ -350,7 +366,17 @@ func (r *dnsResolver) query(ctx context.Context, name string, qtype uint16) (*dn
 			}
 		}
 	}
+	if passed != nil {
+		// No nameserver did better: what fit in the first datagram.
+		return passed.msg, passed.meta, nil
+	}
 	return nil, DNSMeta{}, last
+}
+
+// dnsPassed is a truncated answer that could not be asked over TCP.
+type dnsPassed struct {
+	msg  *dns.Msg
+	meta DNSMeta
 }
 
 func (r *dnsResolver) ctxError(name, typ, server string, err error, last *DNSError) *DNSError {

@@ -76,6 +76,11 @@ type DNSMeta struct {
 	// UDP datagram (often nothing), as a client that does not retry over
 	// TCP sees it.
 	TCPFailed error
+	// Passed is set when an earlier nameserver truncated its UDP answer
+	// and could not be asked over TCP (Passed.TCPFailed says why): Go's
+	// resolver and glibc's move on to the next nameserver then, and so
+	// does this one; Server is the one that answered.
+	Passed *DNSMeta
 	// GoRejected is set (a *dnsmsg.RejectError) when Go's own resolver,
 	// and so every Go program, would refuse the answer as "cannot
 	// unmarshal DNS message"; the records were read leniently.
@@ -198,6 +203,11 @@ type DNSError struct {
 	// TCPFailed is set when the server truncated its UDP answer and
 	// could not be asked again over TCP (DNSMeta.TCPFailed).
 	TCPFailed error
+	// Passed is set when an earlier nameserver truncated its UDP answer
+	// and could not be asked over TCP (Passed.TCPFailed says why): Go's
+	// resolver and glibc's move on to the next nameserver then, and so
+	// does this one; Server is the one that answered.
+	Passed *DNSMeta
 	// GoRejected is set when Go's resolver would refuse the answer
 	// (DNSMeta.GoRejected).
 	GoRejected error
