@@ -1,6 +1,10 @@
 package catalogue
 
-import "github.com/mongoconn/mongoconn/report"
+import (
+	"fmt"
+
+	"github.com/mongoconn/mongoconn/report"
+)
 
 // Ids of the client-side signatures (DESIGN.md §10), in its order.
 // atlas.access-list, the first of the table, is one of §4's.
@@ -43,12 +47,8 @@ var signatureEntries = []Entry{
 			"while it is paused (or being resumed, upgraded or restored): its DNS names stay, its servers are off. A " +
 			"firewall of this network that blocks port 27017 outbound looks the same, which is why the same check " +
 			"from another network tells the two apart.",
-		Fixes: []string{
-			"Open the cluster in the Atlas UI: a paused cluster shows \"Paused\"; resume it (Resume Cluster) and wait until its state is Idle",
-			"If the cluster is running, check that this network allows outbound TCP to port 27017 (corporate, hotel and school networks often block it): nc -vz HOST 27017",
-			"Check the members one by one with: mongoconn srv HOST",
-		},
-		Docs: []string{docAtlasPause, docAtlasConnect},
+		Fixes: AtlasPausedFixes("HOST", "27017", "HOST"),
+		Docs:  []string{docAtlasPause, docAtlasConnect},
 	},
 	{
 		ID:       IDAtlasClusterNotFound,
@@ -58,12 +58,8 @@ var signatureEntries = []Entry{
 			"answers that the name does not exist at all (NXDOMAIN): no SRV record, no TXT record, nothing. Atlas " +
 			"removes the names of a deleted cluster, and a typo in either part of the name gives the same answer: " +
 			"the cluster name (the first label) or the project's identifier (the short label before mongodb.net).",
-		Fixes: []string{
-			"Copy the connection string again from the Atlas UI (Database > Connect > Drivers) rather than retyping it, and compare both labels of the host name",
-			"Check that the cluster still exists in the project (a terminated cluster's name is gone for good; restore from a backup snapshot into a new cluster)",
-			"Verify the name with: mongoconn srv cluster0.abcde.mongodb.net",
-		},
-		Docs: []string{docAtlasConnect, docSRV},
+		Fixes: AtlasNotFoundFixes("cluster0.abcde.mongodb.net"),
+		Docs:  []string{docAtlasConnect, docSRV},
 	},
 	{
 		ID:       IDAuthWrongSource,
@@ -75,11 +71,8 @@ var signatureEntries = []Entry{
 			"every Atlas user is), or the other way round, the server answers \"Authentication failed\" however right " +
 			"the password is. The server's hello answer to saslSupportedMechs tells, without sending a password, in " +
 			"which database the user exists.",
-		Fixes: []string{
-			"Set authSource to the database that holds the user: mongodb://alice:<password>@host:27017/shop?authSource=admin",
-			"Or create the user in the database the driver uses: db.getSiblingDB(\"shop\").createUser({user: \"alice\", pwd: passwordPrompt(), roles: [\"readWrite\"]})",
-		},
-		Docs: []string{docUsers, DocConnOptions, docAuth},
+		Fixes: WrongSourceFixes("alice", "admin", "shop", "shop", "mongodb://alice:<password>@host:27017/shop?authSource=admin"),
+		Docs:  []string{docUsers, DocConnOptions, docAuth},
 	},
 	{
 		ID:       IDAuthX509ClientCert,
@@ -91,11 +84,8 @@ var signatureEntries = []Entry{
 			"key that matches it. For MONGODB-X509 the server then looks for a user in the $external database whose " +
 			"name is the certificate's subject in RFC 2253 form, exactly, attribute order included; a certificate " +
 			"that fails any of these is refused during the handshake or at authentication.",
-		Fixes: []string{
-			"Issue a new client certificate that is valid now and carries extendedKeyUsage = clientAuth (openssl x509 -text -noout -in client.pem shows both), with its matching key in the same PEM file",
-			"Create the $external user named by the certificate's RFC 2253 subject: db.getSiblingDB(\"$external\").runCommand({createUser: \"CN=client,OU=apps,O=example\", roles: [{role: \"readWrite\", db: \"shop\"}]})",
-			"Connect with the certificate and the mechanism: mongodb://host:27017/?tls=true&tlsCertificateKeyFile=/path/to/client.pem&authMechanism=MONGODB-X509",
-		},
+		Fixes: X509ClientCertFixes("CN=client,OU=apps,O=example", "shop",
+			"Connect with the certificate and the mechanism: mongodb://host:27017/?tls=true&tlsCertificateKeyFile=/path/to/client.pem&authMechanism=MONGODB-X509"),
 		Docs: []string{docX509Clients, docX509, docTLSClients},
 	},
 	{
@@ -173,11 +163,8 @@ var signatureEntries = []Entry{
 			"the driver drops the address it was given and waits for members it cannot reach. A replica set can " +
 			"answer each client in its own terms: with horizons in the replica set configuration, a member that sees " +
 			"a TLS server name (SNI) listed in a horizon answers with that horizon's names.",
-		Fixes: []string{
-			"Add a horizon with the external name and port of every member, then reconfigure: cfg = rs.conf(); cfg.members[0].horizons = {external: \"db0.example.com:27017\"}; rs.reconfig(cfg)",
-			"Give every member a certificate whose subjectAltName lists its external name as well, since a horizon is chosen by the TLS server name",
-			"Meanwhile, reach one member alone: mongodb://db0.example.com:27017/?tls=true&directConnection=true",
-		},
+		Fixes: SplitHorizonFixes(`cfg = rs.conf(); cfg.members[0].horizons = {external: "db0.example.com:27017"}; rs.reconfig(cfg)`,
+			"mongodb://db0.example.com:27017/?tls=true&directConnection=true"),
 		Docs: []string{docHorizons, docTLSServer, DocReplSet},
 	},
 	{
@@ -203,11 +190,102 @@ var signatureEntries = []Entry{
 			"passes the connections the server still accepts (serverStatus connections.available, bounded by " +
 			"net.maxIncomingConnections, the file-descriptor limit, or the Atlas tier's limit): new connections are " +
 			"refused under load, and operations fail or wait for a pool connection until they time out.",
-		Fixes: []string{
-			"Lower maxPoolSize so that processes x (maxPoolSize + 2) stays under the available connections: mongodb://host:27017/?maxPoolSize=20",
-			"Share one client per process (create it once, not per request or per function invocation)",
-			"Raise the server's limit (net.maxIncomingConnections and ulimit -n) or move to an Atlas tier with more connections",
-		},
-		Docs: []string{docPoolOverview, docServerStatus, docAtlasLimits},
+		Fixes: PoolBudgetFixes("Lower maxPoolSize so that processes x (maxPoolSize + 2) stays under the available connections: mongodb://host:27017/?maxPoolSize=20"),
+		Docs:  []string{docPoolOverview, docServerStatus, docAtlasLimits},
 	},
+}
+
+// The fixes of the signatures that a stage fills with what it saw: the
+// entries above call them with example values, for explain and the
+// troubleshooting page; a finding of diagnose gets them with its own, so
+// that no example names another host, user or database beside them.
+
+// AtlasPausedFixes are atlas.cluster-paused's fixes for a member at
+// host:port of the cluster whose mongodb+srv host name is srvHost.
+func AtlasPausedFixes(host, port, srvHost string) []string {
+	return []string{
+		"Open the cluster in the Atlas UI: a paused cluster shows \"Paused\"; resume it (Resume Cluster) and wait until its state is Idle",
+		"If the cluster is running, check that this network allows outbound TCP to port " + port + " (corporate, hotel and school networks often block it): nc -vz " + host + " " + port,
+		"Check the members one by one with: mongoconn srv " + srvHost,
+	}
+}
+
+// AtlasNotFoundFixes are atlas.cluster-not-found's fixes for the
+// mongodb+srv host name host.
+func AtlasNotFoundFixes(host string) []string {
+	return []string{
+		"Copy the connection string again from the Atlas UI (Database > Connect > Drivers) rather than retyping it, and compare both labels of the host name",
+		"Check that the cluster still exists in the project (a terminated cluster's name is gone for good; restore from a backup snapshot into a new cluster)",
+		"Verify the name with: mongoconn srv " + host,
+	}
+}
+
+// WrongSourceFixes are auth.wrong-source's fixes for user, who exists in
+// the database holder while the driver authenticates against source; db
+// is the database the application uses (the string's path; "" when it
+// names none), and uri the string with authSource=holder ("" when it
+// cannot be written).
+func WrongSourceFixes(user, holder, source, db, uri string) []string {
+	set := fmt.Sprintf("Set authSource=%s, the database that holds the user %q", holder, user)
+	if uri != "" {
+		set += ": " + uri
+	}
+	role := `"readWrite"`
+	if db != "" && db != source {
+		role = fmt.Sprintf(`{role: "readWrite", db: %q}`, db)
+	} else if db == "" {
+		role = `{role: "readWrite", db: "<database>"}`
+	}
+	return []string{
+		set,
+		fmt.Sprintf("Or create the user in the database the driver authenticates against: db.getSiblingDB(%q).createUser({user: %q, pwd: passwordPrompt(), roles: [%s]})", source, user, role),
+	}
+}
+
+// X509ClientCertFixes are auth.x509-client-cert's fixes for a certificate
+// whose RFC 2253 subject is subject, for an application that uses the
+// database db ("" when unknown), and then connect, a fix that shows the
+// string to use ("" for none: the string already names the certificate).
+func X509ClientCertFixes(subject, db, connect string) []string {
+	fixes := []string{
+		"Issue a new client certificate that is valid now and carries extendedKeyUsage = clientAuth (openssl x509 -text -noout -in client.pem shows both), with its matching key in the same PEM file",
+		X509CreateUserFix(subject, db),
+	}
+	if connect != "" {
+		fixes = append(fixes, connect)
+	}
+	return fixes
+}
+
+// X509CreateUserFix is the command that creates the $external user that
+// a certificate whose RFC 2253 subject is subject authenticates as, able
+// to read and write the database db ("" when unknown).
+func X509CreateUserFix(subject, db string) string {
+	if db == "" {
+		db = "<database>"
+	}
+	return fmt.Sprintf("Create the $external user named by the certificate's RFC 2253 subject, exactly: db.getSiblingDB(\"$external\").runCommand({createUser: %q, roles: [{role: \"readWrite\", db: %q}]})", subject, db)
+}
+
+// SplitHorizonFixes are topology.split-horizon's fixes: config is the
+// mongosh that adds the horizons, direct the string that reaches one
+// member alone meanwhile ("" for none).
+func SplitHorizonFixes(config, direct string) []string {
+	fixes := []string{
+		"Add a horizon with the external name and port of every member (members in the order of rs.conf().members), then reconfigure on the primary: " + config,
+		"Give every member a certificate whose subjectAltName lists its external name as well, since a horizon is chosen by the TLS server name",
+	}
+	if direct != "" {
+		fixes = append(fixes, "Meanwhile, reach one member alone: "+direct)
+	}
+	return fixes
+}
+
+// PoolBudgetFixes are pool.connection-budget's fixes after first, the
+// ones about this budget's pool size.
+func PoolBudgetFixes(first ...string) []string {
+	return append(first,
+		"Share one client per process (create it once, not per request or per function invocation)",
+		"Raise the server's limit (net.maxIncomingConnections and ulimit -n) or move to an Atlas tier with more connections",
+	)
 }
