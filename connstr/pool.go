@@ -52,15 +52,28 @@ func (b PoolBudget) Exceeds(available int64) bool {
 	return b.Unbounded || available < 0 || b.PerMember > uint64(available)
 }
 
-// FittingMaxPoolSize is the largest maxPoolSize with which the
-// instances stay within available connections per member (at least 1).
-func (b PoolBudget) FittingMaxPoolSize(available int64) uint64 {
+// FittingMaxPoolSize is the largest maxPoolSize, at least 1, with which
+// the instances stay within available connections per member:
+// Instances x (maxPoolSize + MonitorConnections) <= available. ok is
+// false when none fits, not even maxPoolSize=1: then the processes
+// themselves are too many for the member, whatever their pool.
+func (b PoolBudget) FittingMaxPoolSize(available int64) (size uint64, ok bool) {
 	if b.Instances <= 0 || available <= 0 {
-		return 1
+		return 0, false
 	}
 	per := uint64(available) / uint64(b.Instances)
-	if per <= MonitorConnections+1 {
-		return 1
+	if per < MonitorConnections+1 {
+		return 0, false
 	}
-	return per - MonitorConnections
+	return per - MonitorConnections, true
+}
+
+// MaxInstances is how many processes fit within available connections per
+// member with maxPoolSize=1, the smallest pool: available /
+// (1 + MonitorConnections).
+func MaxInstances(available int64) int64 {
+	if available <= 0 {
+		return 0
+	}
+	return available / (1 + MonitorConnections)
 }

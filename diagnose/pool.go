@@ -45,10 +45,6 @@ func (x *run) poolStage(ctx context.Context, v *sdam.View, member report.Server)
 	}
 	st, err := x.serverStatus(ctx, member.Address, cfg)
 	c.DurationMs = x.since(start)
-	pool := strconv.FormatUint(b.MaxPoolSize, 10)
-	if b.Unbounded {
-		pool = "unbounded (maxPoolSize=0)"
-	}
 	if err != nil {
 		c.Status = report.StatusWarn
 		c.Summary = fmt.Sprintf("connection budget not checked: serverStatus, which reports the connections available, failed (%s); it needs the clusterMonitor role", x.poolStatusReason(err))
@@ -56,7 +52,12 @@ func (x *run) poolStage(ctx context.Context, v *sdam.View, member report.Server)
 		return
 	}
 	avail := st.Connections.Available
-	formula := fmt.Sprintf("--instances %d x (maxPoolSize %s + %d monitoring connections) x %d member(s) = %d connections", x.e.Instances, pool, connstr.MonitorConnections, members, b.Total)
+	formula := fmt.Sprintf("--instances %d x (maxPoolSize %d + %d monitoring connections) x %d member(s) = %d connections", x.e.Instances, b.MaxPoolSize, connstr.MonitorConnections, members, b.Total)
+	perMember := fmt.Sprintf("up to %d to each member", b.PerMember)
+	if b.Unbounded {
+		formula = fmt.Sprintf("--instances %d x (maxPoolSize=0: no bound + %d monitoring connections) x %d member(s)", x.e.Instances, connstr.MonitorConnections, members)
+		perMember = "no bound on the connections to each member"
+	}
 	if !b.Exceeds(avail) {
 		c.Status = report.StatusPass
 		c.Summary = fmt.Sprintf("connection budget: %s, at most %d per member; %s has %d available", formula, b.PerMember, member.Address, avail)
@@ -64,20 +65,53 @@ func (x *run) poolStage(ctx context.Context, v *sdam.View, member report.Server)
 		return
 	}
 	c.Status = report.StatusWarn
-	c.Summary = fmt.Sprintf("connection budget exceeded: up to %d connections per member, %d available", b.PerMember, avail)
+	if b.Unbounded {
+		c.Summary = fmt.Sprintf("connection budget exceeded: maxPoolSize=0 puts no bound on the connections per member, %d available", avail)
+	} else {
+		c.Summary = fmt.Sprintf("connection budget exceeded: up to %d connections per member, %d available", b.PerMember, avail)
+	}
 	x.addCheck(c)
 	ev := []string{
-		fmt.Sprintf("%s: %s, that is up to %d to each member", member.Address, formula, b.PerMember),
+		fmt.Sprintf("%s: %s, that is %s", member.Address, formula, perMember),
 		fmt.Sprintf("%s: serverStatus reports %d connections available (%d in use), the same limit assumed on every member", member.Address, avail, st.Connections.Current),
 	}
 	if b.Unbounded {
 		ev = append(ev, fmt.Sprintf("%s: maxPoolSize=0 puts no bound on the pools: under load they grow until the server refuses connections", member.Address))
 	}
 	f := catalogue.NewFinding(catalogue.IDPoolConnectionBudget, ev...)
-	fit := b.FittingMaxPoolSize(avail)
-	f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}))
-	f.Fixes = append([]string{fmt.Sprintf("With %d processes, maxPoolSize=%d keeps every member within its %d available connections", x.e.Instances, fit, avail)}, f.Fixes...)
+	f.Fixes = x.poolFixes(b, avail)
+	if fit, ok := b.FittingMaxPoolSize(avail); ok {
+		u := tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}})
+		if u != "" && u != tlsconf.SuggestURI(x.t.Raw, connstr.Edit{}) {
+			f = report.WithSuggestedURI(f, u)
+		}
+	}
 	x.addFinding(f)
+}
+
+// poolFixes are pool.connection-budget's fixes for instances processes
+// and avail connections per member: the largest maxPoolSize that fits,
+// or, when not even maxPoolSize=1 does, that no pool size fits and what
+// does.
+func (x *run) poolFixes(b connstr.PoolBudget, avail int64) []string {
+	n := x.e.Instances
+	if fit, ok := b.FittingMaxPoolSize(avail); ok {
+		fix := fmt.Sprintf("With %d processes, maxPoolSize=%d keeps every member within its %d available connections (%d x (%d + %d) = %d)",
+			n, fit, avail, n, fit, connstr.MonitorConnections, uint64(n)*(fit+connstr.MonitorConnections))
+		if u := tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}); u != "" && u != tlsconf.SuggestURI(x.t.Raw, connstr.Edit{}) {
+			fix += ": " + u
+		}
+		return catalogue.PoolBudgetFixes(fix)
+	}
+	most := connstr.MaxInstances(avail)
+	fewer := fmt.Sprintf("Run fewer processes against this deployment: at most %d with maxPoolSize=1", most)
+	if most == 0 {
+		fewer = "Run fewer processes against this deployment: with so few connections available, not even one process with maxPoolSize=1 fits"
+	}
+	return append(catalogue.PoolBudgetFixes(
+		fmt.Sprintf("No maxPoolSize fits: even maxPoolSize=1 takes %d x (1 + %d monitoring connections) = %d connections to each member, and %d are available", n, connstr.MonitorConnections, uint64(n)*(1+connstr.MonitorConnections), avail),
+		fewer,
+	), "Or put a connection proxy between the processes and the deployment, so that they share a few pools instead of keeping one each")
 }
 
 // serverStatus runs serverStatus on addr as the connection string's
