@@ -3,6 +3,7 @@ package diagnose
 import (
 	"errors"
 	"fmt"
+	"net"
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
@@ -31,8 +32,15 @@ func (x *run) atlasPaused(seeds []string, failed int, silentOrRefused bool) {
 	if records == 0 {
 		return
 	}
-	x.addFinding(catalogue.NewFinding(catalogue.IDAtlasClusterPaused, fmt.Sprintf(
-		"%s answers with %d SRV record(s), so the cluster exists, but none of its %d member(s) accepts a TCP connection from here: the cluster is paused, or this network blocks port 27017", name, records, len(seeds))))
+	host, port, err := net.SplitHostPort(seeds[0])
+	if err != nil {
+		host, port = seeds[0], "27017"
+	}
+	f := catalogue.NewFinding(catalogue.IDAtlasClusterPaused, fmt.Sprintf(
+		"%s answers with %d SRV record(s), so the cluster exists, but none of its %d member(s) accepts a TCP connection from here: the cluster is paused, or this network blocks port 27017", name, records, len(seeds)))
+	// A member and the cluster's name, not the catalogue's HOST.
+	f.Fixes = catalogue.AtlasPausedFixes(host, port, x.t.SRVHost)
+	x.addFinding(f)
 }
 
 // atlasProbeRejected is tlsconf.AtlasTLSRejected for a hello probe whose TLS

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,19 @@ func TestAtlasClusterPaused(t *testing.T) {
 		{id: catalogue.IDAtlasClusterPaused, sev: report.SeverityError, evidence: []string{"2 SRV record(s)", "none of its 2 member(s)"}},
 		{id: catalogue.IDTCPRefused, sev: report.SeverityError},
 	})
+	// The fixes name a member, its port and the cluster: no HOST is left
+	// for the reader to fill.
+	if f, ok := findingOf(r, catalogue.IDAtlasClusterPaused); ok {
+		fixes := strings.Join(f.Fixes, "\n")
+		nc0 := "nc -vz cluster0-shard-00-00.abcde.mongodb.net " + portOfAddr(t, closed1)
+		nc1 := "nc -vz cluster0-shard-00-01.abcde.mongodb.net " + portOfAddr(t, closed2)
+		if !strings.Contains(fixes, nc0) && !strings.Contains(fixes, nc1) {
+			t.Errorf("fixes lack %q or %q:\n%s", nc0, nc1, fixes)
+		}
+		if !strings.Contains(fixes, "mongoconn srv cluster0.abcde.mongodb.net") || strings.Contains(fixes, "HOST") {
+			t.Errorf("fixes do not name the cluster:\n%s", fixes)
+		}
+	}
 	// The commands without a tcp stage, whose TLS check dials first.
 	tgt, err := connstr.ParseTarget("mongodb+srv://cluster0.abcde.mongodb.net/")
 	if err != nil {
@@ -172,5 +186,20 @@ func TestAtlasClusterPaused(t *testing.T) {
 	r = atlasDiagnose(t, s3, "mongodb+srv://rs.example.test/", atlasTestBudget)
 	if ids := reportIDs(r); slices.Contains(ids, catalogue.IDAtlasClusterPaused) || !slices.Contains(ids, catalogue.IDTCPRefused) {
 		t.Errorf("not Atlas: %s", findingsText(r))
+	}
+}
+
+// TestAtlasClusterNotFoundFixes: the fix that checks the name names the
+// string's host, not the catalogue's example cluster0.abcde.
+func TestAtlasClusterNotFoundFixes(t *testing.T) {
+	s := mongotest.StartDNS(t)
+	r := atlasDiagnose(t, s, "mongodb+srv://orders.xy9zq.mongodb.net/", atlasTestBudget)
+	f, ok := findingOf(r, catalogue.IDAtlasClusterNotFound)
+	if !ok {
+		t.Fatalf("no atlas.cluster-not-found: %s", findingsText(r))
+	}
+	fixes := strings.Join(f.Fixes, "\n")
+	if !strings.Contains(fixes, "Verify the name with: mongoconn srv orders.xy9zq.mongodb.net") || strings.Contains(fixes, "cluster0.abcde") {
+		t.Errorf("fixes:\n%s", fixes)
 	}
 }

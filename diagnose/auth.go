@@ -293,7 +293,7 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		}
 		return f, "the user has no credentials for " + effective
 	case ((isCmd && ce.Code == authCodeAuthenticationFailed) || errors.As(err, &authErr)) && c.mechanism == tlsconf.MechX509:
-		if f, ok := tlsconf.X509AuthFailed(addr, tlsCfg, used, serverSaid); ok {
+		if f, ok := tlsconf.X509AuthFailed(addr, tlsCfg, used, serverSaid, x.appDatabase()); ok {
 			return f, "the server refused the client certificate's user: " + serverSaid
 		}
 		return x.authFailedFinding(ctx, addr, tlsCfg, c, mechs, known, used, serverSaid), "authentication failed: " + serverSaid
@@ -367,7 +367,26 @@ func (x *run) wrongSource(ctx context.Context, addr string, tlsCfg *tls.Config, 
 		fmt.Sprintf("%s: the driver authenticates %q against authSource %q (%s), and hello's saslSupportedMechs for %q is absent: no such user there", addr, c.user, c.source, c.origin, c.saslQuestion()),
 		fmt.Sprintf("%s: saslSupportedMechs for %q answers %s: the user was created in %q", addr, found.Question, connfind.MechList(found.Mechanisms), db),
 		fmt.Sprintf("%s: found without sending the password; with authSource %q the server would answer \"Authentication failed\" whatever the password", addr, c.source))
-	f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: db}}}))
-	f.Fixes = append([]string{fmt.Sprintf("Set authSource=%s: user %q was created in the %s database", db, c.user, db)}, f.Fixes...)
+	uri := tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: db}}})
+	f = report.WithSuggestedURI(f, uri)
+	// This user and these databases, not the catalogue's example ones.
+	f.Fixes = catalogue.WrongSourceFixes(c.user, db, c.source, x.appDatabase(), uri)
 	return f, fmt.Sprintf("user %q does not exist in %q but in %q: the password was not tried", c.user, c.source, db), true
+}
+
+// appDatabase is appDatabaseOf the run's string.
+func (x *run) appDatabase() string { return appDatabaseOf(x.t) }
+
+// appDatabaseOf is the database the application works in, as the path of
+// t names it: "" when it names none, or only admin or a $-database, which
+// hold users rather than an application's data.
+func appDatabaseOf(t *connstr.Target) string {
+	if t == nil || t.Conn == nil {
+		return ""
+	}
+	db := t.Conn.Database
+	if db == "admin" || strings.HasPrefix(db, "$") {
+		return ""
+	}
+	return db
 }

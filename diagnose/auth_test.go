@@ -133,3 +133,56 @@ func assertNoSecret(t *testing.T, r *report.Report, secrets ...string) {
 		}
 	}
 }
+
+// TestWrongSourceFixes: the fixes of auth.wrong-source name this user,
+// the database that holds it and this string with the right authSource,
+// and nothing of the catalogue's example (alice, shop, host:27017), which
+// would repeat the failing setup.
+func TestWrongSourceFixes(t *testing.T) {
+	srv := mongotest.StartFakeMongod(t, mongotest.Options{Users: []mongotest.User{
+		{DB: "shop", Name: "bob", Password: authPassword},
+		{DB: "admin", Name: "carol", Password: authPassword},
+	}})
+	tests := []struct {
+		name, uri string
+		fixes     []string
+	}{
+		{"user in the path database, authSource=admin", "mongodb://bob:" + authPassword + "@" + srv.Addr() + "/shop?authSource=admin", []string{
+			`Set authSource=shop, the database that holds the user "bob": mongodb://bob:****@` + srv.Addr() + "/shop?authSource=shop",
+			`db.getSiblingDB("admin").createUser({user: "bob", pwd: passwordPrompt(), roles: [{role: "readWrite", db: "shop"}]})`,
+		}},
+		{"user in admin, authSource from the path", "mongodb://carol:" + authPassword + "@" + srv.Addr() + "/orders", []string{
+			`Set authSource=admin, the database that holds the user "carol": mongodb://carol:****@` + srv.Addr() + "/orders?authSource=admin",
+			`db.getSiblingDB("orders").createUser({user: "carol", pwd: passwordPrompt(), roles: ["readWrite"]})`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := tlsTestRun(t, tt.uri)
+			x.authStage(tlsTestCtx(t), srv.Addr(), nil)
+			r := x.finish("ok")
+			f, ok := findingOf(r, catalogue.IDAuthWrongSource)
+			if !ok {
+				t.Fatalf("no auth.wrong-source: %s", findingsText(r))
+			}
+			if len(f.Fixes) != len(tt.fixes) {
+				t.Errorf("%d fixes, want %d: %q", len(f.Fixes), len(tt.fixes), f.Fixes)
+			}
+			fixes := strings.Join(f.Fixes, "\n")
+			for _, w := range tt.fixes {
+				if !strings.Contains(fixes, w) {
+					t.Errorf("fixes lack %q:\n%s", w, fixes)
+				}
+			}
+			for _, example := range []string{"alice", "host:27017", "<password>"} {
+				if strings.Contains(fixes, example) {
+					t.Errorf("fixes carry the catalogue's example %q:\n%s", example, fixes)
+				}
+			}
+			assertNoSecret(t, r, authPassword)
+			if strings.Contains(fixes, authPassword) {
+				t.Errorf("password in the fixes:\n%s", fixes)
+			}
+		})
+	}
+}

@@ -128,7 +128,7 @@ func (x *run) topoReport(v *sdam.View) {
 	for _, f := range fs {
 		x.addFinding(f)
 	}
-	if f, ok := topofind.SplitHorizonFinding(tlsSettingsOf(x.t).enabled, v, fs); ok {
+	if f, ok := topofind.SplitHorizonFinding(x.t.Raw, tlsSettingsOf(x.t).enabled, v, fs); ok {
 		x.addFinding(f)
 	}
 }

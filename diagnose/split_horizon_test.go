@@ -69,6 +69,15 @@ func TestSplitHorizon(t *testing.T) {
 	if fix := f.Fixes[0]; !strings.Contains(fix, `cfg.members[0].horizons = {external: "db0.other.test:`+port+`"}`) || !strings.Contains(fix, "rs.reconfig(cfg)") {
 		t.Errorf("fix %q", fix)
 	}
+	// The fixes name this set's member and this string, and none of the
+	// catalogue's example db0.example.com.
+	fixes := strings.Join(f.Fixes, "\n")
+	if want := "Meanwhile, reach one member alone: mongodb://db0.other.test:" + port + "/?tls=true&tlsCAFile=" + url.QueryEscape(certs.CAFile) + "&directConnection=true"; !strings.Contains(fixes, want) {
+		t.Errorf("fixes lack %q:\n%s", want, fixes)
+	}
+	if strings.Contains(fixes, "example.com") || strings.Count(fixes, "horizons = ") != 1 {
+		t.Errorf("fixes carry the catalogue's example:\n%s", fixes)
+	}
 	if _, ok := findingOf(r, catalogue.IDTopologyAdvertisedUnreachable); !ok {
 		t.Errorf("no topology.advertised-unreachable beside it")
 	}

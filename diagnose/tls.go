@@ -326,7 +326,7 @@ func (x *run) clientCertRequired(ctx context.Context, tc *tls.Conn, addr string)
 
 // tlsFileFinding explains an unusable file named by a TLS option.
 func tlsFileFinding(t *connstr.Target, err error) report.Finding {
-	if f, ok := tlsconf.X509KeyMismatch(err); ok {
+	if f, ok := tlsconf.X509KeyMismatch(err, appDatabaseOf(t)); ok {
 		return f
 	}
 	f := catalogue.NewFinding(catalogue.IDURIInvalid, redact.Redact(err.Error()))

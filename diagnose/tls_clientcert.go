@@ -35,7 +35,8 @@ func (x *run) clientCertStage(s tlsSettings) bool {
 		x.mu.Unlock()
 	}
 	cs := x.t.Conn
-	if cs != nil && strings.EqualFold(cs.AuthMechanism, tlsconf.MechX509) && cs.Username != "" && cs.Username != subject {
+	userDiffers := cs != nil && strings.EqualFold(cs.AuthMechanism, tlsconf.MechX509) && cs.Username != "" && cs.Username != subject
+	if userDiffers {
 		ev = append(ev, fmt.Sprintf("%s: the connection string names the user %q, but MONGODB-X509 authenticates the certificate's subject %q; the server refuses a user name that differs", s.CertFileOption(), cs.Username, subject))
 	}
 	if len(ev) == 0 {
@@ -43,7 +44,10 @@ func (x *run) clientCertStage(s tlsSettings) bool {
 	}
 	ev = append(ev, fmt.Sprintf("%s: the certificate's subject in RFC 2253 form, the $external user MONGODB-X509 authenticates: %s", s.CertFileOption(), subject))
 	f := catalogue.NewFinding(catalogue.IDAuthX509ClientCert, ev...)
-	f.Fixes = append(f.Fixes, tlsconf.X509CreateUserFix(subject))
+	f.Fixes = tlsconf.X509Fixes(subject, x.appDatabase())
+	if userDiffers {
+		f.Fixes = append([]string{fmt.Sprintf("Drop the user name %q from the connection string (MONGODB-X509 takes the user from the certificate), or write the subject exactly: %q", cs.Username, subject)}, f.Fixes...)
+	}
 	x.addFinding(f)
 	return true
 }

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -82,8 +83,16 @@ func TestX509ClientCert(t *testing.T) {
 					t.Errorf("evidence lacks %q:\n%s", w, ev)
 				}
 			}
-			if !strings.Contains(strings.Join(f.Fixes, "\n"), "createUser") {
-				t.Errorf("no createUser fix: %q", f.Fixes)
+			// The createUser fix names this certificate's subject, once,
+			// and none of the catalogue's example names are left.
+			fixes := strings.Join(f.Fixes, "\n")
+			if want := fmt.Sprintf(`createUser: %q, roles: [{role: "readWrite", db: "<database>"}]`, certs.ClientSubject); strings.Count(fixes, "createUser") != 1 || !strings.Contains(fixes, want) {
+				t.Errorf("fixes lack one %q:\n%s", want, fixes)
+			}
+			for _, example := range []string{"CN=client,OU=apps,O=example", `db: "shop"`, "mongodb://host:27017", "/path/to/client.pem"} {
+				if strings.Contains(fixes, example) {
+					t.Errorf("fixes carry the catalogue's example %q:\n%s", example, fixes)
+				}
 			}
 		})
 	}
@@ -99,5 +108,38 @@ func TestX509UserNameDiffers(t *testing.T) {
 	f, ok := findingOf(r, catalogue.IDAuthX509ClientCert)
 	if !ok || !strings.Contains(strings.Join(f.Evidence, "\n"), `names the user "CN=someone-else"`) {
 		t.Fatalf("no auth.x509-client-cert about the user name: %s", findingsText(r))
+	}
+	if want := fmt.Sprintf(`Drop the user name "CN=someone-else" from the connection string (MONGODB-X509 takes the user from the certificate), or write the subject exactly: %q`, certs.ClientSubject); len(f.Fixes) == 0 || f.Fixes[0] != want {
+		t.Errorf("first fix %q, want %q", f.Fixes, want)
+	}
+}
+
+// TestX509FixesNameTheDatabase: the createUser fix gives the role on the
+// database of the string's path.
+func TestX509FixesNameTheDatabase(t *testing.T) {
+	certs := mongotest.NewCerts(t)
+	e := NewEngine()
+	e.Timeout = tlsTestBudget
+	for _, tt := range []struct {
+		name string
+		srv  *mongotest.FakeMongod
+		file string
+	}{
+		{"no such $external user", x509Server(t, certs), certs.Client.PEMFile},
+		{"expired", x509Server(t, certs, certs.ClientSubject), certs.ClientExpired.PEMFile},
+		{"key of another certificate", x509Server(t, certs, certs.ClientSubject), certs.ClientKeyMismatchFile},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			uri := "mongodb://" + tt.srv.Addr() + "/orders?tls=true&authMechanism=MONGODB-X509&tlsCAFile=" + url.QueryEscape(certs.CAFile) + "&tlsCertificateKeyFile=" + url.QueryEscape(tt.file)
+			r := diagnoseURI(t, e, uri)
+			f, ok := findingOf(r, catalogue.IDAuthX509ClientCert)
+			if !ok {
+				t.Fatalf("no auth.x509-client-cert: %s", findingsText(r))
+			}
+			want := fmt.Sprintf(`db.getSiblingDB("$external").runCommand({createUser: %q, roles: [{role: "readWrite", db: "orders"}]})`, certs.ClientSubject)
+			if fixes := strings.Join(f.Fixes, "\n"); !strings.Contains(fixes, want) {
+				t.Errorf("fixes lack %q:\n%s", want, fixes)
+			}
+		})
 	}
 }

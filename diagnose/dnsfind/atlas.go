@@ -35,5 +35,6 @@ func AtlasNotFound(host, qname string, srvErr, txtErr error) (report.Finding, bo
 	f := catalogue.NewFinding(catalogue.IDAtlasClusterNotFound,
 		fmt.Sprintf("%s: the DNS%s answers that the name does not exist (NXDOMAIN): no Atlas cluster answers to %s", qname, server, host),
 		"check "+parts+" against the connection string in the Atlas UI; a deleted cluster's name no longer exists")
+	f.Fixes = catalogue.AtlasNotFoundFixes(host) // this name, not the catalogue's example
 	return f, true
 }

@@ -46,15 +46,19 @@ func SubjectOf(leaf *x509.Certificate) string {
 	return leaf.Subject.String()
 }
 
-// X509CreateUserFix is the command that creates the $external user a
-// certificate authenticates as.
-func X509CreateUserFix(subject string) string {
-	return fmt.Sprintf("Create the $external user the certificate authenticates as (its subject in RFC 2253 form, exactly): db.getSiblingDB(\"$external\").runCommand({createUser: %q, roles: [{role: \"readWrite\", db: \"<database>\"}]})", subject)
+// X509Fixes are auth.x509-client-cert's fixes for the certificate whose
+// RFC 2253 subject is subject, used by an application of the database db
+// ("" when unknown): the catalogue's, with this subject rather than its
+// example, and without its example string, since the connection string
+// already names the certificate.
+func X509Fixes(subject, db string) []string {
+	return catalogue.X509ClientCertFixes(subject, db, "")
 }
 
 // X509KeyMismatch is auth.x509-client-cert for a certificate file whose
-// private key is not the certificate's.
-func X509KeyMismatch(err error) (report.Finding, bool) {
+// private key is not the certificate's; db is the application's database
+// ("" when unknown).
+func X509KeyMismatch(err error, db string) (report.Finding, bool) {
 	var km *clientcert.KeyMismatchError
 	if !errors.As(err, &km) {
 		return report.Finding{}, false
@@ -67,14 +71,15 @@ func X509KeyMismatch(err error) (report.Finding, bool) {
 	f := catalogue.NewFinding(catalogue.IDAuthX509ClientCert,
 		fmt.Sprintf("%s: %v: the TLS handshake cannot prove the certificate is this machine's", where, km),
 		fmt.Sprintf("%s: the certificate's subject in RFC 2253 form, the $external user MONGODB-X509 authenticates: %s", where, km.Subject))
-	f.Fixes = append([]string{"Put the certificate together with its own private key in the file (cat client.crt client.key > client.pem); the key that was issued with the certificate, not another one"}, f.Fixes...)
+	f.Fixes = append([]string{"Put the certificate together with its own private key in the file (cat client.crt client.key > client.pem); the key that was issued with the certificate, not another one"}, X509Fixes(km.Subject, db)...)
 	return f, true
 }
 
 // X509AuthFailed is auth.x509-client-cert for a MONGODB-X509
 // authentication the server refused: no $external user is named by the
-// certificate's subject.
-func X509AuthFailed(addr string, cfg *tls.Config, used, serverSaid string) (report.Finding, bool) {
+// certificate's subject. db is the application's database ("" when
+// unknown), for the user's role.
+func X509AuthFailed(addr string, cfg *tls.Config, used, serverSaid, db string) (report.Finding, bool) {
 	leaf := ClientLeaf(cfg)
 	if leaf == nil {
 		return report.Finding{}, false
@@ -82,6 +87,8 @@ func X509AuthFailed(addr string, cfg *tls.Config, used, serverSaid string) (repo
 	subject := SubjectOf(leaf)
 	f := catalogue.NewFinding(catalogue.IDAuthX509ClientCert, used, addr+": the server answered: "+serverSaid,
 		fmt.Sprintf("%s: the server accepted the certificate in the TLS handshake but has no $external user named by its subject, in RFC 2253 form: %s", addr, subject))
-	f.Fixes = append([]string{X509CreateUserFix(subject)}, f.Fixes...)
+	// The server took the certificate in the handshake: the user is what
+	// is missing, not a new certificate.
+	f.Fixes = []string{catalogue.X509CreateUserFix(subject, db)}
 	return f, true
 }

@@ -16,13 +16,15 @@ import (
 // horizon client would, with TLS through an external host name: a
 // reachable seed that is a name, not an IP address, and not one of the
 // names the set answers with. The fix is the horizons configuration,
-// filled with the names seen. tlsEnabled says the connection string asks
-// for TLS.
-func SplitHorizonFinding(tlsEnabled bool, v *sdam.View, fs []report.Finding) (report.Finding, bool) {
+// filled with the names seen, and raw, the connection string, rewritten to
+// reach the first such seed alone meanwhile. tlsEnabled says the
+// connection string asks for TLS.
+func SplitHorizonFinding(raw string, tlsEnabled bool, v *sdam.View, fs []report.Finding) (report.Finding, bool) {
 	if !tlsEnabled || !hasID(fs, catalogue.IDTopologyAdvertisedUnreachable) {
 		return report.Finding{}, false
 	}
 	var ev, external, config []string
+	var direct string
 	for _, s := range v.ReachableSeeds() {
 		seed := sdam.DisplayAddr(v, s.Address)
 		host := HostOf(seed)
@@ -34,6 +36,9 @@ func SplitHorizonFinding(tlsEnabled bool, v *sdam.View, fs []report.Finding) (re
 		external = append(external, host)
 		if config == nil {
 			config = horizonsConfig(s, seed)
+			if u, err := connstr.RewriteRedacted(raw, connstr.Edit{Hosts: []string{seed}, Set: []connstr.Setting{{Key: "directConnection", Value: "true"}}, Drop: []string{"replicaSet"}}); err == nil {
+				direct = u
+			}
 		}
 	}
 	if len(ev) == 0 {
@@ -41,7 +46,9 @@ func SplitHorizonFinding(tlsEnabled bool, v *sdam.View, fs []report.Finding) (re
 	}
 	ev = append(ev, fmt.Sprintf("the advertised names do not resolve or answer from here (topology.advertised-unreachable), and no horizon of the set names %s: a member with one would answer a client that connects through it with that horizon's names", strings.Join(external, ", ")))
 	f := catalogue.NewFinding(catalogue.IDTopologySplitHorizon, ev...)
-	f.Fixes = append([]string{"Give the members a horizon with the names clients outside use (members in the order of rs.conf().members), then reconfigure on the primary: " + strings.Join(config, "; ")}, f.Fixes...)
+	// This set's members and this string, not the catalogue's example
+	// db0.example.com.
+	f.Fixes = catalogue.SplitHorizonFixes(strings.Join(config, "; "), direct)
 	return f, true
 }
 
