@@ -311,18 +311,45 @@ func (x *run) authFailure(ctx context.Context, addr string, tlsCfg *tls.Config, 
 // database is auth.wrong-source, found before the password is tried).
 func (x *run) authFailedFinding(ctx context.Context, addr string, tlsCfg *tls.Config, c authCreds, mechs []string, known bool, used, serverSaid string) report.Finding {
 	f := catalogue.NewFinding(catalogue.IDAuthFailed, used, addr+": the server answered: "+serverSaid)
+	// Users of the external mechanisms (MONGODB-AWS, MONGODB-X509,
+	// GSSAPI, PLAIN) live in $external, the only authSource they take.
+	external := c.source == "$external"
+	if c.source != "admin" && !external {
+		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
+	}
+	encode := "Percent-encode special characters in the password (@ is %40, : is %3A, / is %2F)"
+	reset := fmt.Sprintf("Reset the password if in doubt: db.getSiblingDB(%q).changeUserPassword(%q, passwordPrompt())", c.source, c.user)
+	// The catalogue's fixes name example users and databases (explain
+	// knows no others); these name this string's.
 	switch {
+	case external:
+		f.Fixes = []string{
+			fmt.Sprintf("Check that the $external user %q exists and has roles: db.getSiblingDB(\"$external\").getUsers()", c.user),
+			"Check the credentials the mechanism sends (the AWS keys or role, the Kerberos ticket, the LDAP password, the certificate's subject)",
+		}
 	case known && len(mechs) > 0:
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: user %q exists in %q (saslSupportedMechs: %s), so the password is wrong", addr, c.user, c.source, connfind.MechList(mechs)))
-		f.Fixes = append([]string{fmt.Sprintf("Check the password of %q (percent-encode @ : / %% in it) or reset it: db.getSiblingDB(%q).changeUserPassword(%q, passwordPrompt())", c.user, c.source, c.user)}, f.Fixes...)
+		f.Fixes = []string{
+			fmt.Sprintf("Check the password of %q (percent-encode @ : / %% in it) or reset it: db.getSiblingDB(%q).changeUserPassword(%q, passwordPrompt())", c.user, c.source, c.user),
+			encode,
+		}
 	case known:
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: hello's saslSupportedMechs for %q was empty: the server knows no user %q in %q", addr, c.saslQuestion(), c.user, c.source))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: check the user name, and the database the user was created in (db.getUsers() in each database)", addr))
-	}
-	// Users of the external mechanisms (MONGODB-AWS, MONGODB-X509,
-	// GSSAPI, PLAIN) live in $external, the only authSource they take.
-	if c.source != "admin" && c.source != "$external" && f.SuggestedURI == "" {
-		f = report.WithSuggestedURI(f, tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "authSource", Value: "admin"}}}))
+		f.Fixes = []string{
+			fmt.Sprintf("Check the user name, and which database holds %q: db.getSiblingDB(\"admin\").getUsers(), then db.getUsers() in the others, or the Database Access page in Atlas", c.user),
+			fmt.Sprintf("If %q was created in another database, name it with authSource=<that database>", c.user),
+			fmt.Sprintf("Or create it where the driver looks: db.getSiblingDB(%q).createUser({user: %q, pwd: passwordPrompt(), roles: [\"readWrite\"]})", c.source, c.user),
+		}
+		if f.SuggestedURI != "" {
+			f.Fixes[1] += ", for example admin: " + f.SuggestedURI
+		}
+	default:
+		f.Fixes = []string{
+			fmt.Sprintf("Check the password of %q and the database that holds the user (authSource is %q): db.getSiblingDB(%q).getUsers()", c.user, c.source, c.source),
+			encode,
+			reset,
+		}
 	}
 	return f
 }

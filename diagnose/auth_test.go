@@ -88,6 +88,15 @@ func TestAuthStage(t *testing.T) {
 				t.Errorf("check %s %q, want %s containing %q%s", cs[0].Status, cs[0].Summary, tt.wantStatus, tt.wantSummary, findingsText(r))
 			}
 			checkFindings(t, r, tt.want)
+			// auth.failed's fixes name this string's user and database,
+			// never the catalogue's examples.
+			if f, ok := findingOf(r, catalogue.IDAuthFailed); ok {
+				user, _, _ := strings.Cut(tt.userinfo, ":")
+				fixes := strings.Join(f.Fixes, "\n")
+				if strings.Contains(fixes, "host:27017") || strings.Contains(fixes, "mydb") || !strings.Contains(fixes, `"`+user+`"`) {
+					t.Errorf("auth.failed fixes for %q:\n%s", user, fixes)
+				}
+			}
 			if tt.want != nil && !strings.Contains(r.Findings[len(r.Findings)-1].SuggestedURI, "****") && strings.Contains(r.Findings[len(r.Findings)-1].SuggestedURI, "@") {
 				t.Errorf("suggested URI not redacted: %s", r.Findings[len(r.Findings)-1].SuggestedURI)
 			}
