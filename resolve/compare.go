@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/mongoconn/mongoconn/internal/localres"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -161,8 +163,17 @@ func ask(ctx context.Context, s Source, q Question) Reply {
 	return r
 }
 
-// differ reports whether the replies to one question disagree.
+// differ reports whether the replies to one question disagree. A
+// question this machine could not send (DNSLocal) is no reply: it says
+// nothing of what that resolver answers.
 func differ(rs []Reply) bool {
+	rs = slices.DeleteFunc(slices.Clone(rs), func(r Reply) bool {
+		_, local := IsLocal(r.Err)
+		return local
+	})
+	if len(rs) < 2 {
+		return false
+	}
 	failed := 0
 	for _, r := range rs {
 		if r.Err != nil && !IsNotFound(r.Err) {
@@ -244,6 +255,12 @@ func fromNetError(err error, name, typ string) error {
 	de := &DNSError{Name: name, Type: typ, Rcode: -1, System: true, Err: err}
 	var ne *net.DNSError
 	switch {
+	case isLocalErr(err):
+		de.Kind = DNSLocal
+	case errors.As(err, &ne) && isLocalText(ne.Err):
+		// Go's resolver keeps the socket error as text only.
+		de.Kind = DNSLocal
+		de.Err = &localTextError{errno: localTextErrno(ne.Err), err: err}
 	case errors.As(err, &ne) && ne.IsNotFound:
 		de.Kind, de.Err = DNSNotFound, nil
 	case errors.As(err, &ne) && ne.IsTimeout, errors.Is(err, context.DeadlineExceeded):
@@ -280,3 +297,24 @@ func SystemSources(resolvConf string) []Source {
 	}
 	return out
 }
+
+func isLocalText(s string) bool {
+	_, ok := localres.InText(s)
+	return ok
+}
+
+func localTextErrno(s string) syscall.Errno {
+	e, _ := localres.InText(s)
+	return e
+}
+
+// localTextError is a lookup error of Go's resolver whose text says this
+// machine ran out of descriptors, ports, buffers or memory: it unwraps to
+// the errno the text names, so that errors.Is sees it.
+type localTextError struct {
+	errno syscall.Errno
+	err   error
+}
+
+func (e *localTextError) Error() string   { return e.err.Error() }
+func (e *localTextError) Unwrap() []error { return []error{e.err, e.errno} }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/mongoconn/mongoconn/internal/dnsmsg"
+	"github.com/mongoconn/mongoconn/internal/localres"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -47,55 +48,87 @@ type dnsResolver struct {
 	// does not exist (system mode only; nil in tests).
 	fallback func(ctx context.Context, host string) ([]string, error)
 
-	confOnce sync.Once
+	// confRead and hostsRead read resolv.conf and the hosts file; nil
+	// means dnsReadFile (tests fail them as a machine out of descriptors
+	// does).
+	confRead, hostsRead func(path string, limit int64) ([]byte, error)
+
+	// confMu guards the reading of resolv.conf: once read (confDone),
+	// confErr is what it left. A read that failed for want of a file
+	// descriptor is tried again on the next question.
+	confMu   sync.Mutex
+	confDone bool
 	confErr  error
 
-	hostsOnce sync.Once
+	// hostsMu guards the hosts file, read once (hostsDone) unless this
+	// machine had no descriptor to read it with.
+	hostsMu   sync.Mutex
+	hostsDone bool
 	hosts     hostsTable
 }
 
 // loadConf reads resolv.conf once. Without one, the resolver asks the
-// local host, as the C library and Go's resolver do.
+// local host, as the C library and Go's resolver do. When this machine
+// has no file descriptor (or memory) to read it with, the question fails
+// as DNSLocal and the next one reads it again.
 func (r *dnsResolver) loadConf() error {
-	r.confOnce.Do(func() {
-		if !r.system || len(r.servers) > 0 {
-			return
-		}
-		r.ndots = 1
-		r.attempts = dnsMaxAttempts
-		data, err := dnsReadFile(r.resolvConf, maxResolvConfSize)
-		if err != nil {
-			if errors.Is(err, os.ErrNotExist) {
-				r.servers = []string{"127.0.0.1:53", "[::1]:53"}
-				return
-			}
-			r.confErr = &DNSError{Kind: DNSNoServers, Rcode: -1, System: true, Err: err}
-			return
-		}
-		cfg, err := dns.ClientConfigFromReader(strings.NewReader(string(data)))
-		if err != nil {
-			r.confErr = &DNSError{Kind: DNSNoServers, Rcode: -1, System: true, Err: err}
-			return
-		}
-		for _, s := range cfg.Servers {
-			r.servers = append(r.servers, net.JoinHostPort(s, cfg.Port))
-		}
-		if len(r.servers) == 0 {
+	r.confMu.Lock()
+	defer r.confMu.Unlock()
+	if r.confDone {
+		return r.confErr
+	}
+	err := r.readConf()
+	if _, ok := localres.Errno(err); ok {
+		return &DNSError{Kind: DNSLocal, Rcode: -1, System: true, Err: err}
+	}
+	r.confDone, r.confErr = true, err
+	return err
+}
+
+// readConf is loadConf's reading, under confMu.
+func (r *dnsResolver) readConf() error {
+	if !r.system || len(r.servers) > 0 {
+		return nil
+	}
+	r.ndots = 1
+	r.attempts = dnsMaxAttempts
+	read := r.confRead
+	if read == nil {
+		read = dnsReadFile
+	}
+	data, err := read(r.resolvConf, maxResolvConfSize)
+	if _, ok := localres.Errno(err); ok {
+		return err // nothing is known of the resolvers yet
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
 			r.servers = []string{"127.0.0.1:53", "[::1]:53"}
+			return nil
 		}
-		for _, s := range cfg.Search {
-			r.search = append(r.search, dns.Fqdn(strings.ToLower(s)))
-		}
-		if len(r.nameservers) > 0 {
-			r.servers = append([]string(nil), r.nameservers...)
-		}
-		r.ndots = cfg.Ndots
-		r.attempts = min(max(cfg.Attempts, 1), dnsMaxAttempts)
-		if t := time.Duration(cfg.Timeout) * time.Second; r.timeout == 0 && t > 0 && t < DNSQueryTimeout {
-			r.timeout = t
-		}
-	})
-	return r.confErr
+		return &DNSError{Kind: DNSNoServers, Rcode: -1, System: true, Err: err}
+	}
+	cfg, err := dns.ClientConfigFromReader(strings.NewReader(string(data)))
+	if err != nil {
+		return &DNSError{Kind: DNSNoServers, Rcode: -1, System: true, Err: err}
+	}
+	for _, s := range cfg.Servers {
+		r.servers = append(r.servers, net.JoinHostPort(s, cfg.Port))
+	}
+	if len(r.servers) == 0 {
+		r.servers = []string{"127.0.0.1:53", "[::1]:53"}
+	}
+	for _, s := range cfg.Search {
+		r.search = append(r.search, dns.Fqdn(strings.ToLower(s)))
+	}
+	if len(r.nameservers) > 0 {
+		r.servers = append([]string(nil), r.nameservers...)
+	}
+	r.ndots = cfg.Ndots
+	r.attempts = min(max(cfg.Attempts, 1), dnsMaxAttempts)
+	if t := time.Duration(cfg.Timeout) * time.Second; r.timeout == 0 && t > 0 && t < DNSQueryTimeout {
+		r.timeout = t
+	}
+	return nil
 }
 
 func (r *dnsResolver) queryTimeout() time.Duration {
@@ -179,7 +212,8 @@ func (r *dnsResolver) LookupAddrs(ctx context.Context, host string) (*AddrAnswer
 	if host == "" {
 		return nil, &DNSError{Kind: DNSBadName, Name: host, Type: "A/AAAA", Rcode: -1, System: r.system}
 	}
-	if ips := r.hostsFile().lookup(host); len(ips) > 0 {
+	hosts, hostsUnread := r.hostsFile()
+	if ips := hosts.lookup(host); len(ips) > 0 {
 		ans := &AddrAnswer{Host: host, Canonical: strings.ToLower(host), DNSMeta: DNSMeta{Server: r.hostsPath}}
 		for _, ip := range dnsOrderIPs(ips) {
 			ans.Addrs = append(ans.Addrs, AddrRecord{IP: ip})
@@ -223,6 +257,11 @@ func (r *dnsResolver) LookupAddrs(ctx context.Context, host string) (*AddrAnswer
 	if errors.As(firstErr, &de) {
 		cp := *de
 		cp.Name, cp.Type = host, "A/AAAA"
+		if hostsUnread != nil && cp.NotFound() {
+			// The DNS does not know the name, and the hosts file, which
+			// might, could not be read: nothing is known of the name.
+			cp.Kind, cp.Rcode, cp.Server, cp.Err = DNSLocal, -1, r.hostsPath, hostsUnread
+		}
 		return nil, &cp
 	}
 	return nil, firstErr
@@ -390,11 +429,21 @@ func (r *dnsResolver) ctxError(name, typ, server string, err error, last *DNSErr
 	return &DNSError{Kind: kind, Name: name, Type: typ, Server: server, Rcode: -1, System: r.system, Err: err}
 }
 
+// isLocalErr reports whether err says this machine ran out of file
+// descriptors, ports, buffers or memory.
+func isLocalErr(err error) bool {
+	_, ok := localres.Errno(err)
+	return ok
+}
+
 func (r *dnsResolver) classify(name, typ, server string, err error) *DNSError {
 	de := &DNSError{Name: name, Type: typ, Server: server, Rcode: -1, System: r.system, Err: err}
 	var ne net.Error
 	var op *net.OpError
 	switch {
+	case isLocalErr(err):
+		// The socket could not be opened: the question never left.
+		de.Kind = DNSLocal
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		de.Kind = DNSTimeout
 		de.Err = fmt.Errorf("waited up to %s", r.queryTimeout())
@@ -442,6 +491,11 @@ func (r *dnsResolver) exchange(ctx context.Context, server, fqdn string, qtype u
 		q.Id = dns.Id()
 		tmsg, traw, trtt, terr := r.exchangeOver(ctx, "tcp", server, q)
 		meta.RTT += trtt
+		if _, local := localres.Errno(terr); local {
+			// Not the path's fault: this machine could not open the
+			// TCP socket to ask again.
+			return nil, meta, terr
+		}
 		if terr != nil && ctx.Err() == nil {
 			// The path answers UDP only: keep what fit in the datagram.
 			meta.TCPFailed = terr
@@ -515,19 +569,29 @@ func (r *dnsResolver) exchangeOver(ctx context.Context, network, server string, 
 	}
 }
 
-// hostsFile reads the hosts file once per resolver.
-func (r *dnsResolver) hostsFile() hostsTable {
-	r.hostsOnce.Do(func() {
-		if r.hostsPath == "" {
-			return
-		}
-		data, err := dnsReadFile(r.hostsPath, maxHostsFileSize)
-		if err != nil {
-			return // no hosts file: the DNS answers alone
-		}
+// hostsFile reads the hosts file once per resolver. unread is the error
+// of a read that failed for want of a file descriptor (or memory): the
+// file may name the host, so the DNS alone cannot say it does not exist;
+// the next lookup reads it again.
+func (r *dnsResolver) hostsFile() (table hostsTable, unread error) {
+	r.hostsMu.Lock()
+	defer r.hostsMu.Unlock()
+	if r.hostsDone || r.hostsPath == "" {
+		return r.hosts, nil
+	}
+	read := r.hostsRead
+	if read == nil {
+		read = dnsReadFile
+	}
+	data, err := read(r.hostsPath, maxHostsFileSize)
+	if _, ok := localres.Errno(err); ok {
+		return nil, err
+	}
+	r.hostsDone = true
+	if err == nil {
 		r.hosts = parseHosts(string(data))
-	})
-	return r.hosts
+	} // else no hosts file: the DNS answers alone
+	return r.hosts, nil
 }
 
 // Normalize lower-cases a host name and drops the trailing dot.

@@ -11,8 +11,10 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/mongoconn/mongoconn/internal/localres"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -164,6 +166,11 @@ const (
 	DNSBadName
 	// DNSNoServers: no DNS server is configured.
 	DNSNoServers
+	// DNSLocal: the question was never sent, because this machine ran
+	// out of file descriptors, ports, buffers or memory for its socket
+	// (or to read resolv.conf or the hosts file). Nothing is known of
+	// the name or of the server; Errno says what ran out.
+	DNSLocal
 )
 
 var dnsKindText = map[DNSErrorKind]string{
@@ -175,6 +182,7 @@ var dnsKindText = map[DNSErrorKind]string{
 	DNSNetwork:       "server unreachable",
 	DNSBadName:       "invalid name",
 	DNSNoServers:     "no DNS server configured",
+	DNSLocal:         "question not sent",
 }
 
 // String names the kind in a few words.
@@ -229,6 +237,9 @@ func (e *DNSError) Error() string {
 // Reason is the error without the question: "no such host (NXDOMAIN)".
 func (e *DNSError) Reason() string {
 	s := e.Kind.String()
+	if errno, ok := e.Local(); ok {
+		return s + ": " + localres.Reason(errno)
+	}
 	if e.Rcode > 0 {
 		s += " (" + RcodeName(e.Rcode) + ")"
 	}
@@ -241,12 +252,26 @@ func (e *DNSError) Reason() string {
 // Unwrap returns the underlying cause.
 func (e *DNSError) Unwrap() error { return e.Err }
 
+// Local reports whether the question was never sent because this
+// machine ran out of file descriptors, ports, buffers or memory, and
+// which errno said so: a failure of this machine, not of the DNS.
+func (e *DNSError) Local() (syscall.Errno, bool) {
+	if e.Kind != DNSLocal {
+		return 0, false
+	}
+	errno, ok := localres.Errno(e.Err)
+	if !ok {
+		errno = syscall.EMFILE // a DNSLocal built without its cause
+	}
+	return errno, true
+}
+
 // Timeout reports whether no server answered in time.
 func (e *DNSError) Timeout() bool { return e.Kind == DNSTimeout }
 
 // Temporary reports whether asking again may give another answer.
 func (e *DNSError) Temporary() bool {
-	return e.Kind == DNSTimeout || e.Kind == DNSServerFailure || e.Kind == DNSNetwork
+	return e.Kind == DNSTimeout || e.Kind == DNSServerFailure || e.Kind == DNSNetwork || e.Kind == DNSLocal
 }
 
 // NotFound reports whether the name has no record of the asked type,
@@ -354,4 +379,25 @@ func IsNotFound(err error) bool {
 	}
 	var ne *net.DNSError
 	return errors.As(err, &ne) && ne.IsNotFound
+}
+
+// IsLocal reports whether err says a lookup was never sent because this
+// machine ran out of file descriptors, ports, buffers or memory, and
+// which errno said so. It knows the lookup errors of Go's own resolver
+// too, whose *net.DNSError keeps the socket error as text only.
+func IsLocal(err error) (syscall.Errno, bool) {
+	var de *DNSError
+	if errors.As(err, &de) {
+		if errno, ok := de.Local(); ok {
+			return errno, true
+		}
+	}
+	if errno, ok := localres.Errno(err); ok {
+		return errno, true
+	}
+	var ne *net.DNSError
+	if errors.As(err, &ne) {
+		return localres.InText(ne.Err)
+	}
+	return 0, false
 }
