@@ -55,12 +55,13 @@ var valueEntries = []Entry{
 		ID:       IDLocalResources,
 		Severity: report.SeverityError,
 		Title:    "This machine ran out of file descriptors, ports or memory",
-		Cause: "The connection failed before it left this machine: the operating system refused a socket because " +
-			"this process or the whole system has no file descriptor left (EMFILE, ENFILE: the open-file limit, " +
-			"ulimit -n), no local port or buffer (EADDRNOTAVAIL, ENOBUFS: too many connections in TIME_WAIT, an " +
-			"exhausted ephemeral port range) or no memory (ENOMEM). Nothing is known about the server: it was " +
-			"never asked. Applications with large connection pools, many clients, or leaked connections hit it " +
-			"under load.",
+		Cause: "The connection failed before it left this machine: the operating system refused a socket (for the " +
+			"connection or for a DNS question) or the opening of a file the connection needs (tlsCAFile, " +
+			"tlsCertificateKeyFile, resolv.conf) because this process or the whole system has no file descriptor " +
+			"left (EMFILE, ENFILE: the open-file limit, ulimit -n), no local port or buffer (EADDRNOTAVAIL, " +
+			"ENOBUFS: too many connections in TIME_WAIT, an exhausted ephemeral port range) or no memory (ENOMEM). " +
+			"Nothing is known about the server, its name or the file: none was asked or read. Applications with " +
+			"large connection pools, many clients, or leaked connections hit it under load.",
 		Fixes: []string{
 			"Raise the open-file limit of the process (ulimit -n 65536, LimitNOFILE= in a systemd unit, --ulimit nofile= in Docker)",
 			"Close clients you no longer use and share one client per process: each client keeps a pool and monitoring connections per member",

@@ -9,9 +9,12 @@ import (
 	"sync"
 
 	"github.com/mongoconn/mongoconn/connstr"
+	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/topofind"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 	"github.com/mongoconn/mongoconn/sdam"
 	"github.com/mongoconn/mongoconn/wireprobe"
 )
@@ -185,6 +188,12 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 			p.x.interruptedIn(report.StageDNS)
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusSkip, DurationMs: p.x.since(start), Summary: "interrupted"}, nil)
 			return report.Server{Address: addr, Kind: report.KindUnknown, Error: "interrupted"}
+		} else if lf, local := connfind.LocalDNSFinding(host, err); local {
+			// The question never left this machine: nothing is known of
+			// the name, so the member is not "unreachable".
+			why := fmt.Sprintf("the host name %s could not be looked up: %s", host, topoDNSReason(err))
+			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusFail, DurationMs: p.x.since(start), Summary: why}, []report.Finding{lf})
+			return report.Server{Address: addr, Kind: report.KindUnknown, Error: why, Local: true}
 		} else if err != nil {
 			why := fmt.Sprintf("the host name %s does not resolve from this machine (%s)", host, topoDNSReason(err))
 			p.keep(ca, report.Check{Stage: report.StageDNS, Address: addr, Status: report.StatusWarn, DurationMs: p.x.since(start),
@@ -196,11 +205,17 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 	cfg, err := p.x.tlsConfig(host)
 	if err != nil {
 		var f []report.Finding
-		if seed {
+		lf, local := tlsFileLocal(err)
+		switch {
+		case local:
+			// Whatever the member is, this machine could not read the
+			// files to ask it with.
+			f = []report.Finding{lf}
+		case seed:
 			f = []report.Finding{tlsFileFinding(p.x.t, err)}
 		}
 		p.keep(ca, report.Check{Stage: report.StageTLS, Address: addr, Status: report.StatusFail, Summary: redact.Redact(err.Error())}, f)
-		return report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error())}
+		return report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error()), Local: local}
 	}
 	ho.TLS = cfg
 	ho.Keep = p.x.kept.wanted()
@@ -224,6 +239,7 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 		s.Kind = report.KindUnknown
 		var pe *wireprobe.ProbeError
 		s.Refused = errors.As(res.Err, &pe) && pe.Kind == wireprobe.ProbeRefused
+		_, s.Local = netpath.LocalResourceError(res.Err)
 		if s.Error == "" && res.Err != nil {
 			s.Error = redact.Redact(res.Err.Error())
 		}
@@ -251,6 +267,13 @@ func (p *topoProber) probe(ctx context.Context, addr string) (out report.Server)
 				c.Summary = "the server ended the TLS connection after the handshake: it refuses the client certificate (auth.x509-client-cert)"
 				s.Error = c.Summary
 			} else if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
+				fs = append(fs, f)
+			}
+		} else if s.Local {
+			// Not tried: this machine is out of descriptors, ports or
+			// memory, whatever the member is.
+			c.Status = report.StatusFail
+			if f, ok := wireprobe.FindingForProbe(res.Err, addr); ok {
 				fs = append(fs, f)
 			}
 		} else {
@@ -332,6 +355,9 @@ func topoNeedsLookup(host string) bool {
 
 // topoDNSReason says why a lookup failed, briefly.
 func topoDNSReason(err error) string {
+	if errno, ok := resolve.IsLocal(err); ok {
+		return "the question was not sent: " + netpath.LocalResourceReason(errno)
+	}
 	var ne *net.DNSError
 	if errors.As(err, &ne) {
 		if ne.IsNotFound {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mongoconn/mongoconn/catalogue"
 	"github.com/mongoconn/mongoconn/diagnose/topofind"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 	"github.com/mongoconn/mongoconn/wireprobe"
@@ -121,7 +122,8 @@ func (x *run) helloOnce(ctx context.Context, addr string) topofind.Look {
 	opts := wireprobe.HelloOptions{Samples: 1, Verbose: true}
 	cfg, err := x.tlsConfig(hostOf(addr))
 	if err != nil {
-		return topofind.Look{Server: report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error())}}
+		_, local := netpath.LocalResourceError(err)
+		return topofind.Look{Server: report.Server{Address: addr, Kind: report.KindUnknown, Error: redact.Redact(err.Error()), Local: local}}
 	}
 	opts.TLS = cfg
 	res := x.e.ProbeHello(pctx, addr, opts)
@@ -131,6 +133,7 @@ func (x *run) helloOnce(ctx context.Context, addr string) topofind.Look {
 	if res.Err != nil {
 		l.Reachable = false
 		l.Kind = report.KindUnknown
+		_, l.Local = netpath.LocalResourceError(res.Err)
 		if errors.As(res.Err, &pe) {
 			l.Fail = pe.Kind
 			l.Error = redact.Redact(pe.Detail)
@@ -172,6 +175,14 @@ func (x *run) failoverReport(a *topofind.Failover, ms float64, noLook string) {
 		x.foDropFinding(catalogue.IDTopologyNoPrimary)
 		x.addFinding(f)
 	case topofind.OutcomeNoPrimary:
+		if a.Untried > 0 {
+			// A member this machine could not ask may be the primary:
+			// local.resources says why it was not asked.
+			c.Status = report.StatusSkip
+			c.Summary = prefix + fmt.Sprintf("no primary among the members asked; %d member(s) could not be asked (this machine ran out of file descriptors, ports or memory), so whether the set has one is unknown", a.Untried)
+			x.addCheck(c)
+			return
+		}
 		c.Status = report.StatusFail
 		c.Summary = prefix + "no primary, and no sign of an election; " + a.MajorityText()
 		x.addCheck(c)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -41,6 +42,7 @@ type localChildResult struct {
 	IDs       []string `json:"ids"`
 	OK        bool     `json:"ok"`
 	Evidence  []string `json:"evidence"`
+	Summaries []string `json:"summaries"`
 	Err       string   `json:"err"`
 }
 
@@ -142,6 +144,9 @@ func localChild(uri, dnsServer string) localChildResult {
 		res.IDs = append(res.IDs, f.ID)
 		res.Evidence = append(res.Evidence, f.Evidence...)
 	}
+	for _, c := range r.Checks {
+		res.Summaries = append(res.Summaries, c.Summary)
+	}
 	return res
 }
 
@@ -176,9 +181,14 @@ func TestLocalResourcesDNS(t *testing.T) {
 			if !slices.Contains(res.IDs, catalogue.IDLocalResources) {
 				t.Errorf("findings %v (evidence %q), want %s", res.IDs, res.Evidence, catalogue.IDLocalResources)
 			}
-			for _, id := range []string{catalogue.IDDNSNoSuchHost, catalogue.IDSRVNoRecords, catalogue.IDTCPTimeout, catalogue.IDServerNotResponding} {
+			for _, id := range networkBlameIDs {
 				if slices.Contains(res.IDs, id) {
 					t.Errorf("findings %v: a network finding (%s) for a machine out of file descriptors", res.IDs, id)
+				}
+			}
+			for _, s := range res.Summaries {
+				if strings.Contains(s, "server unreachable") || strings.Contains(s, "does not resolve") {
+					t.Errorf("check %q: the DNS blamed for a question never sent", s)
 				}
 			}
 		})

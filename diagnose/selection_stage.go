@@ -43,8 +43,20 @@ func (x *run) selectionStage(ctx context.Context, servers []report.Server) sdam.
 		o.Progress, progressNotes = x.selectionProgress(ctx, servers)
 	}
 	sel := sdam.SelectWith(servers, rp, threshold, o)
-	x.selectionReport(sel, x.since(start), progressNotes)
+	x.selectionReport(sel, x.since(start), progressNotes, untriedServers(servers))
 	return sel
+}
+
+// untriedServers lists the servers this machine could not ask at all
+// (out of file descriptors, ports or memory: report.Server.Local).
+func untriedServers(servers []report.Server) []string {
+	var out []string
+	for _, s := range servers {
+		if s.Local && !s.Reachable {
+			out = append(out, s.Address)
+		}
+	}
+	return out
 }
 
 // selectionTopology is the topology kind selection works with: Single for
@@ -108,7 +120,10 @@ func (x *run) selectionProgress(ctx context.Context, servers []report.Server) (m
 }
 
 // selectionReport adds the read and write checks and the findings.
-func (x *run) selectionReport(sel sdam.Selection, ms float64, progressNotes []string) {
+// untried are the servers this machine could not ask: a selection that
+// finds no server may have found one among them, so it adds no finding
+// (local.resources says why they were not asked).
+func (x *run) selectionReport(sel sdam.Selection, ms float64, progressNotes []string, untried []string) {
 	readWhat := "read with " + sel.ReadPref.String()
 	if sel.Topology == sdam.TopologySingle {
 		readWhat = "read (direct connection: the read preference does not choose the server)"
@@ -117,6 +132,10 @@ func (x *run) selectionReport(sel sdam.Selection, ms float64, progressNotes []st
 	x.addCheck(topofind.ChoiceCheck(sel, sel.Write, "write", 0, nil))
 
 	for _, c := range []sdam.Choice{sel.Read, sel.Write} {
+		if se, ok := c.Err.(*sdam.SelectError); ok && se.Reason != sdam.SelectInvalidReadPref &&
+			len(untried) > 0 && x.hasFinding(catalogue.IDLocalResources) {
+			continue
+		}
 		if f, ok := x.selectionFinding(sel, c); ok {
 			x.addFinding(f)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose/connfind"
 	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
+	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
 )
@@ -324,8 +325,13 @@ func (x *run) clientCertRequired(ctx context.Context, tc *tls.Conn, addr string)
 	return f, true
 }
 
-// tlsFileFinding explains an unusable file named by a TLS option.
+// tlsFileFinding explains an unusable file named by a TLS option. A file
+// this machine had no descriptor (or memory) to read is local.resources:
+// the option is fine, the file may be too.
 func tlsFileFinding(t *connstr.Target, err error) report.Finding {
+	if f, ok := tlsFileLocal(err); ok {
+		return f
+	}
 	if f, ok := tlsconf.X509KeyMismatch(err, appDatabaseOf(t)); ok {
 		return f
 	}
@@ -342,4 +348,20 @@ func tlsFileFinding(t *connstr.Target, err error) report.Finding {
 		}
 	}
 	return f
+}
+
+// tlsFileLocal is local.resources when err says a file named by a TLS
+// option could not be read because this machine ran out of file
+// descriptors or memory.
+func tlsFileLocal(err error) (report.Finding, bool) {
+	errno, ok := netpath.LocalResourceError(err)
+	if !ok {
+		return report.Finding{}, false
+	}
+	what := "a file named by a TLS option"
+	var fe *tlsconf.FileError
+	if errors.As(err, &fe) {
+		what = fmt.Sprintf("%s %q", fe.Option, fe.Path)
+	}
+	return catalogue.NewFinding(catalogue.IDLocalResources, redact.Redact(what+" could not be read: "+netpath.LocalResourceReason(errno))), true
 }

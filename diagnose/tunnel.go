@@ -82,6 +82,9 @@ func (x *run) tunnelDirectTrap(ctx context.Context, v *sdam.View) {
 			if a == sdam.Canonical(m.Primary) && results[i].Error != "" {
 				why = results[i].Error
 			}
+			if a == sdam.Canonical(m.Primary) && results[i].Local {
+				return // not tried: local.resources says why
+			}
 		}
 		f := catalogue.NewFinding(catalogue.IDTopologyAdvertisedUnreachable, trap,
 			fmt.Sprintf("the primary %s that %s advertises is not reachable from here: %s", m.Primary, seed, why))

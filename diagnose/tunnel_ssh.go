@@ -18,6 +18,7 @@ import (
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 	"github.com/mongoconn/mongoconn/sdam"
 )
 
@@ -40,6 +41,9 @@ const (
 type hereResult struct {
 	ok  bool
 	why string
+	// local is local.resources when this machine could not try: out of
+	// descriptors, ports or memory for the socket or the lookup.
+	local *report.Finding
 }
 
 // bastionCompare is tunnel-check --ssh: every member, as seen through the
@@ -68,6 +72,10 @@ func (x *run) bastionCompare(ctx context.Context, v *sdam.View) (verdict string,
 		c := report.Check{Stage: report.StageTCP, Address: m.Address, Status: report.StatusPass,
 			Summary: fmt.Sprintf("from here: %s; %s: %s", here[i].why, s.Via(), there)}
 		switch {
+		case here[i].local != nil:
+			// Not tried from here: nothing is known of the path.
+			c.Status = report.StatusWarn
+			x.addFinding(*here[i].local)
 		case m.Reachable && !here[i].ok:
 			c.Status = report.StatusWarn
 			onlyThere = append(onlyThere, fmt.Sprintf("%s answers through the bastion (%s) as %s, and not from here: %s", m.Address, s.Via(), m.Kind, here[i].why))
@@ -103,6 +111,9 @@ func (x *run) dialFromHere(ctx context.Context, members []report.Server) []hereR
 			conn, err := x.path.here.DialContext(ctx, "tcp", m.Address)
 			if err != nil {
 				out[i] = hereResult{why: hereReason(err)}
+				if f, ok := connfind.LocalFinding(m.Address, err); ok {
+					out[i].why, out[i].local = f.Evidence[0], &f
+				}
 				return
 			}
 			_ = conn.Close()
@@ -124,6 +135,9 @@ func hereReason(err error) string {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "connection refused: nothing listens there"
 	case errors.As(err, &dnsErr):
+		if _, local := resolve.IsLocal(err); local {
+			return "the host name could not be looked up: " + topoDNSReason(err)
+		}
 		return "the host name does not resolve from this machine (" + topoDNSReason(err) + ")"
 	case connfind.IsTimeout(err):
 		return "no answer to the TCP connection attempt"

@@ -154,6 +154,11 @@ type Server struct {
 	// Refused is set when the address resolved and routed but nothing
 	// listened: a member that is down, not one this machine cannot reach.
 	Refused bool `json:"-"`
+	// Local is set when the probe never left this machine: it ran out of
+	// file descriptors, ports or memory to resolve, read the TLS files
+	// for, or dial the address (local.resources). Nothing is known of
+	// the member.
+	Local bool `json:"-"`
 }
 
 // SRVRecord is one answer to the _mongodb._tcp SRV query.

@@ -616,7 +616,11 @@ func (p *helloProbe) hangUp() {
 func (p *helloProbe) dialError(ctx context.Context, err error) *ProbeError {
 	var dnsErr *net.DNSError
 	if errno, ok := netpath.LocalResourceError(err); ok {
-		return &ProbeError{Kind: ProbeUnreachable, Addr: p.addr, Detail: "the connection could not be opened: " + netpath.LocalResourceReason(errno), Err: err}
+		what := "the connection could not be opened: "
+		if errors.As(err, &dnsErr) {
+			what = "the host name could not be looked up: "
+		}
+		return &ProbeError{Kind: ProbeUnreachable, Addr: p.addr, Detail: what + netpath.LocalResourceReason(errno), Err: err}
 	}
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -1214,7 +1218,12 @@ func FindingForProbe(err error, addr string) (report.Finding, bool) {
 	}
 	ev := func(s string) string { return redact.Redact(addr + ": " + s) }
 	if errno, ok := netpath.LocalResourceError(pe.Err); ok {
-		return catalogue.NewFinding(catalogue.IDLocalResources, ev("the connection could not be opened: "+netpath.LocalResourceReason(errno))), true
+		what := "the connection could not be opened: "
+		var dnsErr *net.DNSError
+		if errors.As(pe.Err, &dnsErr) {
+			what = "the host name could not be looked up: "
+		}
+		return catalogue.NewFinding(catalogue.IDLocalResources, ev(what+netpath.LocalResourceReason(errno))), true
 	}
 	switch pe.Kind {
 	case ProbeRefused:

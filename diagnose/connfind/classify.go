@@ -15,6 +15,7 @@ import (
 	"github.com/mongoconn/mongoconn/netpath"
 	"github.com/mongoconn/mongoconn/redact"
 	"github.com/mongoconn/mongoconn/report"
+	"github.com/mongoconn/mongoconn/resolve"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/auth"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/description"
@@ -130,8 +131,19 @@ func UnwrapOp(err error) error {
 
 // LocalFinding is local.resources when err says this machine ran out of
 // file descriptors, ports, buffers or memory: such a failure never reached
-// the network, so it is never a tcp, tls or server finding.
+// the network, so it is never a tcp, tls, dns or server finding. A lookup
+// that failed so (the dial resolves names too) says the DNS question
+// could not be sent.
 func LocalFinding(addr string, err error) (report.Finding, bool) {
+	var de *resolve.DNSError
+	var ne *net.DNSError
+	if errors.As(err, &de) || errors.As(err, &ne) {
+		name := addr
+		if name == "" {
+			name = "a host name lookup"
+		}
+		return LocalDNSFinding(name, err)
+	}
 	errno, ok := netpath.LocalResourceError(err)
 	if !ok {
 		return report.Finding{}, false
@@ -147,11 +159,22 @@ func LocalFinding(addr string, err error) (report.Finding, bool) {
 // when err says the lookup's socket could not be opened: the question
 // never reached a DNS server, so nothing is known of the name.
 func LocalOr(f report.Finding, name string, err error) report.Finding {
-	errno, ok := netpath.LocalResourceError(err)
-	if !ok {
-		return f
+	if lf, ok := LocalDNSFinding(name, err); ok {
+		return lf
 	}
-	return catalogue.NewFinding(catalogue.IDLocalResources, name+": the DNS question could not be sent: "+netpath.LocalResourceReason(errno))
+	return f
+}
+
+// LocalDNSFinding is local.resources when err, a failed lookup of name,
+// says the question was never sent (resolve.DNSLocal): this machine had
+// no descriptor, port or memory for the socket, or to read resolv.conf
+// or the hosts file.
+func LocalDNSFinding(name string, err error) (report.Finding, bool) {
+	errno, ok := resolve.IsLocal(err)
+	if !ok {
+		return report.Finding{}, false
+	}
+	return catalogue.NewFinding(catalogue.IDLocalResources, name+": the DNS question could not be sent: "+netpath.LocalResourceReason(errno)), true
 }
 
 func FirstLine(s string) string {

@@ -15,6 +15,9 @@ func ErrSummary(err error) string {
 	var de *resolve.DNSError
 	if errors.As(err, &de) {
 		s := de.Reason()
+		if _, local := de.Local(); local {
+			return s // no server was asked
+		}
 		if de.Server != "" {
 			s += " from " + de.Server
 		}
@@ -141,6 +144,9 @@ func Fixes(err error) []string {
 		return nil
 	}
 	var out []string
+	if _, local := de.Local(); local {
+		return nil // no server was asked: local.resources says why
+	}
 	if de.System && (de.Temporary() || de.Kind == resolve.DNSBadAnswer || de.Kind == resolve.DNSNoServers) {
 		where := "the system resolver"
 		if de.Server != "" {

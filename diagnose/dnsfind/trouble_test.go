@@ -3,6 +3,8 @@ package dnsfind
 import (
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -87,5 +89,22 @@ func TestSRVHasPort(t *testing.T) {
 	}
 	if !SRVHasPort([]string{"cluster0.example.test:27017"}) {
 		t.Error("host:port has a port")
+	}
+}
+
+// TestErrSummaryLocal: a question never sent names what ran out, not a
+// server that was not asked, and is no trouble of the DNS server's.
+func TestErrSummaryLocal(t *testing.T) {
+	err := &resolve.DNSError{Kind: resolve.DNSLocal, Name: "db.example.test", Type: "A/AAAA", Server: "127.0.0.1:53", Rcode: -1,
+		Err: &net.OpError{Op: "dial", Net: "udp", Err: os.NewSyscallError("socket", syscall.EMFILE)}}
+	got := ErrSummary(err)
+	if strings.Contains(got, "unreachable") || strings.Contains(got, "127.0.0.1:53") || !strings.Contains(got, "EMFILE") {
+		t.Errorf("ErrSummary = %q", got)
+	}
+	if _, ok := ServerTrouble(err, "A/AAAA"); ok {
+		t.Error("ServerTrouble for a question never sent")
+	}
+	if fixes := Fixes(err); len(fixes) != 0 {
+		t.Errorf("Fixes = %q, want none", fixes)
 	}
 }

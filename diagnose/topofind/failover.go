@@ -87,6 +87,10 @@ type Failover struct {
 	// UnreachableDown counts listed members that refused connections (a
 	// process down, not a network that hides it).
 	UnreachableDown int
+	// Untried counts members this machine could not ask at all (out of
+	// file descriptors, ports or memory: report.Server.Local): any of
+	// them may be the primary, so no verdict of no primary holds.
+	Untried int
 }
 
 // Majority reports whether the members that answer are a majority of the
@@ -201,6 +205,10 @@ func AnalyzeFailover(set string, first []report.Server, second []Look) *Failover
 		}
 	}
 	for _, l := range second {
+		if l.Local {
+			// Not asked again: what the first look saw still stands.
+			continue
+		}
 		m := member(l.Server)
 		if m.Second == nil || (!m.Second.Reachable && l.Reachable) {
 			lc := l
@@ -238,6 +246,8 @@ func AnalyzeFailover(set string, first []report.Server, second []Look) *Failover
 		switch {
 		case l != nil && l.Reachable:
 			a.Reachable++
+		case l != nil && l.Local:
+			a.Untried++
 		case l != nil && l.Fail == wireprobe.ProbeRefused:
 			a.UnreachableDown++
 		}

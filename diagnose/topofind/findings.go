@@ -60,9 +60,16 @@ func Findings(v *sdam.View, u URIs) ([]report.Finding, []report.Check) {
 			// A member whose address refuses connections is down (or not
 			// listening there), not hidden behind a name or route this
 			// machine lacks: that is a missing primary, not the tunnel trap.
+			// A member this machine could not even try (local.resources)
+			// is neither: nothing is known of it, the primary it may be
+			// included.
 			var trapped []report.Server
+			untried := false
 			for _, m := range v.UnreachableMembers() {
-				if !m.Refused {
+				switch {
+				case m.Local:
+					untried = true
+				case !m.Refused:
 					trapped = append(trapped, m)
 				}
 			}
@@ -72,7 +79,7 @@ func Findings(v *sdam.View, u URIs) ([]report.Finding, []report.Check) {
 					f.Evidence = append(f.Evidence, line)
 				}
 				fs = append(fs, f)
-			} else if HasReachable(v) {
+			} else if HasReachable(v) && !untried {
 				fs = append(fs, topoNoPrimaryFinding(v))
 			}
 		}
