@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mongoconn/mongoconn/catalogue"
+	"github.com/mongoconn/mongoconn/connstr"
 	"github.com/mongoconn/mongoconn/diagnose/tlsconf"
 	"github.com/mongoconn/mongoconn/internal/mongotest"
 	"github.com/mongoconn/mongoconn/report"
@@ -77,19 +78,7 @@ func TestAdvertisedMemberLookupLocal(t *testing.T) {
 			e := topoEngine(t)
 			e.Resolver = localLookupResolver{Resolver: e.Resolver, fail: func(h string) bool { return strings.HasSuffix(h, ".internal") }}
 			tg := topoTarget(t, "mongodb://"+rs.Addrs()[0]+"/?replicaSet=rs0")
-			var r *report.Report
-			var err error
-			switch command {
-			case "discover":
-				r, err = e.Discover(context.Background(), tg)
-			case "tunnel-check":
-				r, err = e.TunnelCheck(context.Background(), tg)
-			default:
-				r, err = e.Diagnose(context.Background(), tg)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := runTopoCommand(t, e, command, tg)
 			checkLocalNotNetwork(t, r)
 			for _, c := range r.Checks {
 				if strings.Contains(c.Summary, "does not resolve") || strings.Contains(c.Summary, "server unreachable") {
@@ -131,19 +120,7 @@ func TestAdvertisedMemberDialLocal(t *testing.T) {
 			e := topoEngine(t)
 			e.Dialer = localDialer{seed: seed}
 			tg := topoTarget(t, "mongodb://"+seed+"/?replicaSet=rs0")
-			var r *report.Report
-			var err error
-			switch command {
-			case "discover":
-				r, err = e.Discover(context.Background(), tg)
-			case "tunnel-check":
-				r, err = e.TunnelCheck(context.Background(), tg)
-			default:
-				r, err = e.Diagnose(context.Background(), tg)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := runTopoCommand(t, e, command, tg)
 			checkLocalNotNetwork(t, r)
 		})
 	}
@@ -175,4 +152,22 @@ func TestTLSFileFindingLocal(t *testing.T) {
 			t.Errorf("%s: %v: evidence %q does not name the file", c.option, c.errno, f.Evidence)
 		}
 	}
+}
+
+// runTopoCommand runs discover, tunnel-check or (any other name) diagnose
+// on tg.
+func runTopoCommand(t *testing.T, e *Engine, command string, tg *connstr.Target) *report.Report {
+	t.Helper()
+	run := e.Diagnose
+	switch command {
+	case "discover":
+		run = e.Discover
+	case "tunnel-check":
+		run = e.TunnelCheck
+	}
+	r, err := run(context.Background(), tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
