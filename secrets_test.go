@@ -401,15 +401,18 @@ func secretsErrorCases(have map[string]bool, refused string) []secretsCase {
 // secretsWaitCases: ping --wait prints a line per failed attempt on stderr.
 func secretsWaitCases(refused, silent, wrong string) []secretsCase {
 	var cases []secretsCase
-	for _, tg := range []struct{ name, uri, timeout string }{
-		{"refused", credURI("alice", sentinelSpecial, refused, ""), "1s"},
-		{"silent", credURI("alice", sentinelPlain, silent, ""), "200ms"},
-		{"wrong-password", credURI("alice", sentinelPlain, wrong, ""), "1s"},
+	// The silent peer's attempts take their whole --timeout: its wait
+	// leaves room for a first attempt to end, and be reported, on a
+	// loaded machine.
+	for _, tg := range []struct{ name, uri, timeout, wait string }{
+		{"refused", credURI("alice", sentinelSpecial, refused, ""), "1s", "700ms"},
+		{"silent", credURI("alice", sentinelPlain, silent, ""), "200ms", "2s"},
+		{"wrong-password", credURI("alice", sentinelPlain, wrong, ""), "1s", "700ms"},
 	} {
 		for _, mode := range [][]string{nil, {"-v", "-o", "json"}} {
 			cases = append(cases, secretsCase{
 				name:  fmt.Sprintf("wait/%s/%s", tg.name, modeName(mode)),
-				spec:  childSpec{args: append(append([]string{"--timeout", tg.timeout}, mode...), "ping", "--wait", "700ms", tg.uri)},
+				spec:  childSpec{args: append(append([]string{"--timeout", tg.timeout}, mode...), "ping", "--wait", tg.wait, tg.uri)},
 				codes: []int{cmd.ExitProblem},
 				want:  "attempt 1",
 			})
