@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"github.com/mongoconn/mongoconn/internal/localres"
 	"github.com/mongoconn/mongoconn/report"
 )
 
@@ -253,14 +252,16 @@ func (g GoResolver) LookupHost(ctx context.Context, host string) ([]string, erro
 // *DNSError, keeping it as the cause.
 func fromNetError(err error, name, typ string) error {
 	de := &DNSError{Name: name, Type: typ, Rcode: -1, System: true, Err: err}
+	if errno, ok := IsLocal(err); ok {
+		de.Kind = DNSLocal
+		if !errors.Is(err, errno) {
+			// Go's resolver keeps the socket error as text only.
+			de.Err = &localTextError{errno: errno, err: err}
+		}
+		return de
+	}
 	var ne *net.DNSError
 	switch {
-	case isLocalErr(err):
-		de.Kind = DNSLocal
-	case errors.As(err, &ne) && isLocalText(ne.Err):
-		// Go's resolver keeps the socket error as text only.
-		de.Kind = DNSLocal
-		de.Err = &localTextError{errno: localTextErrno(ne.Err), err: err}
 	case errors.As(err, &ne) && ne.IsNotFound:
 		de.Kind, de.Err = DNSNotFound, nil
 	case errors.As(err, &ne) && ne.IsTimeout, errors.Is(err, context.DeadlineExceeded):
@@ -296,16 +297,6 @@ func SystemSources(resolvConf string) []Source {
 		out = append(out, Source{Name: "nameserver " + addr + " of " + resolvConf, Resolver: New(Config{Server: addr})})
 	}
 	return out
-}
-
-func isLocalText(s string) bool {
-	_, ok := localres.InText(s)
-	return ok
-}
-
-func localTextErrno(s string) syscall.Errno {
-	e, _ := localres.InText(s)
-	return e
 }
 
 // localTextError is a lookup error of Go's resolver whose text says this
