@@ -211,11 +211,6 @@ type DNSError struct {
 	// TCPFailed is set when the server truncated its UDP answer and
 	// could not be asked again over TCP (DNSMeta.TCPFailed).
 	TCPFailed error
-	// Passed is set when an earlier nameserver truncated its UDP answer
-	// and could not be asked over TCP (Passed.TCPFailed says why): Go's
-	// resolver and glibc's move on to the next nameserver then, and so
-	// does this one; Server is the one that answered.
-	Passed *DNSMeta
 	// GoRejected is set when Go's resolver would refuse the answer
 	// (DNSMeta.GoRejected).
 	GoRejected error
