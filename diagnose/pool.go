@@ -79,29 +79,29 @@ func (x *run) poolStage(ctx context.Context, v *sdam.View, member report.Server)
 		ev = append(ev, fmt.Sprintf("%s: maxPoolSize=0 puts no bound on the pools: under load they grow until the server refuses connections", member.Address))
 	}
 	f := catalogue.NewFinding(catalogue.IDPoolConnectionBudget, ev...)
-	f.Fixes = x.poolFixes(b, avail)
-	if fit, ok := b.FittingMaxPoolSize(avail); ok {
-		u := tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}})
-		if u != "" && u != tlsconf.SuggestURI(x.t.Raw, connstr.Edit{}) {
-			f = report.WithSuggestedURI(f, u)
-		}
+	var suggested string
+	f.Fixes, suggested = x.poolFixes(b, avail)
+	if suggested != "" {
+		f = report.WithSuggestedURI(f, suggested)
 	}
 	x.addFinding(f)
 }
 
 // poolFixes are pool.connection-budget's fixes for instances processes
 // and avail connections per member: the largest maxPoolSize that fits,
-// or, when not even maxPoolSize=1 does, that no pool size fits and what
-// does.
-func (x *run) poolFixes(b connstr.PoolBudget, avail int64) []string {
+// with the string that sets it (suggested; "" when it is the string
+// given), or, when not even maxPoolSize=1 does, that no pool size fits
+// and what does.
+func (x *run) poolFixes(b connstr.PoolBudget, avail int64) (fixes []string, suggested string) {
 	n := x.e.Instances
 	if fit, ok := b.FittingMaxPoolSize(avail); ok {
 		fix := fmt.Sprintf("With %d processes, maxPoolSize=%d keeps every member within its %d available connections (%d x (%d + %d) = %d)",
 			n, fit, avail, n, fit, connstr.MonitorConnections, uint64(n)*(fit+connstr.MonitorConnections))
 		if u := tlsconf.SuggestURI(x.t.Raw, connstr.Edit{Set: []connstr.Setting{{Key: "maxPoolSize", Value: strconv.FormatUint(fit, 10)}}}); u != "" && u != tlsconf.SuggestURI(x.t.Raw, connstr.Edit{}) {
 			fix += ": " + u
+			suggested = u
 		}
-		return catalogue.PoolBudgetFixes(fix)
+		return catalogue.PoolBudgetFixes(fix), suggested
 	}
 	most := connstr.MaxInstances(avail)
 	fewer := fmt.Sprintf("Run fewer processes against this deployment: at most %d with maxPoolSize=1", most)
@@ -111,7 +111,7 @@ func (x *run) poolFixes(b connstr.PoolBudget, avail int64) []string {
 	return append(catalogue.PoolBudgetFixes(
 		fmt.Sprintf("No maxPoolSize fits: even maxPoolSize=1 takes %d x (1 + %d monitoring connections) = %d connections to each member, and %d are available", n, connstr.MonitorConnections, uint64(n)*(1+connstr.MonitorConnections), avail),
 		fewer,
-	), "Or put a connection proxy between the processes and the deployment, so that they share a few pools instead of keeping one each")
+	), "Or put a connection proxy between the processes and the deployment, so that they share a few pools instead of keeping one each"), ""
 }
 
 // serverStatus runs serverStatus on addr as the connection string's
