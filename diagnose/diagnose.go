@@ -222,12 +222,13 @@ func (x *run) diagnosePingURI(v *sdam.View) string {
 	return uri
 }
 
-// hasCheck reports whether a check of stage was recorded.
-func (x *run) hasCheck(stage report.Stage) bool {
+// hasCheck reports whether a check of stage was recorded; with addr, a
+// check of stage for that address.
+func (x *run) hasCheck(stage report.Stage, addr ...string) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for _, c := range x.r.Checks {
-		if c.Stage == stage {
+		if c.Stage == stage && (len(addr) == 0 || c.Address == addr[0]) {
 			return true
 		}
 	}

@@ -199,7 +199,7 @@ func (x *run) tlsDialFailed(addr string, err error) {
 		x.addFinding(pf)
 		return
 	}
-	if x.tcpChecked(addr) {
+	if x.hasCheck(report.StageTCP, addr) {
 		return // ping and diagnose: the tcp stage judged the address
 	}
 	var dnsErr *net.DNSError
@@ -223,18 +223,6 @@ func (x *run) tlsDialFailed(addr string, err error) {
 		x.mu.Unlock()
 	}
 	x.addFinding(f)
-}
-
-// tcpChecked reports whether the tcp stage has a check of addr.
-func (x *run) tcpChecked(addr string) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	for _, c := range x.r.Checks {
-		if c.Stage == report.StageTCP && c.Address == addr {
-			return true
-		}
-	}
-	return false
 }
 
 // handshakeFailure explains a failed handshake: the server answered plain
